@@ -1,0 +1,39 @@
+# Two commands for a new machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint install chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# venv + install, migrate (reference data), demo world when the database is empty, serve.
+run: $(STAMP)
+	$(BIN)/healthlinks migrate
+	$(BIN)/healthlinks demo --if-empty --scale S --seed 1
+	$(BIN)/healthlinks serve --port $(PORT)
+
+# Browser tests drive Debian's Chromium through Playwright (no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  { echo "installing Debian's chromium for the browser tests"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+	$(BIN)/mypy src
+
+test: $(STAMP) chromium lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -1,0 +1,18 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from healthlinks.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("countries", views.CountryViewSet, basename="country")
+router.register("occupations", views.OccupationViewSet, basename="occupation")
+router.register("organisation-types", views.OrganisationTypeViewSet, basename="organisation-type")
+router.register("purpose-codes", views.PurposeCodeViewSet, basename="purpose-code")
+router.register("specialties", views.SpecialtyViewSet, basename="specialty")
+router.register("delivery-methods", views.DeliveryMethodViewSet, basename="delivery-method")
+router.register("institutions", views.InstitutionViewSet, basename="institution")
+router.register("partnerships", views.PartnershipViewSet, basename="partnership")
+
+urlpatterns = [path("", include(router.urls))]

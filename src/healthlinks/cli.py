@@ -1,0 +1,150 @@
+"""The `healthlinks` console script. Errors go to stderr with a non-zero exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthlinks.settings")
+    import django
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        from pathlib import Path
+
+        Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    django.setup()
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    end = "\n" if done >= total else ""
+    print(
+        f"\r{stage:<14} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from healthlinks.reference.services import reference_load
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    counts = reference_load()
+    print("database ready; reference data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from healthlinks.demo.world import DEMO_PASSWORD, DEMO_USERS, world_build
+    from healthlinks.registry.models import Partnership
+
+    if args.if_empty and Partnership.objects.exists():
+        print("the registry already holds partnerships; demo world not built")
+    else:
+        stats = world_build(scale=args.scale, seed=args.seed, progress=_progress)
+        print(f"demo world {args.scale} (seed {args.seed}): " + ", ".join(f"{v} {k}" for k, v in stats.items()))
+    users = ", ".join(f"{name} ({role.label})" for name, role in DEMO_USERS)
+    print(f"demo logins: {users}; password: {DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from django.db import transaction
+
+    from healthlinks.accounts.services import user_create
+    from healthlinks.registry.models import AccessRole, Partnership
+    from healthlinks.registry.services import partnership_access_grant
+
+    with transaction.atomic():
+        user = user_create(username=args.username, role=args.role, password=args.password, email=args.email or "")
+        for slug in args.partnership or []:
+            try:
+                partnership = Partnership.objects.get(slug=slug)
+            except Partnership.DoesNotExist:
+                raise ValueError(f"--partnership: no partnership with slug {slug!r}") from None
+            role = AccessRole.COORDINATOR if args.role == "coordinator" else AccessRole.MEMBER
+            partnership_access_grant(partnership=partnership, user=user, role=role)
+    print(f"created {user.username} ({user.get_role_display()})")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from healthlinks.accounts.services import user_token
+
+    print(user_token(username=args.username))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    print(f"Healthlinks on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="healthlinks", description="Healthlinks: international health partnerships")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="create or update the database and load reference data")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="build the synthetic demo world")
+    p.add_argument("--scale", choices=["S", "M", "L"], default="S")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--if-empty", action="store_true", help="do nothing if the registry already holds partnerships")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("createuser", help="create a user with a role")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["hub_admin", "coordinator", "member", "researcher"])
+    p.add_argument("--partnership", action="append", metavar="SLUG", help="partnership to coordinate or belong to")
+    p.add_argument("--password")
+    p.add_argument("--email")
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("token", help="print the API token of a user (created if missing)")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("serve", help="serve the web application")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _django()
+    from django.core.exceptions import ValidationError
+
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except ValidationError as exc:
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        if isinstance(detail, dict):
+            text = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in detail.items())
+        else:
+            text = " ".join(detail)
+        print(f"healthlinks {args.command}: {text}", file=sys.stderr)
+        return 2
+    except (ValueError, LookupError) as exc:
+        print(f"healthlinks {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

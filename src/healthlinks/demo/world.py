@@ -1,0 +1,308 @@
+"""The synthetic demo world: deterministic for a seed, realistic in shape, marked synthetic everywhere.
+
+The world is built in stages (registry now; people, stays, activities and outcomes are later stages),
+each a function taking the shared `World` context, so later issues add a stage without touching
+earlier ones. Records are bulk-inserted with their first history row.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from healthlinks.accounts.models import Role, User
+from healthlinks.reference.models import Country, DeliveryMethod, Specialty
+from healthlinks.registry.models import (
+    AccessRole,
+    FundingScheme,
+    Institution,
+    InstitutionKind,
+    MemberRole,
+    Partnership,
+    PartnershipAccess,
+    PartnershipMember,
+    PrinciplesAssessment,
+    Publication,
+    Scope,
+)
+from healthlinks.registry.services import geography_class_of, make_slug
+
+from . import places
+
+SCALES = {"S": 60, "M": 2000, "L": 10000}
+# A fixed "today" keeps the world identical for a seed whatever day it is built.
+WORLD_TODAY = date(2026, 6, 30)
+DEMO_PASSWORD = "healthlinks-demo"  # noqa: S105  (printed by `make run`; demo databases only)
+DEMO_USERS = [
+    ("admin", Role.HUB_ADMIN),
+    ("coordinator", Role.COORDINATOR),
+    ("member", Role.MEMBER),
+    ("researcher", Role.RESEARCHER),
+]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class World:
+    scale: str
+    seed: int
+    rng: random.Random
+    progress: Progress
+    countries: dict[str, Country] = field(default_factory=dict)
+    institutions: list[Institution] = field(default_factory=list)
+    partnerships: list[Partnership] = field(default_factory=list)
+    members: dict[int, list[PartnershipMember]] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_partnerships(self) -> int:
+        return SCALES[self.scale]
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+class _InstitutionPool:
+    """Creates plausible, uniquely named institutions on demand, reusing them across partnerships."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.names: set[str] = set()
+        self.by_country: dict[str, list[Institution]] = {}
+
+    def _name(self, iso3: str, city: str, kind: str, north: bool) -> tuple[str, str]:
+        rng = self.world.rng
+        country = self.world.countries[iso3].name.split(",")[0].split(" (")[0]
+        if kind == InstitutionKind.HOSPITAL:
+            if iso3 == "GBR":
+                options = [
+                    (f"{city} University Hospitals NHS Foundation Trust", Scope.REGIONAL),
+                    (f"{city} Teaching Hospitals NHS Trust", Scope.REGIONAL),
+                    (f"{city} Community Health NHS Trust", Scope.LOCAL),
+                    (f"{city} Children's Hospital NHS Foundation Trust", Scope.NATIONAL),
+                ]
+            elif north:
+                options = [
+                    (f"{city} University Medical Centre", Scope.NATIONAL),
+                    (f"{city} General Hospital", Scope.REGIONAL),
+                ]
+            else:
+                options = [
+                    (f"{city} Regional Referral Hospital", Scope.REGIONAL),
+                    (f"{city} Teaching Hospital", Scope.NATIONAL),
+                    (f"{city} District Hospital", Scope.LOCAL),
+                    (f"St {rng.choice(places.SAINTS)}'s Hospital, {city}", Scope.LOCAL),
+                    (f"{city} National Referral Hospital", Scope.NATIONAL),
+                ]
+        elif kind == InstitutionKind.UNIVERSITY:
+            options = [
+                (f"University of {city}", Scope.NATIONAL),
+                (f"{city} College of Health Sciences", Scope.REGIONAL),
+                (f"{city} School of Nursing and Midwifery", Scope.LOCAL),
+                (f"{city} Institute of Tropical Medicine", Scope.INTERNATIONAL),
+            ]
+        elif kind == InstitutionKind.PROFESSIONAL:
+            spec = rng.choice(["Anaesthetists", "Surgeons", "Midwives", "Paediatricians", "Nurses", "Physicians"])
+            options = [
+                (f"{country} Society of {spec}", Scope.NATIONAL),
+                (f"College of {spec} of {country}", Scope.INTERNATIONAL),
+            ]
+        elif kind == InstitutionKind.NGO:
+            options = [(f"{city} Health Trust", Scope.LOCAL), (f"Friends of {city} Hospitals", Scope.LOCAL)]
+        else:
+            options = [
+                (f"Ministry of Health, {country}", Scope.NATIONAL),
+                (f"{city} District Health Office", Scope.LOCAL),
+            ]
+        name, scope = rng.choice(options)
+        base, n = name, 2
+        while name in self.names:
+            name, n = f"{base} ({['', '', 'II', 'III', 'IV', 'V', 'VI'][n] if n < 7 else n})", n + 1
+        self.names.add(name)
+        return name, scope
+
+    def pick(self, iso3: str, north: bool, reuse: float = 0.55) -> Institution:
+        rng = self.world.rng
+        pool = self.by_country.setdefault(iso3, [])
+        if pool and rng.random() < reuse:
+            return rng.choice(pool)
+        city, lat, lon = rng.choice((places.NORTH if north else places.SOUTH)[iso3])
+        kind = rng.choices(
+            [
+                InstitutionKind.HOSPITAL,
+                InstitutionKind.UNIVERSITY,
+                InstitutionKind.PROFESSIONAL,
+                InstitutionKind.NGO,
+                InstitutionKind.GOVERNMENT,
+            ],
+            weights=[60, 22, 8, 6, 4],
+        )[0]
+        name, scope = self._name(iso3, city, kind, north)
+        org_type = {
+            "hospital": "10",
+            "university": "80",
+            "professional_association": "22",
+            "ngo": "22",
+            "government": "10",
+        }[kind]
+        if kind == InstitutionKind.NGO and north:
+            org_type = "21"
+        inst = Institution(
+            name=name,
+            country_id=iso3,
+            kind=kind,
+            org_type_id=org_type,
+            city=city,
+            latitude=round(lat + rng.uniform(-0.05, 0.05), 4),
+            longitude=round(lon + rng.uniform(-0.05, 0.05), 4),
+            scope=scope,
+            is_synthetic=True,
+        )
+        pool.append(inst)
+        self.world.institutions.append(inst)
+        return inst
+
+
+def stage_registry(world: World) -> None:
+    rng = world.rng
+    world.countries = {c.iso3: c for c in Country.objects.filter(iso3__in=[*places.NORTH, *places.SOUTH])}
+    specialties = list(Specialty.objects.order_by("slug"))
+    methods = list(DeliveryMethod.objects.order_by("slug"))
+    schemes = []
+    for slug, name, funder in places.FUNDING_SCHEMES:
+        scheme, _created = FundingScheme.objects.get_or_create(slug=slug, defaults={"name": name, "funder": funder})
+        schemes.append(scheme)
+    pool = _InstitutionPool(world)
+    plans: list[tuple[Partnership, list[tuple[Institution, str]], list[Any], list[Any], Any]] = []
+    members: list[tuple[Institution, str]]
+    slugs: set[str] = set()
+    n = world.n_partnerships
+    for i in range(n):
+        south_south = rng.random() < 0.08
+        lead_country = _weighted(rng, places.SOUTH_WEIGHTS) if south_south else _weighted(rng, places.NORTH_WEIGHTS)
+        lead = pool.pick(lead_country, north=not south_south)
+        partner_country = _weighted(rng, places.SOUTH_WEIGHTS)
+        while south_south and partner_country == lead_country:
+            partner_country = _weighted(rng, places.SOUTH_WEIGHTS)
+        members = [(lead, MemberRole.LEAD), (pool.pick(partner_country, north=False), MemberRole.PARTNER)]
+        extra = rng.choices([0, 1, 2], weights=[80, 14, 6])[0]
+        for _ in range(extra):
+            other = pool.pick(_weighted(rng, places.SOUTH_WEIGHTS), north=False)
+            if other not in [m for m, _r in members]:
+                members.append((other, MemberRole.PARTNER))
+        spec = rng.sample(specialties, rng.choices([1, 2, 3], weights=[55, 35, 10])[0])
+        start = date(rng.randint(2008, 2025), rng.randint(1, 12), 1)
+        end = None if rng.random() < 0.35 else start + timedelta(days=rng.randint(2, 10) * 365)
+        short = lambda inst: inst.city or inst.name.split()[0]  # noqa: E731
+        name = f"{short(lead)}–{short(members[1][0])} {spec[0].name} Partnership"
+        base = make_slug(name)
+        slug, k = base, 2
+        while slug in slugs:
+            slug, k = f"{base}-{k}", k + 1
+        slugs.add(slug)
+        publication = rng.choices(
+            [Publication.PUBLISHED, Publication.DRAFT, Publication.ARCHIVED], weights=[85, 10, 5]
+        )[0]
+        infra = rng.random() < 0.56  # Edwards: 30/54 planned infrastructure strengthening
+        p = Partnership(
+            name=name,
+            slug=slug,
+            start_date=start,
+            end_date=end,
+            publication=publication,
+            summary=(
+                f"A synthetic partnership between {lead.name} and {members[1][0].name} strengthening "
+                f"{spec[0].name.lower()} through training" + (" and infrastructure" if infra else "") + "."
+            ),
+            capacity_focus=rng.choice(["individual", "organisational"]),
+            intervention="training_infrastructure" if infra else "training",
+            skills="generic" if rng.random() < 0.44 else "specialist",
+            delivery="third_party" if rng.random() < 0.2 else "direct",
+            visiting_groups=rng.choice(["single", "multiple"]),
+            host_entities=rng.choices(["none", "single", "multiple"], weights=[10, 60, 30])[0],
+            frequency=rng.choice(["continuous", "intermittent"]),
+            grant_reference=f"DEMO-{world.seed}-{i:05d}",
+            contact_name=f"Demo Coordinator {i}",
+            contact_email=f"coordinator{i}@example.org",
+            geography_class=geography_class_of([world.countries[m.country_id] for m, _r in members]),
+            is_synthetic=True,
+        )
+        plans.append((p, members, spec, rng.sample(methods, rng.randint(2, 4)), rng.choice(schemes)))
+        if i % 500 == 0:
+            world.progress("partnerships", i, n)
+    world.progress("partnerships", n, n)
+    bulk_create_with_history(world.institutions, Institution, batch_size=1000)
+    partnerships = [p for p, *_rest in plans]
+    bulk_create_with_history(partnerships, Partnership, batch_size=1000)
+    member_rows: list[PartnershipMember] = []
+    spec_rows, method_rows, scheme_rows = [], [], []
+    assessments: list[PrinciplesAssessment] = []
+    for p, members, spec, chosen_methods, scheme in plans:
+        for inst, role in members:
+            member_rows.append(PartnershipMember(partnership=p, institution=inst, role=role, joined=p.start_date))
+        spec_rows += [Partnership.specialties.through(partnership_id=p.pk, specialty_id=s.pk) for s in spec]
+        method_rows += [
+            Partnership.delivery_methods.through(partnership_id=p.pk, deliverymethod_id=m.pk) for m in chosen_methods
+        ]
+        scheme_rows.append(Partnership.funding_schemes.through(partnership_id=p.pk, fundingscheme_id=scheme.pk))
+        if rng.random() < 0.4:
+            when = min(p.start_date + timedelta(days=rng.randint(180, 1500)), WORLD_TODAY)
+            assessments.append(
+                PrinciplesAssessment(
+                    partnership=p, assessed_on=when, scores={str(k): rng.randint(2, 5) for k in range(1, 11)}
+                )
+            )
+    bulk_create_with_history(member_rows, PartnershipMember, batch_size=2000)
+    Partnership.specialties.through.objects.bulk_create(spec_rows, batch_size=2000)
+    Partnership.delivery_methods.through.objects.bulk_create(method_rows, batch_size=2000)
+    Partnership.funding_schemes.through.objects.bulk_create(scheme_rows, batch_size=2000)
+    PrinciplesAssessment.objects.bulk_create(assessments, batch_size=2000)
+    world.partnerships = partnerships
+    world.stats.update(
+        partnerships=len(partnerships), institutions=len(world.institutions), memberships=len(member_rows)
+    )
+
+
+def stage_users(world: World) -> None:
+    """Demo accounts, one per role; the coordinator and member get the first published partnerships."""
+    published = [p for p in world.partnerships if p.publication == Publication.PUBLISHED]
+    for username, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = role == Role.HUB_ADMIN
+            user.save()
+        if role in (Role.COORDINATOR, Role.MEMBER) and published:
+            access = AccessRole.COORDINATOR if role == Role.COORDINATOR else AccessRole.MEMBER
+            for p in published[:3]:
+                PartnershipAccess.objects.get_or_create(user=user, partnership=p, defaults={"role": access})
+    world.stats["users"] = len(DEMO_USERS)
+
+
+STAGES: list[Callable[[World], None]] = [stage_registry, stage_users]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@transaction.atomic
+def world_build(*, scale: str = "S", seed: int = 1, progress: Progress | None = None) -> dict[str, int]:
+    """Build the demo world into an empty registry. Refuses to mix with existing partnerships."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose S, M or L")
+    if Partnership.objects.exists():
+        raise ValueError("the database already holds partnerships; the demo world is built only into an empty registry")
+    world = World(scale=scale, seed=seed, rng=random.Random(seed), progress=progress or _quiet)
+    for stage in STAGES:
+        stage(world)
+    return world.stats

@@ -1,0 +1,264 @@
+"""Writes to the registry: validated, atomic, recorded in the history with who did it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from healthlinks.accounts.models import User
+from healthlinks.reference.models import Country, IncomeGroup
+from healthlinks.registry.models import (
+    AccessRole,
+    GeographyClass,
+    Institution,
+    MemberRole,
+    Partnership,
+    PartnershipAccess,
+    PartnershipMember,
+    normalise_ror,
+)
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    institution: Institution
+    role: str = MemberRole.PARTNER
+    joined: date | None = None
+    left: date | None = None
+
+
+def geography_class_of(countries: Sequence[Country]) -> str:
+    """North = World Bank high income; South = every other classified country.
+    Three or more countries make a multi-country partnership."""
+    distinct = {c.iso3: c for c in countries}
+    if len(distinct) >= 3:
+        return GeographyClass.MULTI_COUNTRY
+    groups = {c.income_group for c in distinct.values() if c.income_group}
+    if not groups:
+        return GeographyClass.UNKNOWN
+    north = IncomeGroup.HIC in groups
+    south = bool(groups - {IncomeGroup.HIC})
+    if north and south:
+        return GeographyClass.NORTH_SOUTH
+    return GeographyClass.NORTH_NORTH if north else GeographyClass.SOUTH_SOUTH
+
+
+def partnership_refresh_derived(*, partnership: Partnership) -> None:
+    countries = [m.institution.country for m in partnership.members.select_related("institution__country")]
+    value = geography_class_of(countries)
+    if value != partnership.geography_class:
+        Partnership.objects.filter(pk=partnership.pk).update(geography_class=value)
+        partnership.geography_class = value
+
+
+def make_slug(name: str) -> str:
+    """Slug from a name; dashes of any kind (Leeds–Gulu) separate words."""
+    return slugify(name.replace("\u2013", " ").replace("\u2014", " "))[:70]
+
+
+def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
+    base = make_slug(name) or "partnership"
+    slug, n = base, 2
+    others = Partnership.objects.all() if exclude_pk is None else Partnership.objects.exclude(pk=exclude_pk)
+    while others.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_members(members: Sequence[MemberSpec]) -> None:
+    institutions = [m.institution.pk for m in members]
+    if len(set(institutions)) != len(institutions):
+        raise ValidationError({"members": _("an institution is listed twice")})
+    if len(set(institutions)) < 2:
+        raise ValidationError({"members": _("a partnership needs at least two member institutions")})
+    for m in members:
+        if m.role not in MemberRole.values:
+            raise ValidationError({"members": _("unknown member role %(role)s") % {"role": m.role}})
+        if m.joined and m.left and m.left < m.joined:
+            raise ValidationError(
+                {"members": _("%(name)s: leaving date before joining date") % {"name": m.institution.name}}
+            )
+
+
+def _set_members(partnership: Partnership, members: Sequence[MemberSpec], by: User | None) -> None:
+    keep = {m.institution.pk for m in members}
+    for old in partnership.members.exclude(institution_id__in=keep):
+        old._history_user = by  # type: ignore[attr-defined]
+        old.delete()
+    for spec in members:
+        member, created = PartnershipMember.objects.get_or_create(
+            partnership=partnership,
+            institution=spec.institution,
+            defaults={"role": spec.role, "joined": spec.joined or partnership.start_date, "left": spec.left},
+        )
+        if not created and (member.role, member.joined, member.left) != (spec.role, spec.joined, spec.left):
+            member.role, member.joined, member.left = spec.role, spec.joined or member.joined, spec.left
+            member._history_user = by  # type: ignore[attr-defined]
+            member.save()
+
+
+def _set_relations(
+    partnership: Partnership,
+    specialties: Iterable[Any] | None,
+    delivery_methods: Iterable[Any] | None,
+    funding_schemes: Iterable[Any] | None,
+) -> None:
+    if specialties is not None:
+        partnership.specialties.set(list(specialties))
+    if delivery_methods is not None:
+        partnership.delivery_methods.set(list(delivery_methods))
+    if funding_schemes is not None:
+        partnership.funding_schemes.set(list(funding_schemes))
+
+
+EDITABLE_FIELDS = {
+    "name",
+    "slug",
+    "summary",
+    "start_date",
+    "end_date",
+    "publication",
+    "capacity_focus",
+    "intervention",
+    "skills",
+    "delivery",
+    "visiting_groups",
+    "host_entities",
+    "frequency",
+    "grant_reference",
+    "contact_name",
+    "contact_email",
+    "internal_notes",
+    "needs_review",
+}
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+
+
+@transaction.atomic
+def partnership_create(
+    *,
+    by: User | None,
+    members: Sequence[MemberSpec],
+    specialties: Iterable[Any] = (),
+    delivery_methods: Iterable[Any] = (),
+    funding_schemes: Iterable[Any] = (),
+    **fields: Any,
+) -> Partnership:
+    _check_fields(fields)
+    if not fields.get("slug"):
+        fields["slug"] = _unique_slug(fields.get("name", ""))
+    partnership = Partnership(**fields)
+    partnership.full_clean()
+    _check_members(members)
+    partnership._history_user = by  # type: ignore[attr-defined]
+    partnership.save()
+    _set_members(partnership, members, by)
+    _set_relations(partnership, specialties, delivery_methods, funding_schemes)
+    partnership_refresh_derived(partnership=partnership)
+    if by is not None and not by.is_hub_admin:
+        PartnershipAccess.objects.get_or_create(
+            user=by, partnership=partnership, defaults={"role": AccessRole.COORDINATOR}
+        )
+    return partnership
+
+
+@transaction.atomic
+def partnership_update(
+    *,
+    by: User | None,
+    partnership: Partnership,
+    members: Sequence[MemberSpec] | None = None,
+    specialties: Iterable[Any] | None = None,
+    delivery_methods: Iterable[Any] | None = None,
+    funding_schemes: Iterable[Any] | None = None,
+    **fields: Any,
+) -> Partnership:
+    _check_fields(fields)
+    if "slug" in fields and not fields["slug"]:
+        fields["slug"] = _unique_slug(fields.get("name", partnership.name), exclude_pk=partnership.pk)
+    for name, value in fields.items():
+        setattr(partnership, name, value)
+    partnership.full_clean()
+    if members is not None:
+        _check_members(members)
+    partnership._history_user = by  # type: ignore[attr-defined]
+    partnership.save()
+    if members is not None:
+        _set_members(partnership, members, by)
+    _set_relations(partnership, specialties, delivery_methods, funding_schemes)
+    partnership_refresh_derived(partnership=partnership)
+    return partnership
+
+
+INSTITUTION_FIELDS = {
+    "name",
+    "country",
+    "country_id",
+    "kind",
+    "org_type",
+    "org_type_id",
+    "city",
+    "latitude",
+    "longitude",
+    "ror_id",
+    "iati_org_id",
+    "scope",
+    "needs_review",
+}
+
+
+def _institution_clean(institution: Institution) -> None:
+    institution.ror_id = normalise_ror(institution.ror_id) if institution.ror_id else None
+    institution.iati_org_id = institution.iati_org_id or None
+    institution.full_clean()
+
+
+@transaction.atomic
+def institution_create(*, by: User | None, **fields: Any) -> Institution:
+    unknown = set(fields) - INSTITUTION_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    institution = Institution(**fields)
+    _institution_clean(institution)
+    institution._history_user = by  # type: ignore[attr-defined]
+    institution.save()
+    return institution
+
+
+@transaction.atomic
+def institution_update(*, by: User | None, institution: Institution, **fields: Any) -> Institution:
+    unknown = set(fields) - INSTITUTION_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    country_before = institution.country_id
+    for name, value in fields.items():
+        setattr(institution, name, value)
+    _institution_clean(institution)
+    institution._history_user = by  # type: ignore[attr-defined]
+    institution.save()
+    if institution.country_id != country_before:
+        for partnership in Partnership.objects.filter(members__institution=institution):
+            partnership_refresh_derived(partnership=partnership)
+    return institution
+
+
+@transaction.atomic
+def partnership_access_grant(*, partnership: Partnership, user: User, role: str) -> PartnershipAccess:
+    if role not in AccessRole.values:
+        raise ValidationError({"role": _("unknown role %(role)s") % {"role": role}})
+    access, _created = PartnershipAccess.objects.update_or_create(
+        user=user, partnership=partnership, defaults={"role": role}
+    )
+    return access

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from django import forms
+from django.db.models import Field
+from django.utils.translation import gettext_lazy as _
+
+from healthlinks.reference.models import Country, Specialty
+from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
+from healthlinks.registry.selectors import TYPOLOGY_FILTERS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PartnershipForm(forms.ModelForm):
+    class Meta:
+        model = Partnership
+        fields = [
+            "name",
+            "slug",
+            "summary",
+            "start_date",
+            "end_date",
+            "publication",
+            "specialties",
+            "delivery_methods",
+            "funding_schemes",
+            "capacity_focus",
+            "intervention",
+            "skills",
+            "delivery",
+            "visiting_groups",
+            "host_entities",
+            "frequency",
+            "grant_reference",
+            "contact_name",
+            "contact_email",
+            "internal_notes",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "internal_notes": forms.Textarea(attrs={"rows": 2}),
+            "specialties": forms.CheckboxSelectMultiple,
+            "delivery_methods": forms.CheckboxSelectMultiple,
+            "funding_schemes": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {"slug": _("Short name for web addresses; left empty, it is made from the name.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+
+class MemberForm(forms.Form):
+    """One member row; a row without an institution is an unused row and is ignored."""
+
+    institution = forms.ModelChoiceField(
+        queryset=Institution.objects.order_by("name"), label=_("Institution"), required=False
+    )
+    role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.PARTNER, label=_("Role"), required=False)
+    joined = forms.DateField(required=False, widget=DateInput(), label=_("Joined"))
+    left = forms.DateField(required=False, widget=DateInput(), label=_("Left"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("institution") and (data.get("joined") or data.get("left")):
+            self.add_error("institution", _("choose the institution these dates belong to"))
+        data["role"] = data.get("role") or MemberRole.PARTNER
+        return data
+
+
+MemberFormSet = forms.formset_factory(MemberForm, extra=1, can_delete=True)
+
+
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = [
+            "name",
+            "country",
+            "kind",
+            "org_type",
+            "scope",
+            "city",
+            "latitude",
+            "longitude",
+            "ror_id",
+            "iati_org_id",
+        ]
+        help_texts = {
+            "ror_id": _("Research Organization Registry id, e.g. 02jx3x895 or https://ror.org/02jx3x895"),
+            "iati_org_id": _("IATI organisation identifier, e.g. GB-NHS-RQ6 or GB-CHC-1234567"),
+        }
+
+    def clean_ror_id(self) -> str | None:
+        value = (self.cleaned_data.get("ror_id") or "").strip()
+        if value.lower().startswith("https://ror.org/"):
+            value = value[len("https://ror.org/") :]
+        return value or None
+
+    def clean_iati_org_id(self) -> str | None:
+        return (self.cleaned_data.get("iati_org_id") or "").strip() or None
+
+
+def _choices(blank: Any, options: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", blank), *options]
+
+
+class PartnershipFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"))
+    country = forms.ChoiceField(required=False, label=_("Country"))
+    specialty = forms.ChoiceField(required=False, label=_("Specialty"))
+    typology = forms.ChoiceField(required=False, label=_("Typology"))
+    status = forms.ChoiceField(
+        required=False, label=_("Status"), choices=_choices(_("Any status"), list(Lifecycle.choices))
+    )
+    geography = forms.ChoiceField(
+        required=False,
+        label=_("Geography"),
+        choices=_choices(_("Any geography"), [c for c in GeographyClass.choices if c[0]]),
+    )
+
+    def __init__(self, *args: Any, countries: list[Country], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["country"]).choices = _choices(
+            _("Any country"), [(c.iso3, c.name) for c in countries]
+        )
+        cast(forms.ChoiceField, self.fields["specialty"]).choices = _choices(
+            _("Any specialty"), [(s.slug, s.name) for s in Specialty.objects.all()]
+        )
+        typology = [("mobility_resilient", str(_("Edwards: resilient to staff mobility")))]
+        for key in TYPOLOGY_FILTERS:
+            if ":" in key:
+                field_name, value = key.split(":", 1)
+                field = cast(Field, Partnership._meta.get_field(field_name))
+                label = dict(field.choices or []).get(value, value)
+                typology.append((key, f"{field.verbose_name}: {label}"))
+        cast(forms.ChoiceField, self.fields["typology"]).choices = _choices(_("Any typology"), typology)

@@ -1,0 +1,24 @@
+// Render every Vega-Lite chart on the page from its JSON spec (no inline script: CSP-safe).
+(function () {
+  "use strict";
+  function render(root) {
+    if (!window.vegaEmbed) return;
+    root.querySelectorAll(".chart[data-spec]").forEach(function (el) {
+      if (el.dataset.rendered) return;
+      var source = document.getElementById(el.dataset.spec);
+      if (!source) return;
+      el.dataset.rendered = "1";
+      var spec = JSON.parse(source.textContent);
+      window.vegaEmbed(el, spec, {
+        ast: true,
+        expr: window.vegaInterpreter.expressionInterpreter,
+        renderer: "svg",
+        actions: { export: true, source: false, compiled: false, editor: false },
+      }).catch(function (err) {
+        el.textContent = "Chart could not be drawn: " + err.message;
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { render(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { render(e.target); });
+})();

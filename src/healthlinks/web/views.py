@@ -1,0 +1,274 @@
+"""Page views: parse the request, call selectors/services, render. No business rules here."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from healthlinks.accounts.models import User
+from healthlinks.reference.models import Country, ReferenceDataset
+from healthlinks.registry import selectors, services
+from healthlinks.registry.models import GeographyClass, Institution, Partnership, PartnershipMember
+from healthlinks.web import charts
+from healthlinks.web.forms import InstitutionForm, MemberFormSet, PartnershipFilterForm, PartnershipForm
+from healthlinks.web.history import history_entries
+
+PAGE_SIZE = 25
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user behind a write (views that write are all login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = selectors.dashboard_counts(request.user)
+    links = selectors.partnership_links(request.user)
+    places: Counter[tuple[float, float, str]] = Counter()
+    for link in links:
+        places[(round(link["lat"], 1), round(link["lon"], 1), link["from"])] += 1
+        places[(round(link["lat2"], 1), round(link["lon2"], 1), link["to"])] += 1
+    points = [{"lat": lat, "lon": lon, "name": name, "n": n} for (lat, lon, name), n in places.items()]
+    geography_labels = dict(GeographyClass.choices)
+    by_geography = [
+        {"geography": str(geography_labels.get(row["geography_class"], row["geography_class"])), "n": row["n"]}
+        for row in counts["by_geography"]
+    ]
+    by_specialty = [{"specialty": row["specialties__name"], "n": row["n"]} for row in counts["by_specialty"]]
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "counts": counts,
+            "map_spec": charts.world_map(links, points),
+            "geography_spec": charts.bar(by_geography, "geography", "n", _("Partnerships by geography")),
+            "specialty_spec": charts.bar(by_specialty, "specialty", "n", _("Partnerships by specialty")),
+            "by_geography": by_geography,
+            "by_specialty": by_specialty,
+        },
+    )
+
+
+def _countries_in_registry() -> list[Country]:
+    ids = PartnershipMember.objects.values("institution__country_id").distinct()
+    return list(Country.objects.filter(iso3__in=ids).order_by("name"))
+
+
+def partnership_list(request: HttpRequest) -> HttpResponse:
+    form = PartnershipFilterForm(request.GET or None, countries=_countries_in_registry())
+    filters = {k: v for k, v in (form.cleaned_data.items() if form.is_valid() else []) if v}
+    qs = selectors.with_members(selectors.partnership_list(request.user, **filters)).order_by("name", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(p, selectors.partnership_countries(p)) for p in page.object_list],
+        "querystring": query.urlencode(),
+        "can_create": selectors.can_create_partnership(request.user),
+    }
+    template = "web/_partnership_results.html" if request.htmx else "web/partnership_list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _visible_partnership(request: HttpRequest, slug: str) -> tuple[Partnership, selectors.Access]:
+    partnership = get_object_or_404(selectors.with_members(Partnership.objects.all()), slug=slug)
+    access = selectors.partnership_access(request.user, partnership)
+    if access == selectors.Access.NONE:
+        raise Http404
+    return partnership, access
+
+
+def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership, access = _visible_partnership(request, slug)
+    context: dict[str, Any] = {
+        "p": partnership,
+        "access": access,
+        "Access": selectors.Access,
+        "countries": selectors.partnership_countries(partnership),
+        "equal_influence": selectors.equal_influence(partnership),
+        "can_edit": access >= selectors.Access.EDIT,
+    }
+    if access >= selectors.Access.RESEARCH:
+        context["assessments"] = partnership.assessments.all()
+    if access >= selectors.Access.MEMBER:
+        context["history"] = history_entries(partnership)
+    return render(request, "web/partnership_detail.html", context)
+
+
+def _member_specs(formset: Any) -> list[services.MemberSpec]:
+    specs = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE") or not data.get("institution"):
+            continue
+        specs.append(
+            services.MemberSpec(
+                institution=data["institution"], role=data["role"], joined=data.get("joined"), left=data.get("left")
+            )
+        )
+    return specs
+
+
+def _apply_errors(form: Any, formset: Any, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        if field == "members":
+            formset._non_form_errors = formset.error_class(errors)
+        elif field in form.fields:
+            form.add_error(field, errors)
+        else:
+            form.add_error(None, errors)
+
+
+def _save_partnership(request: HttpRequest, partnership: Partnership | None) -> HttpResponse:
+    initial_members = (
+        [
+            {"institution": m.institution, "role": m.role, "joined": m.joined, "left": m.left}
+            for m in partnership.members.all()
+        ]
+        if partnership
+        else [{"role": "lead"}, {"role": "partner"}]
+    )
+    form = PartnershipForm(request.POST or None, instance=partnership)
+    formset = MemberFormSet(request.POST or None, initial=initial_members, prefix="members")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = dict(form.cleaned_data)
+        relations = {k: data.pop(k) for k in ("specialties", "delivery_methods", "funding_schemes")}
+        try:
+            with transaction.atomic():
+                if partnership is None:
+                    saved = services.partnership_create(
+                        by=_actor(request),
+                        members=_member_specs(formset),
+                        **relations,
+                        **data,
+                    )
+                else:
+                    saved = services.partnership_update(
+                        by=_actor(request),
+                        partnership=partnership,
+                        members=_member_specs(formset),
+                        **relations,
+                        **data,
+                    )
+        except ValidationError as exc:
+            _apply_errors(form, formset, exc)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            return redirect("partnership-detail", slug=saved.slug)
+    return render(request, "web/partnership_form.html", {"form": form, "formset": formset, "p": partnership})
+
+
+@login_required
+def partnership_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_create_partnership(request.user):
+        raise PermissionDenied
+    return _save_partnership(request, None)
+
+
+@login_required
+def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership, access = _visible_partnership(request, slug)
+    if access < selectors.Access.EDIT:
+        raise PermissionDenied
+    # A fresh instance: the form must not mutate the prefetched one before the service validates.
+    return _save_partnership(request, partnership)
+
+
+def institution_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.institutions_visible_to(request.user).annotate(n_partnerships=Count("memberships"))
+    q = request.GET.get("q", "").strip()
+    country = request.GET.get("country", "").strip().upper()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if country:
+        qs = qs.filter(country_id=country)
+    page = Paginator(qs.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/institution_list.html",
+        {
+            "page": page,
+            "q": q,
+            "country": country,
+            "countries": _countries_in_registry(),
+            "querystring": query.urlencode(),
+            "can_create": selectors.can_create_partnership(request.user),
+        },
+    )
+
+
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(selectors.institutions_visible_to(request.user), pk=pk)
+    partnerships = selectors.partnerships_visible_to(request.user).filter(members__institution=institution)
+    return render(
+        request,
+        "web/institution_detail.html",
+        {
+            "i": institution,
+            "partnerships": partnerships.order_by("name"),
+            "can_edit": selectors.can_edit_institution(request.user, institution),
+            "history": history_entries(institution) if request.user.is_authenticated else None,
+        },
+    )
+
+
+def _save_institution(request: HttpRequest, institution: Institution | None) -> HttpResponse:
+    form = InstitutionForm(request.POST or None, instance=institution)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if institution is None:
+                saved = services.institution_create(by=_actor(request), **form.cleaned_data)
+            else:
+                saved = services.institution_update(
+                    by=_actor(request),
+                    institution=institution,
+                    **form.cleaned_data,
+                )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            return redirect("institution-detail", pk=saved.pk)
+    return render(request, "web/institution_form.html", {"form": form, "i": institution})
+
+
+@login_required
+def institution_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_create_partnership(request.user):
+        raise PermissionDenied
+    return _save_institution(request, None)
+
+
+@login_required
+def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(Institution, pk=pk)
+    if not selectors.can_edit_institution(request.user, institution):
+        raise PermissionDenied
+    return _save_institution(request, institution)
+
+
+def reference(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/reference.html",
+        {
+            "datasets": ReferenceDataset.objects.all(),
+            "ssl": Country.objects.filter(ssl2023=True).order_by("who_region", "name"),
+        },
+    )

@@ -1,0 +1,92 @@
+"""Shared fixtures: users of every role and a small registry built through the services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from healthlinks.accounts.models import Role, User
+from healthlinks.registry.models import AccessRole, Institution, Partnership, PartnershipAccess, Publication
+from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
+
+# Playwright's sync API runs an event loop in the main thread; Django must not refuse DB access for it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(username: str, role: str = Role.MEMBER, **kwargs: Any) -> User:
+        user = User.objects.create(username=username, role=role, is_staff=role == Role.HUB_ADMIN, **kwargs)
+        user.set_password("Correct-Horse-9")
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., User]) -> User:
+    return make_user("hubadmin", Role.HUB_ADMIN)
+
+
+@pytest.fixture
+def researcher(make_user: Callable[..., User]) -> User:
+    return make_user("researcher1", Role.RESEARCHER)
+
+
+@pytest.fixture
+def make_institution(db: Any) -> Callable[..., Institution]:
+    counter = {"n": 0}
+
+    def make(country: str = "GBR", **fields: Any) -> Institution:
+        counter["n"] += 1
+        fields.setdefault("name", f"Institution {counter['n']} {country}")
+        fields.setdefault("kind", "hospital")
+        return institution_create(by=None, country_id=country, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_partnership(make_institution: Callable[..., Institution]) -> Callable[..., Partnership]:
+    def make(
+        name: str = "Test partnership",
+        countries: tuple[str, ...] = ("GBR", "UGA"),
+        publication: str = Publication.PUBLISHED,
+        coordinator: User | None = None,
+        member: User | None = None,
+        **fields: Any,
+    ) -> Partnership:
+        members = [
+            MemberSpec(institution=make_institution(c), role="lead" if i == 0 else "partner")
+            for i, c in enumerate(countries)
+        ]
+        fields.setdefault("start_date", date(2020, 1, 1))
+        tag = "".join(ch for ch in name.lower() if ch.isalnum())
+        fields.setdefault("contact_name", f"Dr Private {tag}")
+        fields.setdefault("contact_email", f"private.{tag}@example.org")
+        fields.setdefault("internal_notes", f"internal note of {tag}")
+        p = partnership_create(by=None, members=members, name=name, publication=publication, **fields)
+        if coordinator:
+            PartnershipAccess.objects.create(user=coordinator, partnership=p, role=AccessRole.COORDINATOR)
+        if member:
+            PartnershipAccess.objects.create(user=member, partnership=p, role=AccessRole.MEMBER)
+        return p
+
+    return make
+
+
+@pytest.fixture
+def client_for() -> Callable[[User | None], Client]:
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make

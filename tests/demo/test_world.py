@@ -1,0 +1,34 @@
+import pytest
+
+from healthlinks.demo.world import world_build
+from healthlinks.registry.models import Institution, Partnership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_small_world_is_realistic_and_marked_synthetic():
+    stats = world_build(scale="S", seed=7)
+    assert stats["partnerships"] == 60 == Partnership.objects.count()
+    assert not Partnership.objects.filter(is_synthetic=False).exists()
+    assert not Institution.objects.filter(is_synthetic=False).exists()
+    published = Partnership.objects.filter(publication="published").count()
+    assert published >= 40
+    classes = set(Partnership.objects.values_list("geography_class", flat=True))
+    assert {"north_south", "multi_country"} <= classes
+    assert Partnership.objects.filter(members__institution__country_id="GBR").exists()
+
+
+def test_same_seed_builds_the_same_world():
+    world_build(scale="S", seed=3)
+    first = list(Partnership.objects.order_by("slug").values_list("slug", "start_date", "publication"))
+    Partnership.objects.all().delete()
+    Institution.objects.all().delete()
+    world_build(scale="S", seed=3)
+    second = list(Partnership.objects.order_by("slug").values_list("slug", "start_date", "publication"))
+    assert first == second
+
+
+def test_demo_refuses_to_mix_with_real_data(make_partnership):
+    make_partnership()
+    with pytest.raises(ValueError, match="empty registry"):
+        world_build(scale="S", seed=1)

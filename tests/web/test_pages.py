@@ -1,0 +1,135 @@
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from healthlinks.registry.models import Institution, Partnership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_pages_render(client, make_partnership):
+    p = make_partnership(name="Liverpool–Mulago Obstetrics")
+    inst = p.members.first().institution
+    for url in (
+        "/",
+        "/partnerships/",
+        f"/partnerships/{p.slug}/",
+        "/institutions/",
+        f"/institutions/{inst.pk}/",
+        "/reference/",
+        "/accounts/login/",
+    ):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        assert "cdn" not in resp.content.decode().lower()
+
+
+def test_list_filters_by_country_specialty_and_search(client, make_partnership):
+    make_partnership(name="Alpha surgery", countries=("GBR", "UGA"), specialties=["surgery"])
+    make_partnership(name="Beta midwifery", countries=("GBR", "MWI"), specialties=["midwifery"])
+    body = client.get("/partnerships/?country=MWI").content.decode()
+    assert "Beta midwifery" in body and "Alpha surgery" not in body
+    body = client.get("/partnerships/?specialty=surgery").content.decode()
+    assert "Alpha surgery" in body and "Beta midwifery" not in body
+    body = client.get("/partnerships/?q=beta").content.decode()
+    assert "Beta midwifery" in body and "Alpha surgery" not in body
+
+
+def test_htmx_filter_returns_only_the_results_fragment(client, make_partnership):
+    make_partnership(name="Alpha surgery")
+    body = client.get("/partnerships/?q=alpha", HTTP_HX_REQUEST="true").content.decode()
+    assert "Alpha surgery" in body and "<html" not in body
+
+
+def _form_data(**overrides):
+    data = {
+        "name": "Gulu–Leeds Anaesthesia",
+        "slug": "",
+        "summary": "",
+        "start_date": "2024-02-01",
+        "end_date": "",
+        "publication": "published",
+        "members-TOTAL_FORMS": "3",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_partnership_through_the_form_records_history(client_for, admin_user, make_institution):
+    a, b = make_institution("GBR"), make_institution("UGA")
+    client = client_for(admin_user)
+    data = _form_data(
+        **{
+            "members-0-institution": a.pk,
+            "members-0-role": "lead",
+            "members-1-institution": b.pk,
+            "members-1-role": "partner",
+            "specialties": ["anaesthesia"],
+        }
+    )
+    resp = client.post(reverse("partnership-create"), data)
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    p = Partnership.objects.get(slug="gulu-leeds-anaesthesia")
+    assert p.geography_class == "north_south" and p.members.count() == 2
+    assert p.history.first().history_user == admin_user
+    page = client.get(resp["Location"]).content.decode()
+    assert "hubadmin" in page and "created" in page
+
+
+def test_form_errors_name_the_field_and_save_nothing(client_for, admin_user, make_institution):
+    a = make_institution("GBR")
+    client = client_for(admin_user)
+    resp = client.post(
+        reverse("partnership-create"),
+        _form_data(end_date="2020-01-01", **{"members-0-institution": a.pk, "members-0-role": "lead"}),
+    )
+    assert resp.status_code == 200
+    assert "the end date is before the start date" in resp.content.decode()
+    resp = client.post(
+        reverse("partnership-create"), _form_data(**{"members-0-institution": a.pk, "members-0-role": "lead"})
+    )
+    assert "at least two member institutions" in resp.content.decode()
+    assert not Partnership.objects.exists()
+
+
+def test_institution_form_rejects_a_bad_ror_id(client_for, admin_user):
+    client = client_for(admin_user)
+    resp = client.post(
+        reverse("institution-create"), {"name": "Mulago", "country": "UGA", "kind": "hospital", "ror_id": "02jx3x896"}
+    )
+    assert resp.status_code == 200 and "not a valid ROR id" in resp.content.decode()
+    assert not Institution.objects.exists()
+    resp = client.post(
+        reverse("institution-create"), {"name": "Mulago", "country": "UGA", "kind": "hospital", "scope": "national"}
+    )
+    assert resp.status_code == 302
+
+
+def test_edit_keeps_members_and_logs_the_change(client_for, make_user, make_partnership):
+    coord = make_user("coord", "coordinator")
+    p = make_partnership(name="Edit me", coordinator=coord, start_date=date(2020, 1, 1))
+    client = client_for(coord)
+    members = list(p.members.all())
+    data = _form_data(
+        name="Edited",
+        slug=p.slug,
+        start_date="2020-01-01",
+        **{
+            "members-TOTAL_FORMS": "2",
+            "members-INITIAL_FORMS": "2",
+            "members-0-institution": members[0].institution_id,
+            "members-0-role": "lead",
+            "members-1-institution": members[1].institution_id,
+            "members-1-role": "partner",
+        },
+    )
+    resp = client.post(reverse("partnership-edit", args=[p.slug]), data)
+    assert resp.status_code == 302, resp.content.decode()[:3000]
+    p.refresh_from_db()
+    assert p.name == "Edited" and p.members.count() == 2
+    page = client.get(reverse("partnership-detail", args=[p.slug])).content.decode()
+    assert "Edit me" in page and "Edited" in page  # the history shows old → new
