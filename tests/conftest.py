@@ -90,3 +90,32 @@ def client_for() -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def network_world(make_partnership, make_user):
+    """One partnership (UK lead, Ugandan partner), its coordinator, and two people."""
+    from healthlinks.network.services import person_save
+
+    coordinator = make_user("netcoord", Role.COORDINATOR)
+    p = make_partnership(name="Leeds Gulu", coordinator=coordinator, start_date=date(2015, 1, 1))
+    members = {m.institution.country_id: m.institution for m in p.members.select_related("institution")}
+    alice = person_save(
+        by=None,
+        external_id="A1",
+        given_name="Alice",
+        family_name="Secretname",
+        email="alice@example.org",
+        research_consent=True,
+        cadre_id="2221",
+        sex="female",
+    )
+    bob = person_save(
+        by=None,
+        external_id="B1",
+        given_name="Bob",
+        family_name="Hiddenname",
+        email="bob@example.org",
+        research_consent=False,
+    )
+    return {"p": p, "uk": members["GBR"], "ug": members["UGA"], "alice": alice, "bob": bob, "coordinator": coordinator}

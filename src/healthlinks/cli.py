@@ -82,6 +82,70 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user(username: str | None) -> Any:
+    if not username:
+        return None
+    from healthlinks.accounts.models import User
+
+    try:
+        return User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise ValueError(f"--user: no user named {username!r}") from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from healthlinks.interchange.tabular.network import IMPORTERS
+    from healthlinks.interchange.tabular.reader import ImportRejected
+    from healthlinks.registry.models import Partnership
+
+    user = _user(args.user)
+    kwargs: dict[str, Any] = {"user": user}
+    if args.kind == "people" and args.partnership:
+        try:
+            kwargs["partnership"] = Partnership.objects.get(slug=args.partnership)
+        except Partnership.DoesNotExist:
+            raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}") from None
+        kwargs["role"] = args.role
+    status = 0
+    for path in args.files:
+        try:
+            result = IMPORTERS[args.kind](path, **kwargs)
+        except ImportRejected as exc:
+            print(f"{path}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error}", file=sys.stderr)
+            status = 1
+            continue
+        except FileNotFoundError:
+            print(f"{path}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        print(result)
+        for warning in result.warnings:
+            print(f"  warning: {warning}")
+    return status
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from healthlinks.interchange.tabular.network import export_rows
+    from healthlinks.interchange.tabular.writer import write_table
+    from healthlinks.registry.models import Partnership
+
+    partnership = None
+    if args.partnership:
+        try:
+            partnership = Partnership.objects.get(slug=args.partnership)
+        except Partnership.DoesNotExist:
+            raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}") from None
+    fmt = args.format or ("xlsx" if args.output.lower().endswith(".xlsx") else "csv")
+    columns, rows = export_rows(args.kind, _user(args.user), partnership)
+    Path(args.output).write_bytes(write_table(columns, rows, fmt))
+    print(f"{len(rows)} {args.kind} written to {args.output}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
@@ -115,6 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("token", help="print the API token of a user (created if missing)")
     p.add_argument("username")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("import", help="import a CSV or XLSX file (all rows or nothing)")
+    p.add_argument("kind", choices=["people", "stays", "ties"])
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--user", help="import as this user (their permissions; recorded in the history)")
+    p.add_argument("--partnership", metavar="SLUG", help="people: register them in this partnership")
+    p.add_argument(
+        "--role",
+        default="volunteer",
+        choices=["volunteer", "counterpart", "coordinator", "trainee", "mentor"],
+        help="people: their role in --partnership",
+    )
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a table as CSV or XLSX")
+    p.add_argument("kind", choices=["people", "stays", "ties"])
+    p.add_argument("--output", "-o", required=True, metavar="FILE")
+    p.add_argument("--format", choices=["csv", "xlsx"])
+    p.add_argument("--partnership", metavar="SLUG")
+    p.add_argument("--user", help="export what this user may see (default: everything, with personal data)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

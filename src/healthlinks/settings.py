@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "healthlinks.reference",
     "healthlinks.accounts",
     "healthlinks.registry",
+    "healthlinks.network",
     "healthlinks.demo",
     "healthlinks.api",
     "healthlinks.web",
@@ -173,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Lower bounds (days) of short stay, medium stay, long-term placement (the scheme's >= 6 months) and
+# settlement on the travel-mobility-migration continuum; shorter than the first is a visit.
+HEALTHLINKS_CONTINUUM_BOUNDS = [
+    int(x) for x in os.environ.get("HEALTHLINKS_CONTINUUM_BOUNDS", "14,90,180,365").split(",")
+]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,6 +1,7 @@
 import pytest
 
 from healthlinks.demo.world import world_build
+from healthlinks.network.models import Person, Stay
 from healthlinks.registry.models import Institution, Partnership
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +17,22 @@ def test_small_world_is_realistic_and_marked_synthetic():
     classes = set(Partnership.objects.values_list("geography_class", flat=True))
     assert {"north_south", "multi_country"} <= classes
     assert Partnership.objects.filter(members__institution__country_id="GBR").exists()
+    # the network stage: people with stays of every kind, none overlapping
+    assert stats["people"] > 1000 and stats["stays"] > 2 * stats["people"]
+    assert not Person.objects.filter(is_synthetic=False).exists()
+    for cls in ("visit", "short_stay", "medium_stay", "long_term"):
+        assert any(s.continuum_class == cls for s in Stay.objects.filter(mode="physical")[:3000]), cls
+    assert Stay.objects.filter(mode="virtual").exists() and Stay.objects.filter(circular=True).exists()
+    from healthlinks.network.services import overlapping_pairs
+
+    assert overlapping_pairs(Stay.objects.all()) == []
 
 
 def test_same_seed_builds_the_same_world():
     world_build(scale="S", seed=3)
     first = list(Partnership.objects.order_by("slug").values_list("slug", "start_date", "publication"))
     Partnership.objects.all().delete()
+    Person.objects.all().delete()
     Institution.objects.all().delete()
     world_build(scale="S", seed=3)
     second = list(Partnership.objects.order_by("slug").values_list("slug", "start_date", "publication"))

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import views
+from healthlinks.api import network, views
 
 app_name = "api"
 
@@ -14,5 +14,8 @@ router.register("specialties", views.SpecialtyViewSet, basename="specialty")
 router.register("delivery-methods", views.DeliveryMethodViewSet, basename="delivery-method")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
 router.register("partnerships", views.PartnershipViewSet, basename="partnership")
+router.register("people", network.PersonViewSet, basename="person")
+router.register("stays", network.StayViewSet, basename="stay")
+router.register("ties", network.TieViewSet, basename="tie")
 
 urlpatterns = [path("", include(router.urls))]

@@ -34,6 +34,7 @@ from healthlinks.registry.models import (
 from healthlinks.registry.services import geography_class_of, make_slug
 
 from . import places
+from .network import stage_network
 
 SCALES = {"S": 60, "M": 2000, "L": 10000}
 # A fixed "today" keeps the world identical for a seed whatever day it is built.
@@ -267,6 +268,9 @@ def stage_registry(world: World) -> None:
     Partnership.funding_schemes.through.objects.bulk_create(scheme_rows, batch_size=2000)
     PrinciplesAssessment.objects.bulk_create(assessments, batch_size=2000)
     world.partnerships = partnerships
+    world.members = {}
+    for m in member_rows:
+        world.members.setdefault(m.partnership.pk, []).append(m)
     world.stats.update(
         partnerships=len(partnerships), institutions=len(world.institutions), memberships=len(member_rows)
     )
@@ -288,7 +292,7 @@ def stage_users(world: World) -> None:
     world.stats["users"] = len(DEMO_USERS)
 
 
-STAGES: list[Callable[[World], None]] = [stage_registry, stage_users]
+STAGES: list[Callable[[World], None]] = [stage_registry, stage_network, stage_users]
 
 
 def _quiet(stage: str, done: int, total: int) -> None:

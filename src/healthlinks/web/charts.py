@@ -73,3 +73,116 @@ def bar(rows: list[dict[str, Any]], label: str, value: str, title: str) -> dict[
             "tooltip": [{"field": label, "title": title}, {"field": value, "title": _("Partnerships")}],
         },
     }
+
+
+CLASS_COLORS = {
+    "domain": ["visit", "short_stay", "medium_stay", "long_term", "settlement", "virtual"],
+    "range": ["#9ecae1", "#4292c6", "#08519c", "#f16913", "#a63603", "#74c476"],
+}
+
+
+def stays_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 220,
+        "title": _("Stays per year by mode and continuum class"),
+        "data": {"values": rows},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": None},
+            "y": {"field": "stays", "type": "quantitative", "aggregate": "sum", "title": _("Stays")},
+            "color": {"field": "class", "type": "nominal", "title": _("Class"), "scale": CLASS_COLORS},
+            "tooltip": [{"field": "year"}, {"field": "mode"}, {"field": "class"}, {"field": "stays"}],
+        },
+    }
+
+
+def days_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 180,
+        "title": _("Volunteer days per year (physical stays)"),
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": "#0b7a75"},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": None},
+            "y": {"field": "days", "type": "quantitative", "title": _("Days")},
+            "tooltip": [{"field": "year"}, {"field": "days"}],
+        },
+    }
+
+
+def timeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One bar per stay from start to end, a row per host; virtual engagements in green."""
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": {"step": 28},
+        "title": _("Stays over time"),
+        "data": {"values": rows},
+        "mark": {"type": "bar", "cornerRadius": 3, "minBandwidth": 4},
+        "encoding": {
+            "y": {"field": "host", "type": "nominal", "title": None},
+            "x": {"field": "start", "type": "temporal", "title": None},
+            "x2": {"field": "end"},
+            "color": {
+                "field": "class",
+                "type": "nominal",
+                "title": _("Class"),
+                "scale": CLASS_COLORS,
+                "legend": {"orient": "bottom", "columns": 3},
+            },
+            "tooltip": [
+                {"field": "host"},
+                {"field": "start", "type": "temporal"},
+                {"field": "end", "type": "temporal"},
+                {"field": "days"},
+                {"field": "class"},
+                {"field": "repeat", "title": _("Repeat")},
+            ],
+        },
+    }
+
+
+def network_picture(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
+    """People and institutions at precomputed positions; ties coloured by kind."""
+    axis_off = {"axis": None, "scale": {"zero": False}}
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 460,
+        "layer": [
+            {
+                "data": {"values": edges},
+                "mark": {"type": "rule", "opacity": 0.55},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", **axis_off},
+                    "y": {"field": "y", "type": "quantitative", **axis_off},
+                    "x2": {"field": "x2"},
+                    "y2": {"field": "y2"},
+                    "color": {"field": "kind", "type": "nominal", "title": _("Tie")},
+                    "tooltip": [{"field": "kind"}, {"field": "label"}],
+                },
+            },
+            {
+                "data": {"values": nodes},
+                "mark": {"type": "point", "filled": True, "opacity": 0.9},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", **axis_off},
+                    "y": {"field": "y", "type": "quantitative", **axis_off},
+                    "shape": {
+                        "field": "type",
+                        "type": "nominal",
+                        "title": _("Node"),
+                        "scale": {"domain": ["person", "institution"], "range": ["circle", "square"]},
+                    },
+                    "size": {"field": "size", "type": "quantitative", "legend": None, "scale": {"range": [30, 400]}},
+                    "color": {"value": "#334155"},
+                    "tooltip": [{"field": "label"}, {"field": "type"}, {"field": "detail"}],
+                },
+            },
+        ],
+        "config": {"view": {"stroke": None}},
+    }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthlinks.web import views
+from healthlinks.web import network_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -9,6 +9,13 @@ urlpatterns = [
     path("partnerships/new/", views.partnership_create, name="partnership-create"),
     path("partnerships/<slug:slug>/", views.partnership_detail, name="partnership-detail"),
     path("partnerships/<slug:slug>/edit/", views.partnership_edit, name="partnership-edit"),
+    path("partnerships/<slug:slug>/mobility/", network_views.partnership_mobility, name="partnership-mobility"),
+    path("partnerships/<slug:slug>/network/", network_views.partnership_network, name="partnership-network"),
+    path("people/", network_views.people_list, name="people-list"),
+    path("people/<str:pseudo_id>/", network_views.person_detail, name="person-detail"),
+    path("import/", network_views.import_page, name="import"),
+    path("import/template/<str:kind>.<str:fmt>", network_views.import_template, name="import-template"),
+    path("export/<str:kind>.<str:fmt>", network_views.export_table, name="export"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/new/", views.institution_create, name="institution-create"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),

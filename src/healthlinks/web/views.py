@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
+from healthlinks.network import selectors as network_selectors
 from healthlinks.reference.models import Country, ReferenceDataset
 from healthlinks.registry import selectors, services
 from healthlinks.registry.models import GeographyClass, Institution, Partnership, PartnershipMember
@@ -51,6 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "web/dashboard.html",
         {
             "counts": counts,
+            "network": network_selectors.network_counts(request.user),
             "map_spec": charts.world_map(links, points),
             "geography_spec": charts.bar(by_geography, "geography", "n", _("Partnerships by geography")),
             "specialty_spec": charts.bar(by_specialty, "specialty", "n", _("Partnerships by specialty")),

@@ -22,3 +22,10 @@
   document.addEventListener("DOMContentLoaded", function () { render(document); });
   document.addEventListener("htmx:afterSwap", function (e) { render(e.target); });
 })();
+// Upload progress for the import form (htmx reports XHR progress).
+document.addEventListener("htmx:xhr:progress", function (e) {
+  var bar = document.getElementById("upload-progress");
+  if (!bar || !e.detail.lengthComputable) return;
+  bar.hidden = false;
+  bar.value = Math.round((e.detail.loaded / e.detail.total) * 100);
+});

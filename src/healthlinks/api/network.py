@@ -1,0 +1,335 @@
+"""API of the knowledge network: people (pseudonymous unless the user may see personal data), stays, ties."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from healthlinks.api.serializers import call_service
+from healthlinks.network import selectors, services
+from healthlinks.network.models import SAFEGUARD_NOTE, Person, Stay, Tie
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import Institution, Partnership
+
+PERSONAL = {"external_id", "given_name", "family_name", "email", "phone"}
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    given_name = serializers.CharField(source="personal.given_name", required=False, allow_blank=True)
+    family_name = serializers.CharField(source="personal.family_name", required=False, allow_blank=True)
+    email = serializers.EmailField(source="personal.email", required=False, allow_blank=True)
+    phone = serializers.CharField(source="personal.phone", required=False, allow_blank=True)
+    partnerships = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "pseudo_id",
+            "external_id",
+            "given_name",
+            "family_name",
+            "email",
+            "phone",
+            "cadre",
+            "sex",
+            "home_institution",
+            "grade",
+            "research_consent",
+            "consent_date",
+            "partnerships",
+            "is_synthetic",
+        ]
+        read_only_fields = ["pseudo_id", "is_synthetic"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"external_id": {"validators": []}}
+
+    def get_partnerships(self, obj: Person) -> list[str]:
+        slugs = self.context.get("partnership_slugs", {})
+        return sorted(slugs.get(obj.pk, []))
+
+    def to_representation(self, instance: Person) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        allowed = self.context.get("personal_ids")
+        if allowed is not None and instance.pk not in allowed:
+            for key in PERSONAL:
+                data.pop(key, None)
+        return data
+
+    def _save(self, person: Person | None, data: dict[str, Any]) -> Person:
+        personal = data.pop("personal", {})
+        return call_service(services.person_save, by=self.context["request"].user, person=person, **data, **personal)
+
+    def create(self, validated_data: dict[str, Any]) -> Person:
+        return self._save(None, validated_data)
+
+    def update(self, instance: Person, validated_data: dict[str, Any]) -> Person:
+        return self._save(instance, validated_data)
+
+
+class StaySerializer(serializers.ModelSerializer):
+    person = serializers.SlugRelatedField(slug_field="pseudo_id", queryset=Person.objects.all())
+    partnership = serializers.SlugRelatedField(slug_field="slug", queryset=Partnership.objects.all())
+    sending_institution = serializers.PrimaryKeyRelatedField(
+        queryset=Institution.objects.all(), required=False, allow_null=True
+    )
+    host_institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all())
+    continuum_class = serializers.CharField(read_only=True)
+    safeguard_note = serializers.SerializerMethodField()
+    purposes = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = Stay
+        fields = [
+            "id",
+            "external_id",
+            "person",
+            "partnership",
+            "sending_institution",
+            "host_institution",
+            "mode",
+            "start_date",
+            "end_date",
+            "purposes",
+            "virtual_hours",
+            "funding",
+            "notes",
+            "duration_days",
+            "continuum_class",
+            "repeat_index",
+            "days_since_previous",
+            "circular",
+            "safeguard_flag",
+            "safeguard_note",
+            "is_synthetic",
+        ]
+        read_only_fields = [
+            "duration_days",
+            "repeat_index",
+            "days_since_previous",
+            "circular",
+            "safeguard_flag",
+            "is_synthetic",
+        ]
+        extra_kwargs: dict[str, dict[str, Any]] = {"external_id": {"validators": []}}
+
+    def get_safeguard_note(self, obj: Stay) -> str:
+        return str(SAFEGUARD_NOTE) if obj.safeguard_flag else ""
+
+    def to_representation(self, instance: Stay) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        allowed = self.context.get("personal_partnerships")
+        if allowed is not None and instance.partnership_id not in allowed:
+            data.pop("notes", None)  # free text may name people
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        partnership = attrs.get("partnership") or getattr(self.instance, "partnership", None)
+        if (
+            partnership is not None
+            and not registry_selectors.partnerships_editable_by(user).filter(pk=partnership.pk).exists()
+        ):
+            raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
+        person = attrs.get("person")
+        if person is not None and not selectors.people_visible_to(user).filter(pk=person.pk).exists():
+            raise DRFValidationError({"person": "no such person"})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Stay:
+        return call_service(services.stay_create, by=self.context["request"].user, **validated_data)
+
+    def update(self, instance: Stay, validated_data: dict[str, Any]) -> Stay:
+        return call_service(services.stay_update, by=self.context["request"].user, stay=instance, **validated_data)
+
+
+class TieSerializer(serializers.ModelSerializer):
+    person_a: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
+    person_b: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
+    inferred = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tie
+        fields = ["person_a", "person_b", "kind", "start_date", "end_date", "source", "inferred"]
+
+    def get_inferred(self, obj: Tie) -> bool:
+        return False
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DRFValidationError({name: f"{value!r} is not a date (YYYY-MM-DD)"}) from None
+
+
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People. Names, emails, phones and external ids only for those who may see them."""
+
+    serializer_class = PersonSerializer
+    lookup_field = "pseudo_id"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Person]:
+        qs = selectors.people_visible_to(self.request.user).select_related("personal").order_by("pk")
+        partnership = self.request.query_params.get("partnership")
+        if partnership:
+            ids = set(
+                selectors.stays_visible_to(self.request.user)
+                .filter(partnership__slug=partnership)
+                .values_list("person_id", flat=True)
+            )
+            ids |= set(Person.objects.filter(roles__partnership__slug=partnership).values_list("pk", flat=True))
+            qs = qs.filter(pk__in=ids)
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        user = self.request.user
+        if not selectors.sees_all_personal_data(user):
+            context["personal_ids"] = set(selectors._personal_people(user).values_list("pk", flat=True))
+        return context
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None
+        context = self.get_serializer_context()
+        links = selectors.partnership_ids_by_person([p.pk for p in page])
+        visible = dict(
+            registry_selectors.partnerships_visible_to(request.user)
+            .filter(pk__in={i for ids in links.values() for i in ids})
+            .values_list("pk", "slug")
+        )
+        context["partnership_slugs"] = {pid: [visible[i] for i in ids if i in visible] for pid, ids in links.items()}
+        return self.get_paginated_response(PersonSerializer(page, many=True, context=context).data)
+
+    def can_create(self, user: Any) -> bool:
+        return registry_selectors.can_create_partnership(user)
+
+    def can_edit(self, user: Any, obj: Person) -> bool:
+        return registry_selectors.is_hub_admin(user) or (
+            registry_selectors.can_create_partnership(user) and selectors.can_see_personal(user, obj)
+        )
+
+
+STAY_FILTERS = [
+    OpenApiParameter("partnership", OpenApiTypes.STR, description="partnership slug"),
+    OpenApiParameter(
+        "person", OpenApiTypes.STR, description="pseudonymous id (HL-…) or, if you may see it, external id"
+    ),
+    OpenApiParameter("mode", OpenApiTypes.STR, enum=["physical", "virtual"]),
+    OpenApiParameter(
+        "continuum_class", OpenApiTypes.STR, enum=["visit", "short_stay", "medium_stay", "long_term", "settlement"]
+    ),
+    OpenApiParameter("start_after", OpenApiTypes.DATE, description="stays starting on or after"),
+    OpenApiParameter("end_before", OpenApiTypes.DATE, description="stays ending on or before"),
+    OpenApiParameter("host_country", OpenApiTypes.STR, description="ISO 3166-1 alpha-3 of the host"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=STAY_FILTERS))
+class StayViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = StaySerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Stay]:
+        params = self.request.query_params
+        qs = selectors.stay_list(
+            self.request.user,
+            partnership=params.get("partnership", ""),
+            person=params.get("person", ""),
+            mode=params.get("mode", ""),
+            continuum_class=params.get("continuum_class", ""),
+            start_after=_date(params.get("start_after"), "start_after"),
+            end_before=_date(params.get("end_before"), "end_before"),
+            host_country=params.get("host_country", ""),
+        )
+        return qs.select_related("person", "partnership").order_by("start_date", "pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not selectors.sees_all_personal_data(self.request.user):
+            context["personal_partnerships"] = selectors.personal_partnership_ids(self.request.user)
+        return context
+
+    def can_create(self, user: Any) -> bool:
+        return registry_selectors.can_create_partnership(user)
+
+    def can_edit(self, user: Any, obj: Stay) -> bool:
+        return registry_selectors.partnerships_editable_by(user).filter(pk=obj.partnership_id).exists()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("partnership", OpenApiTypes.STR, description="ties among people of this partnership"),
+            OpenApiParameter("person", OpenApiTypes.STR, description="pseudonymous id"),
+            OpenApiParameter(
+                "include_inferred",
+                OpenApiTypes.BOOL,
+                description="with partnership: add ties inferred from overlapping physical stays at one host",
+            ),
+        ]
+    )
+)
+class TieViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recorded ties; with include_inferred, also co-presence ties computed from stays (never stored)."""
+
+    serializer_class = TieSerializer
+    filter_backends: list[Any] = []
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        params = request.query_params
+        recorded = list(self.get_queryset())
+        rows: list[Any] = list(TieSerializer(recorded, many=True).data)
+        if params.get("include_inferred", "").lower() in {"1", "true", "yes"} and params.get("partnership"):
+            stays = list(selectors.stays_visible_to(request.user).filter(partnership__slug=params["partnership"]))
+            known = {frozenset((t.person_a_id, t.person_b_id)) for t in recorded}
+            pseudo = dict(Person.objects.filter(pk__in={s.person_id for s in stays}).values_list("pk", "pseudo_id"))
+            hosts = dict(
+                Institution.objects.filter(pk__in={s.host_institution_id for s in stays}).values_list("pk", "name")
+            )
+            for tie in selectors.inferred_ties(stays):
+                if frozenset((tie["person_a"], tie["person_b"])) in known:
+                    continue  # already recorded: never listed twice
+                rows.append(
+                    {
+                        "person_a": pseudo[tie["person_a"]],
+                        "person_b": pseudo[tie["person_b"]],
+                        "kind": "co_presence",
+                        "start_date": tie["start_date"].isoformat(),
+                        "end_date": None,
+                        "source": f"inferred: {tie['days']} days together at {hosts[tie['host']]}",
+                        "inferred": True,
+                    }
+                )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(page)
+
+    def get_queryset(self) -> QuerySet[Tie]:
+        qs = selectors.ties_visible_to(self.request.user).select_related("person_a", "person_b").order_by("pk")
+        params = self.request.query_params
+        if params.get("person"):
+            qs = qs.filter(person_a__pseudo_id=params["person"]) | qs.filter(person_b__pseudo_id=params["person"])
+        if params.get("partnership"):
+            people = Person.objects.filter(roles__partnership__slug=params["partnership"]).values("pk")
+            qs = qs.filter(person_a_id__in=people, person_b_id__in=people)
+        return qs

@@ -1,0 +1,339 @@
+"""Demo stage: people, stays and ties for every partnership of the synthetic world.
+
+Volunteer archetypes give a realistic mix (domain.md §3): one-off short visitors, repeat (circular)
+visitors, medium stays, long-term placements (>= 6 months, as the HPS long-term grants required) and
+virtual mentors; counterparts at the host sometimes make a reverse visit. Stays of one person never
+overlap. Records are bulk-inserted without history rows (the history of a record starts at its
+first edit) to keep the M and L worlds fast to build.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from healthlinks.network.models import PSEUDO_ALPHABET, Person, PersonalData, PersonRole, Stay, Tie
+from healthlinks.network.services import derive_stay_fields
+
+if TYPE_CHECKING:
+    from healthlinks.demo.world import World
+
+PEOPLE_PER_PARTNERSHIP = 50  # M: ~100,000 people and ~500,000 stays
+VOLUNTEER_CADRES = [
+    ("2212", 30),
+    ("2221", 25),
+    ("2222", 10),
+    ("2211", 10),
+    ("2264", 6),
+    ("2262", 5),
+    ("3212", 4),
+    ("1342", 5),
+    ("2240", 2),
+    ("2310", 3),
+]
+COUNTERPART_CADRES = [
+    ("2221", 30),
+    ("2222", 15),
+    ("2211", 12),
+    ("2212", 10),
+    ("2240", 10),
+    ("3221", 8),
+    ("3253", 5),
+    ("2262", 4),
+    ("1342", 6),
+]
+NORTH_GRADES = ["Band 5", "Band 6", "Band 7", "Band 8a", "Specialty registrar", "Consultant", "Lecturer"]
+SOUTH_GRADES = [
+    "Enrolled nurse",
+    "Registered nurse",
+    "Nursing officer",
+    "Medical officer",
+    "Senior consultant",
+    "Clinical officer",
+    "Lecturer",
+]
+GIVEN = [
+    "Amina",
+    "John",
+    "Grace",
+    "Peter",
+    "Mary",
+    "Joseph",
+    "Sarah",
+    "David",
+    "Esther",
+    "Samuel",
+    "Ruth",
+    "James",
+    "Fatima",
+    "Emmanuel",
+    "Agnes",
+    "Patrick",
+    "Claire",
+    "Tom",
+    "Priya",
+    "Sanjay",
+    "Hannah",
+    "Ali",
+    "Nana",
+    "Kwame",
+    "Aisha",
+    "Ibrahim",
+    "Florence",
+    "Moses",
+    "Rebecca",
+    "Daniel",
+    "Chloe",
+    "Oliver",
+]
+FAMILY = [
+    "Okello",
+    "Smith",
+    "Mensah",
+    "Banda",
+    "Kamau",
+    "Mwangi",
+    "Jones",
+    "Patel",
+    "Nakato",
+    "Phiri",
+    "Williams",
+    "Osei",
+    "Uwase",
+    "Habimana",
+    "Ahmed",
+    "Brown",
+    "Taylor",
+    "Mutua",
+    "Achieng",
+    "Tembo",
+    "Chanda",
+    "Sesay",
+    "Kargbo",
+    "Tesfaye",
+    "Shrestha",
+    "Rahman",
+    "Murphy",
+    "Evans",
+    "Kato",
+    "Nkosi",
+]
+ARCHETYPES = [("visitor", 30), ("repeat", 30), ("medium", 6), ("long", 8), ("virtual", 26)]
+PURPOSE_SETS = [
+    ["teaching"],
+    ["teaching", "mentoring"],
+    ["clinical_service", "teaching"],
+    ["assessment"],
+    ["curriculum_development", "teaching"],
+    ["research"],
+    ["management", "mentoring"],
+]
+CHUNK = 200  # partnerships per insert batch, to bound memory at M and L
+
+
+def _pseudo(rng: random.Random) -> str:
+    return "HL-" + "".join(rng.choice(PSEUDO_ALPHABET) for _ in range(10))
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+class _Builder:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.rng = world.rng
+        self.pseudo_ids: set[str] = set()
+        self.n_person = 0
+        self.n_stay = 0
+        self.reset()
+
+    def reset(self) -> None:
+        self.people: list[Person] = []
+        self.personal: list[PersonalData] = []
+        self.roles: list[PersonRole] = []
+        self.stays: list[Stay] = []
+        self.ties: list[tuple[Person, Person, str, date]] = []
+
+    def person(
+        self, home: Any, cadres: list[tuple[str, int]], grades: list[str], partnership: Any, role: str
+    ) -> Person:
+        rng = self.rng
+        pseudo = _pseudo(rng)
+        while pseudo in self.pseudo_ids:
+            pseudo = _pseudo(rng)
+        self.pseudo_ids.add(pseudo)
+        self.n_person += 1
+        consent = rng.random() < 0.7
+        person = Person(
+            pseudo_id=pseudo,
+            external_id=f"DEMO-P{self.world.seed}-{self.n_person:07d}",
+            cadre_id=_weighted(rng, cadres),
+            sex=rng.choices(["female", "male", "not_recorded"], weights=[58, 40, 2])[0],
+            home_institution=home,
+            grade=rng.choice(grades),
+            research_consent=consent,
+            consent_date=partnership.start_date + timedelta(days=rng.randint(0, 300)) if consent else None,
+            is_synthetic=True,
+        )
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        self.people.append(person)
+        self.personal.append(
+            PersonalData(
+                person=person,
+                given_name=given,
+                family_name=family,
+                email=f"{given}.{family}.{self.n_person}@example.org".lower(),
+            )
+        )
+        self.roles.append(PersonRole(person=person, partnership=partnership, role=role))
+        return person
+
+    def stay(
+        self,
+        person: Person,
+        partnership: Any,
+        sending: Any,
+        host: Any,
+        mode: str,
+        start: date,
+        days: int,
+        hours: float | None = None,
+    ) -> Stay:
+        rng = self.rng
+        self.n_stay += 1
+        stay = Stay(
+            external_id=f"DEMO-S{self.world.seed}-{self.n_stay:08d}",
+            person=person,
+            partnership=partnership,
+            sending_institution=sending,
+            host_institution=host,
+            mode=mode,
+            start_date=start,
+            end_date=start + timedelta(days=days - 1),
+            purposes=rng.choice(PURPOSE_SETS),
+            virtual_hours=Decimal(str(hours)) if hours is not None else None,
+            funding=rng.choices(["partnership", "self", "other"], weights=[70, 20, 10])[0],
+            is_synthetic=True,
+        )
+        self.stays.append(stay)
+        return stay
+
+    def partnership(self, p: Any) -> None:
+        rng = self.rng
+        members = self.world.members.get(p.pk, [])
+        if len(members) < 2:
+            return
+        north = [m.institution for m in members if m.institution.country.income_group == "HIC"]
+        south = [m.institution for m in members if m.institution.country.income_group != "HIC"]
+        senders = north or [members[0].institution]
+        hosts = south or [members[-1].institution]
+        life_end = min(p.end_date or self.world_today(), self.world_today())
+        span = max((life_end - p.start_date).days, 60)
+        n_people = max(4, int(rng.gauss(PEOPLE_PER_PARTNERSHIP, PEOPLE_PER_PARTNERSHIP / 4)))
+        n_volunteers = int(n_people * 0.6)
+        counterparts = [
+            self.person(rng.choice(hosts), COUNTERPART_CADRES, SOUTH_GRADES, p, "counterpart")
+            for _ in range(n_people - n_volunteers)
+        ]
+        for _ in range(n_volunteers):
+            sending = rng.choice(senders)
+            host = rng.choice(hosts)
+            archetype = _weighted(rng, ARCHETYPES)
+            person = self.person(
+                sending, VOLUNTEER_CADRES, NORTH_GRADES, p, "mentor" if archetype == "virtual" else "volunteer"
+            )
+            day = p.start_date + timedelta(days=rng.randint(0, max(span - 30, 1)))
+            if archetype == "visitor":
+                self.stay(
+                    person, p, sending, host, "physical", day, rng.choice([rng.randint(4, 13), rng.randint(14, 40)])
+                )
+            elif archetype == "repeat":
+                for _visit in range(rng.randint(2, 8)):
+                    if day > life_end:
+                        break
+                    length = rng.randint(7, 30)
+                    self.stay(person, p, sending, host, "physical", day, length)
+                    day += timedelta(days=length + rng.randint(120, 500))
+            elif archetype == "medium":
+                self.stay(person, p, sending, host, "physical", day, rng.randint(90, 179))
+            elif archetype == "long":
+                self.stay(person, p, sending, host, "physical", day, rng.randint(180, 420))
+            else:
+                for _block in range(rng.randint(6, 18)):  # monthly-ish mentoring blocks
+                    if day > life_end:
+                        break
+                    length = rng.randint(7, 60)
+                    self.stay(person, p, sending, host, "virtual", day, length, hours=round(rng.uniform(2, 20), 1))
+                    day += timedelta(days=length + rng.randint(10, 120))
+            if counterparts:
+                mentee = rng.choice(counterparts)
+                kind = "mentor_mentee" if archetype in ("virtual", "long", "repeat") else "counterparts"
+                self.ties.append((person, mentee, kind, day))
+        for person in counterparts:
+            if rng.random() < 0.5:  # virtual engagement with the northern partner (e-learning, remote mentoring)
+                day = p.start_date + timedelta(days=rng.randint(0, max(span - 30, 1)))
+                for _block in range(rng.randint(3, 12)):
+                    if day > life_end:
+                        break
+                    length = rng.randint(7, 45)
+                    self.stay(
+                        person,
+                        p,
+                        person.home_institution,
+                        rng.choice(senders),
+                        "virtual",
+                        day,
+                        length,
+                        hours=round(rng.uniform(1, 12), 1),
+                    )
+                    day += timedelta(days=length + rng.randint(10, 90))
+            if rng.random() < 0.15:  # a reverse (South -> North) visit
+                day = p.start_date + timedelta(days=rng.randint(0, max(span - 30, 1)))
+                self.stay(person, p, person.home_institution, rng.choice(senders), "physical", day, rng.randint(7, 60))
+        if len(counterparts) >= 2:
+            for _ in range(len(counterparts) // 4):
+                a, b = rng.sample(counterparts, 2)
+                self.ties.append((a, b, "co_trainers", p.start_date))
+
+    def world_today(self) -> date:
+        from healthlinks.demo.world import WORLD_TODAY
+
+        return WORLD_TODAY
+
+    def flush(self) -> None:
+        Person.objects.bulk_create(self.people, batch_size=2000)
+        PersonalData.objects.bulk_create(self.personal, batch_size=2000)
+        PersonRole.objects.bulk_create(self.roles, batch_size=2000, ignore_conflicts=True)
+        for stay in self.stays:  # people got their ids in bulk_create above
+            stay.person_id = stay.person.pk
+        derive_stay_fields(self.stays)
+        Stay.objects.bulk_create(self.stays, batch_size=2000)
+        ties: dict[tuple[int, int, str], Tie] = {}
+        for a, b, kind, start in self.ties:
+            if a.pk == b.pk:
+                continue
+            if kind != "mentor_mentee" and b.pk < a.pk:
+                a, b = b, a
+            ties.setdefault(
+                (a.pk, b.pk, kind),
+                Tie(person_a=a, person_b=b, kind=kind, start_date=start, source="synthetic demo world"),
+            )
+        Tie.objects.bulk_create(list(ties.values()), batch_size=2000)
+        stats = self.world.stats
+        stats["people"] = stats.get("people", 0) + len(self.people)
+        stats["stays"] = stats.get("stays", 0) + len(self.stays)
+        stats["ties"] = stats.get("ties", 0) + len(ties)
+        self.reset()
+
+
+def stage_network(world: World) -> None:
+    builder = _Builder(world)
+    total = len(world.partnerships)
+    for index, partnership in enumerate(world.partnerships, start=1):
+        builder.partnership(partnership)
+        if index % CHUNK == 0 or index == total:
+            builder.flush()
+            world.progress("people, stays", index, total)

@@ -1,0 +1,253 @@
+"""Reads of the knowledge network, scoped to what the user may see.
+
+hub admin      every person, stay and tie, with personal data
+member/coord.  people with a role or a stay in their partnerships, with personal data
+researcher     only people who consented to research use, pseudonymous (no personal data, no external
+               id), in partnerships that are not drafts
+public         no person-level records (counts only)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRole, Stay, Tie, continuum_bounds
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import Partnership, PartnershipAccess, Publication
+from healthlinks.registry.selectors import AnyUser, is_hub_admin
+
+
+def personal_partnership_ids(user: AnyUser) -> set[int]:
+    """Partnerships whose people's personal data this user may see (member or coordinator)."""
+    if not user.is_authenticated:
+        return set()
+    return set(PartnershipAccess.objects.filter(user_id=user.pk).values_list("partnership_id", flat=True))
+
+
+def sees_all_personal_data(user: AnyUser) -> bool:
+    return is_hub_admin(user)
+
+
+def _is_researcher(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and getattr(user, "role", None) == "researcher")
+
+
+def people_visible_to(user: AnyUser) -> QuerySet[Person]:
+    if is_hub_admin(user):
+        return Person.objects.all()
+    if not user.is_authenticated:
+        return Person.objects.none()
+    own = personal_partnership_ids(user)
+    visible = Q(pk__in=PersonRole.objects.filter(partnership_id__in=own).values("person_id")) | Q(
+        pk__in=Stay.objects.filter(partnership_id__in=own).values("person_id")
+    )
+    if _is_researcher(user):
+        visible |= Q(research_consent=True)
+    return Person.objects.filter(visible)
+
+
+def can_see_personal(user: AnyUser, person: Person) -> bool:
+    if is_hub_admin(user):
+        return True
+    own = personal_partnership_ids(user)
+    if not own:
+        return False
+    return (
+        PersonRole.objects.filter(person=person, partnership_id__in=own).exists()
+        or Stay.objects.filter(person=person, partnership_id__in=own).exists()
+    )
+
+
+def stays_visible_to(user: AnyUser) -> QuerySet[Stay]:
+    if is_hub_admin(user):
+        return Stay.objects.all()
+    if not user.is_authenticated:
+        return Stay.objects.none()
+    visible = Q(partnership_id__in=personal_partnership_ids(user))
+    if _is_researcher(user):
+        visible |= Q(person__research_consent=True) & ~Q(partnership__publication=Publication.DRAFT)
+    return Stay.objects.filter(visible)
+
+
+def ties_visible_to(user: AnyUser) -> QuerySet[Tie]:
+    people = people_visible_to(user).values("pk")
+    return Tie.objects.filter(person_a_id__in=people, person_b_id__in=people)
+
+
+def partnership_ids_by_person(person_ids: Iterable[int]) -> dict[int, set[int]]:
+    ids = list(person_ids)
+    links: dict[int, set[int]] = defaultdict(set)
+    for person_id, partnership_id in PersonRole.objects.filter(person_id__in=ids).values_list(
+        "person_id", "partnership_id"
+    ):
+        links[person_id].add(partnership_id)
+    for person_id, partnership_id in (
+        Stay.objects.filter(person_id__in=ids).values_list("person_id", "partnership_id").distinct()
+    ):
+        links[person_id].add(partnership_id)
+    return links
+
+
+def continuum_q(cls: str) -> Q:
+    """Stays of one continuum class, from the configured bounds (computed, not stored)."""
+    short, medium, long_term, settlement = continuum_bounds()
+    ranges = {
+        ContinuumClass.VISIT: (0, short),
+        ContinuumClass.SHORT_STAY: (short, medium),
+        ContinuumClass.MEDIUM_STAY: (medium, long_term),
+        ContinuumClass.LONG_TERM: (long_term, settlement),
+        ContinuumClass.SETTLEMENT: (settlement, None),
+    }
+    if cls not in ranges:
+        return Q(pk__in=[])
+    low, high = ranges[ContinuumClass(cls)]
+    q = Q(duration_days__gte=low)
+    return q & Q(duration_days__lt=high) if high is not None else q
+
+
+def stay_list(
+    user: AnyUser,
+    *,
+    partnership: str = "",
+    person: str = "",
+    mode: str = "",
+    continuum_class: str = "",
+    start_after: date | None = None,
+    end_before: date | None = None,
+    host_country: str = "",
+) -> QuerySet[Stay]:
+    qs = stays_visible_to(user)
+    if partnership:
+        qs = qs.filter(partnership__slug=partnership)
+    if person:
+        qs = (
+            qs.filter(person__pseudo_id=person)
+            if person.startswith("HL-")
+            else qs.filter(person__external_id=person, person__in=_personal_people(user))
+        )
+    if mode:
+        qs = qs.filter(mode=mode)
+    if continuum_class:
+        qs = qs.filter(continuum_q(continuum_class))
+    if start_after:
+        qs = qs.filter(start_date__gte=start_after)
+    if end_before:
+        qs = qs.filter(end_date__lte=end_before)
+    if host_country:
+        qs = qs.filter(host_institution__country_id=host_country.upper())
+    return qs
+
+
+def _personal_people(user: AnyUser) -> QuerySet[Person]:
+    """People whose external ids this user may look up (never researchers)."""
+    if is_hub_admin(user):
+        return Person.objects.all()
+    own = personal_partnership_ids(user)
+    return Person.objects.filter(
+        Q(pk__in=PersonRole.objects.filter(partnership_id__in=own).values("person_id"))
+        | Q(pk__in=Stay.objects.filter(partnership_id__in=own).values("person_id"))
+    )
+
+
+def inferred_ties(stays: Iterable[Stay]) -> list[dict[str, Any]]:
+    """Co-presence: two people whose physical stays at the same host overlap. Computed, never stored;
+    one entry per pair and host, with the days they overlapped."""
+    by_host: dict[int, list[Stay]] = defaultdict(list)
+    for stay in stays:
+        if stay.mode == Mode.PHYSICAL:
+            by_host[stay.host_institution_id].append(stay)
+    pairs: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for host, group in by_host.items():
+        group.sort(key=lambda s: s.start_date)
+        active: list[Stay] = []
+        for stay in group:
+            active = [s for s in active if s.end_date >= stay.start_date]
+            for other in active:
+                if other.person_id == stay.person_id:
+                    continue
+                a, b = sorted((other.person_id, stay.person_id))
+                overlap = (min(other.end_date, stay.end_date) - stay.start_date).days + 1
+                key = (a, b, host)
+                entry = pairs.setdefault(
+                    key, {"person_a": a, "person_b": b, "host": host, "days": 0, "start_date": stay.start_date}
+                )
+                entry["days"] += overlap
+            active.append(stay)
+    return list(pairs.values())
+
+
+def mobility_summary(stays: QuerySet[Stay]) -> dict[str, Any]:
+    """Counts for the mobility page: stays per year by mode and continuum class, volunteer days per
+    year, repeat-visitor share, cumulative days and virtual hours by host country."""
+    rows = list(
+        stays.values(
+            "start_date",
+            "mode",
+            "duration_days",
+            "person_id",
+            "host_institution_id",
+            "virtual_hours",
+            "host_institution__country__name",
+            "repeat_index",
+        )
+    )
+    by_year: dict[tuple[int, str, str], int] = defaultdict(int)
+    days_by_year: dict[int, int] = defaultdict(int)
+    by_country: dict[str, dict[str, float]] = defaultdict(lambda: {"days": 0, "hours": 0.0, "stays": 0})
+    from healthlinks.network.models import continuum_class_of
+
+    visits_per_person_host: dict[tuple[int, int], int] = defaultdict(int)
+    for r in rows:
+        year = r["start_date"].year
+        cls = continuum_class_of(r["duration_days"]) if r["mode"] == Mode.PHYSICAL else "virtual"
+        by_year[(year, r["mode"], cls)] += 1
+        country = by_country[r["host_institution__country__name"]]
+        country["stays"] += 1
+        if r["mode"] == Mode.PHYSICAL:
+            days_by_year[year] += r["duration_days"]
+            country["days"] += r["duration_days"]
+            visits_per_person_host[(r["person_id"], r["host_institution_id"])] += 1
+        else:
+            country["hours"] += float(r["virtual_hours"] or 0)
+    visitors = {person for person, _host in visits_per_person_host}
+    repeaters = {person for (person, _host), n in visits_per_person_host.items() if n >= 2}
+    return {
+        "stays": len(rows),
+        "people": len({r["person_id"] for r in rows}),
+        "physical": sum(1 for r in rows if r["mode"] == Mode.PHYSICAL),
+        "virtual": sum(1 for r in rows if r["mode"] == Mode.VIRTUAL),
+        "volunteer_days": sum(days_by_year.values()),
+        "virtual_hours": round(sum(float(r["virtual_hours"] or 0) for r in rows if r["mode"] == Mode.VIRTUAL), 1),
+        "repeat_visitor_share": (len(repeaters) / len(visitors)) if visitors else None,
+        "by_year": [{"year": y, "mode": m, "class": c, "stays": n} for (y, m, c), n in sorted(by_year.items())],
+        "days_by_year": [{"year": y, "days": d} for y, d in sorted(days_by_year.items())],
+        "by_country": sorted(({"country": k, **v} for k, v in by_country.items()), key=lambda r: -r["stays"]),
+    }
+
+
+def person_totals(person: Person) -> dict[str, Any]:
+    agg = person.stays.aggregate(
+        days=Sum("duration_days", filter=Q(mode=Mode.PHYSICAL)),
+        hours=Sum("virtual_hours", filter=Q(mode=Mode.VIRTUAL)),
+        stays=Count("pk"),
+    )
+    return {"days": agg["days"] or 0, "hours": agg["hours"] or 0, "stays": agg["stays"]}
+
+
+def network_counts(user: AnyUser) -> dict[str, int]:
+    """Dashboard counts over the partnerships the user can see (no person-level data)."""
+    partnerships = registry_selectors.partnerships_visible_to(user)
+    stays = Stay.objects.filter(partnership__in=partnerships)
+    agg = stays.aggregate(n=Count("pk"), days=Sum("duration_days", filter=Q(mode=Mode.PHYSICAL)))
+    people = stays.values("person_id").distinct().count()
+    return {"stays": agg["n"] or 0, "volunteer_days": agg["days"] or 0, "people": people}
+
+
+def partnerships_for_person(user: AnyUser, person: Person) -> QuerySet[Partnership]:
+    ids = partnership_ids_by_person([person.pk]).get(person.pk, set())
+    return registry_selectors.partnerships_visible_to(user).filter(pk__in=ids)

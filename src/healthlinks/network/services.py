@@ -1,0 +1,267 @@
+"""Writes to the knowledge network. Derived stay fields are recomputed here, per person, on every change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from healthlinks.accounts.models import User
+from healthlinks.network.models import (
+    DIRECTED_TIES,
+    Mode,
+    Person,
+    PersonalData,
+    PersonRole,
+    Purpose,
+    Stay,
+    Tie,
+)
+from healthlinks.reference.models import IncomeGroup, UkCodeStatus
+from healthlinks.registry.models import Institution
+
+DERIVED_FIELDS = ["duration_days", "repeat_index", "days_since_previous", "circular", "safeguard_flag"]
+
+
+def safeguard_applies(*, mode: str, sending: Institution | None, host: Institution) -> bool:
+    """A physical stay from a WHO SSL 2023 or UK-red-list country to a high-income host."""
+    if mode != Mode.PHYSICAL or sending is None:
+        return False
+    origin = sending.country
+    listed = origin.ssl2023 or origin.uk_code_status == UkCodeStatus.RED
+    return bool(listed and host.country.income_group == IncomeGroup.HIC)
+
+
+def derive_stay_fields(stays: Sequence[Stay]) -> None:
+    """Fill the derived fields of all stays of one or more people (in memory).
+
+    Repeat index, days since previous and the circular pattern are counted per person, host and mode:
+    the n-th physical stay of a person at a host has repeat index n; two or more physical stays at the
+    same host make every one of them circular."""
+    groups: dict[tuple[int, int, str], list[Stay]] = defaultdict(list)
+    for stay in stays:
+        stay.duration_days = (stay.end_date - stay.start_date).days + 1
+        stay.safeguard_flag = safeguard_applies(
+            mode=stay.mode, sending=stay.sending_institution, host=stay.host_institution
+        )
+        groups[(stay.person_id, stay.host_institution_id, stay.mode)].append(stay)
+    for (_person, _host, mode), group in groups.items():
+        group.sort(key=lambda s: (s.start_date, s.end_date, s.pk or 0))
+        circular = mode == Mode.PHYSICAL and len(group) >= 2
+        previous: Stay | None = None
+        for index, stay in enumerate(group, start=1):
+            stay.repeat_index = index
+            stay.days_since_previous = (stay.start_date - previous.end_date).days if previous else None
+            stay.circular = circular
+            previous = stay
+
+
+def overlapping_pairs(stays: Iterable[Stay]) -> list[tuple[Stay, Stay]]:
+    """Physical stays of one person that overlap in time."""
+    by_person: dict[Any, list[Stay]] = defaultdict(list)
+    for stay in stays:
+        if stay.mode == Mode.PHYSICAL:
+            by_person[stay.person_id].append(stay)
+    pairs = []
+    for group in by_person.values():
+        group.sort(key=lambda s: (s.start_date, s.end_date))
+        latest: Stay | None = None
+        for stay in group:
+            if latest is not None and stay.start_date <= latest.end_date:
+                pairs.append((latest, stay))
+            if latest is None or stay.end_date > latest.end_date:
+                latest = stay
+    return pairs
+
+
+def people_refresh_stays(*, person_ids: Iterable[int]) -> int:
+    """Recompute the derived fields of every stay of these people; returns stays updated."""
+    ids = list(set(person_ids))
+    total = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stays = list(
+            Stay.objects.filter(person_id__in=chunk).select_related(
+                "sending_institution__country", "host_institution__country"
+            )
+        )
+        derive_stay_fields(stays)
+        Stay.objects.bulk_update(stays, DERIVED_FIELDS, batch_size=1000)
+        total += len(stays)
+    return total
+
+
+def _check_stay(stay: Stay) -> None:
+    errors: dict[str, list[str]] = {}
+    if stay.end_date and stay.start_date and stay.end_date < stay.start_date:
+        errors.setdefault("end_date", []).append(_("the end date is before the start date"))
+    unknown = [p for p in stay.purposes if p not in Purpose.values]
+    if unknown:
+        errors.setdefault("purposes", []).append(
+            _("unknown purpose %(p)s; use %(all)s") % {"p": ", ".join(unknown), "all": ", ".join(Purpose.values)}
+        )
+    if stay.virtual_hours is not None and stay.virtual_hours < 0:
+        errors.setdefault("virtual_hours", []).append(_("hours cannot be negative"))
+    if errors:
+        raise ValidationError(errors)
+    if stay.mode == Mode.PHYSICAL:
+        others = Stay.objects.filter(
+            person_id=stay.person_id, mode=Mode.PHYSICAL, start_date__lte=stay.end_date, end_date__gte=stay.start_date
+        )
+        if stay.pk:
+            others = others.exclude(pk=stay.pk)
+        clash = others.first()
+        if clash:
+            raise ValidationError(
+                {
+                    "start_date": _("overlaps the physical stay %(other)s (%(start)s to %(end)s) of the same person")
+                    % {"other": clash.external_id or clash.pk, "start": clash.start_date, "end": clash.end_date}
+                }
+            )
+
+
+STAY_FIELDS = {
+    "external_id",
+    "person",
+    "partnership",
+    "sending_institution",
+    "host_institution",
+    "mode",
+    "start_date",
+    "end_date",
+    "purposes",
+    "virtual_hours",
+    "funding",
+    "notes",
+}
+
+
+def stay_warnings(stay: Stay) -> list[str]:
+    """Rules that warn but do not block."""
+    warnings = []
+    if stay.outside_partnership_dates:
+        warnings.append(_("the stay falls outside the partnership's dates"))
+    if stay.safeguard_flag:
+        warnings.append(_("WHO Global Code: physical stay from a Safeguards-List country to a high-income host"))
+    return warnings
+
+
+@transaction.atomic
+def stay_create(*, by: User | None, **fields: Any) -> Stay:
+    unknown = set(fields) - STAY_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    stay = Stay(**fields)
+    stay.full_clean(exclude=DERIVED_FIELDS)
+    _check_stay(stay)
+    stay._history_user = by  # type: ignore[attr-defined]
+    stay.save()
+    PersonRole.objects.get_or_create(person=stay.person, partnership=stay.partnership, role="volunteer")
+    people_refresh_stays(person_ids=[stay.person_id])
+    stay.refresh_from_db()
+    return stay
+
+
+@transaction.atomic
+def stay_update(*, by: User | None, stay: Stay, **fields: Any) -> Stay:
+    unknown = set(fields) - STAY_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    old_person = stay.person_id
+    for name, value in fields.items():
+        setattr(stay, name, value)
+    stay.full_clean(exclude=DERIVED_FIELDS)
+    _check_stay(stay)
+    stay._history_user = by  # type: ignore[attr-defined]
+    stay.save()
+    people_refresh_stays(person_ids=[old_person, stay.person_id])
+    stay.refresh_from_db()
+    return stay
+
+
+PERSON_FIELDS = {
+    "external_id",
+    "cadre",
+    "cadre_id",
+    "sex",
+    "home_institution",
+    "home_institution_id",
+    "grade",
+    "research_consent",
+    "consent_date",
+}
+PERSONAL_FIELDS = {"given_name", "family_name", "email", "phone"}
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    partnership_id: int
+    role: str
+
+
+@transaction.atomic
+def person_save(
+    *, by: User | None, person: Person | None = None, roles: Sequence[RoleSpec] = (), **fields: Any
+) -> Person:
+    """Create or update a person and their personal data (kept in its own table)."""
+    unknown = set(fields) - PERSON_FIELDS - PERSONAL_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    personal = {k: fields.pop(k) for k in list(fields) if k in PERSONAL_FIELDS}
+    person = person or Person()
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if person.research_consent and not person.consent_date:
+        person.consent_date = date.today()
+    if not person.research_consent:
+        person.consent_date = None
+    person.full_clean()
+    person._history_user = by  # type: ignore[attr-defined]
+    person.save()
+    if personal:
+        data, _created = PersonalData.objects.get_or_create(person=person)
+        for name, value in personal.items():
+            setattr(data, name, value or "")
+        data.full_clean()
+        data._history_user = by  # type: ignore[attr-defined]
+        data.save()
+    for spec in roles:
+        PersonRole.objects.get_or_create(person=person, partnership_id=spec.partnership_id, role=spec.role)
+    return person
+
+
+def tie_key(person_a: Person, person_b: Person, kind: str) -> tuple[Person, Person]:
+    """Undirected ties are stored lower id first, so a pair is one row whichever way it was given."""
+    if kind not in DIRECTED_TIES and person_b.pk < person_a.pk:
+        return person_b, person_a
+    return person_a, person_b
+
+
+@transaction.atomic
+def tie_save(
+    *,
+    by: User | None,
+    person_a: Person,
+    person_b: Person,
+    kind: str,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    source: str = "",
+) -> Tie:
+    if person_a.pk == person_b.pk:
+        raise ValidationError({"person_b": _("a tie joins two different people")})
+    if start_date and end_date and end_date < start_date:
+        raise ValidationError({"end_date": _("the end date is before the start date")})
+    a, b = tie_key(person_a, person_b, kind)
+    tie = Tie.objects.filter(person_a=a, person_b=b, kind=kind).first() or Tie(person_a=a, person_b=b, kind=kind)
+    tie.start_date, tie.end_date, tie.source = start_date, end_date, source or tie.source
+    tie.full_clean(validate_unique=False)
+    tie._history_user = by  # type: ignore[attr-defined]
+    tie.save()
+    return tie

@@ -1,0 +1,279 @@
+"""Pages of the knowledge network: people, a person's timeline, partnership mobility and network, import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from healthlinks.interchange.tabular import network as tabular
+from healthlinks.interchange.tabular.reader import ImportRejected
+from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
+from healthlinks.network import selectors
+from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRoleKind, Stay, Tie, TieKind
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import Institution
+from healthlinks.web import charts
+from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
+
+
+@login_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.people_visible_to(request.user).select_related("cadre", "home_institution__country")
+    personal_ids = None
+    if not selectors.sees_all_personal_data(request.user):
+        personal_ids = set(selectors._personal_people(request.user).values_list("pk", flat=True))
+    q = request.GET.get("q", "").strip()
+    if q:
+        match = Person.objects.filter(pseudo_id__iexact=q).values("pk")
+        names = selectors._personal_people(request.user).filter(
+            personal__family_name__icontains=q
+        ) | selectors._personal_people(request.user).filter(personal__given_name__icontains=q)
+        qs = qs.filter(pk__in=match) | qs.filter(pk__in=names.values("pk"))
+    page = Paginator(qs.select_related("personal").order_by("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(p, personal_ids is None or p.pk in personal_ids) for p in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "web/people_list.html", {"page": page, "rows": rows, "q": q, "querystring": query.urlencode()}
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, pseudo_id: str) -> HttpResponse:
+    person = get_object_or_404(
+        selectors.people_visible_to(request.user).select_related("cadre", "home_institution"), pseudo_id=pseudo_id
+    )
+    show_personal = selectors.can_see_personal(request.user, person)
+    stays = list(
+        selectors.stays_visible_to(request.user)
+        .filter(person=person)
+        .select_related("host_institution__country", "partnership")
+        .order_by("start_date")
+    )
+    timeline = [
+        {
+            "host": s.host_institution.name,
+            "start": s.start_date.isoformat(),
+            "end": s.end_date.isoformat(),
+            "days": s.duration_days,
+            "repeat": s.repeat_index,
+            "class": s.continuum_class if s.mode == Mode.PHYSICAL else "virtual",
+        }
+        for s in stays
+    ]
+    ties = Tie.objects.filter(person_a=person).select_related("person_b") | Tie.objects.filter(
+        person_b=person
+    ).select_related("person_a")
+    visible_people = set(selectors.people_visible_to(request.user).values_list("pk", flat=True))
+    tie_rows = []
+    for tie in ties:
+        other = tie.person_b if tie.person_a_id == person.pk else tie.person_a
+        if other.pk in visible_people:
+            tie_rows.append(
+                {"other": other, "kind": tie.get_kind_display(), "start": tie.start_date, "end": tie.end_date}
+            )
+    return render(
+        request,
+        "web/person_detail.html",
+        {
+            "person": person,
+            "show_personal": show_personal,
+            "personal": getattr(person, "personal", None) if show_personal else None,
+            "stays": stays,
+            "timeline_spec": charts.timeline(timeline),
+            "ties": tie_rows,
+            "totals": selectors.person_totals(person),
+            "partnerships": selectors.partnerships_for_person(request.user, person),
+            "history": _history(person) if show_personal else None,
+        },
+    )
+
+
+def _history(person: Person) -> list[dict[str, Any]]:
+    from healthlinks.web.history import history_entries
+
+    return history_entries(person)
+
+
+def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership, access = _visible_partnership(request, slug)
+    # Charts and totals are aggregates over every stay of a partnership the user can see;
+    # the table below lists only the stays this user may see one by one.
+    summary = selectors.mobility_summary(Stay.objects.filter(partnership=partnership))
+    mode = request.GET.get("mode", "")
+    cls = request.GET.get("continuum_class", "")
+    filtered = selectors.stay_list(
+        request.user,
+        partnership=slug,
+        mode=mode if mode in Mode.values else "",
+        continuum_class=cls if cls in ContinuumClass.values else "",
+    )
+    page = Paginator(
+        filtered.select_related("person", "host_institution", "sending_institution").order_by("-start_date", "pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/partnership_mobility.html",
+        {
+            "p": partnership,
+            "summary": summary,
+            "year_spec": charts.stays_per_year(summary["by_year"]),
+            "days_spec": charts.days_per_year(summary["days_by_year"]),
+            "page": page,
+            "mode": mode,
+            "cls": cls,
+            "modes": Mode.choices,
+            "classes": ContinuumClass.choices,
+            "querystring": query.urlencode(),
+            "signed_in": request.user.is_authenticated,
+            "show_people": request.user.is_authenticated,
+        },
+    )
+
+
+def partnership_network(request: HttpRequest, slug: str) -> HttpResponse:
+    """People and institutions of one partnership, ties coloured by kind, laid out with networkx."""
+    partnership, access = _visible_partnership(request, slug)
+    if not request.user.is_authenticated:
+        raise PermissionDenied  # person-level structure is not public
+    stays = list(selectors.stays_visible_to(request.user).filter(partnership=partnership))
+    people = {s.person_id for s in stays}
+    people |= set(
+        selectors.people_visible_to(request.user).filter(roles__partnership=partnership).values_list("pk", flat=True)
+    )
+    pseudo = dict(Person.objects.filter(pk__in=people).values_list("pk", "pseudo_id"))
+    ties = list(Tie.objects.filter(person_a_id__in=people, person_b_id__in=people))
+    hosts = {s.host_institution_id for s in stays} | {
+        s.sending_institution_id for s in stays if s.sending_institution_id
+    }
+    names = dict(Institution.objects.filter(pk__in=hosts).values_list("pk", "name"))
+    graph = nx.Graph()
+    for pid in people:
+        graph.add_node(("p", pid))
+    for iid in hosts:
+        graph.add_node(("i", iid))
+    edges: list[tuple[Any, Any, str, str]] = []
+    for s in stays:
+        edges.append((("p", s.person_id), ("i", s.host_institution_id), "stay", f"{s.duration_days} days"))
+    kinds = dict(TieKind.choices)
+    for t in ties:
+        edges.append((("p", t.person_a_id), ("p", t.person_b_id), str(kinds[t.kind]), ""))
+    known = {frozenset((t.person_a_id, t.person_b_id)) for t in ties}
+    for inferred in selectors.inferred_ties(stays):
+        if frozenset((inferred["person_a"], inferred["person_b"])) not in known:
+            edges.append(
+                (
+                    ("p", inferred["person_a"]),
+                    ("p", inferred["person_b"]),
+                    _("co-presence (inferred)"),
+                    f"{inferred['days']} days",
+                )
+            )
+    for a, b, _kind, _label in edges:
+        graph.add_edge(a, b)
+    layout = nx.spring_layout(graph, seed=1, k=None, iterations=60) if graph.number_of_nodes() else {}
+    degree = dict(graph.degree())
+    nodes = [
+        {
+            "x": float(layout[n][0]),
+            "y": float(layout[n][1]),
+            "type": "person" if n[0] == "p" else "institution",
+            "label": pseudo.get(n[1], "") if n[0] == "p" else names.get(n[1], ""),
+            "size": degree.get(n, 0),
+            "detail": f"{degree.get(n, 0)} links",
+        }
+        for n in graph.nodes
+    ]
+    edge_rows = [
+        {
+            "x": float(layout[a][0]),
+            "y": float(layout[a][1]),
+            "x2": float(layout[b][0]),
+            "y2": float(layout[b][1]),
+            "kind": kind,
+            "label": label,
+        }
+        for a, b, kind, label in edges
+    ]
+    return render(
+        request,
+        "web/partnership_network.html",
+        {
+            "p": partnership,
+            "spec": charts.network_picture(nodes, edge_rows),
+            "n_people": len(people),
+            "n_institutions": len(hosts),
+            "n_ties": len(ties),
+            "n_inferred": sum(1 for e in edges if e[2] == _("co-presence (inferred)")),
+        },
+    )
+
+
+def _can_import(request: HttpRequest) -> bool:
+    return registry_selectors.can_create_partnership(request.user)
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    if not _can_import(request):
+        raise PermissionDenied
+    partnerships = registry_selectors.partnerships_editable_by(request.user).order_by("name")
+    context: dict[str, Any] = {
+        "kinds": list(tabular.COLUMNS.items()),
+        "partnerships": partnerships,
+        "roles": PersonRoleKind.choices,
+    }
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        context["kind"] = kind
+        if kind not in tabular.IMPORTERS:
+            context["errors"] = [_("choose what the file holds: people, stays or ties")]
+        elif upload is None:
+            context["errors"] = [_("choose a CSV or XLSX file")]
+        else:
+            kwargs: dict[str, Any] = {"user": _actor(request), "name": upload.name}
+            if kind == "people":
+                slug = request.POST.get("partnership", "")
+                kwargs["partnership"] = partnerships.filter(slug=slug).first()
+                kwargs["role"] = request.POST.get("role", PersonRoleKind.VOLUNTEER)
+            try:
+                context["result"] = tabular.IMPORTERS[kind](upload, **kwargs)
+            except ImportRejected as exc:
+                context["errors"] = [str(e) for e in exc.errors]
+                context["rejected"] = True
+        template = "web/_import_result.html" if request.htmx else "web/import.html"  # type: ignore[attr-defined]
+        return render(request, template, context)
+    return render(request, "web/import.html", context)
+
+
+def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    if kind not in tabular.COLUMNS or fmt not in CONTENT_TYPES:
+        raise Http404
+    body = write_table(tabular.COLUMNS[kind], tabular.EXAMPLES[kind], fmt)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+    return response
+
+
+@login_required
+def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    if kind not in tabular.COLUMNS or fmt not in CONTENT_TYPES:
+        raise Http404
+    partnership = None
+    if request.GET.get("partnership"):
+        partnership, _access = _visible_partnership(request, request.GET["partnership"])
+    columns, rows = tabular.export_rows(kind, _actor(request), partnership)
+    response = HttpResponse(write_table(columns, rows, fmt), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{kind}.{fmt}"'
+    return response
