@@ -116,3 +116,23 @@ def test_coordinator_creates_a_stay_but_not_in_another_partnership(client_for, n
         content_type="application/json",
     )
     assert resp.status_code == 400 and "partnership" in resp.json()
+
+
+def test_a_virtual_engagement_recorded_as_sessions(client_for, admin_user, network_world, stays):
+    c = client_for(admin_user)
+    virtual = next(s for s in stays if s.mode == "virtual")
+    body = [{"date": "2018-03-01", "hours": "1.5"}, {"date": "2018-01-10", "hours": "2"}]
+    resp = c.put(f"/api/v1/stays/{virtual.pk}/sessions/", body, content_type="application/json")
+    assert resp.status_code == 200, resp.content
+    data = resp.json()
+    assert (data["start_date"], data["end_date"], data["virtual_hours"]) == ("2018-01-10", "2018-03-01", "3.5")
+    assert data["duration_days"] == 51
+    bad = c.put(
+        f"/api/v1/stays/{virtual.pk}/sessions/",
+        [{"date": "2018-01-01", "hours": "30"}],
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "sessions" in bad.json()
+    physical = next(s for s in stays if s.mode == "physical")
+    resp = c.put(f"/api/v1/stays/{physical.pk}/sessions/", body, content_type="application/json")
+    assert resp.status_code == 400

@@ -89,5 +89,5 @@ def test_the_public_gets_no_person_level_records(world, client):
     assert client.get("/api/v1/stays/").json()["count"] == 0
     assert client.get("/people/").status_code == 302  # to the login page
     mobility = client.get(f"/partnerships/{world['p'].slug}/mobility/").content.decode()
-    assert world["alice"].pseudo_id not in mobility and "2 stays" not in mobility
+    assert world["alice"].pseudo_id not in mobility  # aggregate counts only, no person-level rows
     assert client.get(f"/partnerships/{world['p'].slug}/network/").status_code == 403

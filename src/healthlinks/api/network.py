@@ -9,7 +9,9 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
 
 from healthlinks.api.serializers import call_service
 from healthlinks.network import selectors, services
@@ -147,6 +149,11 @@ class StaySerializer(serializers.ModelSerializer):
         return call_service(services.stay_update, by=self.context["request"].user, stay=instance, **validated_data)
 
 
+class SessionSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=5, decimal_places=1)
+
+
 class TieSerializer(serializers.ModelSerializer):
     person_a: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
     person_b: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
@@ -199,7 +206,7 @@ class PersonViewSet(
         context = dict(super().get_serializer_context())
         user = self.request.user
         if not selectors.sees_all_personal_data(user):
-            context["personal_ids"] = set(selectors._personal_people(user).values_list("pk", flat=True))
+            context["personal_ids"] = set(selectors.people_with_personal_access(user).values_list("pk", flat=True))
         return context
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -269,6 +276,17 @@ class StayViewSet(
         if not selectors.sees_all_personal_data(self.request.user):
             context["personal_partnerships"] = selectors.personal_partnership_ids(self.request.user)
         return context
+
+    @extend_schema(request=SessionSerializer(many=True), responses=StaySerializer)
+    @action(detail=True, methods=["put"])
+    def sessions(self, request: Any, pk: str | None = None) -> Response:
+        """Replace the sessions of a virtual engagement; its dates and hours follow from them."""
+        stay = self.get_object()
+        rows = SessionSerializer(data=request.data, many=True)
+        rows.is_valid(raise_exception=True)
+        sessions = [(row["date"], row["hours"]) for row in rows.validated_data]
+        stay = call_service(services.stay_sessions_set, by=request.user, stay=stay, sessions=sessions)
+        return Response(StaySerializer(stay, context=self.get_serializer_context()).data)
 
     def can_create(self, user: Any) -> bool:
         return registry_selectors.can_create_partnership(user)

@@ -251,7 +251,7 @@ class _Builder:
                     person, p, sending, host, "physical", day, rng.choice([rng.randint(4, 13), rng.randint(14, 40)])
                 )
             elif archetype == "repeat":
-                for _visit in range(rng.randint(2, 8)):
+                for _visit in range(rng.randint(2, 10)):
                     if day > life_end:
                         break
                     length = rng.randint(7, 30)
@@ -262,7 +262,7 @@ class _Builder:
             elif archetype == "long":
                 self.stay(person, p, sending, host, "physical", day, rng.randint(180, 420))
             else:
-                for _block in range(rng.randint(6, 18)):  # monthly-ish mentoring blocks
+                for _block in range(rng.randint(8, 24)):  # monthly-ish mentoring blocks
                     if day > life_end:
                         break
                     length = rng.randint(7, 60)
@@ -273,9 +273,9 @@ class _Builder:
                 kind = "mentor_mentee" if archetype in ("virtual", "long", "repeat") else "counterparts"
                 self.ties.append((person, mentee, kind, day))
         for person in counterparts:
-            if rng.random() < 0.5:  # virtual engagement with the northern partner (e-learning, remote mentoring)
-                day = p.start_date + timedelta(days=rng.randint(0, max(span - 30, 1)))
-                for _block in range(rng.randint(3, 12)):
+            if rng.random() < 0.7:  # virtual engagement with the northern partner (e-learning, remote mentoring)
+                day = p.start_date + timedelta(days=rng.randint(0, max(span // 2, 1)))
+                for _block in range(rng.randint(4, 14)):
                     if day > life_end:
                         break
                     length = rng.randint(7, 45)

@@ -37,30 +37,34 @@ def _is_researcher(user: AnyUser) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) == "researcher")
 
 
+def _in_partnerships(partnership_ids: Iterable[int]) -> Q:
+    """People with a role or a stay in any of these partnerships."""
+    ids = list(partnership_ids)
+    return Q(pk__in=PersonRole.objects.filter(partnership_id__in=ids).values("person_id")) | Q(
+        pk__in=Stay.objects.filter(partnership_id__in=ids).values("person_id")
+    )
+
+
+def people_with_personal_access(user: AnyUser) -> QuerySet[Person]:
+    """People whose names, contact details and external ids this user may see (never researchers)."""
+    if is_hub_admin(user):
+        return Person.objects.all()
+    return Person.objects.filter(_in_partnerships(personal_partnership_ids(user)))
+
+
 def people_visible_to(user: AnyUser) -> QuerySet[Person]:
     if is_hub_admin(user):
         return Person.objects.all()
     if not user.is_authenticated:
         return Person.objects.none()
-    own = personal_partnership_ids(user)
-    visible = Q(pk__in=PersonRole.objects.filter(partnership_id__in=own).values("person_id")) | Q(
-        pk__in=Stay.objects.filter(partnership_id__in=own).values("person_id")
-    )
+    visible = _in_partnerships(personal_partnership_ids(user))
     if _is_researcher(user):
         visible |= Q(research_consent=True)
     return Person.objects.filter(visible)
 
 
 def can_see_personal(user: AnyUser, person: Person) -> bool:
-    if is_hub_admin(user):
-        return True
-    own = personal_partnership_ids(user)
-    if not own:
-        return False
-    return (
-        PersonRole.objects.filter(person=person, partnership_id__in=own).exists()
-        or Stay.objects.filter(person=person, partnership_id__in=own).exists()
-    )
+    return people_with_personal_access(user).filter(pk=person.pk).exists()
 
 
 def stays_visible_to(user: AnyUser) -> QuerySet[Stay]:
@@ -128,7 +132,7 @@ def stay_list(
         qs = (
             qs.filter(person__pseudo_id=person)
             if person.startswith("HL-")
-            else qs.filter(person__external_id=person, person__in=_personal_people(user))
+            else qs.filter(person__external_id=person, person__in=people_with_personal_access(user))
         )
     if mode:
         qs = qs.filter(mode=mode)
@@ -141,17 +145,6 @@ def stay_list(
     if host_country:
         qs = qs.filter(host_institution__country_id=host_country.upper())
     return qs
-
-
-def _personal_people(user: AnyUser) -> QuerySet[Person]:
-    """People whose external ids this user may look up (never researchers)."""
-    if is_hub_admin(user):
-        return Person.objects.all()
-    own = personal_partnership_ids(user)
-    return Person.objects.filter(
-        Q(pk__in=PersonRole.objects.filter(partnership_id__in=own).values("person_id"))
-        | Q(pk__in=Stay.objects.filter(partnership_id__in=own).values("person_id"))
-    )
 
 
 def inferred_ties(stays: Iterable[Stay]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from healthlinks.network.models import (
     PersonRole,
     Purpose,
     Stay,
+    StaySession,
     Tie,
 )
 from healthlinks.reference.models import IncomeGroup, UkCodeStatus
@@ -265,3 +266,35 @@ def tie_save(
     tie._history_user = by  # type: ignore[attr-defined]
     tie.save()
     return tie
+
+
+@transaction.atomic
+def stay_sessions_set(*, by: User | None, stay: Stay, sessions: Sequence[tuple[date, Any]]) -> Stay:
+    """Record a virtual engagement as its sessions: the stay's dates and hours then follow from them."""
+    from decimal import Decimal, InvalidOperation
+
+    if stay.mode != Mode.VIRTUAL:
+        raise ValidationError({"sessions": _("only virtual engagements are recorded as sessions")})
+    if not sessions:
+        raise ValidationError({"sessions": _("give at least one session")})
+    rows = []
+    for index, (day, hours) in enumerate(sessions, start=1):
+        try:
+            amount = Decimal(str(hours))
+        except InvalidOperation:
+            raise ValidationError({"sessions": _("session %(n)s: hours must be a number") % {"n": index}}) from None
+        if not amount.is_finite() or amount <= 0 or amount > 24:
+            raise ValidationError(
+                {"sessions": _("session %(n)s: hours must be more than 0 and at most 24") % {"n": index}}
+            )
+        rows.append(StaySession(stay=stay, date=day, hours=amount))
+    stay.sessions.all().delete()
+    StaySession.objects.bulk_create(rows)
+    stay.start_date = min(r.date for r in rows)
+    stay.end_date = max(r.date for r in rows)
+    stay.virtual_hours = sum((r.hours for r in rows), Decimal(0))
+    stay._history_user = by  # type: ignore[attr-defined]
+    stay.save()
+    people_refresh_stays(person_ids=[stay.person_id])
+    stay.refresh_from_db()
+    return stay

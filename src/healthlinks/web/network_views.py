@@ -28,13 +28,13 @@ def people_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.people_visible_to(request.user).select_related("cadre", "home_institution__country")
     personal_ids = None
     if not selectors.sees_all_personal_data(request.user):
-        personal_ids = set(selectors._personal_people(request.user).values_list("pk", flat=True))
+        personal_ids = set(selectors.people_with_personal_access(request.user).values_list("pk", flat=True))
     q = request.GET.get("q", "").strip()
     if q:
         match = Person.objects.filter(pseudo_id__iexact=q).values("pk")
-        names = selectors._personal_people(request.user).filter(
+        names = selectors.people_with_personal_access(request.user).filter(
             personal__family_name__icontains=q
-        ) | selectors._personal_people(request.user).filter(personal__given_name__icontains=q)
+        ) | selectors.people_with_personal_access(request.user).filter(personal__given_name__icontains=q)
         qs = qs.filter(pk__in=match) | qs.filter(pk__in=names.values("pk"))
     page = Paginator(qs.select_related("personal").order_by("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(p, personal_ids is None or p.pk in personal_ids) for p in page.object_list]

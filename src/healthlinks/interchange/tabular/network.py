@@ -34,7 +34,7 @@ from healthlinks.network.models import (
     Tie,
     TieKind,
 )
-from healthlinks.network.services import overlapping_pairs, people_refresh_stays
+from healthlinks.network.services import STAY_FIELDS, overlapping_pairs, people_refresh_stays
 from healthlinks.reference.models import Occupation
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution, Partnership
@@ -407,18 +407,7 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
             bulk_update_with_history(
                 changed,
                 Stay,
-                [
-                    "person",
-                    "partnership",
-                    "host_institution",
-                    "sending_institution",
-                    "mode",
-                    "start_date",
-                    "end_date",
-                    "purposes",
-                    "virtual_hours",
-                    "funding",
-                ],
+                sorted(STAY_FIELDS - {"external_id", "notes"}),
                 batch_size=1000,
                 default_user=user,
             )
