@@ -107,3 +107,16 @@ def test_history_is_shown_to_members_only(world, client_for):
     url = reverse("partnership-detail", args=[a.slug])
     assert "History" in client_for(world["member_a"]).get(url).content.decode()
     assert "History" not in client_for(None).get(url).content.decode()
+
+
+def test_pages_show_each_role_its_fields(world, client_for, researcher):
+    a = world["a"]
+    url = reverse("partnership-detail", args=[a.slug])
+    a.grant_reference = "GRANT-42"
+    a.save()
+    member_page = client_for(world["member_a"]).get(url).content.decode()
+    assert "private.partnershipa@example.org" in member_page and "GRANT-42" in member_page
+    research_page = client_for(researcher).get(url).content.decode()
+    assert "GRANT-42" in research_page and "private.partnershipa@example.org" not in research_page
+    public_page = client_for(None).get(url).content.decode()
+    assert "GRANT-42" not in public_page

@@ -133,3 +133,19 @@ def test_edit_keeps_members_and_logs_the_change(client_for, make_user, make_part
     assert p.name == "Edited" and p.members.count() == 2
     page = client.get(reverse("partnership-detail", args=[p.slug])).content.decode()
     assert "Edit me" in page and "Edited" in page  # the history shows old → new
+
+
+def test_a_coordinator_records_a_principles_self_assessment(client_for, make_user, make_partnership):
+    coord = make_user("popcoord", "coordinator")
+    p = make_partnership(name="PoP", coordinator=coord)
+    url = reverse("assessment-create", args=[p.slug])
+    resp = client_for(coord).post(url, {"assessed_on": "2024-05-01", "p1": "4", "p9": "2", "notes": "first"})
+    assert resp.status_code == 302
+    assessment = p.assessments.get()
+    assert assessment.scores == {"1": 4, "9": 2} and assessment.history.first().history_user == coord
+    resp = client_for(coord).post(url, {"assessed_on": "", "p1": "7"})
+    assert resp.status_code == 200 and p.assessments.count() == 1
+    other = make_user("notcoord", "coordinator")
+    assert client_for(other).get(url).status_code == 403
+    page = client_for(coord).get(reverse("partnership-detail", args=[p.slug])).content.decode()
+    assert "1: 4" in page and "9: 2" in page

@@ -22,6 +22,7 @@ from healthlinks.registry.models import (
     Partnership,
     PartnershipAccess,
     PartnershipMember,
+    PrinciplesAssessment,
     normalise_ror,
 )
 
@@ -262,3 +263,15 @@ def partnership_access_grant(*, partnership: Partnership, user: User, role: str)
         user=user, partnership=partnership, defaults={"role": role}
     )
     return access
+
+
+@transaction.atomic
+def assessment_create(
+    *, by: User | None, partnership: Partnership, assessed_on: date, scores: dict[str, int], notes: str = ""
+) -> PrinciplesAssessment:
+    """A dated Principles of Partnership self-assessment (Health Check)."""
+    assessment = PrinciplesAssessment(partnership=partnership, assessed_on=assessed_on, scores=scores, notes=notes)
+    assessment.full_clean()
+    assessment._history_user = by  # type: ignore[attr-defined]
+    assessment.save()
+    return assessment

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
+from healthlinks.network.models import Person
 from healthlinks.reference.models import Country, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
@@ -145,3 +146,76 @@ class PartnershipFilterForm(forms.Form):
                 label = dict(field.choices or []).get(value, value)
                 typology.append((key, f"{field.verbose_name}: {label}"))
         cast(forms.ChoiceField, self.fields["typology"]).choices = _choices(_("Any typology"), typology)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """People by name where the user may see it (the queryset is already scoped), and pseudonymous id."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        personal = getattr(obj, "personal", None)
+        name = f"{personal.given_name} {personal.family_name}".strip() if personal else ""
+        return f"{name} ({obj.pseudo_id})" if name else str(obj.pseudo_id)
+
+
+class StayForm(forms.Form):
+    """Log one stay or virtual engagement (the phone form a coordinator uses after a visit)."""
+
+    person = PersonChoiceField(queryset=Person.objects.none(), label=_("Person"))
+    mode = forms.ChoiceField(label=_("Mode"), choices=[])
+    host_institution = forms.ModelChoiceField(queryset=Institution.objects.none(), label=_("Host institution"))
+    sending_institution = forms.ModelChoiceField(
+        queryset=Institution.objects.none(), label=_("Sending institution"), required=False
+    )
+    start_date = forms.DateField(widget=DateInput(), label=_("Start date"))
+    end_date = forms.DateField(widget=DateInput(), label=_("End date"))
+    purposes = forms.MultipleChoiceField(
+        choices=[], widget=forms.CheckboxSelectMultiple, required=False, label=_("Purposes")
+    )
+    virtual_hours = forms.DecimalField(
+        required=False, min_value=0, max_digits=7, decimal_places=1, label=_("Virtual hours")
+    )
+    funding = forms.ChoiceField(choices=[], required=False, label=_("Funding"))
+    external_id = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("External id"),
+        help_text=_("Your own reference for this stay, if you keep one."),
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Notes"))
+
+    def __init__(self, *args: Any, people: Any, institutions: Any, **kwargs: Any) -> None:
+        from healthlinks.network.models import Funding, Mode, Purpose
+
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        cast(forms.ModelChoiceField, fields["person"]).queryset = people
+        cast(forms.ModelChoiceField, fields["host_institution"]).queryset = institutions
+        cast(forms.ModelChoiceField, fields["sending_institution"]).queryset = institutions
+        cast(forms.ChoiceField, fields["mode"]).choices = Mode.choices
+        cast(forms.ChoiceField, fields["purposes"]).choices = Purpose.choices
+        cast(forms.ChoiceField, fields["funding"]).choices = _choices("—", Funding.choices)
+
+    def clean_external_id(self) -> str | None:
+        return (self.cleaned_data.get("external_id") or "").strip() or None
+
+
+class AssessmentForm(forms.Form):
+    """Principles of Partnership self-assessment: one score 1-5 for each of the ten principles."""
+
+    assessed_on = forms.DateField(widget=DateInput(), label=_("Assessed on"))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Notes"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from healthlinks.registry.models import PRINCIPLES
+
+        super().__init__(*args, **kwargs)
+        scale = [("", "—"), *[(str(n), str(n)) for n in range(1, 6)]]
+        for number, label in PRINCIPLES:
+            self.fields[f"p{number}"] = forms.TypedChoiceField(
+                choices=scale, coerce=int, required=False, empty_value=None, label=f"{number}. {label}"
+            )
+
+    def scores(self) -> dict[str, int]:
+        return {
+            name[1:]: value for name, value in self.cleaned_data.items() if name.startswith("p") and value is not None
+        }

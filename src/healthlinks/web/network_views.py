@@ -136,6 +136,7 @@ def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
             "classes": ContinuumClass.choices,
             "querystring": query.urlencode(),
             "signed_in": request.user.is_authenticated,
+            "can_edit": access >= registry_selectors.Access.EDIT,
             "show_people": request.user.is_authenticated,
         },
     )
@@ -277,3 +278,44 @@ def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     response = HttpResponse(write_table(columns, rows, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{kind}.{fmt}"'
     return response
+
+
+@login_required
+def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Log a stay for one of the partnership's people; warnings (dates, WHO Code) are shown, not blocking."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from healthlinks.network.services import stay_create, stay_warnings
+    from healthlinks.web.forms import StayForm
+
+    partnership, access = _visible_partnership(request, slug)
+    if access < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    people = (
+        selectors.people_with_personal_access(request.user)
+        .filter(roles__partnership=partnership)
+        .select_related("personal")
+        .distinct()
+        .order_by("personal__family_name", "pk")
+    )
+    institutions = Institution.objects.filter(memberships__partnership=partnership).order_by("name")
+    form = StayForm(request.POST or None, people=people, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            stay = stay_create(by=_actor(request), partnership=partnership, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Stay recorded: %(days)s days, %(cls)s.")
+                % {"days": stay.duration_days, "cls": stay.get_continuum_class_display()},
+            )
+            for warning in stay_warnings(stay):
+                messages.warning(request, warning)
+            return redirect("person-detail", pseudo_id=stay.person.pseudo_id)
+    return render(request, "web/stay_form.html", {"p": partnership, "form": form, "has_people": people.exists()})

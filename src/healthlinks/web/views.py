@@ -21,7 +21,13 @@ from healthlinks.reference.models import Country, ReferenceDataset
 from healthlinks.registry import selectors, services
 from healthlinks.registry.models import GeographyClass, Institution, Partnership, PartnershipMember
 from healthlinks.web import charts
-from healthlinks.web.forms import InstitutionForm, MemberFormSet, PartnershipFilterForm, PartnershipForm
+from healthlinks.web.forms import (
+    AssessmentForm,
+    InstitutionForm,
+    MemberFormSet,
+    PartnershipFilterForm,
+    PartnershipForm,
+)
 from healthlinks.web.history import history_entries
 
 PAGE_SIZE = 25
@@ -98,7 +104,8 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context: dict[str, Any] = {
         "p": partnership,
         "access": access,
-        "Access": selectors.Access,
+        "sees_research_fields": access >= selectors.Access.RESEARCH,
+        "sees_member_fields": access >= selectors.Access.MEMBER,
         "countries": selectors.partnership_countries(partnership),
         "equal_influence": selectors.equal_influence(partnership),
         "can_edit": access >= selectors.Access.EDIT,
@@ -274,3 +281,27 @@ def reference(request: HttpRequest) -> HttpResponse:
             "ssl": Country.objects.filter(ssl2023=True).order_by("who_region", "name"),
         },
     )
+
+
+@login_required
+def assessment_create(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership, access = _visible_partnership(request, slug)
+    if access < selectors.Access.EDIT:
+        raise PermissionDenied
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_create(
+                by=_actor(request),
+                partnership=partnership,
+                assessed_on=form.cleaned_data["assessed_on"],
+                scores=form.scores(),
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Self-assessment saved."))
+            return redirect("partnership-detail", slug=partnership.slug)
+    return render(request, "web/assessment_form.html", {"p": partnership, "form": form})
