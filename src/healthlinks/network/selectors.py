@@ -233,12 +233,14 @@ def person_totals(person: Person) -> dict[str, Any]:
 
 
 def network_counts(user: AnyUser) -> dict[str, int]:
-    """Dashboard counts over the partnerships the user can see (no person-level data)."""
+    """Dashboard counts over the partnerships the user can see (no person-level data), in one query."""
     partnerships = registry_selectors.partnerships_visible_to(user)
-    stays = Stay.objects.filter(partnership__in=partnerships)
-    agg = stays.aggregate(n=Count("pk"), days=Sum("duration_days", filter=Q(mode=Mode.PHYSICAL)))
-    people = stays.values("person_id").distinct().count()
-    return {"stays": agg["n"] or 0, "volunteer_days": agg["days"] or 0, "people": people}
+    agg = Stay.objects.filter(partnership__in=partnerships).aggregate(
+        n=Count("pk"),
+        days=Sum("duration_days", filter=Q(mode=Mode.PHYSICAL)),
+        people=Count("person_id", distinct=True),
+    )
+    return {"stays": agg["n"] or 0, "volunteer_days": agg["days"] or 0, "people": agg["people"] or 0}
 
 
 def partnerships_for_person(user: AnyUser, person: Person) -> QuerySet[Partnership]:
