@@ -192,7 +192,6 @@ def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = _visible_partnership(request, slug)
     if access < selectors.Access.EDIT:
         raise PermissionDenied
-    # A fresh instance: the form must not mutate the prefetched one before the service validates.
     return _save_partnership(request, partnership)
 
 
