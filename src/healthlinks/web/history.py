@@ -19,7 +19,11 @@ def history_entries(obj: Any, limit: int = 30) -> list[dict[str, Any]]:
         if older is not None and newer.history_type == "~":
             delta = newer.diff_against(older)
             changes = [
-                {"field": str(newer.instance._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new}
+                {
+                    "field": str(newer.instance._meta.get_field(c.field).verbose_name),
+                    "old": _readable(c.old),
+                    "new": _readable(c.new),
+                }
                 for c in delta.changes
             ]
         entries.append(
@@ -31,3 +35,11 @@ def history_entries(obj: Any, limit: int = 30) -> list[dict[str, Any]]:
             }
         )
     return entries
+
+
+def _readable(value: Any) -> Any:
+    """Many-to-many changes come as rows of ids; show the related keys (e.g. specialty slugs)."""
+    if isinstance(value, list):
+        keys = [str(v) for row in value if isinstance(row, dict) for k, v in row.items() if k != "partnership"]
+        return ", ".join(keys) or "—"
+    return value
