@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "healthlinks.accounts",
     "healthlinks.registry",
     "healthlinks.network",
+    "healthlinks.activities",
     "healthlinks.demo",
     "healthlinks.api",
     "healthlinks.web",

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import network, views
+from healthlinks.api import activities, network, views
 
 app_name = "api"
 
@@ -17,5 +17,6 @@ router.register("partnerships", views.PartnershipViewSet, basename="partnership"
 router.register("people", network.PersonViewSet, basename="person")
 router.register("stays", network.StayViewSet, basename="stay")
 router.register("ties", network.TieViewSet, basename="tie")
+router.register("activities", activities.ActivityViewSet, basename="activity")
 
 urlpatterns = [path("", include(router.urls))]
