@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "healthlinks.registry",
     "healthlinks.network",
     "healthlinks.activities",
+    "healthlinks.results",
     "healthlinks.demo",
     "healthlinks.api",
     "healthlinks.web",
@@ -181,6 +182,9 @@ SPECTACULAR_SETTINGS = {
 HEALTHLINKS_CONTINUUM_BOUNDS = [
     int(x) for x in os.environ.get("HEALTHLINKS_CONTINUUM_BOUNDS", "14,90,180,365").split(",")
 ]
+
+# Costs are added up in this currency (ISO 4217), with the editable currency-rate table.
+HEALTHLINKS_REPORTING_CURRENCY = os.environ.get("HEALTHLINKS_REPORTING_CURRENCY", "GBP")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +18,16 @@ from healthlinks.api import serializers
 from healthlinks.reference.models import Country, DeliveryMethod, Occupation, OrganisationType, PurposeCode, Specialty
 from healthlinks.registry import selectors
 from healthlinks.registry.models import Institution, Partnership
+from healthlinks.results.selectors import partnership_summary
+
+
+def _period(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: f"{value!r} is not a date (YYYY-MM-DD)"}) from None
 
 
 def _flag(value: str | None) -> bool | None:
@@ -174,6 +187,21 @@ class PartnershipViewSet(
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "access_roles": selectors.access_map(self.request.user)}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="period start (inclusive)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="period end (inclusive)"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=True, methods=["get"])
+    def summary(self, request: Request, slug: str | None = None) -> Response:
+        """Health workers trained (unique), trainees by cadre and sex, volunteer days, activities, cash and
+        in-kind costs in the reporting currency, for an optional period."""
+        partnership = self.get_object()
+        start, end = _period(request.query_params.get("from"), "from"), _period(request.query_params.get("to"), "to")
+        return Response(partnership_summary(partnership, start, end))
 
     def can_create(self, user: Any) -> bool:
         return selectors.can_create_partnership(user)

@@ -20,6 +20,7 @@ from healthlinks.network import selectors as network_selectors
 from healthlinks.reference.models import Country, ReferenceDataset
 from healthlinks.registry import selectors, services
 from healthlinks.registry.models import GeographyClass, Institution, Partnership, PartnershipMember
+from healthlinks.results.selectors import partnership_summary
 from healthlinks.web import charts
 from healthlinks.web.forms import (
     AssessmentForm,
@@ -109,6 +110,7 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "countries": selectors.partnership_countries(partnership),
         "equal_influence": selectors.equal_influence(partnership),
         "can_edit": access >= selectors.Access.EDIT,
+        "summary": partnership_summary(partnership),
     }
     if access >= selectors.Access.RESEARCH:
         context["assessments"] = partnership.assessments.all()

@@ -1,0 +1,120 @@
+"""Costs in cash and in kind, with the editable tables that value them (domain.md §4).
+
+Volunteer time is not typed as money: it is derived from the stays (days) and the day-rate table
+(by grade, else by cadre), and converted to the reporting currency with the currency-rate table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from healthlinks.activities.models import Activity
+from healthlinks.reference.models import Occupation
+from healthlinks.registry.models import Partnership
+
+currency_code = RegexValidator(r"^[A-Z]{3}$", _("an ISO 4217 code such as GBP, USD or UGX"))
+
+
+class CurrencyRate(models.Model):
+    """Units of the reporting currency for one unit of `currency`, for a year."""
+
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
+    year = models.PositiveSmallIntegerField(_("year"))
+    rate = models.DecimalField(
+        _("rate to the reporting currency"),
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["currency", "year"], name="unique_rate")]
+        ordering = ["currency", "year"]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.year}: {self.rate}"
+
+
+class ValuationMethod(models.TextChoices):
+    BAND_REPLACEMENT = "band_replacement", _("Replacement cost at the volunteer's own pay band")
+    NOTIONAL_WAGE = "notional_median_wage", _("Notional median wage")
+    CUSTOM = "custom", _("Custom")
+
+
+class DayRate(models.Model):
+    """What a day of a volunteer's time is worth, by grade (e.g. NHS Band 6) or, failing that, by cadre."""
+
+    grade = models.CharField(_("grade or pay band"), max_length=60, blank=True)
+    cadre = models.ForeignKey(Occupation, on_delete=models.PROTECT, null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
+    day_rate = models.DecimalField(
+        _("day rate"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    method = models.CharField(_("valuation method"), max_length=24, choices=ValuationMethod.choices)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["grade", "cadre", "year"]
+
+    def __str__(self) -> str:
+        return f"{self.grade or self.cadre_id} {self.year}: {self.day_rate} {self.currency}"
+
+    def clean(self) -> None:
+        if bool(self.grade) == bool(self.cadre_id):
+            raise ValidationError({"grade": _("give either a grade or a cadre")})
+
+
+class CostCategory(models.TextChoices):
+    TRAVEL = "travel", _("Travel")
+    ACCOMMODATION = "accommodation", _("Accommodation")
+    EQUIPMENT = "equipment", _("Equipment")
+    TRAINING_MATERIALS = "training_materials", _("Training materials")
+    STAFF = "staff", _("Staff")
+    OVERHEADS = "overheads", _("Overheads")
+
+
+class CashCost(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="cash_costs")
+    activity = models.ForeignKey(Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="costs")
+    category = models.CharField(_("category"), max_length=20, choices=CostCategory.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
+    spent_on = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} {self.category}"
+
+
+class InKindKind(models.TextChoices):
+    DONATED_EQUIPMENT = "donated_equipment", _("Donated equipment")
+    OTHER = "other", _("Other")
+
+
+class InKindContribution(models.Model):
+    """In-kind contributions other than volunteer time (which is derived from the stays)."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="in_kind")
+    kind = models.CharField(_("kind"), max_length=20, choices=InKindKind.choices)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
+    received_on = models.DateField(_("date"))
+    valuation_method = models.CharField(_("how it was valued"), max_length=200)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.currency} {self.kind}"
