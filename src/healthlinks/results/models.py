@@ -118,3 +118,88 @@ class InKindContribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} {self.currency} {self.kind}"
+
+
+class ResultLevel(models.IntegerChoices):
+    """IATI ResultType."""
+
+    OUTPUT = 1, _("Output")
+    OUTCOME = 2, _("Outcome")
+    IMPACT = 3, _("Impact")
+
+
+class Measure(models.IntegerChoices):
+    """IATI IndicatorMeasure (the subset partnerships use)."""
+
+    UNIT = 1, _("Unit")
+    PERCENTAGE = 2, _("Percentage")
+    QUALITATIVE = 5, _("Qualitative")
+
+
+class Result(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="results")
+    level = models.PositiveSmallIntegerField(_("level"), choices=ResultLevel.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["level", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _library_choices() -> list[tuple[str, str]]:
+    from healthlinks.results.library import LIBRARY
+
+    return [(code, f"{code} {item.name}") for code, item in LIBRARY.items()]
+
+
+class Indicator(models.Model):
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="indicators")
+    library_code = models.CharField(_("library indicator"), max_length=10, blank=True, choices=_library_choices)
+    title = models.CharField(_("title"), max_length=200)
+    measure = models.PositiveSmallIntegerField(_("measure"), choices=Measure.choices, default=Measure.UNIT)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    disaggregate_by_sex_and_cadre = models.BooleanField(_("disaggregated by sex and cadre"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def computed(self) -> bool:
+        from healthlinks.results.library import LIBRARY
+
+        item = LIBRARY.get(self.library_code)
+        return bool(item and item.compute)
+
+
+class IndicatorPeriod(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateField(_("period start"))
+    end = models.DateField(_("period end"))
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField(_("actual (typed)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.start}–{self.end}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("the period ends before it starts")})
+        if self.actual is not None and self.indicator_id and self.indicator.computed:
+            raise ValidationError(
+                {"actual": _("this library indicator's actual is computed from the records; it is not typed")}
+            )

@@ -127,3 +127,26 @@ def partnership_summary(partnership: Partnership, start: date | None = None, end
         "unvalued_volunteer_days": str(time["unvalued_days"].quantize(Decimal("0.1"))),
         "missing_currency_rates": sorted(f"{c} {y}" for c, y in convert.missing),
     }
+
+
+def results_framework(partnership: Partnership) -> list[dict[str, Any]]:
+    """Results → indicators → periods, each period with its actual (computed for library indicators,
+    typed otherwise) and progress against the target."""
+    from healthlinks.results.library import LIBRARY
+    from healthlinks.results.models import Result
+
+    out = []
+    for result in Result.objects.filter(partnership=partnership).prefetch_related("indicators__periods"):
+        indicators = []
+        for indicator in result.indicators.all():
+            item = LIBRARY.get(indicator.library_code)
+            periods = []
+            for period in indicator.periods.all():
+                actual = item.compute(partnership, period.start, period.end) if item and item.compute else period.actual
+                progress = float(actual / period.target * 100) if actual is not None and period.target else None
+                periods.append(
+                    {"period": period, "actual": actual, "computed": bool(item and item.compute), "progress": progress}
+                )
+            indicators.append({"indicator": indicator, "library": item, "periods": periods})
+        out.append({"result": result, "indicators": indicators})
+    return out

@@ -219,3 +219,46 @@ class AssessmentForm(forms.Form):
         return {
             name[1:]: value for name, value in self.cleaned_data.items() if name.startswith("p") and value is not None
         }
+
+
+class IndicatorForm(forms.Form):
+    """Add an indicator (from the shared library or the partnership's own) with its first period."""
+
+    result_level = forms.TypedChoiceField(coerce=int, choices=[], label=_("Result level"))
+    result_title = forms.CharField(max_length=200, label=_("Result"))
+    library_code = forms.ChoiceField(required=False, choices=[], label=_("Library indicator"))
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("Own indicator title"),
+        help_text=_("Leave empty when you chose a library indicator."),
+    )
+    measure = forms.TypedChoiceField(coerce=int, choices=[], label=_("Measure"))
+    start = forms.DateField(widget=DateInput(), label=_("Period start"))
+    end = forms.DateField(widget=DateInput(), label=_("Period end"))
+    baseline = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label=_("Baseline"))
+    target = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label=_("Target"))
+    actual = forms.DecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        label=_("Actual"),
+        help_text=_("Only for your own indicators: library actuals come from the records."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from healthlinks.results.library import LIBRARY
+        from healthlinks.results.models import Measure, ResultLevel
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["result_level"]).choices = ResultLevel.choices
+        cast(forms.ChoiceField, self.fields["measure"]).choices = Measure.choices
+        cast(forms.ChoiceField, self.fields["library_code"]).choices = _choices(
+            _("— my own indicator —"), [(code, f"{code} {item.name}") for code, item in LIBRARY.items()]
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("library_code") and not data.get("title"):
+            self.add_error("title", _("choose a library indicator or give your own title"))
+        return data

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthlinks.web import network_views, views
+from healthlinks.web import network_views, results_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/mobility/", network_views.partnership_mobility, name="partnership-mobility"),
     path("partnerships/<slug:slug>/network/", network_views.partnership_network, name="partnership-network"),
     path("partnerships/<slug:slug>/assessments/new/", views.assessment_create, name="assessment-create"),
+    path("partnerships/<slug:slug>/results/", results_views.partnership_results, name="partnership-results"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
     path("people/", network_views.people_list, name="people-list"),
     path("people/<str:pseudo_id>/", network_views.person_detail, name="person-detail"),
