@@ -26,6 +26,33 @@ def test_small_world_is_realistic_and_marked_synthetic():
     from healthlinks.network.services import overlapping_pairs
 
     assert overlapping_pairs(Stay.objects.all()) == []
+    # the activities stage: activities delivered during stays, with trainees, outcomes and costs
+    from healthlinks.activities.models import Activity, Assessment, Outcome
+    from healthlinks.results.models import CashCost
+
+    assert stats["activities"] > 200 and stats["trainees"] > 1000
+    assert not Activity.objects.filter(stays__isnull=True).exists()
+    assert Assessment.objects.exists() and Outcome.objects.filter(level=3).exists() and CashCost.objects.exists()
+
+
+def test_planted_practice_change_effects_show_in_the_demo_world():
+    """Repeat visits and long placements raise the share of trainees whose practice changed (L3)."""
+    from healthlinks.activities.models import Outcome
+    from healthlinks.demo.activities import planted_l3_rates
+
+    world_build(scale="S", seed=5)
+    changed: dict[str, list[int]] = {"first": [0, 0], "repeat": [0, 0]}
+    for outcome in Outcome.objects.filter(level=3).prefetch_related("activity__stays"):
+        stay = outcome.activity.stays.all()[0]
+        if stay.mode != "physical" or stay.duration_days >= 180:
+            continue
+        key = "repeat" if stay.repeat_index >= 2 else "first"
+        changed[key][0] += int(bool(outcome.practice_changed))
+        changed[key][1] += 1
+    first, repeat = (changed[k][0] / changed[k][1] for k in ("first", "repeat"))
+    planted = planted_l3_rates()
+    assert repeat > first
+    assert abs(first - planted["visit"]) < 0.08 and abs(repeat - planted["repeat_visit"]) < 0.08
 
 
 def test_same_seed_builds_the_same_world():

@@ -34,6 +34,7 @@ from healthlinks.registry.models import (
 from healthlinks.registry.services import geography_class_of, make_slug
 
 from . import places
+from .activities import stage_activities
 from .network import stage_network
 
 SCALES = {"S": 60, "M": 2000, "L": 10000}
@@ -292,7 +293,7 @@ def stage_users(world: World) -> None:
     world.stats["users"] = len(DEMO_USERS)
 
 
-STAGES: list[Callable[[World], None]] = [stage_registry, stage_network, stage_users]
+STAGES: list[Callable[[World], None]] = [stage_registry, stage_network, stage_activities, stage_users]
 
 
 def _quiet(stage: str, done: int, total: int) -> None:

@@ -1,0 +1,320 @@
+"""Demo stage: activities delivered during stays, their trainees, assessments, outcomes, knowledge items,
+costs and the rate tables that value them.
+
+EFFECTS below are planted on purpose and are the ground truth the analytics must recover (issue 6):
+  * Kirkpatrick L3 (practice changed at 6 months) is drawn from a logistic model whose log-odds rise when
+    the activity was delivered during a repeat visit or a long-term placement, and rise less for
+    virtual-only mentoring;
+  * L2 normalised gain is higher after virtual mentoring than after a short physical visit;
+  * trainees of training-of-trainers activities go on to train others far more often.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from healthlinks.activities.models import (
+    Activity,
+    AggregateTrainees,
+    Assessment,
+    CascadeReport,
+    KnowledgeItem,
+    Outcome,
+    Trainee,
+)
+from healthlinks.network.models import PSEUDO_ALPHABET, Person, PersonRole, Stay, continuum_class_of
+from healthlinks.results.models import CashCost, CurrencyRate, DayRate
+
+if TYPE_CHECKING:
+    from healthlinks.demo.world import World
+
+EFFECTS = {
+    # logistic model of L3 practice change at 6 months: log-odds = intercept + sum of the terms that apply
+    "l3_intercept": -0.8,
+    "l3_repeat_visit": 0.9,  # delivered during a physical stay with repeat_index >= 2
+    "l3_long_term": 1.2,  # delivered during a physical stay of 180 days or more
+    "l3_virtual_only": 0.3,  # delivered during a virtual engagement
+    # L2 normalised gain: mean by mode of the stay behind the activity (sd 0.15, clipped to [-0.2, 1])
+    "l2_gain_physical": 0.35,
+    "l2_gain_virtual": 0.50,
+    # cascade: chance that a trainee goes on to train others
+    "cascade_tot": 0.45,
+    "cascade_other": 0.10,
+}
+STAYS_PER_ACTIVITY = 8  # roughly one activity for every eight stays of volunteers
+DAY_RATES_GBP = {  # replacement cost of a day by NHS grade (synthetic, 2015 prices)
+    "Band 5": 150,
+    "Band 6": 190,
+    "Band 7": 230,
+    "Band 8a": 280,
+    "Specialty registrar": 260,
+    "Consultant": 520,
+    "Lecturer": 250,
+}
+CURRENCIES = {
+    "UGX": Decimal("0.00021"),
+    "KES": Decimal("0.0061"),
+    "TZS": Decimal("0.00032"),
+    "MWK": Decimal("0.00045"),
+    "USD": Decimal("0.78"),
+}
+FACILITY_LEVELS = ["national_referral", "regional", "district", "primary"]
+TRAINEE_CADRES = [("2221", 35), ("2222", 20), ("2240", 12), ("2211", 10), ("3221", 10), ("3253", 8), ("2262", 5)]
+
+
+def l3_probability(*, repeat: bool, long_term: bool, virtual: bool) -> float:
+    logit = EFFECTS["l3_intercept"]
+    logit += EFFECTS["l3_repeat_visit"] if repeat else 0.0
+    logit += EFFECTS["l3_long_term"] if long_term else 0.0
+    logit += EFFECTS["l3_virtual_only"] if virtual else 0.0
+    return 1 / (1 + math.exp(-logit))
+
+
+def _pseudo(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        value = "HL-" + "".join(rng.choice(PSEUDO_ALPHABET) for _ in range(10))
+        if value not in taken:
+            taken.add(value)
+            return value
+
+
+def _rate_tables() -> None:
+    for grade, day_rate in DAY_RATES_GBP.items():
+        DayRate.objects.get_or_create(
+            grade=grade,
+            year=2015,
+            defaults={
+                "currency": "GBP",
+                "day_rate": day_rate,
+                "method": "band_replacement",
+                "source": "synthetic demo rates (replacement cost at own band)",
+            },
+        )
+    for currency, rate in CURRENCIES.items():
+        for year in range(2008, 2027):
+            CurrencyRate.objects.get_or_create(
+                currency=currency, year=year, defaults={"rate": rate, "source": "synthetic demo rate"}
+            )
+
+
+def stage_activities(world: World) -> None:
+    rng = world.rng
+    _rate_tables()
+    taken = set(Person.objects.values_list("pseudo_id", flat=True))
+    totals = {"activities": 0, "trainees": 0, "outcomes": 0}
+    ids = [p.pk for p in world.partnerships]
+    for start in range(0, len(ids), 200):
+        chunk = ids[start : start + 200]
+        stays = list(
+            Stay.objects.filter(partnership_id__in=chunk, person__roles__role__in=["volunteer", "mentor"])
+            .select_related("host_institution")
+            .order_by("pk")
+            .distinct()
+        )
+        by_partnership: dict[int, list[Stay]] = {}
+        for stay in stays:
+            by_partnership.setdefault(stay.partnership_id, []).append(stay)
+        batch: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "people",
+                "roles",
+                "activities",
+                "links",
+                "trainees",
+                "aggregates",
+                "assessments",
+                "outcomes",
+                "cascades",
+                "knowledge",
+                "costs",
+            )
+        }
+        for pid in chunk:
+            group = by_partnership.get(pid, [])
+            chosen = [s for s in group if rng.random() < 1 / STAYS_PER_ACTIVITY]
+            pool: list[Person] = []
+            for stay in chosen:
+                _activity(world, rng, stay, pool, batch, taken)
+        _flush(batch)
+        totals["activities"] += len(batch["activities"])
+        totals["trainees"] += len(batch["trainees"])
+        totals["outcomes"] += len(batch["outcomes"]) + len(batch["assessments"])
+        world.progress("activities", min(start + 200, len(ids)), len(ids))
+    world.stats.update(totals)
+
+
+def _activity(
+    world: World, rng: random.Random, stay: Stay, pool: list[Person], batch: dict[str, list[Any]], taken: set[str]
+) -> None:
+    virtual = stay.mode == "virtual"
+    long_term = not virtual and continuum_class_of(stay.duration_days) in ("long_term", "settlement")
+    repeat = not virtual and stay.repeat_index >= 2
+    kind = (
+        rng.choice(["mentoring_programme", "e_learning_module"])
+        if virtual
+        else rng.choice(["training_course", "workshop", "clinical_attachment", "training_course"])
+    )
+    tot = rng.random() < 0.2
+    start = stay.start_date + timedelta(days=rng.randint(0, max(stay.duration_days - 3, 0)))
+    activity = Activity(
+        partnership_id=stay.partnership_id,
+        title=f"{kind.replace('_', ' ').capitalize()} {start.year}",
+        kind=kind,
+        mode="remote" if virtual else "in_person",
+        start_date=start,
+        end_date=min(start + timedelta(days=rng.randint(0, 4)), stay.end_date),
+        venue=stay.host_institution,
+        purpose_code_id=rng.choice(["12181", "12281", "13081"]),
+        training_of_trainers=tot,
+        hours=Decimal(rng.choice([4, 8, 16, 24, 40])),
+        is_synthetic=True,
+    )
+    batch["activities"].append(activity)
+    batch["links"].append((activity, stay))
+    # trainees: a pool of local health workers per partnership, who come back to later activities
+    for _ in range(rng.randint(4, 12)):
+        if pool and rng.random() < 0.3:
+            person = rng.choice(pool)
+            if any(t.person is person and t.activity is activity for t in batch["trainees"][-12:]):
+                continue
+        else:
+            person = Person(
+                pseudo_id=_pseudo(rng, taken),
+                cadre_id=rng.choices([c for c, _w in TRAINEE_CADRES], [w for _c, w in TRAINEE_CADRES])[0],
+                sex=rng.choices(["female", "male"], weights=[62, 38])[0],
+                home_institution=stay.host_institution,
+                research_consent=rng.random() < 0.7,
+                is_synthetic=True,
+            )
+            person.consent_date = start if person.research_consent else None
+            pool.append(person)
+            batch["people"].append(person)
+            batch["roles"].append(PersonRole(person=person, partnership_id=stay.partnership_id, role="trainee"))
+        batch["trainees"].append(Trainee(activity=activity, person=person, facility_level=rng.choice(FACILITY_LEVELS)))
+        mean_gain = EFFECTS["l2_gain_virtual"] if virtual else EFFECTS["l2_gain_physical"]
+        gain = min(max(rng.gauss(mean_gain, 0.15), -0.2), 1.0)
+        pre = Decimal(round(min(max(rng.gauss(45, 12), 0), 95)))
+        post = Decimal(round(min(max(float(pre) + gain * (100 - float(pre)), 0), 100)))
+        batch["assessments"].append(Assessment(activity=activity, person=person, pre_score=pre, post_score=post))
+        changed = rng.random() < l3_probability(repeat=repeat, long_term=long_term, virtual=virtual)
+        batch["outcomes"].append(
+            Outcome(
+                activity=activity,
+                person=person,
+                level=3,
+                dimension="practice",
+                practice_changed=changed,
+                follow_up_months=6,
+                method=rng.choice(["observed", "self_reported"]),
+                recorded_on=activity.end_date + timedelta(days=183),
+            )
+        )
+        if rng.random() < 0.5:
+            batch["outcomes"].append(
+                Outcome(
+                    activity=activity,
+                    person=person,
+                    level=1,
+                    dimension="satisfaction",
+                    rating=rng.choice([3, 4, 4, 5, 5]),
+                    method="survey",
+                    recorded_on=activity.end_date,
+                )
+            )
+        if rng.random() < (EFFECTS["cascade_tot"] if tot else EFFECTS["cascade_other"]):
+            batch["cascades"].append(
+                CascadeReport(
+                    person=person,
+                    source_activity=activity,
+                    people_trained=rng.randint(3, 25),
+                    reported_on=activity.end_date + timedelta(days=rng.randint(60, 300)),
+                )
+            )
+    if rng.random() < 0.3:
+        batch["aggregates"].append(
+            AggregateTrainees(
+                activity=activity, cadre_id="3253", sex="female", facility_level="primary", count=rng.randint(5, 30)
+            )
+        )
+    if rng.random() < 0.3:
+        stage = 3 if long_term and rng.random() < 0.6 else rng.choice([1, 1, 2, 3])
+        batch["knowledge"].append(
+            KnowledgeItem(
+                activity=activity,
+                title=rng.choice(
+                    [
+                        "Sepsis protocol",
+                        "Safe surgery checklist",
+                        "Partograph use",
+                        "Neonatal resuscitation",
+                        "Triage guideline",
+                    ]
+                ),
+                kind=rng.choice(["guideline", "protocol", "clinical_skill", "management_practice"]),
+                direction="north_south" if rng.random() < 0.8 else "south_south",
+                stage=stage,
+                adaptation="Adapted to local drug availability and staffing" if stage >= 2 else "",
+                sustained_at_follow_up=(rng.random() < 0.7) if stage == 3 else None,
+                transferred_on=activity.end_date,
+            )
+        )
+    if not virtual:
+        when = activity.start_date
+        batch["costs"].append(
+            CashCost(
+                partnership_id=stay.partnership_id,
+                activity=activity,
+                category="travel",
+                amount=Decimal(rng.randint(500, 1500)),
+                currency="GBP",
+                spent_on=when,
+            )
+        )
+        batch["costs"].append(
+            CashCost(
+                partnership_id=stay.partnership_id,
+                activity=activity,
+                category="training_materials",
+                amount=Decimal(rng.randint(100, 900) * 1000),
+                currency="UGX",
+                spent_on=when,
+            )
+        )
+
+
+def _flush(batch: dict[str, list[Any]]) -> None:
+    Person.objects.bulk_create(batch["people"], batch_size=2000)
+    PersonRole.objects.bulk_create(batch["roles"], batch_size=2000, ignore_conflicts=True)
+    Activity.objects.bulk_create(batch["activities"], batch_size=2000)
+    Activity.stays.through.objects.bulk_create(
+        [Activity.stays.through(activity_id=a.pk, stay_id=s.pk) for a, s in batch["links"]], batch_size=2000
+    )
+    for key, model in (
+        ("trainees", Trainee),
+        ("aggregates", AggregateTrainees),
+        ("assessments", Assessment),
+        ("outcomes", Outcome),
+        ("cascades", CascadeReport),
+        ("knowledge", KnowledgeItem),
+        ("costs", CashCost),
+    ):
+        for obj in batch[key]:  # related objects got their ids in the inserts above
+            for field in ("person", "activity", "source_activity"):
+                if hasattr(obj, f"{field}_id") and getattr(obj, field, None) is not None:
+                    setattr(obj, f"{field}_id", getattr(obj, field).pk)
+        model.objects.bulk_create(batch[key], batch_size=2000, ignore_conflicts=key in ("trainees", "assessments"))
+
+
+def planted_l3_rates() -> dict[str, float]:
+    """The L3 probabilities the generator uses, for the analytics to compare with (issue 6)."""
+    return {
+        "visit": l3_probability(repeat=False, long_term=False, virtual=False),
+        "repeat_visit": l3_probability(repeat=True, long_term=False, virtual=False),
+        "long_term": l3_probability(repeat=False, long_term=True, virtual=False),
+        "virtual": l3_probability(repeat=False, long_term=False, virtual=True),
+    }
