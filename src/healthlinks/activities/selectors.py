@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from healthlinks.activities.models import Activity, AggregateTrainees, Trainee
 from healthlinks.registry import selectors as registry_selectors
@@ -81,3 +81,50 @@ def trained_by_activity(activity_ids: list[int]) -> dict[int, int]:
         key = (cell["activity_id"], cell["cadre_id"], cell["sex"], cell["facility_level"])
         totals[cell["activity_id"]] += max(cell["count"] - named_cells.get(key, 0), 0)
     return {activity_id: totals.get(activity_id, 0) for activity_id in activity_ids}
+
+
+def partnership_outcomes(activities: QuerySet[Activity]) -> dict[str, Any]:
+    """What the outcomes page draws: trainees by cadre and sex, pre/post scores, the Kirkpatrick funnel,
+    the knowledge funnel and the cascade."""
+    from healthlinks.activities.models import Assessment, CascadeReport, KnowledgeItem, Outcome
+
+    trained = health_workers_trained(activities)
+    scores = list(
+        Assessment.objects.filter(activity__in=activities).values_list("pre_score", "post_score", "max_score")
+    )
+    outcomes = Outcome.objects.filter(activity__in=activities)
+    named = Trainee.objects.filter(activity__in=activities, completed=True).values("person_id").distinct().count()
+    funnel = [
+        {"step": "Trained (named)", "n": named},
+        {"step": "L1 reaction recorded", "n": outcomes.filter(level=1).values("person_id").distinct().count()},
+        {
+            "step": "L2 learning gained",
+            "n": Assessment.objects.filter(activity__in=activities, post_score__gt=F("pre_score"))
+            .values("person_id")
+            .distinct()
+            .count(),
+        },
+        {
+            "step": "L3 practice changed",
+            "n": outcomes.filter(level=3, practice_changed=True).values("person_id").distinct().count(),
+        },
+        {"step": "L4 results measured", "n": outcomes.filter(level=4).count()},
+    ]
+    items = KnowledgeItem.objects.filter(activity__in=activities)
+    knowledge = [
+        {"step": "Transferred", "n": items.count()},
+        {"step": "Translated", "n": items.filter(stage__gte=2).count()},
+        {"step": "Effective", "n": items.filter(stage__gte=3).count()},
+        {"step": "Sustained at follow-up", "n": items.filter(stage__gte=3, sustained_at_follow_up=True).count()},
+    ]
+    cascades = CascadeReport.objects.filter(source_activity__in=activities)
+    return {
+        "trained": trained,
+        "scores": [{"test": "pre", "score": float(pre / top * 100)} for pre, _post, top in scores]
+        + [{"test": "post", "score": float(post / top * 100)} for _pre, post, top in scores],
+        "assessed": len(scores),
+        "funnel": funnel,
+        "knowledge": knowledge,
+        "cascade_trainers": cascades.values("person_id").distinct().count(),
+        "cascade_trained": sum(cascades.values_list("people_trained", flat=True), 0),
+    }

@@ -150,3 +150,30 @@ def results_framework(partnership: Partnership) -> list[dict[str, Any]]:
             indicators.append({"indicator": indicator, "library": item, "periods": periods})
         out.append({"result": result, "indicators": indicators})
     return out
+
+
+def costs_breakdown(partnership: Partnership) -> dict[str, Any]:
+    """Cash costs by year and category, and in-kind value by year, in the reporting currency."""
+    convert = Converter()
+    cash: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for amount, currency, spent_on, category in CashCost.objects.filter(partnership=partnership).values_list(
+        "amount", "currency", "spent_on", "category"
+    ):
+        value = convert(amount, currency, spent_on.year)
+        if value is not None:
+            cash[(spent_on.year, category)] += value
+    in_kind: dict[int, Decimal] = defaultdict(Decimal)
+    years = sorted({s.year for s in Stay.objects.filter(partnership=partnership).dates("start_date", "year")})
+    for year in years:
+        stays = Stay.objects.filter(partnership=partnership, start_date__year=year)
+        in_kind[year] += volunteer_time(stays, convert)["value"]
+    for value, currency, received_on in InKindContribution.objects.filter(partnership=partnership).values_list(
+        "value", "currency", "received_on"
+    ):
+        in_kind[received_on.year] += convert(value, currency, received_on.year) or 0
+    return {
+        "currency": reporting_currency(),
+        "cash": [{"year": y, "category": c, "amount": float(v)} for (y, c), v in sorted(cash.items())],
+        "in_kind": [{"year": y, "amount": float(v)} for y, v in sorted(in_kind.items())],
+        "missing_currency_rates": sorted(f"{c} {y}" for c, y in convert.missing),
+    }

@@ -186,3 +186,69 @@ def network_picture(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) ->
         ],
         "config": {"view": {"stroke": None}},
     }
+
+
+def funnel(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "title": title,
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": "#0b7a75"},
+        "encoding": {
+            "y": {"field": "step", "type": "nominal", "sort": None, "title": None},
+            "x": {"field": "n", "type": "quantitative", "title": None},
+            "tooltip": [{"field": "step"}, {"field": "n"}],
+        },
+    }
+
+
+def pre_post(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Distributions of pre- and post-test scores (% of the maximum)."""
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 180,
+        "title": _("Test scores before and after (% of maximum)"),
+        "data": {"values": rows},
+        "mark": {"type": "bar", "opacity": 0.6},
+        "encoding": {
+            "x": {"field": "score", "type": "quantitative", "bin": {"step": 10}, "title": None},
+            "y": {"aggregate": "count", "type": "quantitative", "stack": None, "title": _("Trainees")},
+            "color": {
+                "field": "test",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": ["pre", "post"], "range": ["#9ecae1", "#0b7a75"]},
+            },
+        },
+    }
+
+
+def counts(rows: list[dict[str, Any]], label: str, title: str) -> dict[str, Any]:
+    return bar(rows, label, "n", title) | {
+        "encoding": {
+            "y": {"field": label, "type": "nominal", "sort": "-x", "title": None},
+            "x": {"field": "n", "type": "quantitative", "title": _("Trainees")},
+            "tooltip": [{"field": label}, {"field": "n"}],
+        }
+    }
+
+
+def stacked_by_year(rows: list[dict[str, Any]], colour: str | None, title: str, unit: str) -> dict[str, Any]:
+    encoding: dict[str, Any] = {
+        "x": {"field": "year", "type": "ordinal", "title": None},
+        "y": {"field": "amount", "type": "quantitative", "aggregate": "sum", "title": unit},
+        "tooltip": [{"field": "year"}, {"field": "amount", "format": ",.0f"}],
+    }
+    if colour:
+        encoding["color"] = {"field": colour, "type": "nominal", "title": None}
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 200,
+        "title": title,
+        "data": {"values": rows},
+        "mark": {"type": "bar", **({} if colour else {"color": "#0b7a75"})},
+        "encoding": encoding,
+    }

@@ -7,8 +7,8 @@ from django import forms
 from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
-from healthlinks.network.models import Person
-from healthlinks.reference.models import Country, Specialty
+from healthlinks.network.models import Person, Stay
+from healthlinks.reference.models import Country, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
 
@@ -148,13 +148,17 @@ class PartnershipFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["typology"]).choices = _choices(_("Any typology"), typology)
 
 
+def person_label(person: Any) -> str:
+    personal = getattr(person, "personal", None)
+    name = f"{personal.given_name} {personal.family_name}".strip() if personal else ""
+    return f"{name} ({person.pseudo_id})" if name else str(person.pseudo_id)
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     """People by name where the user may see it (the queryset is already scoped), and pseudonymous id."""
 
     def label_from_instance(self, obj: Any) -> str:
-        personal = getattr(obj, "personal", None)
-        name = f"{personal.given_name} {personal.family_name}".strip() if personal else ""
-        return f"{name} ({obj.pseudo_id})" if name else str(obj.pseudo_id)
+        return person_label(obj)
 
 
 class StayForm(forms.Form):
@@ -262,3 +266,78 @@ class IndicatorForm(forms.Form):
         if not data.get("library_code") and not data.get("title"):
             self.add_error("title", _("choose a library indicator or give your own title"))
         return data
+
+
+class StayChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.start_date} {obj.person.pseudo_id} at {obj.host_institution.name} ({obj.get_mode_display()})"
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class ActivityForm(forms.Form):
+    """An activity, the stays it was delivered during, its named trainees and a count of unnamed ones."""
+
+    title = forms.CharField(max_length=200, label=_("Title"))
+    kind = forms.ChoiceField(choices=[], label=_("Type"))
+    mode = forms.ChoiceField(choices=[], label=_("Mode"))
+    start_date = forms.DateField(widget=DateInput(), label=_("Start date"))
+    end_date = forms.DateField(widget=DateInput(), label=_("End date"))
+    venue = forms.ModelChoiceField(queryset=Institution.objects.none(), required=False, label=_("Venue"))
+    purpose_code = forms.ModelChoiceField(
+        queryset=PurposeCode.objects.none(), required=False, label=_("DAC purpose code")
+    )
+    training_of_trainers = forms.BooleanField(required=False, label=_("Training of trainers"))
+    hours = forms.DecimalField(required=False, min_value=0, max_digits=7, decimal_places=1, label=_("Hours"))
+    stays = StayChoiceField(queryset=Stay.objects.none(), required=False, label=_("Delivered during these stays"))
+    facilitators = PeopleChoiceField(queryset=Person.objects.none(), required=False, label=_("Facilitators"))
+    trainees = PeopleChoiceField(queryset=Person.objects.none(), required=False, label=_("Named trainees"))
+    facility_level = forms.ChoiceField(choices=[], label=_("Trainees' facility level"))
+    counted = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label=_("Trainees counted, not named"),
+        help_text=_("Everyone trained in this cadre and sex, named trainees included."),
+    )
+    counted_cadre = forms.ChoiceField(choices=[], required=False, label=_("Their cadre"))
+    counted_sex = forms.ChoiceField(choices=[], required=False, label=_("Their sex"))
+
+    ACTIVITY_FIELDS = (
+        "title",
+        "kind",
+        "mode",
+        "start_date",
+        "end_date",
+        "venue",
+        "purpose_code",
+        "training_of_trainers",
+        "hours",
+    )
+
+    def __init__(self, *args: Any, people: Any, institutions: Any, stays: Any, **kwargs: Any) -> None:
+        from healthlinks.activities.models import ActivityMode, ActivityType, FacilityLevel
+        from healthlinks.network.models import Sex
+        from healthlinks.reference.models import Occupation
+
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        cast(forms.ChoiceField, f["kind"]).choices = ActivityType.choices
+        cast(forms.ChoiceField, f["mode"]).choices = ActivityMode.choices
+        cast(forms.ChoiceField, f["facility_level"]).choices = FacilityLevel.choices
+        cast(forms.ChoiceField, f["counted_sex"]).choices = Sex.choices
+        cast(forms.ChoiceField, f["counted_cadre"]).choices = _choices(
+            "—", [(o.code, str(o)) for o in Occupation.objects.all()]
+        )
+        cast(forms.ModelChoiceField, f["venue"]).queryset = institutions
+        cast(forms.ModelChoiceField, f["purpose_code"]).queryset = PurposeCode.objects.filter(
+            category__in=["121", "122", "123", "130", "114"]
+        )
+        cast(forms.ModelChoiceField, f["stays"]).queryset = stays
+        cast(forms.ModelChoiceField, f["facilitators"]).queryset = people
+        cast(forms.ModelChoiceField, f["trainees"]).queryset = people
+
+    def activity_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.ACTIVITY_FIELDS}

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthlinks.web import network_views, results_views, views
+from healthlinks.web import activities_views, network_views, results_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -13,6 +13,11 @@ urlpatterns = [
     path("partnerships/<slug:slug>/network/", network_views.partnership_network, name="partnership-network"),
     path("partnerships/<slug:slug>/assessments/new/", views.assessment_create, name="assessment-create"),
     path("partnerships/<slug:slug>/results/", results_views.partnership_results, name="partnership-results"),
+    path("partnerships/<slug:slug>/outcomes/", activities_views.partnership_outcomes, name="partnership-outcomes"),
+    path("partnerships/<slug:slug>/costs/", activities_views.partnership_costs, name="partnership-costs"),
+    path("partnerships/<slug:slug>/activities/new/", activities_views.activity_create, name="activity-create"),
+    path("activities/", activities_views.activity_list, name="activity-list"),
+    path("activities/<int:pk>/", activities_views.activity_detail, name="activity-detail"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
     path("people/", network_views.people_list, name="people-list"),
     path("people/<str:pseudo_id>/", network_views.person_detail, name="person-detail"),

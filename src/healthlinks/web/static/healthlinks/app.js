@@ -9,6 +9,11 @@
       if (!source) return;
       el.dataset.rendered = "1";
       var spec = JSON.parse(source.textContent);
+      if (spec.data && Array.isArray(spec.data.values) && spec.data.values.length === 0) {
+        el.textContent = el.dataset.empty || "No data yet.";
+        el.classList.add("empty");
+        return;
+      }
       window.vegaEmbed(el, spec, {
         ast: true,
         expr: window.vegaInterpreter.expressionInterpreter,

@@ -1,0 +1,159 @@
+"""Pages of activities, outcomes and costs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from healthlinks.activities import selectors
+from healthlinks.activities.models import Activity
+from healthlinks.activities.services import activity_save, aggregate_set, trainee_add
+from healthlinks.network.models import Stay
+from healthlinks.network.selectors import people_with_personal_access
+from healthlinks.reference.models import Occupation
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import Institution
+from healthlinks.results.selectors import costs_breakdown, partnership_summary
+from healthlinks.web import charts
+from healthlinks.web.forms import ActivityForm
+from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
+
+
+def activity_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.activities_visible_to(request.user).select_related("partnership").order_by("-start_date", "pk")
+    slug = request.GET.get("partnership", "")
+    if slug:
+        qs = qs.filter(partnership__slug=slug)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    trained = selectors.trained_by_activity([a.pk for a in page.object_list])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/activity_list.html",
+        {
+            "page": page,
+            "rows": [(a, trained[a.pk]) for a in page.object_list],
+            "slug": slug,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(
+        selectors.activities_visible_to(request.user).select_related("partnership", "venue", "purpose_code"), pk=pk
+    )
+    trained = selectors.health_workers_trained(Activity.objects.filter(pk=activity.pk))
+    personal = set(people_with_personal_access(request.user).values_list("pk", flat=True))
+    trainees = [
+        t for t in activity.trainees.select_related("person__cadre", "person__personal") if t.person_id in personal
+    ]
+    return render(
+        request,
+        "web/activity_detail.html",
+        {
+            "a": activity,
+            "trained": trained,
+            "trainees": trainees,
+            "aggregates": activity.aggregate_trainees.select_related("cadre"),
+            "stays": activity.stays.select_related("host_institution").order_by("start_date"),
+            "knowledge": activity.knowledge_items.all(),
+        },
+    )
+
+
+def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership, access = _visible_partnership(request, slug)
+    activities = Activity.objects.filter(partnership=partnership)
+    data = selectors.partnership_outcomes(activities)
+    labels = dict(Occupation.objects.values_list("code", "label"))
+    cadres = [{"cadre": labels.get(k, _("not recorded")), "n": v} for k, v in data["trained"]["by_cadre"].items()]
+    sexes = [{"sex": k, "n": v} for k, v in data["trained"]["by_sex"].items()]
+    return render(
+        request,
+        "web/partnership_outcomes.html",
+        {
+            "p": partnership,
+            "data": data,
+            "summary": partnership_summary(partnership),
+            "cadre_spec": charts.counts(cadres, "cadre", _("Trainees by cadre")),
+            "sex_spec": charts.counts(sexes, "sex", _("Trainees by sex")),
+            "scores_spec": charts.pre_post(data["scores"]),
+            "funnel_spec": charts.funnel(data["funnel"], _("Kirkpatrick levels reached")),
+            "knowledge_spec": charts.funnel(data["knowledge"], _("Knowledge: transfer → translation → effectiveness")),
+            "can_edit": access >= registry_selectors.Access.EDIT,
+        },
+    )
+
+
+def partnership_costs(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership, _access = _visible_partnership(request, slug)
+    data = costs_breakdown(partnership)
+    return render(
+        request,
+        "web/partnership_costs.html",
+        {
+            "p": partnership,
+            "data": data,
+            "summary": partnership_summary(partnership),
+            "cash_spec": charts.stacked_by_year(data["cash"], "category", _("Cash costs by year"), data["currency"]),
+            "in_kind_spec": charts.stacked_by_year(
+                data["in_kind"], None, _("In kind (volunteer time and gifts)"), data["currency"]
+            ),
+        },
+    )
+
+
+@login_required
+def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record an activity with its named trainees and, where names were not collected, a count."""
+    partnership, access = _visible_partnership(request, slug)
+    if access < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    people = people_with_personal_access(request.user).filter(roles__partnership=partnership).distinct()
+    form = ActivityForm(
+        request.POST or None,
+        people=people.select_related("personal").order_by("pk"),
+        institutions=Institution.objects.filter(memberships__partnership=partnership).order_by("name"),
+        stays=Stay.objects.filter(partnership=partnership)
+        .select_related("person", "host_institution")
+        .order_by("-start_date")[:300],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                activity = activity_save(
+                    by=_actor(request),
+                    partnership=partnership,
+                    stays=data.pop("stays"),
+                    facilitators=data.pop("facilitators"),
+                    **form.activity_fields(),
+                )
+                for person in data["trainees"]:
+                    trainee_add(
+                        by=_actor(request), activity=activity, person=person, facility_level=data["facility_level"]
+                    )
+                if data.get("counted"):
+                    aggregate_set(
+                        by=_actor(request),
+                        activity=activity,
+                        cadre_id=data["counted_cadre"] or None,
+                        sex=data["counted_sex"],
+                        facility_level=data["facility_level"],
+                        count=data["counted"],
+                    )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Activity recorded."))
+            return redirect("activity-detail", pk=activity.pk)
+    return render(request, "web/activity_form.html", {"p": partnership, "form": form})
