@@ -94,7 +94,7 @@ def _user(username: str | None) -> Any:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from healthlinks.interchange.tabular.network import IMPORTERS
+    from healthlinks.interchange.tabular.catalogue import IMPORTERS
     from healthlinks.interchange.tabular.reader import ImportRejected
     from healthlinks.registry.models import Partnership
 
@@ -181,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("import", help="import a CSV or XLSX file (all rows or nothing)")
-    p.add_argument("kind", choices=["people", "stays", "ties"])
+    p.add_argument(
+        "kind", choices=["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--user", help="import as this user (their permissions; recorded in the history)")
     p.add_argument("--partnership", metavar="SLUG", help="people: register them in this partnership")

@@ -18,11 +18,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_record_an_activity_and_see_the_results_table_update(live_server, page_factory, make_user, make_partnership):
     coordinator = make_user("trainer", Role.COORDINATOR)
     p = make_partnership(name="Mbarara Bristol", coordinator=coordinator)
-    indicator_add(by=None, partnership=p, result_level=1, result_title="Skilled staff", library_code="TRN-01",
-                  start=date(2024, 1, 1), end=date(2024, 12, 31), target=Decimal(10))
+    indicator_add(
+        by=None,
+        partnership=p,
+        result_level=1,
+        result_title="Skilled staff",
+        library_code="TRN-01",
+        start=date(2024, 1, 1),
+        end=date(2024, 12, 31),
+        target=Decimal(10),
+    )
     for i in range(2):
-        person = person_save(by=None, external_id=f"TR{i}", given_name=f"Nurse{i}", family_name="Atim",
-                             cadre_id="2221", sex="female")
+        person = person_save(
+            by=None, external_id=f"TR{i}", given_name=f"Nurse{i}", family_name="Atim", cadre_id="2221", sex="female"
+        )
         PersonRole.objects.create(person=person, partnership=p, role="trainee")
     base = live_server.url
     page = page_factory()

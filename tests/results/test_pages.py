@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db
 def test_outcome_cost_and_activity_pages_render_for_the_public(world, client):
     p = world["p"]
     activity = Activity.objects.get()
-    for url in (reverse("partnership-outcomes", args=[p.slug]), reverse("partnership-costs", args=[p.slug]),
-                reverse("activity-list"), reverse("activity-detail", args=[activity.pk])):
+    for url in (
+        reverse("partnership-outcomes", args=[p.slug]),
+        reverse("partnership-costs", args=[p.slug]),
+        reverse("activity-list"),
+        reverse("activity-detail", args=[activity.pk]),
+    ):
         resp = client.get(url)
         assert resp.status_code == 200, url
         assert "Secretname" not in resp.content.decode()  # no trainee names for the public
@@ -28,17 +32,35 @@ def test_outcome_cost_and_activity_pages_render_for_the_public(world, client):
 
 def test_recording_an_activity_with_trainees_updates_the_results_table(world, client_for):
     p = world["p"]
-    indicator_add(by=None, partnership=p, result_level=1, result_title="Skills", library_code="TRN-01",
-                  start=date(2023, 1, 1), end=date(2023, 12, 31), target=Decimal(20))
+    indicator_add(
+        by=None,
+        partnership=p,
+        result_level=1,
+        result_title="Skills",
+        library_code="TRN-01",
+        start=date(2023, 1, 1),
+        end=date(2023, 12, 31),
+        target=Decimal(20),
+    )
     trainees = [person_save(by=None, external_id=f"T{i}", cadre_id="2221", sex="female") for i in range(3)]
     for person in trainees:
         PersonRole.objects.create(person=person, partnership=p, role="trainee")
     client = client_for(world["coordinator"])
-    resp = client.post(reverse("activity-create", args=[p.slug]), {
-        "title": "Emergency triage", "kind": "training_course", "mode": "in_person", "start_date": "2023-02-01",
-        "end_date": "2023-02-03", "trainees": [t.pk for t in trainees], "facility_level": "district",
-        "counted": "7", "counted_cadre": "2221", "counted_sex": "female",
-    })
+    resp = client.post(
+        reverse("activity-create", args=[p.slug]),
+        {
+            "title": "Emergency triage",
+            "kind": "training_course",
+            "mode": "in_person",
+            "start_date": "2023-02-01",
+            "end_date": "2023-02-03",
+            "trainees": [t.pk for t in trainees],
+            "facility_level": "district",
+            "counted": "7",
+            "counted_cadre": "2221",
+            "counted_sex": "female",
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     activity = Activity.objects.get(title="Emergency triage")
     assert Trainee.objects.filter(activity=activity).count() == 3
@@ -50,9 +72,17 @@ def test_recording_an_activity_with_trainees_updates_the_results_table(world, cl
 def test_activity_form_errors_and_permissions(world, client_for, make_user):
     p = world["p"]
     url = reverse("activity-create", args=[p.slug])
-    resp = client_for(world["coordinator"]).post(url, {"title": "Bad", "kind": "workshop", "mode": "remote",
-                                                       "start_date": "2023-02-05", "end_date": "2023-02-01",
-                                                       "facility_level": "district"})
+    resp = client_for(world["coordinator"]).post(
+        url,
+        {
+            "title": "Bad",
+            "kind": "workshop",
+            "mode": "remote",
+            "start_date": "2023-02-05",
+            "end_date": "2023-02-01",
+            "facility_level": "district",
+        },
+    )
     assert resp.status_code == 200 and "the end date is before the start date" in resp.content.decode()
     assert not Activity.objects.filter(title="Bad").exists()
     assert client_for(make_user("outsider", "coordinator")).get(url).status_code == 403

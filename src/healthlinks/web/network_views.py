@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from healthlinks.interchange.tabular import network as tabular
+from healthlinks.interchange.tabular import catalogue as tabular
+from healthlinks.interchange.tabular import network as network_tables
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 from healthlinks.network import selectors
@@ -239,7 +240,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         context["kind"] = kind
         if kind not in tabular.IMPORTERS:
-            context["errors"] = [_("choose what the file holds: people, stays or ties")]
+            context["errors"] = [_("choose what the file holds")]
         elif upload is None:
             context["errors"] = [_("choose a CSV or XLSX file")]
         else:
@@ -269,12 +270,12 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 @login_required
 def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    if kind not in tabular.COLUMNS or fmt not in CONTENT_TYPES:
+    if kind not in network_tables.COLUMNS or fmt not in CONTENT_TYPES:
         raise Http404
     partnership = None
     if request.GET.get("partnership"):
         partnership, _access = _visible_partnership(request, request.GET["partnership"])
-    columns, rows = tabular.export_rows(kind, _actor(request), partnership)
+    columns, rows = network_tables.export_rows(kind, _actor(request), partnership)
     response = HttpResponse(write_table(columns, rows, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{kind}.{fmt}"'
     return response

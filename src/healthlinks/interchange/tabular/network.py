@@ -5,9 +5,6 @@ column and reason; the write is one transaction; re-importing updates rows by ex
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +15,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from healthlinks.accounts.models import User
 from healthlinks.interchange.tabular import fields as f
+from healthlinks.interchange.tabular.common import (
+    ImportResult,
+    Institutions,
+    Rows,
+    editable_partnership_ids,
+    partnerships_by_reference,
+    people_by_external_id,
+)
 from healthlinks.interchange.tabular.reader import ImportRejected, RowError, Table, read_table
 from healthlinks.network import selectors as network_selectors
 from healthlinks.network.models import (
@@ -36,8 +41,7 @@ from healthlinks.network.models import (
 )
 from healthlinks.network.services import STAY_FIELDS, overlapping_pairs, people_refresh_stays
 from healthlinks.reference.models import Occupation
-from healthlinks.registry import selectors as registry_selectors
-from healthlinks.registry.models import Institution, Partnership
+from healthlinks.registry.models import Partnership
 
 PEOPLE_COLUMNS = [
     "external_id",
@@ -137,76 +141,6 @@ TIE_KINDS = {
 }
 
 
-@dataclass
-class ImportResult:
-    kind: str
-    file: str
-    created: int = 0
-    updated: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        total = self.created + self.updated
-        return f"{self.file}: {total} {self.kind} imported ({self.created} new, {self.updated} updated)"
-
-
-class _Rows:
-    """Collects errors while rows are parsed."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.errors: list[RowError] = []
-
-    def cell(self, number: int, values: dict[str, str], column: str, parse: Any, **kwargs: Any) -> Any:
-        try:
-            return parse(values[column], **kwargs)
-        except ValueError as exc:
-            self.errors.append(RowError(self.table.name, number, column, str(exc)))
-            return None
-
-    def error(self, number: int, column: str, reason: str) -> None:
-        self.errors.append(RowError(self.table.name, number, column, reason))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ImportRejected(sorted(self.errors, key=lambda e: (e.row, e.column)))
-
-
-class _Institutions:
-    """Institutions by exact name, IATI organisation identifier or ROR id (one query)."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[str, list[Institution]] = defaultdict(list)
-        for inst in Institution.objects.select_related("country"):
-            for key in {inst.name.strip().lower(), (inst.iati_org_id or "").lower(), (inst.ror_id or "").lower()}:
-                if key:
-                    self.by_key[key].append(inst)
-
-    def find(self, value: str) -> Institution:
-        key = value.strip().lower()
-        if key.startswith("https://ror.org/"):
-            key = key[len("https://ror.org/") :]
-        found = self.by_key.get(key, [])
-        if not found:
-            raise ValueError(f"no institution named {value!r} (give the exact name, IATI identifier or ROR id)")
-        if len({i.pk for i in found}) > 1:
-            raise ValueError(f"{value!r} names {len(found)} institutions; use its IATI identifier or ROR id")
-        return found[0]
-
-
-def _editable_partnership_ids(user: User | None) -> set[int] | None:
-    if user is None or registry_selectors.is_hub_admin(user):
-        return None  # no restriction: the command line or a hub admin
-    return set(registry_selectors.partnerships_editable_by(user).values_list("pk", flat=True))
-
-
-def _people_by_external_id(values: Iterable[str], user: User | None) -> dict[str, Person]:
-    qs = Person.objects.filter(external_id__in=set(values))
-    if user is not None and not registry_selectors.is_hub_admin(user):
-        qs = qs.filter(pk__in=network_selectors.people_visible_to(user).values("pk"))
-    return {p.external_id: p for p in qs if p.external_id}
-
-
 def _read(kind: str, source: str | Path | IO[bytes], name: str | None) -> Table:
     return read_table(source, columns=COLUMNS[kind], required=REQUIRED[kind], name=name)
 
@@ -221,13 +155,13 @@ def import_people(
 ) -> ImportResult:
     """People, with their personal data apart; optionally registered with a role in a partnership."""
     table = _read("people", source, name)
-    rows = _Rows(table)
-    editable = _editable_partnership_ids(user)
+    rows = Rows(table)
+    editable = editable_partnership_ids(user)
     if editable is not None and (partnership is None or partnership.pk not in editable):
         raise ImportRejected([RowError(table.name, 0, "", "choose a partnership you coordinate for these people")])
     if role not in PersonRoleKind.values:
         raise ImportRejected([RowError(table.name, 0, "", f"unknown role {role!r}")])
-    institutions = _Institutions()
+    institutions = Institutions()
     cadres = set(Occupation.objects.values_list("code", flat=True))
     existing = {
         p.external_id: p
@@ -323,15 +257,11 @@ def import_people(
 
 def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, name: str | None = None) -> ImportResult:
     table = _read("stays", source, name)
-    rows = _Rows(table)
-    institutions = _Institutions()
-    editable = _editable_partnership_ids(user)
-    refs = {v["partnership"] for _n, v in table.rows}
-    partnerships: dict[str, Partnership] = {}
-    for p in Partnership.objects.filter(slug__in=refs) | Partnership.objects.filter(name__in=refs):
-        partnerships.setdefault(p.slug, p)
-        partnerships.setdefault(p.name, p)
-    people = _people_by_external_id((v["person"] for _n, v in table.rows), user)
+    rows = Rows(table)
+    institutions = Institutions()
+    editable = editable_partnership_ids(user)
+    partnerships = partnerships_by_reference(v["partnership"] for _n, v in table.rows)
+    people = people_by_external_id((v["person"] for _n, v in table.rows), user)
     existing = {
         s.external_id: s for s in Stay.objects.filter(external_id__in=[v["external_id"] for _n, v in table.rows])
     }
@@ -441,8 +371,8 @@ def v_person(stay: Stay) -> str:
 
 def import_ties(source: str | Path | IO[bytes], *, user: User | None = None, name: str | None = None) -> ImportResult:
     table = _read("ties", source, name)
-    rows = _Rows(table)
-    people = _people_by_external_id(
+    rows = Rows(table)
+    people = people_by_external_id(
         [v["person_a"] for _n, v in table.rows] + [v["person_b"] for _n, v in table.rows], user
     )
     parsed: dict[tuple[int, int, str], tuple[int, Tie]] = {}

@@ -1,0 +1,95 @@
+"""Shared parts of the tabular importers: error collection, lookups by name or identifier, permissions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from healthlinks.accounts.models import User
+from healthlinks.interchange.tabular.reader import ImportRejected, RowError, Table
+from healthlinks.network import selectors as network_selectors
+from healthlinks.network.models import Person
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import Institution, Partnership
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    created: int = 0
+    updated: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        total = self.created + self.updated
+        return f"{self.file}: {total} {self.kind} imported ({self.created} new, {self.updated} updated)"
+
+
+class Rows:
+    """Collects errors while rows are parsed."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.errors: list[RowError] = []
+
+    def cell(self, number: int, values: dict[str, str], column: str, parse: Any, **kwargs: Any) -> Any:
+        try:
+            return parse(values[column], **kwargs)
+        except ValueError as exc:
+            self.errors.append(RowError(self.table.name, number, column, str(exc)))
+            return None
+
+    def error(self, number: int, column: str, reason: str) -> None:
+        self.errors.append(RowError(self.table.name, number, column, reason))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ImportRejected(sorted(self.errors, key=lambda e: (e.row, e.column)))
+
+
+class Institutions:
+    """Institutions by exact name, IATI organisation identifier or ROR id (one query)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[Institution]] = defaultdict(list)
+        for inst in Institution.objects.select_related("country"):
+            for key in {inst.name.strip().lower(), (inst.iati_org_id or "").lower(), (inst.ror_id or "").lower()}:
+                if key:
+                    self.by_key[key].append(inst)
+
+    def find(self, value: str) -> Institution:
+        key = value.strip().lower()
+        if key.startswith("https://ror.org/"):
+            key = key[len("https://ror.org/") :]
+        found = self.by_key.get(key, [])
+        if not found:
+            raise ValueError(f"no institution named {value!r} (give the exact name, IATI identifier or ROR id)")
+        if len({i.pk for i in found}) > 1:
+            raise ValueError(f"{value!r} names {len(found)} institutions; use its IATI identifier or ROR id")
+        return found[0]
+
+
+def editable_partnership_ids(user: User | None) -> set[int] | None:
+    if user is None or registry_selectors.is_hub_admin(user):
+        return None  # no restriction: the command line or a hub admin
+    return set(registry_selectors.partnerships_editable_by(user).values_list("pk", flat=True))
+
+
+def people_by_external_id(values: Iterable[str], user: User | None) -> dict[str, Person]:
+    qs = Person.objects.filter(external_id__in=set(values))
+    if user is not None and not registry_selectors.is_hub_admin(user):
+        qs = qs.filter(pk__in=network_selectors.people_visible_to(user).values("pk"))
+    return {p.external_id: p for p in qs if p.external_id}
+
+
+def partnerships_by_reference(values: Iterable[str]) -> dict[str, Partnership]:
+    """Partnerships by slug or exact name."""
+    refs = set(values)
+    found: dict[str, Partnership] = {}
+    for p in Partnership.objects.filter(slug__in=refs) | Partnership.objects.filter(name__in=refs):
+        found.setdefault(p.slug, p)
+        found.setdefault(p.name, p)
+    return found
