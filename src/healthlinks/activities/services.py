@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
 from healthlinks.activities.models import Activity, AggregateTrainees, Assessment, Outcome, Trainee
-from healthlinks.network.models import Person, Stay
+from healthlinks.network.models import Person, PersonRole, Stay
 
 
 @transaction.atomic
@@ -49,6 +49,8 @@ def trainee_add(*, by: User | None, activity: Activity, person: Person, **fields
     trainee.full_clean(validate_unique=False)
     trainee._history_user = by  # type: ignore[attr-defined]
     trainee.save()
+    # a trainee of a partnership's activity is one of its people (visibility of personal data follows)
+    PersonRole.objects.get_or_create(person=person, partnership_id=activity.partnership_id, role="trainee")
     return trainee
 
 

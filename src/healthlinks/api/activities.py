@@ -10,7 +10,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, viewsets
 
 from healthlinks.activities import selectors
-from healthlinks.activities.models import Activity
+from healthlinks.activities.models import (
+    Activity,
+    AggregateTrainees,
+    Assessment,
+    KnowledgeItem,
+    Outcome,
+    Trainee,
+)
+from healthlinks.network.selectors import people_visible_to
+from healthlinks.network.selectors import personal_partnership_ids as _member_of
+from healthlinks.registry.models import Publication
+from healthlinks.registry.selectors import is_hub_admin, partnerships_visible_to
+from healthlinks.results.models import CashCost, Indicator, IndicatorPeriod, Result
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -72,3 +84,234 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
         assert page is not None
         context = {**self.get_serializer_context(), "trained": selectors.trained_by_activity([a.pk for a in page])}
         return self.get_paginated_response(ActivitySerializer(page, many=True, context=context).data)
+
+
+def _serializer(model_: Any, fields_: list[str], person: bool = False) -> type[serializers.ModelSerializer]:
+    attrs: dict[str, Any] = {"Meta": type("Meta", (), {"model": model_, "fields": fields_})}
+    if person:
+        attrs["person"] = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True, allow_null=True)
+    return type(f"{model_.__name__}Serializer", (serializers.ModelSerializer,), attrs)
+
+
+class _ActivityScoped(viewsets.ReadOnlyModelViewSet):
+    """Records of activities the user can see; person-level rows only for people the user can see."""
+
+    filter_backends: list[Any] = []
+    model: Any = None
+    person_level = True
+
+    def get_queryset(self) -> QuerySet[Any]:
+        user = self.request.user
+        qs = self.model.objects.filter(activity__in=selectors.activities_visible_to(user)).order_by("pk")
+        if self.person_level:
+            qs = qs.filter(person__in=people_visible_to(user))
+        elif hasattr(self.model, "person"):
+            qs = qs.filter(person__isnull=True) | qs.filter(person__in=people_visible_to(user))
+        activity = self.request.query_params.get("activity")
+        if activity:
+            qs = (
+                qs.filter(activity__external_id=activity)
+                if not activity.isdigit()
+                else qs.filter(activity_id=int(activity))
+            )
+        return qs
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class TraineeViewSet(_ActivityScoped):
+    """Named trainees (pseudonymous ids), only of people you may see."""
+
+    model = Trainee
+    serializer_class = _serializer(Trainee, ["id", "activity", "person", "facility_level", "completed"], True)
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class AggregateTraineeViewSet(_ActivityScoped):
+    """Trainees counted by cadre x sex x facility level."""
+
+    model = AggregateTrainees
+    person_level = False
+    serializer_class = _serializer(AggregateTrainees, ["id", "activity", "cadre", "sex", "facility_level", "count"])
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class AssessmentViewSet(_ActivityScoped):
+    """Kirkpatrick L2 pre/post scores with gain and normalised gain."""
+
+    model = Assessment
+    serializer_class = type(
+        "AssessmentSerializer",
+        (serializers.ModelSerializer,),
+        {
+            "person": serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True),
+            "gain": serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True),
+            "normalised_gain": serializers.FloatField(read_only=True, allow_null=True),
+            "Meta": type(
+                "Meta",
+                (),
+                {
+                    "model": Assessment,
+                    "fields": [
+                        "id",
+                        "activity",
+                        "person",
+                        "pre_score",
+                        "post_score",
+                        "max_score",
+                        "gain",
+                        "normalised_gain",
+                    ],
+                },
+            ),
+        },
+    )
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class OutcomeViewSet(_ActivityScoped):
+    """Kirkpatrick L1, L3 and L4 outcomes; facility (L4) outcomes carry no person."""
+
+    model = Outcome
+    person_level = False
+    serializer_class = _serializer(
+        Outcome,
+        [
+            "id",
+            "activity",
+            "person",
+            "level",
+            "dimension",
+            "rating",
+            "practice_changed",
+            "follow_up_months",
+            "indicator",
+            "value",
+            "unit",
+            "method",
+            "recorded_on",
+        ],
+        True,
+    )
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class KnowledgeItemViewSet(_ActivityScoped):
+    model = KnowledgeItem
+    person_level = False
+    serializer_class = _serializer(
+        KnowledgeItem,
+        [
+            "id",
+            "activity",
+            "title",
+            "kind",
+            "direction",
+            "stage",
+            "adaptation",
+            "sustained_at_follow_up",
+            "transferred_on",
+            "translated_on",
+            "effective_on",
+        ],
+    )
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("partnership", OpenApiTypes.STR)]))
+class CashCostViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cash costs, for hub admins, the partnership's members and researchers (totals are public in the
+    partnership summary)."""
+
+    filter_backends: list[Any] = []
+    serializer_class = _serializer(
+        CashCost,
+        ["id", "external_id", "partnership", "activity", "category", "amount", "currency", "spent_on", "description"],
+    )
+
+    def get_queryset(self) -> QuerySet[CashCost]:
+        user = self.request.user
+        qs = CashCost.objects.order_by("pk")
+        if not is_hub_admin(user):
+            allowed = partnerships_visible_to(user).filter(pk__in=_member_of(user))
+            if getattr(user, "role", None) == "researcher":
+                allowed = partnerships_visible_to(user).exclude(publication=Publication.DRAFT)
+            qs = qs.filter(partnership__in=allowed)
+        if self.request.query_params.get("partnership"):
+            qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
+        return qs
+
+
+class IndicatorPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndicatorPeriod
+        fields = ["start", "end", "target", "actual", "comment"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    periods = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "library_code",
+            "title",
+            "measure",
+            "unit",
+            "baseline",
+            "baseline_year",
+            "disaggregate_by_sex_and_cadre",
+            "periods",
+        ]
+
+    def get_periods(self, obj: Indicator) -> list[dict[str, Any]]:
+        computed = self.context.get("computed", {})
+        out = []
+        for period in obj.periods.all():
+            row = dict(IndicatorPeriodSerializer(period).data)
+            if period.pk in computed:
+                row["actual"] = None if computed[period.pk] is None else str(computed[period.pk])
+                row["computed"] = True
+            out.append(row)
+        return out
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    indicators = IndicatorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Result
+        fields = ["id", "partnership", "level", "title", "description", "indicators"]
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("partnership", OpenApiTypes.STR)]))
+class ResultViewSet(viewsets.ReadOnlyModelViewSet):
+    """Results → indicators → periods; library indicators' actuals are computed from the records."""
+
+    filter_backends: list[Any] = []
+    serializer_class = ResultSerializer
+
+    def get_queryset(self) -> QuerySet[Result]:
+        qs = (
+            Result.objects.filter(partnership__in=partnerships_visible_to(self.request.user))
+            .select_related("partnership")
+            .prefetch_related("indicators__periods")
+            .order_by("pk")
+        )
+        if self.request.query_params.get("partnership"):
+            qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        from healthlinks.results.library import LIBRARY
+
+        context = dict(super().get_serializer_context())
+        computed: dict[int, Any] = {}
+        for period in IndicatorPeriod.objects.filter(indicator__result__in=self.get_queryset()).select_related(
+            "indicator__result__partnership"
+        ):
+            item = LIBRARY.get(period.indicator.library_code)
+            if item and item.compute:
+                computed[period.pk] = item.compute(period.indicator.result.partnership, period.start, period.end)
+        context["computed"] = computed
+        return context

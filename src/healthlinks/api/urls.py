@@ -18,5 +18,12 @@ router.register("people", network.PersonViewSet, basename="person")
 router.register("stays", network.StayViewSet, basename="stay")
 router.register("ties", network.TieViewSet, basename="tie")
 router.register("activities", activities.ActivityViewSet, basename="activity")
+router.register("trainees", activities.TraineeViewSet, basename="trainee")
+router.register("aggregate-trainees", activities.AggregateTraineeViewSet, basename="aggregate-trainee")
+router.register("assessments", activities.AssessmentViewSet, basename="assessment")
+router.register("outcomes", activities.OutcomeViewSet, basename="outcome")
+router.register("knowledge-items", activities.KnowledgeItemViewSet, basename="knowledge-item")
+router.register("costs", activities.CashCostViewSet, basename="cost")
+router.register("results", activities.ResultViewSet, basename="result")
 
 urlpatterns = [path("", include(router.urls))]

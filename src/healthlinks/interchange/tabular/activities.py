@@ -35,7 +35,7 @@ from healthlinks.interchange.tabular.common import (
     people_by_external_id,
 )
 from healthlinks.interchange.tabular.reader import read_table
-from healthlinks.network.models import Sex, Stay
+from healthlinks.network.models import PersonRole, Sex, Stay
 from healthlinks.reference.models import Occupation, PurposeCode
 from healthlinks.results.models import CashCost, CostCategory
 
@@ -298,6 +298,9 @@ def import_trainees(
             )
             result.created += created
             result.updated += not created
+            PersonRole.objects.get_or_create(
+                person=trainee.person, partnership_id=trainee.activity.partnership_id, role="trainee"
+            )
         for _n, agg in counted.values():
             _agg, created = AggregateTrainees.objects.update_or_create(
                 activity=agg.activity,
