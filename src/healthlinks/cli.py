@@ -182,7 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a CSV or XLSX file (all rows or nothing)")
     p.add_argument(
-        "kind", choices=["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
+        "kind",
+        choices=[
+            "people",
+            "stays",
+            "ties",
+            "activities",
+            "trainees",
+            "assessments",
+            "outcomes",
+            "costs",
+            "cascades",
+            "knowledge",
+        ],
     )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--user", help="import as this user (their permissions; recorded in the history)")

@@ -183,3 +183,32 @@ def test_broken_files_name_every_bad_cell_and_change_nothing(tmp_path, loaded, k
         CashCost.objects.count(),
     )
     assert before == after
+
+
+def test_cascades_and_knowledge_items_import(tmp_path, loaded):
+    from healthlinks.activities.models import CascadeReport, KnowledgeItem
+
+    IMPORTERS["cascades"](write(tmp_path, "cascades", [["A1", "A1", "18", "2023-11-30"]]))
+    IMPORTERS["cascades"](write(tmp_path, "cascades", [["A1", "A1", "20", "2023-12-30"]]))
+    assert CascadeReport.objects.get().people_trained == 20
+    rows = [
+        [
+            "A1",
+            "PPH protocol",
+            "protocol",
+            "north_south",
+            "translated",
+            "Misoprostol where no cold chain",
+            "",
+            "2023-02-03",
+            "2023-05-01",
+            "",
+        ]
+    ]
+    IMPORTERS["knowledge"](write(tmp_path, "knowledge", rows))
+    assert KnowledgeItem.objects.get().stage == 2
+    bad = [["A1", "Checklist", "protocol", "east_west", "effective", "", "maybe", "2023-06-01", "2023-05-01", ""]]
+    with pytest.raises(ImportRejected) as err:
+        IMPORTERS["knowledge"](write(tmp_path, "knowledge", bad))
+    assert {(e.row, e.column) for e in err.value.errors} == {(2, "direction"), (2, "sustained_at_follow_up")}
+    assert KnowledgeItem.objects.count() == 1

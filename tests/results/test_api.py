@@ -16,10 +16,26 @@ pytestmark = pytest.mark.django_db
 def api_world(world):
     activity = Activity.objects.get()
     assessment_save(by=None, activity=activity, person=world["bob"], pre_score=Decimal(50), post_score=Decimal(75))
-    outcome_create(by=None, activity=activity, level=4, dimension="indicator", indicator="Sepsis deaths",
-                   value=Decimal(3), unit="per month", recorded_on=date(2022, 12, 1))
-    indicator_add(by=None, partnership=world["p"], result_level=1, result_title="Skills", library_code="TRN-01",
-                  start=date(2022, 1, 1), end=date(2022, 12, 31), target=Decimal(10))
+    outcome_create(
+        by=None,
+        activity=activity,
+        level=4,
+        dimension="indicator",
+        indicator="Sepsis deaths",
+        value=Decimal(3),
+        unit="per month",
+        recorded_on=date(2022, 12, 1),
+    )
+    indicator_add(
+        by=None,
+        partnership=world["p"],
+        result_level=1,
+        result_title="Skills",
+        library_code="TRN-01",
+        start=date(2022, 1, 1),
+        end=date(2022, 12, 31),
+        target=Decimal(10),
+    )
     return world
 
 

@@ -19,8 +19,12 @@ from healthlinks.activities.models import (
     ActivityType,
     AggregateTrainees,
     Assessment,
+    CascadeReport,
     Dimension,
+    Direction,
     FacilityLevel,
+    KnowledgeItem,
+    KnowledgeKind,
     Method,
     Outcome,
     Trainee,
@@ -71,6 +75,19 @@ COLUMNS = {
         "recorded_on",
     ],
     "costs": ["external_id", "partnership", "activity", "category", "amount", "currency", "date", "description"],
+    "cascades": ["activity", "person", "people_trained", "reported_on"],
+    "knowledge": [
+        "activity",
+        "title",
+        "kind",
+        "direction",
+        "stage",
+        "adaptation",
+        "sustained_at_follow_up",
+        "transferred_on",
+        "translated_on",
+        "effective_on",
+    ],
 }
 REQUIRED = {
     "activities": ["external_id", "partnership", "title", "type", "mode", "start_date", "end_date"],
@@ -78,6 +95,8 @@ REQUIRED = {
     "assessments": ["activity", "person", "pre_score", "post_score"],
     "outcomes": ["activity", "level", "dimension", "recorded_on"],
     "costs": ["external_id", "partnership", "category", "amount", "currency", "date"],
+    "cascades": ["activity", "person", "people_trained", "reported_on"],
+    "knowledge": ["activity", "title", "kind", "direction", "stage"],
 }
 EXAMPLES = {
     "activities": [
@@ -112,6 +131,21 @@ EXAMPLES = {
             "GBP",
             "2025-02-01",
             "Return flight",
+        ]
+    ],
+    "cascades": [["A-2025-01", "V-014", "18", "2025-11-30"]],
+    "knowledge": [
+        [
+            "A-2025-01",
+            "PPH protocol",
+            "protocol",
+            "north_south",
+            "translated",
+            "Misoprostol where no cold chain",
+            "",
+            "2025-02-12",
+            "2025-05-01",
+            "",
         ]
     ],
 }
@@ -477,10 +511,131 @@ def import_costs(source: str | Path | IO[bytes], *, user: User | None = None, na
     return result
 
 
+STAGES = {"1": 1, "2": 2, "3": 3, "transferred": 1, "translated": 2, "effective": 3}
+KINDS = {k.value: k.value for k in KnowledgeKind} | {
+    "clinical skill": "clinical_skill",
+    "management practice": "management_practice",
+}
+DIRECTIONS = {d.value: d.value for d in Direction} | {
+    "north-south": "north_south",
+    "south-north": "south_north",
+    "south-south": "south_south",
+}
+
+
+def import_cascades(
+    source: str | Path | IO[bytes], *, user: User | None = None, name: str | None = None
+) -> ImportResult:
+    """Trainees who went on to train others: one row per trainee and activity (updated on re-import)."""
+    table = read_table(source, columns=COLUMNS["cascades"], required=REQUIRED["cascades"], name=name)
+    rows = Rows(table)
+    activities = _activity_cache(table)
+    people = people_by_external_id((v["person"] for _n, v in table.rows), user)
+    parsed: dict[tuple[int, int], tuple[int, CascadeReport]] = {}
+    for number, v in table.rows:
+        activity = _activity_for(user, rows, number, v["activity"], activities)
+        person = people.get(v["person"])
+        if person is None:
+            rows.error(number, "person", f"no person with external id {v['person']!r}")
+        trained = rows.cell(number, v, "people_trained", _int, required=True)
+        reported = rows.cell(number, v, "reported_on", f.parse_date)
+        if activity is None or person is None or trained is None or reported is None:
+            continue
+        key = (activity.pk, person.pk)
+        if key in parsed:
+            rows.error(number, "person", f"already reported for this activity on row {parsed[key][0]}")
+            continue
+        parsed[key] = (
+            number,
+            CascadeReport(source_activity=activity, person=person, people_trained=trained, reported_on=reported),
+        )
+    rows.raise_if_any()
+    result = ImportResult("cascades", table.name)
+    with transaction.atomic():
+        for _n, c in parsed.values():
+            _obj, created = CascadeReport.objects.update_or_create(
+                source_activity=c.source_activity,
+                person=c.person,
+                defaults={"people_trained": c.people_trained, "reported_on": c.reported_on},
+            )
+            result.created += created
+            result.updated += not created
+    return result
+
+
+def import_knowledge(
+    source: str | Path | IO[bytes], *, user: User | None = None, name: str | None = None
+) -> ImportResult:
+    """Knowledge items and their stage; updated on re-import by activity and title."""
+    from django.core.exceptions import ValidationError
+
+    table = read_table(source, columns=COLUMNS["knowledge"], required=REQUIRED["knowledge"], name=name)
+    rows = Rows(table)
+    activities = _activity_cache(table)
+    parsed: dict[tuple[int, str], tuple[int, KnowledgeItem]] = {}
+    for number, v in table.rows:
+        activity = _activity_for(user, rows, number, v["activity"], activities)
+        kind = rows.cell(number, v, "kind", f.parse_choice, choices=KINDS)
+        direction = rows.cell(number, v, "direction", f.parse_choice, choices=DIRECTIONS)
+        stage = rows.cell(number, v, "stage", f.parse_choice, choices={k: str(n) for k, n in STAGES.items()})
+        sustained = rows.cell(number, v, "sustained_at_follow_up", _bool)
+        dates = {
+            c: rows.cell(number, v, c, f.parse_date, required=False)
+            for c in ("transferred_on", "translated_on", "effective_on")
+        }
+        if not v["title"]:
+            rows.error(number, "title", "a title is required")
+        if activity is None or None in (kind, direction, stage) or not v["title"]:
+            continue
+        item = KnowledgeItem(
+            activity=activity,
+            title=v["title"],
+            kind=kind,
+            direction=direction,
+            stage=int(stage),
+            adaptation=v["adaptation"],
+            sustained_at_follow_up=sustained,
+            **dates,
+        )
+        try:
+            item.full_clean(exclude=["activity"])
+        except ValidationError as exc:
+            for column, messages in exc.message_dict.items():
+                rows.error(number, column, " ".join(messages))
+            continue
+        key = (activity.pk, v["title"])
+        if key in parsed:
+            rows.error(number, "title", f"the same item already appears on row {parsed[key][0]}")
+            continue
+        parsed[key] = (number, item)
+    rows.raise_if_any()
+    result = ImportResult("knowledge items", table.name)
+    fields = [
+        "kind",
+        "direction",
+        "stage",
+        "adaptation",
+        "sustained_at_follow_up",
+        "transferred_on",
+        "translated_on",
+        "effective_on",
+    ]
+    with transaction.atomic():
+        for _n, item in parsed.values():
+            _obj, created = KnowledgeItem.objects.update_or_create(
+                activity=item.activity, title=item.title, defaults={f_: getattr(item, f_) for f_ in fields}
+            )
+            result.created += created
+            result.updated += not created
+    return result
+
+
 IMPORTERS = {
     "activities": import_activities,
     "trainees": import_trainees,
     "assessments": import_assessments,
     "outcomes": import_outcomes,
     "costs": import_costs,
+    "cascades": import_cascades,
+    "knowledge": import_knowledge,
 }
