@@ -37,6 +37,7 @@ from healthlinks.interchange.tabular.common import (
     editable_partnership_ids,
     partnerships_by_reference,
     people_by_external_id,
+    upsert,
 )
 from healthlinks.interchange.tabular.reader import read_table
 from healthlinks.network.models import PersonRole, Sex, Stay
@@ -325,26 +326,12 @@ def import_trainees(
     result = ImportResult("trainees", table.name)
     with transaction.atomic():
         for _n, trainee in named.values():
-            _trainee, created = Trainee.objects.update_or_create(
-                activity=trainee.activity,
-                person=trainee.person,
-                defaults={"facility_level": trainee.facility_level, "completed": trainee.completed},
-            )
-            result.created += created
-            result.updated += not created
+            upsert(result, trainee, ["activity", "person"], ["facility_level", "completed"])
             PersonRole.objects.get_or_create(
                 person=trainee.person, partnership_id=trainee.activity.partnership_id, role="trainee"
             )
         for _n, agg in counted.values():
-            _agg, created = AggregateTrainees.objects.update_or_create(
-                activity=agg.activity,
-                cadre_id=agg.cadre_id,
-                sex=agg.sex,
-                facility_level=agg.facility_level,
-                defaults={"count": agg.count},
-            )
-            result.created += created
-            result.updated += not created
+            upsert(result, agg, ["activity", "cadre_id", "sex", "facility_level"], ["count"])
     return result
 
 
@@ -383,13 +370,7 @@ def import_assessments(
     result = ImportResult("assessments", table.name)
     with transaction.atomic():
         for _n, a in parsed.values():
-            _obj, created = Assessment.objects.update_or_create(
-                activity=a.activity,
-                person=a.person,
-                defaults={"pre_score": a.pre_score, "post_score": a.post_score, "max_score": a.max_score},
-            )
-            result.created += created
-            result.updated += not created
+            upsert(result, a, ["activity", "person"], ["pre_score", "post_score", "max_score"])
     return result
 
 
@@ -445,20 +426,12 @@ def import_outcomes(
     result = ImportResult("outcomes", table.name)
     with transaction.atomic():
         for o in parsed:
-            fields = {
-                k: getattr(o, k)
-                for k in ("rating", "practice_changed", "indicator", "value", "unit", "method", "recorded_on")
-            }
-            _obj, created = Outcome.objects.update_or_create(
-                activity=o.activity,
-                person=o.person,
-                level=o.level,
-                dimension=o.dimension,
-                follow_up_months=o.follow_up_months,
-                defaults=fields,
+            upsert(
+                result,
+                o,
+                ["activity", "person", "level", "dimension", "follow_up_months"],
+                ["rating", "practice_changed", "indicator", "value", "unit", "method", "recorded_on"],
             )
-            result.created += created
-            result.updated += not created
     return result
 
 
@@ -553,13 +526,7 @@ def import_cascades(
     result = ImportResult("cascades", table.name)
     with transaction.atomic():
         for _n, c in parsed.values():
-            _obj, created = CascadeReport.objects.update_or_create(
-                source_activity=c.source_activity,
-                person=c.person,
-                defaults={"people_trained": c.people_trained, "reported_on": c.reported_on},
-            )
-            result.created += created
-            result.updated += not created
+            upsert(result, c, ["source_activity", "person"], ["people_trained", "reported_on"])
     return result
 
 
@@ -622,11 +589,7 @@ def import_knowledge(
     ]
     with transaction.atomic():
         for _n, item in parsed.values():
-            _obj, created = KnowledgeItem.objects.update_or_create(
-                activity=item.activity, title=item.title, defaults={f_: getattr(item, f_) for f_ in fields}
-            )
-            result.created += created
-            result.updated += not created
+            upsert(result, item, ["activity", "title"], fields)
     return result
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,12 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    def count(self, created: bool) -> None:
+        if created:
+            self.created += 1
+        else:
+            self.updated += 1
 
     def __str__(self) -> str:
         total = self.created + self.updated
@@ -93,3 +99,12 @@ def partnerships_by_reference(values: Iterable[str]) -> dict[str, Partnership]:
         found.setdefault(p.slug, p)
         found.setdefault(p.name, p)
     return found
+
+
+def upsert(result: ImportResult, obj: Any, keys: Sequence[str], values: Sequence[str]) -> Any:
+    """Update the row with obj's key fields, or create it; counted in the result. Returns the stored row."""
+    row, created = type(obj).objects.update_or_create(
+        **{k: getattr(obj, k) for k in keys}, defaults={v: getattr(obj, v) for v in values}
+    )
+    result.count(created)
+    return row
