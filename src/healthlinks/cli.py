@@ -93,7 +93,25 @@ def _user(username: str | None) -> Any:
         raise ValueError(f"--user: no user named {username!r}") from None
 
 
+# Importers and exporters of formats other than the tabular ones: kind -> "module:function", the function taking
+# the parsed arguments and returning the exit status. Each format's package adds its own line here.
+OTHER_IMPORTS: dict[str, str] = {}
+OTHER_EXPORTS: dict[str, str] = {}
+TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
+TABULAR_IMPORTS += ["cascades", "knowledge"]
+
+
+def _dispatch(target: str, args: argparse.Namespace) -> int:
+    import importlib
+
+    module, function = target.split(":")
+    func: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), function)
+    return func(args)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.kind in OTHER_IMPORTS:
+        return _dispatch(OTHER_IMPORTS[args.kind], args)
     from healthlinks.interchange.tabular.catalogue import IMPORTERS
     from healthlinks.interchange.tabular.reader import ImportRejected
     from healthlinks.registry.models import Partnership
@@ -127,6 +145,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.kind in OTHER_EXPORTS:
+        return _dispatch(OTHER_EXPORTS[args.kind], args)
     from pathlib import Path
 
     from healthlinks.interchange.tabular.network import export_rows
@@ -180,24 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("import", help="import a CSV or XLSX file (all rows or nothing)")
-    p.add_argument(
-        "kind",
-        choices=[
-            "people",
-            "stays",
-            "ties",
-            "activities",
-            "trainees",
-            "assessments",
-            "outcomes",
-            "costs",
-            "cascades",
-            "knowledge",
-        ],
-    )
+    p = sub.add_parser("import", help="import files (CSV/XLSX tables and other formats; all or nothing)")
+    p.add_argument("kind", choices=[*TABULAR_IMPORTS, *OTHER_IMPORTS])
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--user", help="import as this user (their permissions; recorded in the history)")
+    p.add_argument("--strict", action="store_true", help="refuse the whole file on the first schema error")
     p.add_argument("--partnership", metavar="SLUG", help="people: register them in this partnership")
     p.add_argument(
         "--role",
@@ -208,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export a table as CSV or XLSX")
-    p.add_argument("kind", choices=["people", "stays", "ties"])
+    p.add_argument("kind", choices=["people", "stays", "ties", *OTHER_EXPORTS])
     p.add_argument("--output", "-o", required=True, metavar="FILE")
     p.add_argument("--format", choices=["csv", "xlsx"])
     p.add_argument("--partnership", metavar="SLUG")
