@@ -243,7 +243,11 @@ class CashCostViewSet(viewsets.ReadOnlyModelViewSet):
 class IndicatorPeriodSerializer(serializers.ModelSerializer):
     class Meta:
         model = IndicatorPeriod
-        fields = ["start", "end", "target", "actual", "comment"]
+        fields = ["start", "end", "target", "actual", "numerator", "denominator", "comment"]
+
+
+def _number(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -264,13 +268,23 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
     def get_periods(self, obj: Indicator) -> list[dict[str, Any]]:
-        computed = self.context.get("computed", {})
+        from healthlinks.results.selectors import period_actual
+
         out = []
         for period in obj.periods.all():
             row = dict(IndicatorPeriodSerializer(period).data)
-            if period.pk in computed:
-                row["actual"] = None if computed[period.pk] is None else str(computed[period.pk])
-                row["computed"] = True
+            figures = period_actual(obj.result.partnership, period)
+            row.update({k: _number(figures[k]) for k in ("actual", "numerator", "denominator")})
+            row["computed"] = figures["computed"]
+            row["disaggregations"] = [
+                {
+                    "dimension": d["dimension"],
+                    "category": d["category"],
+                    "target": _number(d["target"]),
+                    "actual": _number(d["actual"]),
+                }
+                for d in figures["disaggregations"]
+            ]
             out.append(row)
         return out
 
@@ -295,23 +309,9 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         qs = (
             Result.objects.filter(partnership__in=partnerships_visible_to(self.request.user))
             .select_related("partnership")
-            .prefetch_related("indicators__periods")
+            .prefetch_related("indicators__periods__disaggregations")
             .order_by("pk")
         )
         if self.request.query_params.get("partnership"):
             qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
         return qs
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        from healthlinks.results.library import LIBRARY
-
-        context = dict(super().get_serializer_context())
-        computed: dict[int, Any] = {}
-        for period in IndicatorPeriod.objects.filter(indicator__result__in=self.get_queryset()).select_related(
-            "indicator__result__partnership"
-        ):
-            item = LIBRARY.get(period.indicator.library_code)
-            if item and item.compute:
-                computed[period.pk] = item.compute(period.indicator.result.partnership, period.start, period.end)
-        context["computed"] = computed
-        return context

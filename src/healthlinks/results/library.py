@@ -4,8 +4,9 @@ partnerships can be added up."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -18,53 +19,93 @@ from healthlinks.registry.models import Partnership
 
 MASTERY = Decimal("0.8")  # TRN-03: post-test score of at least 80% of the maximum
 
-Compute = Callable[[Partnership, date, date], Decimal | None]
+
+@dataclass
+class Measured:
+    """A computed actual: the value, for percentages its numerator and denominator, and the split by sex and
+    by cadre (`by["sex"]["female"]`, `by["cadre"]["2221"]`; for percentages the split holds the numerators)."""
+
+    value: Decimal | None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    by: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+Compute = Callable[[Partnership, date, date], Measured]
+
+
+def _split(rows: list[tuple[str | None, str]]) -> dict[str, dict[str, Decimal]]:
+    """rows of (cadre, sex), one per person or event counted -> {"sex": {...}, "cadre": {...}}."""
+    sex: Counter[str] = Counter()
+    cadre: Counter[str] = Counter()
+    for cadre_id, sex_code in rows:
+        sex[sex_code or "not_recorded"] += 1
+        cadre[cadre_id or "not_recorded"] += 1
+    return {
+        "sex": {k: Decimal(v) for k, v in sorted(sex.items())},
+        "cadre": {k: Decimal(v) for k, v in sorted(cadre.items())},
+    }
+
+
+def _share(rows: list[tuple[bool, str | None, str]]) -> Measured:
+    """rows of (success, cadre, sex) -> percentage with numerator, denominator and the split of successes."""
+    if not rows:
+        return Measured(None, Decimal(0), Decimal(0))
+    hits = [(cadre, sex) for ok, cadre, sex in rows if ok]
+    return Measured(Decimal(100 * len(hits)) / len(rows), Decimal(len(hits)), Decimal(len(rows)), _split(hits))
 
 
 def _activities(p: Partnership, start: date, end: date) -> QuerySet[Activity]:
     return activities_in_period(Activity.objects.filter(partnership=p), start, end)
 
 
-def trained(p: Partnership, start: date, end: date) -> Decimal:
-    return Decimal(health_workers_trained(_activities(p, start, end))["total"])
+def trained(p: Partnership, start: date, end: date) -> Measured:
+    counts = health_workers_trained(_activities(p, start, end))
+    by = {
+        "sex": {k: Decimal(v) for k, v in counts["by_sex"].items()},
+        "cadre": {k: Decimal(v) for k, v in counts["by_cadre"].items()},
+    }
+    return Measured(Decimal(counts["total"]), by=by)
 
 
-def volunteers(p: Partnership, start: date, end: date) -> Decimal:
+def volunteers(p: Partnership, start: date, end: date) -> Measured:
     stays = Stay.objects.filter(partnership=p, start_date__gte=start, start_date__lte=end)
-    return Decimal(stays.values("person_id").distinct().count())
+    people = list(stays.values_list("person__cadre_id", "person__sex", "person_id").order_by().distinct())
+    return Measured(Decimal(len(people)), by=_split([(cadre, sex) for cadre, sex, _pk in people]))
 
 
-def volunteer_days(p: Partnership, start: date, end: date) -> Decimal:
+def volunteer_days(p: Partnership, start: date, end: date) -> Measured:
     stays = Stay.objects.filter(partnership=p, mode=Mode.PHYSICAL, start_date__gte=start, start_date__lte=end)
-    return Decimal(sum(stays.values_list("duration_days", flat=True), 0))
+    sex: Counter[str] = Counter()
+    cadre: Counter[str] = Counter()
+    for days, cadre_id, sex_code in stays.values_list("duration_days", "person__cadre_id", "person__sex"):
+        sex[sex_code or "not_recorded"] += days
+        cadre[cadre_id or "not_recorded"] += days
+    by = {
+        "sex": {k: Decimal(v) for k, v in sorted(sex.items())},
+        "cadre": {k: Decimal(v) for k, v in sorted(cadre.items())},
+    }
+    return Measured(Decimal(sum(sex.values(), 0)), by=by)
 
 
-def mastery_share(p: Partnership, start: date, end: date) -> Decimal | None:
-    scores = list(
-        Assessment.objects.filter(activity__in=_activities(p, start, end)).values_list("post_score", "max_score")
+def mastery_share(p: Partnership, start: date, end: date) -> Measured:
+    rows = Assessment.objects.filter(activity__in=_activities(p, start, end)).values_list(
+        "post_score", "max_score", "person__cadre_id", "person__sex"
     )
-    if not scores:
-        return None
-    reached = sum(1 for post, top in scores if post >= top * MASTERY)
-    return Decimal(100 * reached) / len(scores)
+    return _share([(post >= top * MASTERY, cadre, sex) for post, top, cadre, sex in rows])
 
 
-def practice_at_six_months(p: Partnership, start: date, end: date) -> Decimal | None:
-    rows = list(
-        Outcome.objects.filter(
-            activity__in=_activities(p, start, end),
-            level=3,
-            follow_up_months=6,
-        ).values_list("practice_changed", flat=True)
+def practice_at_six_months(p: Partnership, start: date, end: date) -> Measured:
+    rows = Outcome.objects.filter(activity__in=_activities(p, start, end), level=3, follow_up_months=6).values_list(
+        "practice_changed", "person__cadre_id", "person__sex"
     )
-    if not rows:
-        return None
-    return Decimal(100 * sum(1 for changed in rows if changed)) / len(rows)
+    return _share([(bool(changed), cadre, sex) for changed, cadre, sex in rows])
 
 
-def cascade_trainers(p: Partnership, start: date, end: date) -> Decimal:
+def cascade_trainers(p: Partnership, start: date, end: date) -> Measured:
     reports = CascadeReport.objects.filter(source_activity__partnership=p, reported_on__gte=start, reported_on__lte=end)
-    return Decimal(reports.values("person_id").distinct().count())
+    people = list(reports.values_list("person__cadre_id", "person__sex", "person_id").order_by().distinct())
+    return Measured(Decimal(len(people)), by=_split([(cadre, sex) for cadre, sex, _pk in people]))
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,8 @@ class IndicatorPeriod(models.Model):
     end = models.DateField(_("period end"))
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
     actual = models.DecimalField(_("actual (typed)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    numerator = models.DecimalField(_("numerator (typed)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField(_("denominator (typed)"), max_digits=14, decimal_places=2, null=True, blank=True)
     comment = models.CharField(_("comment"), max_length=300, blank=True)
     history = HistoricalRecords()
 
@@ -199,7 +201,64 @@ class IndicatorPeriod(models.Model):
     def clean(self) -> None:
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("the period ends before it starts")})
-        if self.actual is not None and self.indicator_id and self.indicator.computed:
+        computed = bool(self.indicator_id and self.indicator.computed)
+        for name in ("actual", "numerator", "denominator"):
+            if getattr(self, name) is not None and computed:
+                raise ValidationError(
+                    {name: _("this library indicator's actual is computed from the records; it is not typed")}
+                )
+        if (self.numerator is None) != (self.denominator is None):
+            raise ValidationError({"denominator": _("give both the numerator and the denominator, or neither")})
+        if self.denominator is not None and self.numerator is not None:
+            if self.denominator <= 0:
+                raise ValidationError({"denominator": _("the denominator must be greater than zero")})
+            if self.numerator > self.denominator:
+                raise ValidationError({"numerator": _("the numerator cannot exceed the denominator")})
+            share = (100 * self.numerator / self.denominator).quantize(Decimal("0.01"))
+            if self.actual is None:
+                self.actual = share
+            elif abs(self.actual - share) > Decimal("0.01"):
+                raise ValidationError(
+                    {
+                        "actual": _("the actual (%(a)s) is not numerator / denominator (%(s)s%%)")
+                        % {"a": self.actual, "s": share}
+                    }
+                )
+
+
+class Dimension(models.TextChoices):
+    SEX = "sex", _("Sex")
+    CADRE = "cadre", _("Cadre (ISCO-08)")
+
+
+class IndicatorDisaggregation(models.Model):
+    """A period's target and typed actual for one category of sex or cadre (IATI `dimension`). Library
+    indicators compute their disaggregated actuals; only the targets are typed."""
+
+    period = models.ForeignKey(IndicatorPeriod, on_delete=models.CASCADE, related_name="disaggregations")
+    dimension = models.CharField(_("dimension"), max_length=8, choices=Dimension.choices)
+    category = models.CharField(_("category"), max_length=20, help_text=_("a sex code or an ISCO-08 code"))
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField(_("actual (typed)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["dimension", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "dimension", "category"], name="unique_disaggregation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.dimension}={self.category}"
+
+    def clean(self) -> None:
+        from healthlinks.network.models import Sex
+
+        if self.dimension == Dimension.SEX and self.category not in Sex.values:
+            raise ValidationError({"category": _("sex is one of %(v)s") % {"v": ", ".join(Sex.values)}})
+        if self.dimension == Dimension.CADRE and not Occupation.objects.filter(code=self.category).exists():
+            raise ValidationError({"category": _("%(c)s is not an ISCO-08 code") % {"c": self.category}})
+        if self.actual is not None and self.period_id and self.period.indicator.computed:
             raise ValidationError(
                 {"actual": _("this library indicator's actual is computed from the records; it is not typed")}
             )

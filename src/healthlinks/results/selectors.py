@@ -129,25 +129,66 @@ def partnership_summary(partnership: Partnership, start: date | None = None, end
     }
 
 
+def _disaggregations(period: Any, measured: Any) -> list[dict[str, Any]]:
+    """Targets typed per category beside the actuals (computed for library indicators, else typed)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in period.disaggregations.all():
+        rows[(d.dimension, d.category)] = {"dimension": d.dimension, "category": d.category, "target": d.target}
+        rows[(d.dimension, d.category)]["actual"] = d.actual
+    if measured is not None:
+        for (dimension, category), row in rows.items():
+            row["actual"] = measured.by.get(dimension, {}).get(category, Decimal(0))
+        for dimension, values in measured.by.items():
+            for category, value in values.items():
+                rows.setdefault(
+                    (dimension, category),
+                    {"dimension": dimension, "category": category, "target": None, "actual": value},
+                )
+    for row in rows.values():
+        row["progress"] = (
+            float(row["actual"] / row["target"] * 100) if row["actual"] is not None and row["target"] else None
+        )
+    return [rows[key] for key in sorted(rows)]
+
+
+def period_actual(partnership: Partnership, period: Any) -> dict[str, Any]:
+    """A period's actual, numerator and denominator: computed for library indicators, else as typed."""
+    from healthlinks.results.library import LIBRARY
+
+    item = LIBRARY.get(period.indicator.library_code)
+    measured = item.compute(partnership, period.start, period.end) if item and item.compute else None
+    if measured is not None:
+        actual, numerator, denominator = measured.value, measured.numerator, measured.denominator
+    else:
+        actual, numerator, denominator = period.actual, period.numerator, period.denominator
+    return {
+        "period": period,
+        "actual": actual,
+        "numerator": numerator,
+        "denominator": denominator,
+        "computed": measured is not None,
+        "progress": float(actual / period.target * 100) if actual is not None and period.target else None,
+        "disaggregations": _disaggregations(period, measured),
+    }
+
+
 def results_framework(partnership: Partnership) -> list[dict[str, Any]]:
     """Results → indicators → periods, each period with its actual (computed for library indicators,
-    typed otherwise) and progress against the target."""
+    typed otherwise), numerator/denominator, progress against the target and the split by sex and cadre."""
     from healthlinks.results.library import LIBRARY
     from healthlinks.results.models import Result
 
     out = []
-    for result in Result.objects.filter(partnership=partnership).prefetch_related("indicators__periods"):
+    results = Result.objects.filter(partnership=partnership).prefetch_related(
+        "indicators__periods__disaggregations", "indicators__periods__indicator"
+    )
+    for result in results:
         indicators = []
         for indicator in result.indicators.all():
-            item = LIBRARY.get(indicator.library_code)
-            periods = []
-            for period in indicator.periods.all():
-                actual = item.compute(partnership, period.start, period.end) if item and item.compute else period.actual
-                progress = float(actual / period.target * 100) if actual is not None and period.target else None
-                periods.append(
-                    {"period": period, "actual": actual, "computed": bool(item and item.compute), "progress": progress}
-                )
-            indicators.append({"indicator": indicator, "library": item, "periods": periods})
+            periods = [period_actual(partnership, period) for period in indicator.periods.all()]
+            indicators.append(
+                {"indicator": indicator, "library": LIBRARY.get(indicator.library_code), "periods": periods}
+            )
         out.append({"result": result, "indicators": indicators})
     return out
 

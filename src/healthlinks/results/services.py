@@ -10,7 +10,7 @@ from django.db import transaction
 from healthlinks.accounts.models import User
 from healthlinks.registry.models import Partnership
 from healthlinks.results.library import LIBRARY
-from healthlinks.results.models import Indicator, IndicatorPeriod, Measure, Result
+from healthlinks.results.models import Indicator, IndicatorDisaggregation, IndicatorPeriod, Measure, Result
 
 
 @transaction.atomic
@@ -28,6 +28,10 @@ def indicator_add(
     target: Decimal | None = None,
     actual: Decimal | None = None,
     baseline: Decimal | None = None,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+    disaggregate: bool = False,
+    targets_by: dict[tuple[str, str], Decimal] | None = None,
 ) -> IndicatorPeriod:
     """Add an indicator with its first period under a result (created if the partnership lacks it)."""
     result = Result.objects.filter(partnership=partnership, level=result_level, title=result_title).first()
@@ -44,12 +48,44 @@ def indicator_add(
         measure=Measure.PERCENTAGE if item and item.measure == "percentage" else measure,
         unit=item.unit if item else "",
         baseline=baseline,
+        disaggregate_by_sex_and_cadre=disaggregate or bool(targets_by),
     )
     indicator.full_clean()
     indicator._history_user = by  # type: ignore[attr-defined]
     indicator.save()
-    period = IndicatorPeriod(indicator=indicator, start=start, end=end, target=target, actual=actual)
+    period = IndicatorPeriod(
+        indicator=indicator,
+        start=start,
+        end=end,
+        target=target,
+        actual=actual,
+        numerator=numerator,
+        denominator=denominator,
+    )
     period.full_clean()
     period._history_user = by  # type: ignore[attr-defined]
     period.save()
+    for (dimension, category), value in (targets_by or {}).items():
+        disaggregation_set(by=by, period=period, dimension=dimension, category=category, target=value)
     return period
+
+
+@transaction.atomic
+def disaggregation_set(
+    *,
+    by: User | None,
+    period: IndicatorPeriod,
+    dimension: str,
+    category: str,
+    target: Decimal | None = None,
+    actual: Decimal | None = None,
+) -> IndicatorDisaggregation:
+    """The target (and, for own indicators, the actual) of one sex or cadre category in a period."""
+    row = IndicatorDisaggregation.objects.filter(
+        period=period, dimension=dimension, category=category
+    ).first() or IndicatorDisaggregation(period=period, dimension=dimension, category=category)
+    row.target, row.actual = target, actual
+    row.full_clean(validate_unique=False)
+    row._history_user = by  # type: ignore[attr-defined]
+    row.save()
+    return row

@@ -249,14 +249,49 @@ class IndicatorForm(forms.Form):
         label=_("Actual"),
         help_text=_("Only for your own indicators: library actuals come from the records."),
     )
+    numerator = forms.DecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        label=_("Numerator"),
+        help_text=_("Own percentage indicators: e.g. trainees observed performing to standard."),
+    )
+    denominator = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, label=_("Denominator"), help_text=_("e.g. trainees observed.")
+    )
+    target_female = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label=_("Target: women"))
+    target_male = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label=_("Target: men"))
+    target_cadre: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Target for a cadre"), to_field_name="code"
+    )
+    target_cadre_value = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, label=_("Target for that cadre")
+    )
+
+    def targets_by(self) -> dict[tuple[str, str], Any]:
+        data = self.cleaned_data
+        targets: dict[tuple[str, str], Any] = {}
+        for sex in ("female", "male"):
+            if data.get(f"target_{sex}") is not None:
+                targets[("sex", sex)] = data[f"target_{sex}"]
+        if data.get("target_cadre") and data.get("target_cadre_value") is not None:
+            targets[("cadre", data["target_cadre"].code)] = data["target_cadre_value"]
+        return targets
+
+    def service_fields(self) -> dict[str, Any]:
+        extra = {"target_female", "target_male", "target_cadre", "target_cadre_value"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in extra}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from healthlinks.reference.models import Occupation
         from healthlinks.results.library import LIBRARY
         from healthlinks.results.models import Measure, ResultLevel
 
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["result_level"]).choices = ResultLevel.choices
         cast(forms.ChoiceField, self.fields["measure"]).choices = Measure.choices
+        cadre = cast(forms.ModelChoiceField, self.fields["target_cadre"])
+        cadre.queryset = Occupation.objects.order_by("code")
         cast(forms.ChoiceField, self.fields["library_code"]).choices = _choices(
             _("— my own indicator —"), [(code, f"{code} {item.name}") for code, item in LIBRARY.items()]
         )
@@ -265,6 +300,8 @@ class IndicatorForm(forms.Form):
         data = super().clean() or {}
         if not data.get("library_code") and not data.get("title"):
             self.add_error("title", _("choose a library indicator or give your own title"))
+        if data.get("target_cadre") and data.get("target_cadre_value") is None:
+            self.add_error("target_cadre_value", _("give the target for the cadre you chose"))
         return data
 
 

@@ -21,7 +21,9 @@ def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
     form = IndicatorForm(request.POST or None) if can_edit else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            indicator_add(by=_actor(request), partnership=partnership, **form.cleaned_data)
+            indicator_add(
+                by=_actor(request), partnership=partnership, targets_by=form.targets_by(), **form.service_fields()
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
