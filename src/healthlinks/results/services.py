@@ -10,7 +10,15 @@ from django.db import transaction
 from healthlinks.accounts.models import User
 from healthlinks.registry.models import Partnership
 from healthlinks.results.library import LIBRARY
-from healthlinks.results.models import Indicator, IndicatorDisaggregation, IndicatorPeriod, Measure, Result
+from healthlinks.results.models import (
+    CurrencyRate,
+    DayRate,
+    Indicator,
+    IndicatorDisaggregation,
+    IndicatorPeriod,
+    Measure,
+    Result,
+)
 
 
 @transaction.atomic
@@ -89,3 +97,18 @@ def disaggregation_set(
     row._history_user = by  # type: ignore[attr-defined]
     row.save()
     return row
+
+
+@transaction.atomic
+def rate_save(*, by: User | None, rate: CurrencyRate | DayRate) -> CurrencyRate | DayRate:
+    """Save a row of the currency or day-rate table (hub admins), validated, with history."""
+    rate.full_clean()
+    rate._history_user = by  # type: ignore[union-attr]
+    rate.save()
+    return rate
+
+
+@transaction.atomic
+def rate_delete(*, by: User | None, rate: CurrencyRate | DayRate) -> None:
+    rate._history_user = by  # type: ignore[union-attr]
+    rate.delete()

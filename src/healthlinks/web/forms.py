@@ -378,3 +378,24 @@ class ActivityForm(forms.Form):
 
     def activity_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.ACTIVITY_FIELDS}
+
+
+class CurrencyRateForm(forms.ModelForm):
+    class Meta:
+        from healthlinks.results.models import CurrencyRate
+
+        model = CurrencyRate
+        fields = ["currency", "year", "rate", "source"]
+        help_texts = {"rate": _("Units of the reporting currency for one unit of this currency, in that year.")}
+
+
+class DayRateForm(forms.ModelForm):
+    class Meta:
+        from healthlinks.results.models import DayRate
+
+        model = DayRate
+        fields = ["grade", "cadre", "year", "currency", "day_rate", "method", "source"]
+        help_texts = {
+            "grade": _("e.g. NHS Band 6; leave empty to value a whole cadre."),
+            "method": _("How a day is valued (domain guide §4): say it, so funders can compare like with like."),
+        }

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from healthlinks.registry import selectors as registry_selectors
-from healthlinks.results.selectors import results_framework
-from healthlinks.results.services import indicator_add
-from healthlinks.web.forms import IndicatorForm
+from healthlinks.results.models import CurrencyRate, DayRate
+from healthlinks.results.selectors import reporting_currency, results_framework
+from healthlinks.results.services import indicator_add, rate_delete, rate_save
+from healthlinks.web.forms import CurrencyRateForm, DayRateForm, IndicatorForm
 from healthlinks.web.views import _actor, _visible_partnership
 
 
@@ -35,3 +39,46 @@ def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
         "web/partnership_results.html",
         {"p": partnership, "framework": results_framework(partnership), "form": form},
     )
+
+
+RATE_FORMS: dict[str, Any] = {"currency": CurrencyRateForm, "day": DayRateForm}
+
+
+def rates(request: HttpRequest) -> HttpResponse:
+    """The currency and day-rate tables that value costs and volunteer time; hub admins edit them."""
+    editor = registry_selectors.is_hub_admin(request.user)
+    return render(
+        request,
+        "web/rates.html",
+        {
+            "currency_rates": CurrencyRate.objects.all(),
+            "day_rates": DayRate.objects.select_related("cadre"),
+            "editor": editor,
+            "reporting_currency": reporting_currency(),
+            "forms": {kind: form() for kind, form in RATE_FORMS.items()} if editor else {},
+        },
+    )
+
+
+@login_required
+def rate_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    if not registry_selectors.is_hub_admin(request.user) or kind not in RATE_FORMS:
+        raise PermissionDenied
+    form_class = RATE_FORMS[kind]
+    model = form_class._meta.model
+    instance = get_object_or_404(model, pk=pk) if pk else None
+    if request.method == "POST" and request.POST.get("delete") and instance is not None:
+        rate_delete(by=_actor(request), rate=instance)
+        messages.success(request, _("Rate deleted."))
+        return redirect("rates")
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_save(by=_actor(request), rate=form.save(commit=False))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Rate saved."))
+            return redirect("rates")
+    return render(request, "web/rate_form.html", {"form": form, "kind": kind, "instance": instance})

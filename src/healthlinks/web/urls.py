@@ -29,6 +29,9 @@ urlpatterns = [
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
     path("institutions/<int:pk>/edit/", views.institution_edit, name="institution-edit"),
     path("reference/", views.reference, name="reference"),
+    path("rates/", results_views.rates, name="rates"),
+    path("rates/<str:kind>/new/", results_views.rate_edit, name="rate-create"),
+    path("rates/<str:kind>/<int:pk>/", results_views.rate_edit, name="rate-edit"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
