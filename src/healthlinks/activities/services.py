@@ -88,3 +88,13 @@ def outcome_create(*, by: User | None, **fields: Any) -> Outcome:
     outcome._history_user = by  # type: ignore[attr-defined]
     outcome.save()
     return outcome
+
+
+@transaction.atomic
+def outcome_update(*, by: User | None, outcome: Outcome, **fields: Any) -> Outcome:
+    for name, value in fields.items():
+        setattr(outcome, name, value)
+    outcome.full_clean()
+    outcome._history_user = by  # type: ignore[attr-defined]
+    outcome.save()
+    return outcome

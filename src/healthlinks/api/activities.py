@@ -8,8 +8,9 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from healthlinks.activities import selectors
+from healthlinks.activities import selectors, services
 from healthlinks.activities.models import (
     Activity,
     AggregateTrainees,
@@ -18,17 +19,40 @@ from healthlinks.activities.models import (
     Outcome,
     Trainee,
 )
+from healthlinks.api.serializers import call_service
+from healthlinks.network.models import Person, Stay
 from healthlinks.network.selectors import people_visible_to
 from healthlinks.network.selectors import personal_partnership_ids as _member_of
-from healthlinks.registry.models import Publication
-from healthlinks.registry.selectors import is_hub_admin, partnerships_visible_to
+from healthlinks.reference.models import PurposeCode
+from healthlinks.registry.models import Institution, Partnership, Publication
+from healthlinks.registry.selectors import (
+    can_create_partnership,
+    is_hub_admin,
+    partnerships_editable_by,
+    partnerships_visible_to,
+)
 from healthlinks.results.models import CashCost, Indicator, IndicatorPeriod, Result
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    purpose_code: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
-    stays: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    """Writes go through `activity_save`: a coordinator of the partnership (or a hub admin) records an
+    activity, its facilitators (pseudonymous ids) and the stays during which it was delivered."""
+
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Partnership.objects.all()
+    )
+    purpose_code: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        queryset=PurposeCode.objects.all(), required=False, allow_null=True
+    )
+    venue: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        queryset=Institution.objects.all(), required=False, allow_null=True
+    )
+    stays: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Stay.objects.all(), required=False
+    )
+    facilitators: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="pseudo_id", many=True, queryset=Person.objects.all(), required=False
+    )
     health_workers_trained = serializers.SerializerMethodField()
 
     class Meta:
@@ -47,9 +71,46 @@ class ActivitySerializer(serializers.ModelSerializer):
             "training_of_trainers",
             "hours",
             "stays",
+            "facilitators",
             "health_workers_trained",
             "is_synthetic",
         ]
+        read_only_fields = ["is_synthetic"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"external_id": {"validators": []}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        partnership = attrs.get("partnership") or getattr(self.instance, "partnership", None)
+        if partnership is not None and not partnerships_editable_by(user).filter(pk=partnership.pk).exists():
+            raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
+        facilitators = attrs.get("facilitators") or []
+        visible = set(people_visible_to(user).filter(pk__in=[p.pk for p in facilitators]).values_list("pk", flat=True))
+        if any(p.pk not in visible for p in facilitators):
+            raise DRFValidationError({"facilitators": "no such person"})
+        return attrs
+
+    def _save(self, activity: Activity | None, data: dict[str, Any]) -> Activity:
+        return call_service(
+            services.activity_save,
+            by=self.context["request"].user,
+            activity=activity,
+            stays=data.pop("stays", None),
+            facilitators=data.pop("facilitators", None),
+            **data,
+        )
+
+    def create(self, validated_data: dict[str, Any]) -> Activity:
+        return self._save(None, validated_data)
+
+    def update(self, instance: Activity, validated_data: dict[str, Any]) -> Activity:
+        return self._save(instance, validated_data)
+
+    def to_representation(self, instance: Activity) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        visible = self.context.get("visible_people")
+        if visible is not None:
+            data["facilitators"] = [p for p in data["facilitators"] if p in visible]
+        return data
 
     def get_health_workers_trained(self, obj: Activity) -> int:
         trained = self.context.get("trained")
@@ -66,9 +127,21 @@ class ActivitySerializer(serializers.ModelSerializer):
         ]
     )
 )
-class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
+class ActivityViewSet(viewsets.ModelViewSet):
     serializer_class = ActivitySerializer
     filter_backends: list[Any] = []
+
+    def can_create(self, user: Any) -> bool:
+        return can_create_partnership(user)
+
+    def can_edit(self, user: Any, obj: Activity) -> bool:
+        return partnerships_editable_by(user).filter(pk=obj.partnership_id).exists()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not is_hub_admin(self.request.user):
+            context["visible_people"] = set(people_visible_to(self.request.user).values_list("pseudo_id", flat=True))
+        return context
 
     def get_queryset(self) -> QuerySet[Activity]:
         qs = selectors.activities_visible_to(self.request.user).select_related("partnership")
@@ -77,7 +150,7 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(partnership__slug=params["partnership"])
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
-        return qs.prefetch_related("stays").order_by("-start_date", "pk")
+        return qs.prefetch_related("stays", "facilitators").order_by("-start_date", "pk")
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         page = self.paginate_queryset(self.get_queryset())
@@ -115,6 +188,20 @@ class _ActivityScoped(viewsets.ReadOnlyModelViewSet):
                 else qs.filter(activity_id=int(activity))
             )
         return qs
+
+
+class _WritableActivityScoped(_ActivityScoped, viewsets.ModelViewSet):
+    """Records of an activity that its partnership's coordinators (and hub admins) write."""
+
+    def can_create(self, user: Any) -> bool:
+        return can_create_partnership(user)
+
+    def can_edit(self, user: Any, obj: Any) -> bool:
+        return partnerships_editable_by(user).filter(pk=obj.activity.partnership_id).exists()
+
+    def perform_destroy(self, instance: Any) -> None:
+        instance._history_user = self.request.user
+        instance.delete()
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
@@ -167,15 +254,18 @@ class AssessmentViewSet(_ActivityScoped):
     )
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
-class OutcomeViewSet(_ActivityScoped):
-    """Kirkpatrick L1, L3 and L4 outcomes; facility (L4) outcomes carry no person."""
+class OutcomeSerializer(serializers.ModelSerializer):
+    """Writes go through `outcome_create` and the model's rules (L1 needs a rating, L3 a yes/no and a
+    follow-up of 3, 6 or 12 months, L4 an indicator and its value)."""
 
-    model = Outcome
-    person_level = False
-    serializer_class = _serializer(
-        Outcome,
-        [
+    activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(queryset=Activity.objects.all())
+    person: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="pseudo_id", queryset=Person.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Outcome
+        fields = [
             "id",
             "activity",
             "person",
@@ -189,9 +279,35 @@ class OutcomeViewSet(_ActivityScoped):
             "unit",
             "method",
             "recorded_on",
-        ],
-        True,
-    )
+        ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        activity = attrs.get("activity") or getattr(self.instance, "activity", None)
+        if activity is not None and not partnerships_editable_by(user).filter(pk=activity.partnership_id).exists():
+            raise DRFValidationError({"activity": "you do not coordinate this activity's partnership"})
+        person = attrs.get("person")
+        if person is not None and not people_visible_to(user).filter(pk=person.pk).exists():
+            raise DRFValidationError({"person": "no such person"})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Outcome:
+        return call_service(services.outcome_create, by=self.context["request"].user, **validated_data)
+
+    def update(self, instance: Outcome, validated_data: dict[str, Any]) -> Outcome:
+        return call_service(
+            services.outcome_update, by=self.context["request"].user, outcome=instance, **validated_data
+        )
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class OutcomeViewSet(_WritableActivityScoped):
+    """Kirkpatrick L1, L3 and L4 outcomes; facility (L4) outcomes carry no person. Coordinators of the
+    partnership (and hub admins) record them."""
+
+    model = Outcome
+    person_level = False
+    serializer_class = OutcomeSerializer
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from healthlinks.activities import selectors
 from healthlinks.activities.models import Activity
-from healthlinks.activities.services import activity_save, aggregate_set, trainee_add
+from healthlinks.activities.services import activity_save, aggregate_set, outcome_create, trainee_add
 from healthlinks.network.models import Stay
 from healthlinks.network.selectors import people_with_personal_access
 from healthlinks.reference.models import Occupation
@@ -21,7 +21,7 @@ from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.results.selectors import costs_breakdown, partnership_summary
 from healthlinks.web import charts
-from healthlinks.web.forms import ActivityForm
+from healthlinks.web.forms import ActivityForm, OutcomeForm
 from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
 
 
@@ -65,8 +65,32 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "aggregates": activity.aggregate_trainees.select_related("cadre"),
             "stays": activity.stays.select_related("host_institution").order_by("start_date"),
             "knowledge": activity.knowledge_items.all(),
+            "outcomes": activity.outcomes.filter(person__isnull=True)
+            | activity.outcomes.filter(person_id__in=personal),
+            "can_edit": registry_selectors.partnership_access(request.user, activity.partnership)
+            >= registry_selectors.Access.EDIT,
         },
     )
+
+
+@login_required
+def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record one outcome of an activity: a reaction rating, practice at follow-up, or a facility value."""
+    activity = get_object_or_404(selectors.activities_visible_to(request.user).select_related("partnership"), pk=pk)
+    if registry_selectors.partnership_access(request.user, activity.partnership) < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    people = people_with_personal_access(request.user).filter(trainings__activity=activity).distinct()
+    form = OutcomeForm(request.POST or None, people=people.select_related("personal").order_by("pk"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome_create(by=_actor(request), activity=activity, **form.outcome_fields())
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Outcome recorded."))
+            return redirect("activity-detail", pk=activity.pk)
+    return render(request, "web/outcome_form.html", {"a": activity, "form": form})
 
 
 def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:

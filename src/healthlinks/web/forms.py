@@ -399,3 +399,54 @@ class DayRateForm(forms.ModelForm):
             "grade": _("e.g. NHS Band 6; leave empty to value a whole cadre."),
             "method": _("How a day is valued (domain guide §4): say it, so funders can compare like with like."),
         }
+
+
+class OutcomeForm(forms.Form):
+    """One Kirkpatrick outcome of an activity: L1 a rating, L3 practice at a follow-up, L4 a facility value."""
+
+    level = forms.TypedChoiceField(coerce=int, choices=[], label=_("Kirkpatrick level"))
+    dimension = forms.ChoiceField(choices=[], label=_("What was measured"))
+    person: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Trainee"),
+        help_text=_("Leave empty for a facility (L4) measure."),
+    )
+    rating = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, choices=[("", "—")] + [(i, str(i)) for i in range(1, 6)]
+    )
+    practice_changed = forms.NullBooleanField(
+        required=False,
+        label=_("Practice changed"),
+        widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    follow_up_months = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=_("Follow-up (months)"),
+        choices=[("", "—"), (3, "3"), (6, "6"), (12, "12")],
+    )
+    indicator = forms.CharField(required=False, max_length=200, label=_("Facility indicator"))
+    value = forms.DecimalField(required=False, max_digits=12, decimal_places=3, label=_("Value"))
+    unit = forms.CharField(required=False, max_length=40, label=_("Unit"))
+    method = forms.ChoiceField(required=False, choices=[], label=_("Method"))
+    recorded_on = forms.DateField(widget=DateInput(), label=_("Recorded on"))
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        from healthlinks.activities.models import Dimension, Level, Method
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["level"]).choices = [c for c in Level.choices if c[0] != Level.LEARNING]
+        cast(forms.ChoiceField, self.fields["dimension"]).choices = [
+            c for c in Dimension.choices if c[0] != Dimension.CONFIDENCE
+        ]
+        cast(forms.ChoiceField, self.fields["method"]).choices = _choices("—", Method.choices)
+        person = cast(forms.ModelChoiceField, self.fields["person"])
+        person.queryset = people
+        person.label_from_instance = lambda p: f"{getattr(p, 'personal', None) or ''} {p.pseudo_id}".strip()
+
+    def outcome_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["method"] = data.get("method") or ""
+        return data

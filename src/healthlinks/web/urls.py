@@ -18,6 +18,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/activities/new/", activities_views.activity_create, name="activity-create"),
     path("activities/", activities_views.activity_list, name="activity-list"),
     path("activities/<int:pk>/", activities_views.activity_detail, name="activity-detail"),
+    path("activities/<int:pk>/outcomes/new/", activities_views.outcome_create_page, name="outcome-create"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
     path("people/", network_views.people_list, name="people-list"),
     path("people/<str:pseudo_id>/", network_views.person_detail, name="person-detail"),
