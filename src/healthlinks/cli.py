@@ -166,6 +166,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from healthlinks.analytics.cli import run
+
+    return run(args, _user(args.user))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
@@ -221,6 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partnership", metavar="SLUG")
     p.add_argument("--user", help="export what this user may see (default: everything, with personal data)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("analyze", help="run an analysis and print its figures as JSON or CSV")
+    p.add_argument("analysis", choices=["mobility", "network"])
+    for name in ("partnership", "country", "region", "specialty", "typology", "funder"):
+        p.add_argument(f"--{name}", default="")
+    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")
+    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--output", "-o", metavar="FILE")
+    p.add_argument("--user", help="analyse what this user may see (default: everything)")
+    p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "healthlinks.network",
     "healthlinks.activities",
     "healthlinks.results",
+    "healthlinks.analytics",
     "healthlinks.demo",
     "healthlinks.api",
     "healthlinks.web",

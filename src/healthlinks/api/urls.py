@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import activities, network, views
+from healthlinks.api import activities, analytics, network, views
 
 app_name = "api"
 
@@ -25,5 +25,7 @@ router.register("outcomes", activities.OutcomeViewSet, basename="outcome")
 router.register("knowledge-items", activities.KnowledgeItemViewSet, basename="knowledge-item")
 router.register("costs", activities.CashCostViewSet, basename="cost")
 router.register("results", activities.ResultViewSet, basename="result")
+router.register("analytics/mobility", analytics.MobilityViewSet, basename="analytics-mobility")
+router.register("analytics/network", analytics.NetworkViewSet, basename="analytics-network")
 
 urlpatterns = [path("", include(router.urls))]

@@ -310,4 +310,7 @@ def world_build(*, scale: str = "S", seed: int = 1, progress: Progress | None = 
     world = World(scale=scale, seed=seed, rng=random.Random(seed), progress=progress or _quiet)
     for stage in STAGES:
         stage(world)
+    from healthlinks.analytics.signals import bump
+
+    bump()  # the stages write in bulk, past the signals: cached analyses must see the new world
     return world.stats

@@ -252,3 +252,99 @@ def stacked_by_year(rows: list[dict[str, Any]], colour: str | None, title: str, 
         "mark": {"type": "bar", **({} if colour else {"color": "#0b7a75"})},
         "encoding": encoding,
     }
+
+
+def forest(effects: list[dict[str, Any]], title: str, scale: str) -> dict[str, Any]:
+    """Model effects as points with their 95% intervals, against a zero line (the intercept left out)."""
+    rows = [e for e in effects if e["term"] != "Intercept"]
+    y = {"field": "label", "type": "nominal", "title": None, "sort": None}
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": {"step": 34},
+        "data": {"values": rows},
+        "layer": [
+            {"mark": {"type": "rule", "color": "#9aa5b1"}, "encoding": {"x": {"datum": 0}}},
+            {
+                "mark": {"type": "rule", "strokeWidth": 2, "color": "#0b7a75"},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "low", "type": "quantitative", "title": scale},
+                    "x2": {"field": "high"},
+                },
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 80, "color": "#0b7a75"},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "estimate", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "label", "title": _("Term")},
+                        {"field": "estimate", "format": ".2f", "title": _("Estimate")},
+                        {"field": "low", "format": ".2f", "title": _("95% low")},
+                        {"field": "high", "format": ".2f", "title": _("95% high")},
+                        {"field": "n_with", "title": "n"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool = True) -> dict[str, Any]:
+    """Estimates by group with 95% interval bars; groups too thin to estimate are left out (see the table)."""
+    shown = [r for r in rows if r.get("estimate") is not None]
+    fmt = ".0%" if percent else ".2f"
+    x = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelAngle": -30}}
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": 200,
+        "data": {"values": shown},
+        "layer": [
+            {
+                "mark": {"type": "bar", "color": "#9fd3cf"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}},
+                    "tooltip": [
+                        {"field": "group", "title": _("Group")},
+                        {"field": "estimate", "format": fmt, "title": _("Estimate")},
+                        {"field": "low", "format": fmt, "title": _("95% low")},
+                        {"field": "high", "format": fmt, "title": _("95% high")},
+                        {"field": "n", "title": "n"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "rule", "color": "#1f2933"},
+                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+            },
+        ],
+    }
+
+
+def measures_over_time(years: list[dict[str, Any]], fields: dict[str, str], title: str) -> dict[str, Any]:
+    """Several measures per year as lines, one colour each (long format built here)."""
+    rows = [
+        {"year": str(y["year"]), "measure": label, "value": y[field]}
+        for y in years
+        for field, label in fields.items()
+        if y.get(field) is not None
+    ]
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": 220,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": None},
+            "y": {"field": "value", "type": "quantitative", "title": None},
+            "color": {"field": "measure", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+            "tooltip": [{"field": "year"}, {"field": "measure"}, {"field": "value", "format": ".3~f"}],
+        },
+    }

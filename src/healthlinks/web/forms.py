@@ -406,7 +406,7 @@ class OutcomeForm(forms.Form):
 
     level = forms.TypedChoiceField(coerce=int, choices=[], label=_("Kirkpatrick level"))
     dimension = forms.ChoiceField(choices=[], label=_("What was measured"))
-    person: forms.ModelChoiceField = forms.ModelChoiceField(
+    person = PersonChoiceField(
         queryset=None,
         required=False,
         label=_("Trainee"),
@@ -442,9 +442,7 @@ class OutcomeForm(forms.Form):
             c for c in Dimension.choices if c[0] != Dimension.CONFIDENCE
         ]
         cast(forms.ChoiceField, self.fields["method"]).choices = _choices("—", Method.choices)
-        person = cast(forms.ModelChoiceField, self.fields["person"])
-        person.queryset = people
-        person.label_from_instance = lambda p: f"{getattr(p, 'personal', None) or ''} {p.pseudo_id}".strip()
+        cast(forms.ModelChoiceField, self.fields["person"]).queryset = people
 
     def outcome_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthlinks.web import activities_views, network_views, results_views, views
+from healthlinks.web import activities_views, analytics_views, network_views, results_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -30,6 +30,8 @@ urlpatterns = [
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
     path("institutions/<int:pk>/edit/", views.institution_edit, name="institution-edit"),
     path("reference/", views.reference, name="reference"),
+    path("analytics/mobility/", analytics_views.mobility_page, name="analytics-mobility"),
+    path("analytics/network/", analytics_views.network_page, name="analytics-network"),
     path("rates/", results_views.rates, name="rates"),
     path("rates/<str:kind>/new/", results_views.rate_edit, name="rate-create"),
     path("rates/<str:kind>/<int:pk>/", results_views.rate_edit, name="rate-edit"),

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "healthlinks.analytics"
+    label = "analytics"
+    verbose_name = "Analytics"
+
+    def ready(self) -> None:
+        from healthlinks.analytics import signals
+
+        signals.connect()

@@ -1,0 +1,69 @@
+"""`healthlinks analyze ANALYSIS [filters] --format json|csv`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from healthlinks.analytics.scope import Scope
+
+
+class _Operator:
+    """The command line runs with the operator's full view unless --user narrows it."""
+
+    is_authenticated = True
+    is_hub_admin = True
+    pk = None
+    role = "hub_admin"
+
+
+def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for key, outcome in data["outcomes"].items():
+        for dimension, table in outcome["breakdowns"].items():
+            rows += [{"outcome": key, "dimension": dimension, **row} for row in table]
+        for effect in outcome["model"]["effects"]:
+            rows.append(
+                {"outcome": key, "dimension": "model", "group": effect["term"], "n": effect["n_with"], **effect}
+            )
+    return rows
+
+
+def _network_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]]
+
+
+def run(args: argparse.Namespace, user: Any) -> int:
+    from healthlinks.analytics.selectors import mobility_analysis, network_evolution
+
+    try:
+        scope = Scope.from_params(args)
+    except ValueError as exc:
+        print(f"healthlinks analyze: {exc}", file=sys.stderr)
+        return 2
+    who: Any = user or _Operator()
+    if args.analysis == "network":
+        data = network_evolution(who, scope)
+        rows = _network_rows(data)
+    else:
+        data = mobility_analysis(who, scope)
+        rows = _rows(data)
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        if args.format == "csv":
+            fields: list[str] = []
+            for row in rows:
+                fields += [k for k in row if k not in fields]
+            writer = csv.DictWriter(out, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            json.dump(data, out, indent=2, default=str)
+            out.write("\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0

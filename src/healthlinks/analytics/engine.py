@@ -1,0 +1,175 @@
+"""The analytics engine: tables pulled in bulk from the database as Arrow (ADBC where it can read the
+database directly, else the Django connection), held in an in-memory DuckDB, and reused until the data
+version changes. Analyses are SQL over these tables plus, for models, statsmodels on the small frames that
+SQL returns."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection
+
+from healthlinks.analytics import signals
+
+# Extraction queries: portable SQL over the Django tables (dates as ISO text, booleans as 0/1, decimals as
+# floating point), so SQLite and PostgreSQL give the same Arrow tables.
+EXTRACT: dict[str, str] = {
+    "stays": """SELECT id, person_id, partnership_id, host_institution_id, sending_institution_id, mode,
+        CAST(start_date AS TEXT) AS start_date, CAST(end_date AS TEXT) AS end_date, duration_days, repeat_index,
+        CAST(virtual_hours AS DOUBLE PRECISION) AS virtual_hours FROM network_stay""",
+    "people": "SELECT id, cadre_id, sex, home_institution_id FROM network_person",
+    "activities": """SELECT id, partnership_id, kind, mode, CAST(start_date AS TEXT) AS start_date,
+        CAST(end_date AS TEXT) AS end_date, CAST(training_of_trainers AS INTEGER) AS training_of_trainers,
+        CAST(hours AS DOUBLE PRECISION) AS hours FROM activities_activity""",
+    "activity_stays": "SELECT activity_id, stay_id FROM activities_activity_stays",
+    "outcomes": """SELECT id, activity_id, person_id, level, CAST(practice_changed AS INTEGER) AS practice_changed,
+        follow_up_months, rating FROM activities_outcome""",
+    "assessments": """SELECT activity_id, person_id, CAST(pre_score AS DOUBLE PRECISION) AS pre_score,
+        CAST(post_score AS DOUBLE PRECISION) AS post_score, CAST(max_score AS DOUBLE PRECISION) AS max_score
+        FROM activities_assessment""",
+    "trainees": """SELECT activity_id, person_id, facility_level, CAST(completed AS INTEGER) AS completed
+        FROM activities_trainee""",
+    "cascades": "SELECT person_id, source_activity_id, people_trained FROM activities_cascadereport",
+    "knowledge": """SELECT activity_id, stage, CAST(sustained_at_follow_up AS INTEGER) AS sustained, direction
+        FROM activities_knowledgeitem""",
+    "partnerships": """SELECT id, slug, name, publication, CAST(start_date AS TEXT) AS start_date,
+        CAST(end_date AS TEXT) AS end_date, geography_class, capacity_focus, intervention, skills, delivery
+        FROM registry_partnership""",
+    "members": "SELECT partnership_id, institution_id, role FROM registry_partnershipmember",
+    "institutions": "SELECT id, name, country_id FROM registry_institution",
+    "countries": """SELECT iso3, name, income_group, who_region, CAST(ssl2023 AS INTEGER) AS ssl2023
+        FROM reference_country""",
+    "ties": """SELECT person_a_id, person_b_id, kind, CAST(start_date AS TEXT) AS start_date,
+        CAST(end_date AS TEXT) AS end_date FROM network_tie""",
+}
+
+# DuckDB views that give the extracted text columns their types.
+TYPED: dict[str, str] = {
+    "stays": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
+        FROM raw_stays""",
+    "activities": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
+        FROM raw_activities""",
+    "partnerships": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
+        FROM raw_partnerships""",
+    "ties": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
+        FROM raw_ties""",
+}
+
+
+def _adbc_connect() -> Any | None:
+    """A direct ADBC connection to the database, when one can read what Django has committed."""
+    db = settings.DATABASES["default"]
+    if connection.in_atomic_block:
+        return None  # uncommitted rows (e.g. inside tests) are only visible to Django's own connection
+    engine = db["ENGINE"]
+    if engine.endswith("sqlite3"):
+        name = str(db["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            return None
+        import adbc_driver_sqlite.dbapi
+
+        return adbc_driver_sqlite.dbapi.connect(f"file:{name}?mode=ro")
+    if "postgresql" in engine:
+        import adbc_driver_postgresql.dbapi
+
+        user = db.get("USER") or ""
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        auth = f"{user}{password}@" if user else ""
+        port = f":{db['PORT']}" if db.get("PORT") else ""
+        uri = f"postgresql://{auth}{db.get('HOST') or 'localhost'}{port}/{db['NAME']}"
+        return adbc_driver_postgresql.dbapi.connect(uri)
+    return None
+
+
+def _via_django(sql: str) -> pa.Table:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    columns: list[list[Any]] = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in names]
+    return pa.table({name: pa.array(col) for name, col in zip(names, columns, strict=True)})
+
+
+def extract(progress: Callable[[str, int, int], None] | None = None) -> dict[str, pa.Table]:
+    """Every table in bulk, as Arrow."""
+    tables: dict[str, pa.Table] = {}
+    adbc = _adbc_connect()
+    try:
+        for i, (name, sql) in enumerate(EXTRACT.items()):
+            if adbc is not None:
+                cursor = adbc.cursor()
+                cursor.execute(sql)
+                tables[name] = cursor.fetch_arrow_table()
+                cursor.close()
+            else:
+                tables[name] = _via_django(sql)
+            if progress:
+                progress("extract", i + 1, len(EXTRACT))
+    finally:
+        if adbc is not None:
+            adbc.close()
+    return tables
+
+
+@dataclass
+class Snapshot:
+    """The extracted tables in one DuckDB database, and the results computed on them."""
+
+    token: str | None
+    db: duckdb.DuckDBPyConnection
+    results: dict[Any, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def query(self, sql: str, params: list[Any] | None = None) -> Any:
+        """A DataFrame of the result (each call on its own cursor: safe across threads)."""
+        return self.db.cursor().execute(sql, params or []).df()
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.db.cursor().execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self.results:
+            self.results[key] = compute()
+        return self.results[key]
+
+
+def load(tables: dict[str, pa.Table], token: str | None) -> Snapshot:
+    db = duckdb.connect(":memory:")
+    for name, table in tables.items():
+        target = f"raw_{name}" if name in TYPED else name
+        db.register(f"arrow_{name}", table)
+        db.execute(f"CREATE TABLE {target} AS SELECT * FROM arrow_{name}")  # noqa: S608 (names are ours)
+        db.unregister(f"arrow_{name}")
+    for name, sql in TYPED.items():
+        db.execute(f"CREATE VIEW {name} AS {sql}")
+    return Snapshot(token=token, db=db)
+
+
+_lock = threading.Lock()
+_snapshot: Snapshot | None = None
+
+
+def snapshot(progress: Callable[[str, int, int], None] | None = None) -> Snapshot:
+    """The current snapshot: reused while the data version is unchanged, rebuilt after any write."""
+    global _snapshot
+    token = signals.current()
+    with _lock:
+        if _snapshot is not None and token is not None and _snapshot.token == token:
+            return _snapshot
+        fresh = load(extract(progress), token)
+        _snapshot = fresh if token is not None else None
+        return fresh
+
+
+def clear() -> None:
+    global _snapshot
+    with _lock:
+        _snapshot = None

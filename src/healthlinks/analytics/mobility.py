@@ -1,0 +1,282 @@
+"""Mobility x knowledge transfer: outcomes broken down by the mobility behind them, and models with honest
+uncertainty (issue 6 §1).
+
+Each outcome reaches the stays behind it through its activity (Activity.stays). An activity's mobility:
+  mode          physical, virtual, blended (both), or none (no stay linked)
+  continuum     the continuum class of its longest physical stay (bounds HEALTHLINKS_CONTINUUM_BOUNDS);
+                "virtual only" when it had only virtual engagements
+  repeat        the highest repeat index among its physical stays (1, 2, 3+)
+  volunteer_days the volunteer's cumulative physical days in the partnership up to the end of that stay
+  cadres        of the volunteer (longest stay) and of the trainee
+Outcomes: L3 practice changed at follow-up (binary), L2 normalised gain (continuous), cascade (the trainee
+went on to train others: binary), knowledge effective (item reached stage 3: binary).
+Models account for partnerships: L2 gain by a linear mixed model with partnership random intercepts
+(statsmodels MixedLM, REML); binary outcomes by a logistic model fitted with GEE, its 95% intervals robust to
+clustering within partnerships (bias-reduced sandwich estimator). Intervals use Student's t with
+(partnerships - 1) degrees of freedom, as few clusters call for. statsmodels' Bayesian logistic mixed model did not
+converge when the between-partnership variance is near zero (as in the demo world), so GEE is used: its
+coefficients are population-averaged, which equal the conditional ones when that variance is small.
+Predictors: repeat_visit (repeat index >= 2), long_term (longest physical stay at or above the long-term
+bound), virtual_only; the cascade model adds training_of_trainers."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from healthlinks.analytics import stats
+from healthlinks.analytics.engine import Snapshot
+from healthlinks.network.models import continuum_bounds
+
+MIN_MODEL_N = 100
+MIN_MODEL_EVENTS = 20
+MAX_MODEL_ROWS = 20_000
+MIN_GROUP = 10  # each predictor needs at least this many observations with and without it
+PREDICTORS = ["repeat_visit", "long_term", "virtual_only"]
+LABELS = {
+    "repeat_visit": "Repeat visit (2nd or later physical stay)",
+    "long_term": "Long-term placement",
+    "virtual_only": "Virtual only",
+    "training_of_trainers": "Training of trainers",
+    "Intercept": "Baseline (single first physical stay)",
+}
+DIMENSIONS = ["continuum", "repeat", "mode", "volunteer_days", "volunteer_cadre", "trainee_cadre"]
+ORDER = {  # groups in their natural order; others (cadres) alphabetically after these
+    "continuum": ["visit", "short_stay", "medium_stay", "long_term", "settlement", "virtual only", "no stay"],
+    "repeat": ["1", "2", "3+", "none"],
+    "mode": ["physical", "blended", "virtual", "none"],
+    "volunteer_days": ["0", "1-29", "30-89", "90-364", "365+"],
+}
+
+
+def _activity_mobility_sql(ids: list[int], year_from: int | None, year_to: int | None) -> tuple[str, list[Any]]:
+    short, medium, long_term, settlement = continuum_bounds()
+    params: list[Any] = [ids]
+    years = ""
+    if year_from is not None:
+        years += " AND year(a.end_date) >= ?"
+        params.append(year_from)
+    if year_to is not None:
+        years += " AND year(a.end_date) <= ?"
+        params.append(year_to)
+    # the year clauses are fixed text; their values are bound parameters
+    sql = f"""
+    WITH cum AS (
+        SELECT s.*, sum(CASE WHEN s.mode = 'physical' THEN s.duration_days ELSE 0 END) OVER (
+            PARTITION BY s.person_id, s.partnership_id ORDER BY s.start_date, s.id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_days
+        FROM stays s
+    ),
+    linked AS (
+        SELECT a.id AS activity_id, a.partnership_id, a.training_of_trainers, s.mode, s.duration_days,
+               s.repeat_index, s.cum_days, p.cadre_id AS volunteer_cadre
+        FROM activities a
+        LEFT JOIN activity_stays l ON l.activity_id = a.id
+        LEFT JOIN cum s ON s.id = l.stay_id
+        LEFT JOIN people p ON p.id = s.person_id
+        WHERE list_contains(?, a.partnership_id) {years}
+    )
+    SELECT activity_id, any_value(partnership_id) AS partnership_id,
+           any_value(training_of_trainers) AS training_of_trainers,
+           max(CASE WHEN mode = 'physical' THEN duration_days END) AS longest,
+           coalesce(max(CASE WHEN mode = 'physical' THEN repeat_index END), 0) AS max_repeat,
+           bool_or(mode = 'physical') AS has_physical, bool_or(mode = 'virtual') AS has_virtual,
+           max(cum_days) AS volunteer_days,
+           arg_max(volunteer_cadre, coalesce(duration_days, 0)) AS volunteer_cadre
+    FROM linked GROUP BY activity_id
+    """  # noqa: S608
+    classify = f"""
+    SELECT *,
+      CASE WHEN has_physical AND has_virtual THEN 'blended' WHEN has_physical THEN 'physical'
+           WHEN has_virtual THEN 'virtual' ELSE 'none' END AS mode,
+      CASE WHEN longest IS NULL THEN CASE WHEN has_virtual THEN 'virtual only' ELSE 'no stay' END
+           WHEN longest < {short} THEN 'visit' WHEN longest < {medium} THEN 'short_stay'
+           WHEN longest < {long_term} THEN 'medium_stay' WHEN longest < {settlement} THEN 'long_term'
+           ELSE 'settlement' END AS continuum,
+      CASE WHEN max_repeat = 0 THEN 'none' WHEN max_repeat = 1 THEN '1' WHEN max_repeat = 2 THEN '2'
+           ELSE '3+' END AS repeat,
+      CASE WHEN volunteer_days IS NULL OR volunteer_days = 0 THEN '0'
+           WHEN volunteer_days < 30 THEN '1-29' WHEN volunteer_days < 90 THEN '30-89'
+           WHEN volunteer_days < 365 THEN '90-364' ELSE '365+' END AS volunteer_days_band,
+      CAST(max_repeat >= 2 AS INTEGER) AS repeat_visit,
+      CAST(coalesce(longest, 0) >= {long_term} AS INTEGER) AS long_term,
+      CAST(has_virtual AND NOT coalesce(has_physical, false) AS INTEGER) AS virtual_only
+    FROM ({sql})
+    """  # noqa: S608 (only integers from settings are interpolated)
+    return classify, params
+
+
+def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> dict[str, pd.DataFrame]:
+    """One row per observation of each outcome, with the mobility behind it."""
+    mob, params = _activity_mobility_sql(ids, year_from, year_to)
+    base = f"WITH mob AS ({mob})"
+    cols = """m.partnership_id, m.mode, m.continuum, m.repeat, m.volunteer_days_band AS volunteer_days,
+              coalesce(m.volunteer_cadre, 'not recorded') AS volunteer_cadre,
+              coalesce(p.cadre_id, 'not recorded') AS trainee_cadre, m.repeat_visit, m.long_term, m.virtual_only,
+              m.training_of_trainers"""
+    l3 = snap.query(
+        f"""{base} SELECT {cols}, o.practice_changed AS y, o.follow_up_months
+        FROM outcomes o JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN people p ON p.id = o.person_id
+        WHERE o.level = 3 AND o.practice_changed IS NOT NULL""",  # noqa: S608
+        params,
+    )
+    l2 = snap.query(
+        f"""{base} SELECT {cols}, (a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS y
+        FROM assessments a JOIN mob m ON m.activity_id = a.activity_id LEFT JOIN people p ON p.id = a.person_id
+        WHERE a.max_score > a.pre_score""",  # noqa: S608
+        params,
+    )
+    cascade = snap.query(
+        f"""{base} SELECT {cols}, CAST(EXISTS (SELECT 1 FROM cascades c WHERE c.person_id = t.person_id
+            AND c.source_activity_id = t.activity_id) AS INTEGER) AS y
+        FROM trainees t JOIN mob m ON m.activity_id = t.activity_id LEFT JOIN people p ON p.id = t.person_id
+        WHERE t.completed = 1""",  # noqa: S608
+        params,
+    )
+    knowledge = snap.query(
+        f"""{base} SELECT {cols}, CAST(k.stage >= 3 AS INTEGER) AS y
+        FROM knowledge k JOIN mob m ON m.activity_id = k.activity_id LEFT JOIN people p ON p.id = -1""",  # noqa: S608
+        params,
+    )
+    return {"l3": l3, "l2": l2, "cascade": cascade, "knowledge": knowledge}
+
+
+OUTCOMES = {
+    "l3": {"title": "L3 practice changed at follow-up", "kind": "binary"},
+    "l2": {"title": "L2 normalised gain", "kind": "mean"},
+    "cascade": {"title": "Trainees who went on to train others", "kind": "binary"},
+    "knowledge": {"title": "Knowledge items that became effective in practice", "kind": "binary"},
+}
+
+
+def breakdown(frame: pd.DataFrame, kind: str, dimension: str) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    rows = []
+    order = ORDER.get(dimension, [])
+    groups = sorted(frame.groupby(dimension), key=lambda g: (order.index(g[0]) if g[0] in order else len(order), g[0]))
+    for label, group in groups:
+        n = len(group)
+        if kind == "binary":
+            rows.append(stats.proportion_row(str(label), int(group["y"].sum()), n))
+        else:
+            sd = float(group["y"].std(ddof=1)) if n > 1 else None
+            rows.append(stats.mean_row(str(label), n, float(group["y"].mean()), sd))
+    return rows
+
+
+def _thin(frame: pd.DataFrame, kind: str, predictors: list[str]) -> str:
+    n = len(frame)
+    if n < MIN_MODEL_N:
+        return f"Too few observations to model (n={n}; at least {MIN_MODEL_N} needed)."
+    if kind == "binary":
+        events = int(frame["y"].sum())
+        if min(events, n - events) < MIN_MODEL_EVENTS:
+            return f"Too few events to model ({events} of {n}; at least {MIN_MODEL_EVENTS} each way needed)."
+    return ""
+
+
+def _usable(frame: pd.DataFrame, predictors: list[str]) -> tuple[list[str], list[str]]:
+    keep, dropped = [], []
+    for name in predictors:
+        count = int(frame[name].sum())
+        if count >= MIN_GROUP and len(frame) - count >= MIN_GROUP:
+            keep.append(name)
+        else:
+            dropped.append(name)
+    return keep, dropped
+
+
+def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]:
+    """Effects with 95% intervals; a plain note instead when the data are too thin. Above MAX_MODEL_ROWS
+    observations the model is fitted on a random sample of that size (said in the note)."""
+    note = _thin(frame, kind, predictors)
+    if note:
+        return {"n": len(frame), "effects": [], "note": note}
+    sampled = ""
+    if len(frame) > MAX_MODEL_ROWS:
+        sampled = f"Model fitted on a random sample of {MAX_MODEL_ROWS:,} of {len(frame):,} observations. "
+        frame = frame.sample(n=MAX_MODEL_ROWS, random_state=0)
+    keep, dropped = _usable(frame, predictors)
+    data = frame[["y", "partnership_id", *keep]].astype(float).copy()
+    data["partnership_id"] = data["partnership_id"].astype(int).astype(str)
+    formula = "y ~ " + (" + ".join(keep) if keep else "1")
+    groups = data["partnership_id"].nunique()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "binary":
+            import statsmodels.api as sm
+            import statsmodels.formula.api as smf
+
+            if groups >= 2:
+                result = smf.gee(
+                    formula,
+                    groups="partnership_id",
+                    data=data,
+                    family=sm.families.Binomial(),
+                    cov_struct=sm.cov_struct.Independence(),
+                ).fit(cov_type="bias_reduced")
+                method = "logistic model (GEE), intervals robust to clustering within partnerships"
+            else:
+                result = smf.logit(formula, data).fit(disp=False)
+                method = "logistic regression (one partnership)"
+            names, means, sds = list(result.params.index), result.params.values, result.bse.values
+            scale = "log-odds"
+        else:
+            import statsmodels.formula.api as smf
+
+            if groups >= 2:
+                result = smf.mixedlm(formula, data, groups=data["partnership_id"]).fit(reml=True, method=["powell"])
+                method = "linear mixed model, partnership random intercepts (REML)"
+            else:
+                result = smf.ols(formula, data).fit()
+                method = "linear regression (one partnership)"
+            names = [n for n in result.params.index if n != "Group Var"]
+            means = result.params[names].values
+            sds = result.bse[names].values
+            scale = "difference in normalised gain"
+    # with few partnerships the normal quantile is too optimistic: use t with (partnerships - 1) df
+    from scipy.stats import t as student_t
+
+    quantile = float(student_t.ppf(0.975, groups - 1)) if groups >= 2 else stats.Z95
+    effects = []
+    for name, mean, sd in zip(names, means, sds, strict=True):
+        low, high = mean - quantile * sd, mean + quantile * sd
+        effect = {
+            "term": name,
+            "label": LABELS.get(name, name),
+            "estimate": float(mean),
+            "low": float(low),
+            "high": float(high),
+            "n_with": int(frame[name].sum()) if name in frame else len(frame),
+        }
+        if kind == "binary" and name != "Intercept":
+            effect.update(odds_ratio=math.exp(mean), or_low=math.exp(low), or_high=math.exp(high))
+        effects.append(effect)
+    notes = [f"{LABELS.get(d, d)}: too few observations with and without it to estimate." for d in dropped]
+    return {
+        "n": len(frame),
+        "partnerships": groups,
+        "method": method,
+        "scale": scale,
+        "effects": effects,
+        "note": sampled + " ".join(notes),
+    }
+
+
+def analyse(snap: Snapshot, ids: list[int], year_from: int | None = None, year_to: int | None = None) -> dict[str, Any]:
+    data = frames(snap, ids, year_from, year_to)
+    out: dict[str, Any] = {"partnerships": len(ids), "outcomes": {}}
+    for key, meta in OUTCOMES.items():
+        frame = data[key]
+        predictors = PREDICTORS + (["training_of_trainers"] if key == "cascade" else [])
+        out["outcomes"][key] = {
+            **meta,
+            "n": len(frame),
+            "breakdowns": {d: breakdown(frame, meta["kind"], d) for d in DIMENSIONS},
+            "model": fit(frame, meta["kind"], predictors),
+        }
+    return out

@@ -1,0 +1,51 @@
+"""Analyses as the pages, the API and the CLI ask for them: scoped to the user, cached per data version."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from healthlinks.analytics import engine, mobility, network
+from healthlinks.analytics.scope import Scope, partnership_ids
+from healthlinks.registry.selectors import AnyUser
+
+Progress = Callable[[str, int, int], None]
+
+
+def _key(name: str, ids: list[int], scope: Scope) -> tuple[Any, ...]:
+    digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=16).hexdigest()
+    return (name, digest, scope.year_from, scope.year_to)
+
+
+def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    ids = partnership_ids(user, scope)
+    snap = engine.snapshot(progress)
+    result = snap.cached(
+        _key("mobility", ids, scope), lambda: mobility.analyse(snap, ids, scope.year_from, scope.year_to)
+    )
+    return {"scope": scope.describe(), **result}
+
+
+def network_evolution(
+    user: AnyUser, scope: Scope, year: int | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """People never appear by name: brokers carry pseudonymous ids only for users who may see those people."""
+    from healthlinks.network.models import Person
+    from healthlinks.network.selectors import people_visible_to
+
+    ids = partnership_ids(user, scope)
+    snap = engine.snapshot(progress)
+    key = (*_key("network", ids, scope), year)
+    result = dict(snap.cached(key, lambda: network.evolution(snap, ids, scope.year_from, scope.year_to, year)))
+    person_ids = [b["person_id"] for b in result["brokers"]]
+    visible = dict(
+        people_visible_to(user).filter(pk__in=person_ids).values_list("pk", "pseudo_id")
+        if user.is_authenticated
+        else Person.objects.none().values_list("pk", "pseudo_id")
+    )
+    result["brokers"] = [
+        {**{k: v for k, v in b.items() if k != "person_id"}, "person": visible.get(b["person_id"])}
+        for b in result["brokers"]
+    ]
+    return {"scope": scope.describe(), "partnerships": len(ids), **result}

@@ -1,0 +1,52 @@
+"""Intervals and the rules for saying nothing when the data are too thin."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+Z95 = 1.959963984540054
+MIN_N = 20  # fewer observations in a cell: no estimate shown
+MIN_EVENTS = 5  # fewer successes or failures in a binary cell: no estimate shown
+
+
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def proportion_row(label: Any, successes: int, n: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"group": label, "n": n, "events": successes}
+    if n < MIN_N or min(successes, n - successes) < MIN_EVENTS:
+        row.update(estimate=None, low=None, high=None, note=f"too few to say (n={n})")
+        return row
+    low, high = wilson(successes, n)
+    row.update(estimate=successes / n, low=low, high=high, note="")
+    return row
+
+
+def mean_row(label: Any, n: int, mean: float | None, sd: float | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"group": label, "n": n}
+    if n < MIN_N or mean is None or sd is None or math.isnan(sd):
+        row.update(estimate=None, low=None, high=None, note=f"too few to say (n={n})")
+        return row
+    half = Z95 * sd / math.sqrt(n)
+    row.update(estimate=mean, low=mean - half, high=mean + half, note="")
+    return row
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe numbers (NaN and numpy scalars become None / Python numbers)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

@@ -1,0 +1,50 @@
+"""Analyses as JSON: the same figures, intervals and notes as the pages, for the same filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from healthlinks.analytics.scope import FILTERS, Scope
+from healthlinks.analytics.selectors import mobility_analysis, network_evolution
+
+SCOPE_PARAMETERS = [OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS] + [
+    OpenApiParameter("year_from", OpenApiTypes.INT),
+    OpenApiParameter("year_to", OpenApiTypes.INT),
+]
+
+
+def scope_of(request: Any) -> Scope:
+    try:
+        return Scope.from_params(request.query_params)
+    except ValueError as exc:
+        raise ValidationError({"detail": str(exc)}) from None
+
+
+class MobilityViewSet(viewsets.ViewSet):
+    """Outcomes (L3 practice change, L2 normalised gain, cascade, knowledge effective) by the mobility behind
+    them, with n and 95% intervals, and models that account for partnerships."""
+
+    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def list(self, request: Any) -> Response:
+        return Response(mobility_analysis(request.user, scope_of(request)))
+
+
+class NetworkViewSet(viewsets.ViewSet):
+    """The knowledge network year by year: size, density, components, reciprocity of flows, persistence of
+    ties, ties per person by cadre, brokers (pseudonymous ids only for people you may see) and bridges."""
+
+    @extend_schema(
+        parameters=[*SCOPE_PARAMETERS, OpenApiParameter("year", OpenApiTypes.INT, description="year of the picture")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def list(self, request: Any) -> Response:
+        raw = request.query_params.get("year")
+        if raw and not raw.isdigit():
+            raise ValidationError({"year": f"{raw!r} is not a year"})
+        return Response(network_evolution(request.user, scope_of(request), int(raw) if raw else None))

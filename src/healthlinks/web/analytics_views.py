@@ -1,0 +1,162 @@
+"""Analysis pages: filters on top, charts with their intervals, the tables behind them, CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from healthlinks.analytics import mobility
+from healthlinks.analytics.scope import Scope
+from healthlinks.analytics.selectors import mobility_analysis, network_evolution
+from healthlinks.reference.models import Country, Specialty
+from healthlinks.registry.models import FundingScheme
+from healthlinks.registry.selectors import TYPOLOGY_FILTERS
+from healthlinks.web import charts
+
+DIMENSION_LABELS = {
+    "continuum": gettext_lazy("Continuum class of the longest stay"),
+    "repeat": gettext_lazy("Repeat visits (highest repeat index)"),
+    "mode": gettext_lazy("Physical, virtual or blended"),
+    "volunteer_days": gettext_lazy("Volunteer's cumulative days in the partnership"),
+    "volunteer_cadre": gettext_lazy("Cadre of the volunteer (ISCO-08)"),
+    "trainee_cadre": gettext_lazy("Cadre of the trainee (ISCO-08)"),
+}
+
+
+class ScopeForm(forms.Form):
+    partnership = forms.CharField(required=False, label=gettext_lazy("Partnership (slug)"))
+    country = forms.ChoiceField(required=False, label=gettext_lazy("Country"))
+    region = forms.ChoiceField(required=False, label=gettext_lazy("WHO region"))
+    specialty = forms.ChoiceField(required=False, label=gettext_lazy("Specialty"))
+    typology = forms.ChoiceField(required=False, label=gettext_lazy("Typology"))
+    funder = forms.ChoiceField(required=False, label=gettext_lazy("Funder"))
+    year_from = forms.IntegerField(required=False, min_value=1950, max_value=2100, label=gettext_lazy("From year"))
+    year_to = forms.IntegerField(required=False, min_value=1950, max_value=2100, label=gettext_lazy("To year"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from healthlinks.reference.models import WhoRegion
+
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "country": blank + [(c.iso3, c.name) for c in Country.objects.order_by("name")],
+            "region": blank + list(WhoRegion.choices),
+            "specialty": blank + [(s.slug, s.name) for s in Specialty.objects.order_by("name")],
+            "typology": blank + [(k, k.replace("_", " ")) for k in TYPOLOGY_FILTERS],
+            "funder": blank + [(f.slug, f.name) for f in FundingScheme.objects.order_by("name")],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
+
+
+def _scope(request: HttpRequest) -> tuple[ScopeForm, Scope]:
+    form = ScopeForm(request.GET or None)
+    if form.is_valid():
+        return form, Scope.from_params(form.cleaned_data)
+    return form, Scope()
+
+
+def _csv(rows: list[dict[str, Any]], filename: str) -> HttpResponse:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def mobility_page(request: HttpRequest) -> HttpResponse:
+    """Which kinds of stays were followed by learning, changed practice and cascades, with intervals."""
+    form, scope = _scope(request)
+    data = mobility_analysis(request.user, scope)
+    if request.GET.get("format") == "csv":
+        rows = [
+            {"outcome": key, "dimension": dim, **row}
+            for key, outcome in data["outcomes"].items()
+            for dim, table in outcome["breakdowns"].items()
+            for row in table
+        ]
+        rows += [
+            {"outcome": key, "dimension": "model", "group": e["term"], "n": e["n_with"], **e}
+            for key, outcome in data["outcomes"].items()
+            for e in outcome["model"]["effects"]
+        ]
+        return _csv(rows, "mobility-knowledge-transfer.csv")
+    sections = []
+    for key, outcome in data["outcomes"].items():
+        binary = outcome["kind"] == "binary"
+        axis = _("share") if binary else _("mean normalised gain")
+        tables = []
+        for dim in mobility.DIMENSIONS:
+            rows = outcome["breakdowns"][dim]
+            spec = charts.intervals(rows, str(DIMENSION_LABELS[dim]), axis, percent=binary)
+            tables.append(
+                {"dimension": dim, "label": DIMENSION_LABELS[dim], "rows": rows, "spec": spec, "id": f"iv-{key}-{dim}"}
+            )
+        model = outcome["model"]
+        forest = charts.forest(model["effects"], outcome["title"], model.get("scale", "")) if model["effects"] else None
+        sections.append(
+            {
+                "key": key,
+                "outcome": outcome,
+                "binary": binary,
+                "tables": tables,
+                "forest": forest,
+                "forest_id": f"forest-{key}",
+            }
+        )
+    return render(
+        request,
+        "web/analytics_mobility.html",
+        {"form": form, "data": data, "sections": sections, "querystring": request.GET.urlencode()},
+    )
+
+
+def network_page(request: HttpRequest) -> HttpResponse:
+    """How the knowledge network grew: measures per year, a picture of one year, brokers and bridges."""
+    form, scope = _scope(request)
+    try:
+        year = int(request.GET["year"]) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    data = network_evolution(request.user, scope, year)
+    if request.GET.get("format") == "csv":
+        return _csv([{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]], "network.csv")
+    specs = {}
+    if data["years"]:
+        specs = {
+            "structure": charts.measures_over_time(
+                data["years"],
+                {
+                    "density": _("density"),
+                    "largest_share": _("share in the largest component"),
+                    "persistence": _("ties persisting"),
+                },
+                _("Structure of the network"),
+            ),
+            "size": charts.measures_over_time(
+                data["years"], {"people": _("people"), "ties": _("ties"), "institutions": _("institutions")}, _("Size")
+            ),
+            "reciprocity": charts.measures_over_time(
+                data["years"],
+                {"reciprocity": _("(South→North + South→South) / North→South")},
+                _("Reciprocity of flows"),
+            ),
+            "picture": charts.network_picture(data["picture"]["nodes"], data["picture"]["links"]),
+        }
+    return render(
+        request,
+        "web/analytics_network.html",
+        {"form": form, "data": data, "specs": specs, "querystring": request.GET.urlencode()},
+    )
