@@ -97,6 +97,8 @@ def _user(username: str | None) -> Any:
 # the parsed arguments and returning the exit status. Each format's package adds its own line here.
 OTHER_IMPORTS: dict[str, str] = {}
 OTHER_EXPORTS: dict[str, str] = {}
+OTHER_IMPORTS["xlsform"] = "healthlinks.evaluation.cli:import_xlsform"
+OTHER_IMPORTS["responses"] = "healthlinks.evaluation.cli:import_responses"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
 
@@ -211,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--user", help="import as this user (their permissions; recorded in the history)")
     p.add_argument("--strict", action="store_true", help="refuse the whole file on the first schema error")
+    p.add_argument("--instrument", metavar="SLUG", help="responses: the survey instrument; xlsform: its slug")
     p.add_argument("--partnership", metavar="SLUG", help="people: register them in this partnership")
     p.add_argument(
         "--role",

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "healthlinks.activities",
     "healthlinks.results",
     "healthlinks.analytics",
+    "healthlinks.evaluation",
     "healthlinks.demo",
     "healthlinks.api",
     "healthlinks.web",

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import activities, analytics, network, views
+from healthlinks.api import activities, analytics, evaluation, network, views
 
 app_name = "api"
 
@@ -27,5 +27,7 @@ router.register("costs", activities.CashCostViewSet, basename="cost")
 router.register("results", activities.ResultViewSet, basename="result")
 router.register("analytics/mobility", analytics.MobilityViewSet, basename="analytics-mobility")
 router.register("analytics/network", analytics.NetworkViewSet, basename="analytics-network")
+router.register("instruments", evaluation.InstrumentViewSet, basename="instrument")
+router.register("responses", evaluation.ResponseViewSet, basename="response")
 
 urlpatterns = [path("", include(router.urls))]

@@ -293,7 +293,19 @@ def stage_users(world: World) -> None:
     world.stats["users"] = len(DEMO_USERS)
 
 
-STAGES: list[Callable[[World], None]] = [stage_registry, stage_network, stage_activities, stage_users]
+def stage_evaluation(world: World) -> None:
+    from healthlinks.evaluation.demo import stage_evaluation as build
+
+    build(world)
+
+
+STAGES: list[Callable[[World], None]] = [
+    stage_registry,
+    stage_network,
+    stage_activities,
+    stage_users,
+    stage_evaluation,
+]
 
 
 def _quiet(stage: str, done: int, total: int) -> None:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthlinks.web import activities_views, analytics_views, network_views, results_views, views
+from healthlinks.web import activities_views, analytics_views, evaluation_views, network_views, results_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -35,6 +35,12 @@ urlpatterns = [
     path("rates/", results_views.rates, name="rates"),
     path("rates/<str:kind>/new/", results_views.rate_edit, name="rate-create"),
     path("rates/<str:kind>/<int:pk>/", results_views.rate_edit, name="rate-edit"),
+    path("surveys/", evaluation_views.instrument_list, name="instrument-list"),
+    path("surveys/upload/", evaluation_views.instrument_upload, name="instrument-upload"),
+    path("surveys/import/", evaluation_views.responses_upload, name="responses-upload"),
+    path("surveys/<slug:slug>/", evaluation_views.instrument_detail, name="instrument-detail"),
+    path("surveys/<slug:slug>/form/", evaluation_views.instrument_form, name="instrument-form"),
+    path("surveys/<slug:slug>/responses.<str:fmt>", evaluation_views.instrument_export, name="instrument-export"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,0 +1,83 @@
+"""`healthlinks import xlsform FILE…` and `healthlinks import responses FILE… [--instrument SLUG]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+
+def _user(args: argparse.Namespace) -> Any:
+    from healthlinks.cli import _user as find_user
+
+    return find_user(getattr(args, "user", None))
+
+
+def import_xlsform(args: argparse.Namespace) -> int:
+    from healthlinks.evaluation.services import instrument_save
+    from healthlinks.evaluation.xlsform import FormRejected
+
+    user = _user(args)
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        if not path.exists():
+            print(f"{name}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        try:
+            instrument = instrument_save(
+                by=user, raw=path.read_bytes(), name=path.name, slug=getattr(args, "instrument", "") or ""
+            )
+        except FormRejected as exc:
+            print(f"{name}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {path.name}, {error}", file=sys.stderr)
+            status = 1
+            continue
+        except ValidationError as exc:
+            print(f"{name}: not imported: {' '.join(exc.messages)}", file=sys.stderr)
+            status = 1
+            continue
+        print(
+            f"instrument {instrument.slug} ({instrument.title}, version {instrument.version or '-'}): "
+            f"{instrument.questions.count()} questions"
+        )
+        for warning in instrument.warnings:
+            print(f"  warning: {warning}")
+    return status
+
+
+def import_responses(args: argparse.Namespace) -> int:
+    from healthlinks.evaluation.importer import import_responses as run
+    from healthlinks.evaluation.models import Instrument
+    from healthlinks.interchange.tabular.reader import ImportRejected
+
+    user = _user(args)
+    instrument = None
+    slug = getattr(args, "instrument", None)
+    if slug:
+        instrument = Instrument.objects.filter(slug=slug).first()
+        if instrument is None:
+            raise ValueError(f"--instrument: no instrument with slug {slug!r}")
+    status = 0
+    for name in args.files:
+        try:
+            result = run(name, instrument=instrument, user=user)
+        except ImportRejected as exc:
+            print(f"{name}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error}", file=sys.stderr)
+            status = 1
+            continue
+        except FileNotFoundError:
+            print(f"{name}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        print(result)
+        for warning in result.warnings:
+            print(f"  warning: {warning}")
+    return status

@@ -1,0 +1,144 @@
+"""Survey instruments (XLSForms) and their responses.
+
+An instrument keeps the uploaded XLSForm bytes and pyxform's JSON of it; its questions and choices are rows so
+answers can be counted in SQL. A response links to a partnership, an institution and/or a person when the
+instrument has a question named `partnership` (a partnership slug), `institution` (an institution id) or
+`person` (a person's pseudonymous id) — see docs/evaluation.md.
+
+Answers: one row per question and repeat instance; a select_multiple answer is stored as ONE ROW PER SELECTED
+CODE (value = the code), so frequencies are plain GROUP BY counts. Numbers are also kept in `number`, dates in
+`date`; `value` always holds the text as received (normalised: codes, ISO dates, plain decimals)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from healthlinks.network.models import Person
+from healthlinks.registry.models import Institution, Partnership
+
+
+class Instrument(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    version = models.CharField(_("version"), max_length=60, blank=True)
+    form_id = models.CharField(_("XLSForm form_id"), max_length=120, blank=True, db_index=True)
+    description = models.TextField(_("description"), blank=True)
+    xlsform = models.BinaryField(_("XLSForm workbook"), editable=False)
+    xlsform_name = models.CharField(_("file name"), max_length=200, blank=True)
+    definition = models.JSONField(_("pyxform JSON"), default=dict, editable=False)
+    warnings = models.JSONField(_("warnings at upload"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_synthetic = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["xlsform", "definition"])
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="questions")
+    name = models.CharField(_("name"), max_length=120)
+    path = models.CharField(_("group path and name"), max_length=400)
+    type = models.CharField(_("type"), max_length=40)
+    label = models.TextField(_("label"), blank=True)
+    labels = models.JSONField(_("labels by language"), default=dict, blank=True)
+    hint = models.TextField(_("hint"), blank=True)
+    group_path = models.CharField(_("group path"), max_length=400, blank=True)
+    repeat_path = models.CharField(_("innermost repeat"), max_length=400, blank=True)
+    relevant = models.TextField(_("relevant"), blank=True)
+    constraint = models.TextField(_("constraint"), blank=True)
+    constraint_message = models.TextField(_("constraint message"), blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    list_name = models.CharField(_("choice list"), max_length=120, blank=True)
+    order = models.PositiveIntegerField(_("order"))
+
+    class Meta:
+        ordering = ["instrument", "order"]
+        constraints = [models.UniqueConstraint(fields=["instrument", "path"], name="unique_question_path")]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def in_repeat(self) -> bool:
+        return bool(self.repeat_path) and self.type != "repeat"
+
+
+class Choice(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="choices")
+    list_name = models.CharField(_("list"), max_length=120)
+    name = models.CharField(_("code"), max_length=120)
+    label = models.TextField(_("label"), blank=True)
+    labels = models.JSONField(_("labels by language"), default=dict, blank=True)
+    order = models.PositiveIntegerField(_("order"))
+
+    class Meta:
+        ordering = ["instrument", "list_name", "order"]
+        constraints = [models.UniqueConstraint(fields=["instrument", "list_name", "name"], name="unique_choice")]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}:{self.name}"
+
+
+class Source(models.TextChoices):
+    KOBO = "kobo", _("KoboToolbox export")
+    ODK = "odk", _("ODK Central export")
+    WEB = "web", _("Healthlinks web form")
+    DEMO = "demo", _("Synthetic demo")
+
+
+class Response(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="responses")
+    uuid = models.CharField(_("submission uuid"), max_length=100)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_responses"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_responses"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_responses"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_synthetic = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["instrument", "uuid"], name="unique_response_uuid")]
+        indexes = [models.Index(fields=["instrument", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.slug}:{self.uuid}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    repeat_index = models.PositiveIntegerField(_("repeat instance (1-based; 0 outside repeats)"), default=0)
+    value = models.TextField(_("value"))
+    number = models.DecimalField(_("number"), max_digits=20, decimal_places=6, null=True, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["response", "question__order", "repeat_index", "pk"]
+        indexes = [models.Index(fields=["question", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.question.name}={self.value}"

@@ -1,0 +1,259 @@
+"""Writes of instruments and responses: validated, atomic, recorded in the history with who did it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from healthlinks.accounts.models import User
+from healthlinks.evaluation.models import Answer, Choice, Instrument, Question, Response
+from healthlinks.evaluation.xlsform import parse_xlsform
+from healthlinks.network.models import Person
+from healthlinks.registry.models import Institution, Partnership
+from healthlinks.registry.selectors import is_hub_admin, partnerships_editable_by
+
+LINK_QUESTIONS = ("partnership", "institution", "person")
+EMPTY = {"", "n/a", "na"}  # Ona/Kobo write n/a for questions that were not relevant
+
+
+def instrument_slug(title: str) -> str:
+    return slugify(title.replace("_", "-"))[:70] or "instrument"
+
+
+def may_replace_instrument(by: User | None, instrument: Instrument) -> bool:
+    """A new version of an instrument: hub admins, its uploader, and the command line without --user."""
+    return (
+        by is None or is_hub_admin(by) or (instrument.created_by_id is not None and instrument.created_by_id == by.pk)
+    )
+
+
+def may_overwrite_response(by: User | None, response: Response) -> bool:
+    """Re-importing a submission replaces its answers: hub admins, whoever filed it, coordinators of its partnership."""
+    if by is None or is_hub_admin(by) or response.submitted_by_id == by.pk:
+        return True
+    return (
+        response.partnership_id is not None and partnerships_editable_by(by).filter(pk=response.partnership_id).exists()
+    )
+
+
+@transaction.atomic
+def instrument_save(*, by: User | None, raw: bytes, name: str, slug: str = "", description: str = "") -> Instrument:
+    """Create or update (same slug) an instrument from XLSForm bytes. Raises xlsform.FormRejected.
+
+    Updating keeps the questions that keep their group path (and their answers); a question that has answers
+    cannot be removed by a new version."""
+    form = parse_xlsform(raw, name)
+    slug = slug or instrument_slug(form.form_id or form.title)
+    instrument = Instrument.objects.filter(slug=slug).first() or Instrument(slug=slug)
+    if instrument.pk and not may_replace_instrument(by, instrument):
+        raise ValidationError(
+            {"slug": f"the instrument '{slug}' was uploaded by someone else; choose another slug to upload yours"}
+        )
+    instrument.title = form.title[:200]
+    instrument.version = form.version[:60]
+    instrument.form_id = form.form_id[:120]
+    instrument.xlsform = raw
+    instrument.xlsform_name = name[:200]
+    instrument.definition = form.definition
+    instrument.warnings = form.warnings
+    if description:
+        instrument.description = description
+    if instrument.pk is None:
+        instrument.created_by = by
+    instrument.full_clean(exclude=["xlsform", "definition"])
+    instrument._history_user = by  # type: ignore[attr-defined]
+    instrument.save()
+    existing = {q.path: q for q in instrument.questions.all()}
+    new_paths = {q.path for q in form.questions}
+    dropped = [q for path, q in existing.items() if path not in new_paths]
+    answered = [q.path for q in dropped if q.answers.exists()]
+    if answered:
+        raise ValidationError(
+            {"xlsform": f"this version removes questions that already have answers: {', '.join(answered)}"}
+        )
+    Question.objects.filter(pk__in=[q.pk for q in dropped]).delete()
+    for parsed in form.questions:
+        question = existing.get(parsed.path) or Question(instrument=instrument, path=parsed.path)
+        for field in (
+            "name", "type", "label", "labels", "hint", "group_path", "repeat_path", "relevant", "constraint",
+            "constraint_message", "required", "list_name", "order",
+        ):  # fmt: skip
+            setattr(question, field, getattr(parsed, field))
+        question.save()
+    instrument.choices.all().delete()
+    Choice.objects.bulk_create(
+        Choice(instrument=instrument, list_name=list_name, name=code, label=label, labels=labels, order=i)
+        for list_name, items in form.choices.items()
+        for i, (code, label, labels) in enumerate(items)
+    )
+    return instrument
+
+
+@dataclass
+class Normalised:
+    value: str
+    number: Decimal | None = None
+    date: date | None = None
+
+
+def _date(text: str) -> date:
+    text = text.strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    for fmt in ("%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)")
+
+
+def normalise(question: Question, raw: str, codes: set[str] | None = None) -> list[Normalised]:
+    """One answer as stored rows: [] when empty; a select_multiple gives one row per code. Raises ValueError."""
+    text = str(raw).strip()
+    if text.lower() in EMPTY:
+        return []
+    kind = question.type
+    if kind == "integer":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"'{text}' is not a whole number") from None
+        if number != number.to_integral_value():
+            raise ValueError(f"'{text}' is not a whole number")
+        return [Normalised(str(int(number)), number=number)]
+    if kind == "decimal":
+        try:
+            number = Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+        except InvalidOperation:
+            raise ValueError(f"'{text}' is not a number") from None
+        if not number.is_finite():
+            raise ValueError(f"'{text}' is not a number")
+        return [Normalised(format(number.normalize(), "f"), number=number)]
+    if kind == "date":
+        day = _date(text)
+        return [Normalised(day.isoformat(), date=day)]
+    if kind in ("select_one", "select_multiple"):
+        selected = text.split() if kind == "select_multiple" else [text]
+        if codes is not None:
+            unknown = [c for c in selected if c not in codes]
+            if unknown:
+                raise ValueError(
+                    f"'{' '.join(unknown)}' is not a code of list '{question.list_name}' "
+                    f"({', '.join(sorted(codes)[:12])})"
+                )
+        seen: list[str] = []
+        for code in selected:
+            if code not in seen:
+                seen.append(code)
+        return [Normalised(code) for code in seen]
+    return [Normalised(text)]
+
+
+def choice_codes(instrument: Instrument) -> dict[str, set[str]]:
+    codes: dict[str, set[str]] = {}
+    for list_name, code in instrument.choices.values_list("list_name", "name"):
+        codes.setdefault(list_name, set()).add(code)
+    return codes
+
+
+@dataclass
+class LinkError(Exception):
+    question: str
+    reason: str
+
+
+def resolve_links(answers: dict[str, str], by: User | None) -> dict[str, Any]:
+    """The partnership/institution/person named by the link questions' answers (LinkError if unknown or,
+    for a partnership, not editable by `by`)."""
+    links: dict[str, Any] = {"partnership": None, "institution": None, "person": None}
+    slug = answers.get("partnership", "").strip()
+    if slug:
+        partnership = Partnership.objects.filter(slug=slug).first()
+        if partnership is None:
+            raise LinkError("partnership", f"no partnership with slug '{slug}'")
+        if (
+            by is not None
+            and not is_hub_admin(by)
+            and not partnerships_editable_by(by).filter(pk=partnership.pk).exists()
+        ):
+            raise LinkError("partnership", f"you do not coordinate partnership '{slug}'")
+        links["partnership"] = partnership
+    ref = answers.get("institution", "").strip()
+    if ref:
+        institution = Institution.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+        institution = institution or Institution.objects.filter(ror_id=ref).first()
+        if institution is None:
+            raise LinkError("institution", f"no institution with id or ROR id '{ref}'")
+        links["institution"] = institution
+    pseudo = answers.get("person", "").strip()
+    if pseudo:
+        person = Person.objects.filter(pseudo_id=pseudo).first() or Person.objects.filter(external_id=pseudo).first()
+        if person is None:
+            raise LinkError("person", f"no person with pseudonymous or external id '{pseudo}'")
+        links["person"] = person
+    return links
+
+
+@dataclass
+class AnswerIn:
+    question: Question
+    repeat_index: int
+    rows: Sequence[Normalised]
+
+
+def response_upsert(
+    *,
+    by: User | None,
+    instrument: Instrument,
+    uuid: str,
+    submitted_at: datetime,
+    source: str,
+    answers: Sequence[AnswerIn],
+    links: dict[str, Any],
+    is_synthetic: bool = False,
+) -> tuple[Response, bool]:
+    """Create the response, or replace its answers if this uuid was imported before. Returns (response, created)."""
+    uuid = re.sub(r"^uuid:", "", uuid.strip())
+    if not uuid:
+        raise ValidationError({"uuid": "a response needs a submission uuid"})
+    with transaction.atomic():
+        response = Response.objects.filter(instrument=instrument, uuid=uuid).first()
+        created = response is None
+        response = response or Response(instrument=instrument, uuid=uuid)
+        response.submitted_at = submitted_at
+        response.source = source
+        response.partnership = links.get("partnership")
+        response.institution = links.get("institution")
+        response.person = links.get("person")
+        response.is_synthetic = is_synthetic
+        if created:
+            response.submitted_by = by
+        response.full_clean(validate_unique=False)
+        response._history_user = by  # type: ignore[attr-defined]
+        response.save()
+        if not created:
+            response.answers.all().delete()
+        Answer.objects.bulk_create(
+            Answer(
+                response=response,
+                question=a.question,
+                repeat_index=a.repeat_index,
+                value=row.value,
+                number=row.number,
+                date=row.date,
+            )
+            for a in answers
+            for row in a.rows
+        )
+    return response, created

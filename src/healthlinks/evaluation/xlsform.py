@@ -1,0 +1,318 @@
+"""Read and validate an XLSForm (survey, choices, settings sheets) with pyxform, without ODK Validate (Java).
+
+Every error names the sheet, the row (as the spreadsheet shows it) and the problem. Checks run in two passes:
+our own (pyxform is silent about the row of an unknown type or a missing choice list) and then pyxform's
+conversion, whose messages are mapped to sheet and row."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from healthlinks.evaluation import expressions
+
+MAX_BYTES = 10 * 1024 * 1024
+
+# pyxform's type names -> ours; anything else that pyxform accepts is stored as is and not rendered by the web form.
+TYPE_NAMES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+    "text": "text",
+    "integer": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "note": "note",
+    "group": "group",
+    "repeat": "repeat",
+}
+WEB_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "note", "group", "repeat"}
+# Types an XLSForm may use in its type column (before the list name), for our own row-level check.
+KNOWN_TYPES = {
+    "text", "integer", "decimal", "date", "time", "datetime", "note", "select_one", "select_multiple",
+    "select one", "select multiple", "select_one_from_file", "select_multiple_from_file", "rank",
+    "begin group", "end group", "begin_group", "end_group", "begin repeat", "end repeat", "begin_repeat",
+    "end_repeat", "calculate", "hidden", "acknowledge", "geopoint", "geotrace", "geoshape", "image", "photo",
+    "audio", "video", "file", "barcode", "range", "trigger", "start", "end", "today", "deviceid", "subscriberid",
+    "simserial", "phonenumber", "username", "email", "audit", "background-audio", "start-geopoint",
+    "xml-external", "csv-external", "phone number", "uri:subscriberid", "uri:deviceid", "uri:email",
+    "uri:phonenumber", "uri:simserial", "uri:username", "begin_loop", "end_loop", "begin loop", "end loop",
+}  # fmt: skip
+SELECT_RE = re.compile(
+    r"^(select_one|select_multiple|select one|select multiple|select all that apply|rank)(?: from)?\s+(\S+)"
+    r"(?:\s+or_other|\s+or specify other)?$"
+)
+ROW_RE = re.compile(r"\[row\s*:\s*(\d+)\]")
+SHEET_RE = re.compile(r"On the '(\w+)' sheet")
+SUBMISSION_META = {"start", "end", "today", "deviceid", "username", "audit", "calculate"}
+
+
+@dataclass(frozen=True)
+class FormError:
+    sheet: str
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"sheet {self.sheet}" if self.sheet else "workbook"
+        if self.row:
+            where += f", row {self.row}"
+        return f"{where}: {self.message}"
+
+
+class FormRejected(Exception):
+    """The XLSForm was refused; nothing was written."""
+
+    def __init__(self, errors: list[FormError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class ParsedQuestion:
+    name: str
+    path: str
+    type: str
+    label: str
+    labels: dict[str, str]
+    hint: str
+    group_path: str
+    repeat_path: str
+    relevant: str
+    constraint: str
+    constraint_message: str
+    required: bool
+    list_name: str
+    order: int
+
+
+@dataclass
+class ParsedForm:
+    title: str
+    form_id: str
+    version: str
+    questions: list[ParsedQuestion]
+    choices: dict[str, list[tuple[str, str, dict[str, str]]]]
+    definition: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _sheets(raw: bytes) -> dict[str, list[list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise FormRejected([FormError("", 0, f"not a readable XLSX workbook ({exc.__class__.__name__})")]) from None
+    out = {}
+    for sheet in book.worksheets:
+        out[sheet.title.strip().lower()] = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    return out
+
+
+def _records(grid: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
+    if not grid:
+        return []
+    header = [h.strip().lower() for h in grid[0]]
+    rows = []
+    for number, cells in enumerate(grid[1:], start=2):
+        values = {h: c for h, c in zip(header, cells, strict=False) if h}
+        if any(values.values()):
+            rows.append((number, values))
+    return rows
+
+
+def _own_checks(sheets: dict[str, list[list[str]]]) -> list[FormError]:
+    errors: list[FormError] = []
+    if "survey" not in sheets:
+        return [FormError("survey", 0, "the workbook has no 'survey' sheet")]
+    header = [h.strip().lower() for h in (sheets["survey"][0] if sheets["survey"] else [])]
+    for column in ("type", "name"):
+        if column not in header:
+            errors.append(FormError("survey", 1, f"the '{column}' column is missing"))
+    if errors:
+        return errors
+    lists: dict[str, set[str]] = {}
+    choices = sheets.get("choices") or sheets.get("choices ")
+    if choices:
+        for number, row in _records(choices):
+            list_name = row.get("list_name") or row.get("list name") or ""
+            name = row.get("name", "")
+            if not list_name:
+                errors.append(FormError("choices", number, "list_name is empty"))
+                continue
+            if not name:
+                errors.append(FormError("choices", number, f"choice of list '{list_name}' has no name"))
+                continue
+            if name in lists.setdefault(list_name, set()):
+                errors.append(FormError("choices", number, f"choice '{name}' appears twice in list '{list_name}'"))
+            lists[list_name].add(name)
+    names: dict[str, int] = {}
+    all_names = {r.get("name") for _n, r in _records(sheets["survey"])}
+    for number, row in _records(sheets["survey"]):
+        kind = re.sub(r"\s+", " ", row.get("type", "").strip())
+        if kind.lower().startswith("select") and not kind.startswith("select"):
+            errors.append(FormError("survey", number, f"unknown question type '{kind}' (types are lower case)"))
+            continue
+        name = row.get("name", "")
+        if not kind:
+            if name or row.get("label"):
+                errors.append(FormError("survey", number, f"question '{name or row.get('label')}' has no type"))
+            continue
+        select = SELECT_RE.match(kind)
+        base = kind.split(" ")[0] if not select else select.group(1)
+        if select:
+            list_name = select.group(2)
+            if list_name not in lists:
+                errors.append(
+                    FormError("survey", number, f"type '{kind}': the list '{list_name}' is not on the choices sheet")
+                )
+        elif kind.lower() not in KNOWN_TYPES and base.lower() not in KNOWN_TYPES:
+            errors.append(FormError("survey", number, f"unknown question type '{kind}'"))
+        if name and not kind.lower().startswith(("end", "begin")) and name in names:
+            errors.append(
+                FormError(
+                    "survey",
+                    number,
+                    f"the name '{name}' is already used on row {names[name]}; Healthlinks matches export columns "
+                    "by question name, so names must be unique in the whole form",
+                )
+            )
+        if name:
+            names.setdefault(name, number)
+        for column in ("relevant", "constraint"):
+            text = row.get(column, "")
+            if not text:
+                continue
+            try:
+                tree = expressions.parse(text)
+            except expressions.UnsupportedExpression:
+                continue  # valid XPath outside our subset: pyxform checks it; the web form ignores it (warning)
+            for ref in sorted(expressions.references(tree)):
+                if ref not in all_names:
+                    errors.append(
+                        FormError("survey", number, f"{column} refers to ${{{ref}}}, which is not a question name")
+                    )
+    return errors
+
+
+def _map_pyxform_error(message: str, context: dict[str, Any] | None) -> FormError:
+    row_match = ROW_RE.search(message)
+    sheet_match = SHEET_RE.search(message)
+    row = int(row_match.group(1)) if row_match else int((context or {}).get("row") or 0)
+    sheet = sheet_match.group(1) if sheet_match else str((context or {}).get("sheet") or ("survey" if row else ""))
+    text = ROW_RE.sub("", message).strip()
+    return FormError(sheet, row, text)
+
+
+def _label(value: Any) -> tuple[str, dict[str, str]]:
+    if isinstance(value, dict):
+        labels = {str(k): str(v) for k, v in value.items()}
+        for key in labels:
+            if key.lower().startswith(("english", "en")):
+                return labels[key], labels
+        return (next(iter(labels.values())) if labels else ""), labels
+    return ("" if value is None else str(value)), {}
+
+
+def _walk(
+    children: list[dict[str, Any]], groups: list[str], repeat: str, out: list[ParsedQuestion], warnings: list[str]
+) -> None:
+    for child in children:
+        kind = TYPE_NAMES.get(child.get("type", ""), child.get("type", ""))
+        name = child.get("name", "")
+        if kind == "group" and name == "meta" and child.get("control", {}).get("bodyless"):
+            continue
+        bind = child.get("bind", {}) or {}
+        path = "/".join([*groups, name])
+        label, labels = _label(child.get("label"))
+        hint, _hints = _label(child.get("hint"))
+        question = ParsedQuestion(
+            name=name,
+            path=path,
+            type=kind,
+            label=label or name,
+            labels=labels,
+            hint=hint,
+            group_path="/".join(groups),
+            repeat_path=path if kind == "repeat" else repeat,
+            relevant=str(bind.get("relevant", "")),
+            constraint=str(bind.get("constraint", "")),
+            constraint_message=_label(bind.get("jr:constraintMsg"))[0],
+            required=str(bind.get("required", "")).lower() in {"yes", "true", "true()", "1"},
+            list_name=str(child.get("list_name", "")),
+            order=len(out),
+        )
+        out.append(question)
+        if kind not in WEB_TYPES and kind not in SUBMISSION_META:
+            warnings.append(f"question '{name}' has type '{kind}': imported answers are kept, the web form skips it")
+        for column in ("relevant", "constraint"):
+            text = getattr(question, column)
+            if text:
+                try:
+                    expressions.parse(text)
+                except expressions.UnsupportedExpression as exc:
+                    warnings.append(f"question '{name}': {column} '{text}' is outside the web form's subset ({exc})")
+        if kind in ("group", "repeat"):
+            _walk(child.get("children", []), [*groups, name], question.repeat_path, out, warnings)
+
+
+def parse_xlsform(raw: bytes, name: str = "form.xlsx") -> ParsedForm:
+    """Validate an XLSForm workbook and return its questions and choices; raise FormRejected with every error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on workbook styles and properties
+        return _parse(raw, name)
+
+
+def _parse(raw: bytes, name: str) -> ParsedForm:
+    from pyxform import xls2xform
+    from pyxform.errors import PyXFormError
+
+    if len(raw) > MAX_BYTES:
+        raise FormRejected([FormError("", 0, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
+    if raw[:2] != b"PK":
+        raise FormRejected([FormError("", 0, f"{name} is not an XLSX workbook (save it as .xlsx)")])
+    sheets = _sheets(raw)
+    errors = _own_checks(sheets)
+    if errors:
+        raise FormRejected(errors)
+    warnings: list[str] = []
+    try:
+        result = xls2xform.convert(xlsform=io.BytesIO(raw), file_type=".xlsx", validate=False, warnings=warnings)
+    except PyXFormError as exc:
+        raise FormRejected([_map_pyxform_error(str(exc), getattr(exc, "context", None))]) from None
+    except Exception as exc:  # pyxform raises plain exceptions for some malformed sheets
+        raise FormRejected([FormError("", 0, f"pyxform could not read the form: {exc}")]) from None
+    definition: dict[str, Any] = result._pyxform  # the JSON form pyxform builds the XForm from
+    questions: list[ParsedQuestion] = []
+    _walk(definition.get("children", []), [], "", questions, warnings)
+    choices: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+    for list_name, items in (definition.get("choices") or {}).items():
+        choices[list_name] = []
+        for item in items:
+            label, labels = _label(item.get("label"))
+            choices[list_name].append((str(item.get("name", "")), label or str(item.get("name", "")), labels))
+    settings_rows = _records(sheets.get("settings", []))
+    declared = settings_rows[0][1] if settings_rows else {}
+    stem = re.sub(r"\.\w+$", "", name)
+    form_id = declared.get("form_id") or stem
+    return ParsedForm(
+        title=str(declared.get("form_title") or stem),
+        form_id=form_id,
+        version=str(definition.get("version", "") or ""),
+        questions=questions,
+        choices=choices,
+        definition=definition,
+        warnings=[ROW_RE.sub("", w).strip() for w in warnings],
+    )
