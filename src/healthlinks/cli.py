@@ -99,6 +99,8 @@ OTHER_IMPORTS: dict[str, str] = {}
 OTHER_EXPORTS: dict[str, str] = {}
 OTHER_IMPORTS["xlsform"] = "healthlinks.evaluation.cli:import_xlsform"
 OTHER_IMPORTS["responses"] = "healthlinks.evaluation.cli:import_responses"
+OTHER_IMPORTS["iati"] = "healthlinks.interchange.iati.cli:run_import"
+OTHER_EXPORTS["iati"] = "healthlinks.interchange.iati.cli:run_export"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
 

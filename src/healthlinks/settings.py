@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "healthlinks.results",
     "healthlinks.analytics",
     "healthlinks.evaluation",
+    "healthlinks.projects",
     "healthlinks.demo",
     "healthlinks.api",
     "healthlinks.web",

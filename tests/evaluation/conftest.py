@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-FIXTURES = Path("/work/shared/data/external/xlsform")
-if not FIXTURES.exists():  # the real files also live next to the repository in ../shared
-    FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "data" / "external" / "xlsform"
+from tests.fixtures import EXTERNAL
+
+FIXTURES = EXTERNAL / "xlsform"
 
 
 def workbook(

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import activities, analytics, evaluation, network, views
+from healthlinks.api import activities, analytics, evaluation, network, projects, views
 
 app_name = "api"
 
@@ -29,5 +29,6 @@ router.register("analytics/mobility", analytics.MobilityViewSet, basename="analy
 router.register("analytics/network", analytics.NetworkViewSet, basename="analytics-network")
 router.register("instruments", evaluation.InstrumentViewSet, basename="instrument")
 router.register("responses", evaluation.ResponseViewSet, basename="response")
+router.register("projects", projects.ProjectViewSet, basename="project")
 
 urlpatterns = [path("", include(router.urls))]

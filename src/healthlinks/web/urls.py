@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthlinks.web import activities_views, analytics_views, evaluation_views, network_views, results_views, views
+from healthlinks.web import (
+    activities_views,
+    analytics_views,
+    evaluation_views,
+    network_views,
+    projects_views,
+    results_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -35,6 +43,10 @@ urlpatterns = [
     path("rates/", results_views.rates, name="rates"),
     path("rates/<str:kind>/new/", results_views.rate_edit, name="rate-create"),
     path("rates/<str:kind>/<int:pk>/", results_views.rate_edit, name="rate-edit"),
+    path("projects/", projects_views.project_list, name="project-list"),
+    path("projects/<int:pk>/", projects_views.project_detail, name="project-detail"),
+    path("partnerships/<slug:slug>/iati.xml", projects_views.partnership_iati, name="partnership-iati"),
+    path("import/iati/", projects_views.iati_import_page, name="iati-import"),
     path("surveys/", evaluation_views.instrument_list, name="instrument-list"),
     path("surveys/upload/", evaluation_views.instrument_upload, name="instrument-upload"),
     path("surveys/import/", evaluation_views.responses_upload, name="responses-upload"),

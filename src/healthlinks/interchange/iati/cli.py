@@ -1,0 +1,115 @@
+"""`healthlinks import iati FILE_OR_URL...` and `healthlinks export iati [--partnership SLUG] -o FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+MAX_DOWNLOAD = 2 * 1024 * 1024 * 1024  # 2 GB
+DOWNLOAD_TIMEOUT = 60
+
+
+def _download(url: str) -> Path:
+    """Stream an http(s) URL to a temporary file (the caller deletes it)."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"{url}: only http and https URLs are read")
+    request = urllib.request.Request(url, headers={"User-Agent": "healthlinks-iati-import"})  # noqa: S310
+    with (
+        urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response,  # noqa: S310
+        tempfile.NamedTemporaryFile(prefix="iati-", suffix=".xml", delete=False) as tmp,
+    ):
+        copied = 0
+        try:
+            while chunk := response.read(1024 * 1024):
+                copied += len(chunk)
+                if copied > MAX_DOWNLOAD:
+                    raise ValueError(f"{url}: larger than {MAX_DOWNLOAD // 1024**3} GB")
+                tmp.write(chunk)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
+        return Path(tmp.name)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from healthlinks.cli import _user
+    from healthlinks.interchange.iati.importer import ImportNotAllowed, import_iati
+
+    user = _user(args.user)
+    status = 0
+    totals = {"imported": 0, "with_warnings": 0, "skipped": 0, "refused": 0}
+    for source in args.files:
+        path: Path | None = None
+        temporary = False
+        try:
+            if source.lower().startswith(("http://", "https://")):
+                path, temporary = _download(source), True
+            else:
+                path = Path(source)
+                if not path.is_file():
+                    print(f"{source}: no such file", file=sys.stderr)
+                    status = 1
+                    totals["refused"] += 1
+                    continue
+            report = import_iati(str(path), user=user, strict=bool(getattr(args, "strict", False)), name=source)
+        except ImportNotAllowed as exc:
+            print(f"{source}: {exc}", file=sys.stderr)
+            return 2
+        except (OSError, ValueError) as exc:
+            print(f"{source}: not imported, nothing written: {exc}", file=sys.stderr)
+            totals["refused"] += 1
+            status = 1
+            continue
+        finally:
+            if temporary and path is not None:
+                path.unlink(missing_ok=True)
+        if report.refused is not None:
+            print(str(report), file=sys.stderr)
+            totals["refused"] += 1
+            status = 1
+            continue
+        print(report)
+        for skipped in report.skipped:
+            print(f"  {skipped}")
+        for issue in report.warnings:
+            print(f"  warning: {issue}")
+        if report.warnings_total > len(report.warnings):
+            print(f"  ... and {report.warnings_total - len(report.warnings)} more warnings")
+        for note in report.notes:
+            print(f"  note: {note}")
+        totals["imported"] += report.imported
+        totals["with_warnings"] += report.imported_with_warnings
+        totals["skipped"] += len(report.skipped)
+        if status != 1:
+            status = max(status, report.status)
+    if len(args.files) > 1:
+        print(
+            f"total: {totals['imported']} imported, {totals['with_warnings']} imported with warnings, "
+            f"{totals['skipped']} skipped, {totals['refused']} files refused"
+        )
+    return status
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from healthlinks.cli import _user
+    from healthlinks.interchange.iati.exporter import write_activities
+    from healthlinks.projects.models import Project
+    from healthlinks.projects.selectors import projects_visible_to, with_parts
+    from healthlinks.registry.models import Partnership
+
+    user = _user(args.user)
+    qs = projects_visible_to(user) if user is not None else Project.objects.all()
+    if args.partnership:
+        if not Partnership.objects.filter(slug=args.partnership).exists():
+            raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}")
+        qs = qs.filter(partnership__slug=args.partnership)
+    qs = with_parts(qs.order_by("pk"))
+    with open(args.output, "wb") as out:
+        count = write_activities(qs.iterator(chunk_size=500), out)
+    print(f"{count} IATI activities written to {args.output} (IATI 2.03)")
+    if count == 0:
+        print("warning: no project selected; the file holds no iati-activity", file=sys.stderr)
+    return 0

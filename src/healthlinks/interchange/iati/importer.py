@@ -1,0 +1,559 @@
+"""Import IATI activity files as projects: one transaction per file, re-import updates by iati-identifier.
+
+For each activity: the reporting and participating organisations are matched to institutions (IATI
+organisation identifier, ROR id, exact name; else created and flagged for review), the project goes to the
+partnership whose members are exactly its participating institutions (else one is created as a draft and
+flagged for review), and the project with its parts is saved with its warnings kept on it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from healthlinks.accounts.models import User
+from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity
+from healthlinks.projects.models import Project, first_text
+from healthlinks.projects.services import ProjectParts, project_save
+from healthlinks.reference.models import Country, OrganisationType
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import IATI_ORG_RE, ROR_RE, Institution, Partnership, ror_checksum_ok
+from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
+
+MAX_WARNINGS_KEPT = 200  # per project; the rest are counted
+MAX_WARNINGS_REPORTED = 1000  # per file report
+FUNDING_ROLE = "1"
+KIND_BY_ORG_TYPE = {
+    "10": "government",
+    "11": "government",
+    "15": "government",
+    "21": "ngo",
+    "22": "ngo",
+    "23": "ngo",
+    "24": "ngo",
+    "80": "university",
+}
+
+
+class ImportNotAllowed(Exception):
+    pass
+
+
+@dataclass
+class Skipped:
+    line: int
+    identifier: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, activity {self.identifier or '?'}: skipped: {self.reason}"
+
+
+@dataclass
+class IatiImportReport:
+    file: str
+    version: str = ""
+    refused: FileRefused | None = None
+    activities: int = 0
+    imported: int = 0
+    imported_with_warnings: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[Issue] = field(default_factory=list)
+    warnings_total: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        """0 all imported without warnings, 3 some with warnings, 4 some skipped, 1 refused (nothing written)."""
+        if self.refused is not None:
+            return 1
+        if self.skipped:
+            return 4
+        return 3 if self.imported_with_warnings else 0
+
+    def __str__(self) -> str:
+        if self.refused is not None:
+            return f"{self.file}: not imported, nothing written: {self.refused}"
+        return (
+            f"{self.file} (IATI {self.version}): {self.activities} activities: {self.imported} imported, "
+            f"{self.imported_with_warnings} imported with warnings, {len(self.skipped)} skipped "
+            f"({self.created} new, {self.updated} updated, {self.unchanged} unchanged)"
+        )
+
+    def add_warning(self, issue: Issue) -> None:
+        self.warnings_total += 1
+        if len(self.warnings) < MAX_WARNINGS_REPORTED:
+            self.warnings.append(issue)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def can_import(user: User | None) -> bool:
+    """The command line without --user, hub admins and coordinators."""
+    return user is None or registry_selectors.can_create_partnership(user)
+
+
+def import_iati(
+    source: str | IO[bytes], *, user: User | None = None, strict: bool = False, name: str = ""
+) -> IatiImportReport:
+    """Import one file (a path or a binary file object). Never raises for bad content: see report.refused."""
+    if not can_import(user):
+        raise ImportNotAllowed("only coordinators and hub admins may import IATI files")
+    label = name or (source if isinstance(source, str) else getattr(source, "name", "upload"))
+    report = IatiImportReport(file=str(label))
+    try:
+        with transaction.atomic():
+            _Importer(user, report, str(label)).run(ActivityReader(source, strict=strict))
+    except (FileRefused, OSError) as exc:
+        report.refused = exc if isinstance(exc, FileRefused) else FileRefused(None, f"cannot be read: {exc}")
+        report.imported = report.imported_with_warnings = report.created = report.updated = report.unchanged = 0
+        report.skipped, report.notes, report.warnings, report.warnings_total = [], [], [], 0
+    return report
+
+
+def _hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+class _Importer:
+    def __init__(self, user: User | None, report: IatiImportReport, label: str) -> None:
+        self.user = user
+        self.report = report
+        self.label = label
+        self.editable: set[int] | None = (
+            None
+            if user is None or registry_selectors.is_hub_admin(user)
+            else set(registry_selectors.partnerships_editable_by(user).values_list("pk", flat=True))
+        )
+        self.matcher = InstitutionMatcher(user)
+        self.partnership_cache: dict[frozenset[int], Partnership | None] = {}
+
+    def run(self, reader: ActivityReader) -> None:
+        for parsed in reader:
+            self.report.version = reader.version
+            self.report.activities += 1
+            if parsed.skip_reason:
+                self._skip(parsed, parsed.skip_reason)
+                continue
+            try:
+                with transaction.atomic():
+                    self._one(parsed, reader.version)
+            except _Rollback as exc:
+                self.matcher.forget()
+                self.partnership_cache.clear()
+                self._skip(parsed, str(exc))
+            except ValidationError as exc:
+                self.matcher.forget()
+                self.partnership_cache.clear()
+                self._skip(parsed, "; ".join(exc.messages))
+
+    def _skip(self, parsed: ParsedActivity, reason: str) -> None:
+        self.report.skipped.append(Skipped(parsed.line, parsed.identifier, reason))
+        for issue in parsed.warnings:
+            self.report.add_warning(issue)
+
+    # -- one activity ---------------------------------------------------------------------------------------
+    def _one(self, parsed: ParsedActivity, version: str) -> None:
+        data = parsed.data
+        existing = Project.objects.filter(iati_identifier=parsed.identifier).select_related("partnership").first()
+        if existing is not None and self.editable is not None and existing.partnership_id not in self.editable:
+            raise _Rollback(
+                f"the project belongs to partnership {existing.partnership.slug}, which you do not coordinate"
+            )
+        countries = [
+            c["code"] for c in sorted(data["recipient_countries"], key=lambda c: -Decimal(c["percentage"] or 0))
+        ]
+        notes: list[str] = []
+        rep = data["reporting_org"]
+        reporting, note = self.matcher.match(
+            ref=rep["ref"], names=rep["names"], org_type=rep["type"], country_hints=[rep["ref"], *countries]
+        )
+        if note:
+            notes.append(note)
+        if reporting is None:
+            raise _Rollback("the reporting organisation could not be matched or created (no country can be told)")
+        participants: list[dict[str, Any]] = []
+        member_roles: list[tuple[Institution, str]] = []
+        for p in data["participants"]:
+            inst, note = self.matcher.match(
+                ref=p["ref"],
+                names=p["names"],
+                org_type=p["type"],
+                ror=p["hl_ror"],
+                country_hints=[p["hl_country"], p["ref"], reporting.country_id, *countries],
+            )
+            if note:
+                notes.append(note)
+            if inst is not None:
+                member_roles.append((inst, p["role"]))
+            participants.append(
+                {
+                    "role": p["role"],
+                    "org_type": p["type"],
+                    "ref": p["ref"],
+                    "activity_id": p["activity_id"],
+                    "crs_channel_code": p["crs_channel_code"],
+                    "names": p["names"],
+                    "institution": inst,
+                }
+            )
+        created_partnership = False
+        partnership: Partnership | None
+        if existing is not None:
+            partnership = existing.partnership
+        else:
+            partnership = self._hinted_partnership(data["hl_partnership"])
+            if partnership is None:
+                members = _member_institutions(member_roles, reporting)
+                if len({m.pk for m in members}) < 2:
+                    raise _Rollback(
+                        "a partnership needs two institutions and this activity names only one organisation"
+                    )
+                partnership = self._matching_partnership(members)
+                if partnership is None:
+                    partnership = self._create_partnership(members, reporting, data, parsed.identifier)
+                    created_partnership = True
+                    notes.append(f"partnership {partnership.slug} created as a draft, to review")
+            if self.editable is not None and partnership.pk not in self.editable:
+                raise _Rollback(f"it belongs to partnership {partnership.slug}, which you do not coordinate")
+        warnings = [w.as_dict() for w in parsed.warnings[:MAX_WARNINGS_KEPT]]
+        if len(parsed.warnings) > MAX_WARNINGS_KEPT:
+            warnings.append(
+                {"line": None, "rule": "more", "message": f"{len(parsed.warnings) - MAX_WARNINGS_KEPT} more warnings"}
+            )
+        digest = _hash({"data": data, "version": version})
+        if (
+            existing is not None
+            and existing.source_hash == digest
+            and existing.import_warnings == warnings
+            and existing.reporting_org_id == reporting.pk
+        ):
+            self.report.unchanged += 1
+            self._count(parsed, notes)
+            return
+        fields = _project_fields(data, reporting)
+        fields.update(
+            needs_review=bool(parsed.warnings or notes or created_partnership)
+            or bool(existing is not None and existing.needs_review),
+            import_warnings=warnings,
+            source_name=self.label[-500:],
+            source_version=version,
+            source_hash=digest,
+        )
+        project_save(
+            by=self.user, partnership=partnership, fields=fields, parts=_parts(data, participants), project=existing
+        )
+        if existing is None:
+            self.report.created += 1
+        else:
+            self.report.updated += 1
+        self._count(parsed, notes)
+
+    def _count(self, parsed: ParsedActivity, notes: list[str]) -> None:
+        for issue in parsed.warnings:
+            self.report.add_warning(issue)
+        self.report.notes.extend(f"activity {parsed.identifier}: {n}" for n in notes)
+        if parsed.warnings:
+            self.report.imported_with_warnings += 1
+        else:
+            self.report.imported += 1
+
+    def _hinted_partnership(self, slug: str) -> Partnership | None:
+        if not slug:
+            return None
+        return Partnership.objects.filter(slug=slug).first()
+
+    def _matching_partnership(self, members: list[Institution]) -> Partnership | None:
+        ids = frozenset(m.pk for m in members)
+        if ids in self.partnership_cache:
+            return self.partnership_cache[ids]
+        found = (
+            Partnership.objects.annotate(
+                n_all=Count("members", distinct=True),
+                n_in=Count("members", filter=Q(members__institution_id__in=ids), distinct=True),
+            )
+            .filter(n_all=len(ids), n_in=len(ids))
+            .order_by("pk")
+            .first()
+        )
+        self.partnership_cache[ids] = found
+        return found
+
+    def _create_partnership(
+        self, members: list[Institution], reporting: Institution, data: dict[str, Any], identifier: str
+    ) -> Partnership:
+        dates = data["dates"]
+        start = _d(dates["actual_start"] or dates["planned_start"])
+        if start is None:
+            candidates = [
+                _d(x.get("period_start") or x.get("date"))
+                for x in [*data["budgets"], *data["transactions"]]
+                if x.get("period_start") or x.get("date")
+            ]
+            start = min((c for c in candidates if c), default=timezone.localdate())
+        end = _d(dates["actual_end"] or dates["planned_end"])
+        if end is not None and end < start:
+            end = None
+        lead = reporting if reporting in members else members[0]
+        specs = [MemberSpec(institution=lead, role="lead")] + [
+            MemberSpec(institution=m, role="partner") for m in members if m.pk != lead.pk
+        ]
+        title = first_text(data["titles"], data["default_lang"] or "en") or identifier
+        partnership = partnership_create(
+            by=self.user,
+            members=specs,
+            name=title[:200],
+            summary=f"Created by the IATI import of activity {identifier} ({self.label}): check its members.",
+            start_date=start,
+            end_date=end,
+            publication="draft",
+            needs_review=True,
+        )
+        if self.editable is not None:
+            self.editable.add(partnership.pk)
+        self.partnership_cache[frozenset(m.pk for m in members)] = partnership
+        return partnership
+
+
+def _member_institutions(member_roles: list[tuple[Institution, str]], reporting: Institution) -> list[Institution]:
+    """Institutions that are not only funders; if fewer than two, every participant and the reporting org."""
+    seen: dict[int, Institution] = {}
+    for inst, role in member_roles:
+        if role != FUNDING_ROLE:
+            seen.setdefault(inst.pk, inst)
+    if len(seen) >= 2:
+        return list(seen.values())
+    for inst, _role in member_roles:
+        seen.setdefault(inst.pk, inst)
+    seen.setdefault(reporting.pk, reporting)
+    return list(seen.values())
+
+
+def _project_fields(data: dict[str, Any], reporting: Institution) -> dict[str, Any]:
+    rep = data["reporting_org"]
+    dates = data["dates"]
+    last_updated = parse_datetime(data["last_updated"]) if data["last_updated"] else None
+    if last_updated is not None and timezone.is_naive(last_updated):
+        last_updated = timezone.make_aware(last_updated, timezone.get_fixed_timezone(0))
+    return {
+        "iati_identifier": data["iati_identifier"],
+        "title": first_text(data["titles"], data["default_lang"] or "en")[:500],
+        "titles": data["titles"],
+        "descriptions": data["descriptions"],
+        "default_lang": data["default_lang"][:10],
+        "default_currency": data["default_currency"][:3],
+        "hierarchy": data["hierarchy"],
+        "humanitarian": data["humanitarian"],
+        "last_updated": last_updated,
+        "reporting_org": reporting,
+        "reporting_org_ref": rep["ref"][:200],
+        "reporting_org_type": rep["type"][:10],
+        "reporting_org_names": rep["names"],
+        "secondary_reporter": rep["secondary_reporter"],
+        "activity_status": data["activity_status"][:10],
+        "planned_start": _d(dates["planned_start"]),
+        "actual_start": _d(dates["actual_start"]),
+        "planned_end": _d(dates["planned_end"]),
+        "actual_end": _d(dates["actual_end"]),
+        "recipient_countries": data["recipient_countries"],
+        "recipient_regions": data["recipient_regions"],
+        "sectors": data["sectors"],
+    }
+
+
+def _org_fields(prefix: str, org: dict[str, Any]) -> dict[str, Any]:
+    return {
+        f"{prefix}_ref": org["ref"][:200],
+        f"{prefix}_type": org["type"][:10],
+        f"{prefix}_activity_id": org["activity_id"][:200],
+        f"{prefix}_names": org["names"],
+    }
+
+
+def _parts(data: dict[str, Any], participants: list[dict[str, Any]]) -> ProjectParts:
+    budgets = [
+        {
+            "budget_type": b["type"][:10],
+            "status": b["status"][:10],
+            "period_start": _d(b["period_start"]),
+            "period_end": _d(b["period_end"]),
+            "value": _dec(b["value"]),
+            "currency": b["currency"],
+            "value_date": _d(b["value_date"]),
+        }
+        for b in data["budgets"]
+    ]
+    transactions = [
+        {
+            "ref": t["ref"][:200],
+            "humanitarian": t["humanitarian"],
+            "transaction_type": t["type"][:10],
+            "date": _d(t["date"]),
+            "value": _dec(t["value"]),
+            "currency": t["currency"],
+            "value_date": _d(t["value_date"]),
+            "descriptions": t["descriptions"],
+            **_org_fields("provider", t["provider"]),
+            **_org_fields("receiver", t["receiver"]),
+        }
+        for t in data["transactions"]
+    ]
+    results = [
+        {
+            "result_type": r["type"][:10],
+            "aggregation_status": r["aggregation_status"],
+            "titles": r["titles"],
+            "descriptions": r["descriptions"],
+            "indicators": [
+                {
+                    "measure": i["measure"][:10],
+                    "ascending": i["ascending"],
+                    "aggregation_status": i["aggregation_status"],
+                    "titles": i["titles"],
+                    "descriptions": i["descriptions"],
+                    "baselines": i["baselines"],
+                    "periods": [
+                        {
+                            "period_start": _d(p["period_start"]),
+                            "period_end": _d(p["period_end"]),
+                            "targets": p["targets"],
+                            "actuals": p["actuals"],
+                        }
+                        for p in i["periods"]
+                    ],
+                }
+                for i in r["indicators"]
+            ],
+        }
+        for r in data["results"]
+    ]
+    return ProjectParts(participants=participants, budgets=budgets, transactions=transactions, results=results)
+
+
+ROR_REF_RE = re.compile(r"^XI-ROR-(.+)$", re.IGNORECASE)
+
+
+class InstitutionMatcher:
+    """Institutions by IATI organisation identifier, ROR id or exact name (case-insensitive), cached for a
+    file; created (flagged for review) when none matches."""
+
+    def __init__(self, user: User | None) -> None:
+        self.user = user
+        self.cache: dict[str, Institution] = {}
+        self.org_types = set(OrganisationType.objects.values_list("code", flat=True))
+        self.countries: dict[str, str] = {}
+        for iso3, iso2 in Country.objects.values_list("iso3", "iso2"):
+            self.countries[iso2.upper()] = iso3
+            self.countries[iso3.upper()] = iso3
+
+    def forget(self) -> None:
+        """After a rolled-back activity: institutions it created no longer exist."""
+        self.cache.clear()
+
+    def _country(self, hints: list[str]) -> str | None:
+        for hint in hints:
+            if not hint:
+                continue
+            hint = hint.strip()
+            if len(hint) == 3 and hint.upper() in self.countries and hint.isupper():
+                return self.countries[hint.upper()]
+            prefix = hint.split("-", 1)[0].upper()
+            if len(prefix) == 2 and prefix in self.countries:
+                return self.countries[prefix]
+        return None
+
+    def match(
+        self,
+        *,
+        ref: str,
+        names: list[dict[str, str]],
+        org_type: str,
+        country_hints: list[str],
+        ror: str = "",
+    ) -> tuple[Institution | None, str]:
+        name = " ".join(first_text(names).split())
+        ror_id = ror
+        ror_match = ROR_REF_RE.match(ref)
+        if ror_match and not ror_id:
+            ror_id = ror_match.group(1)
+        ror_id = ror_id.strip().lower().removeprefix("https://ror.org/")
+        keys = [
+            k
+            for k in (
+                f"iati:{ref}" if ref else "",
+                f"ror:{ror_id}" if ror_id else "",
+                f"name:{name.lower()}" if name else "",
+            )
+            if k
+        ]
+        for key in keys:
+            if key in self.cache:
+                return self.cache[key], ""
+        found: Institution | None = None
+        if ref:
+            found = Institution.objects.filter(iati_org_id=ref).first()
+        if found is None and ror_id:
+            found = Institution.objects.filter(ror_id=ror_id).first()
+        note = ""
+        if found is None and name:
+            same = list(Institution.objects.filter(name__iexact=name).order_by("pk")[:2])
+            found = same[0] if same else None
+            if len(same) > 1:
+                note = f"several institutions are named {name!r}; the oldest (id {same[0].pk}) was used"
+        if found is None:
+            if not name and not ref:
+                return None, ""
+            found, note = self._create(ref=ref, ror_id=ror_id, name=name or ref, org_type=org_type, hints=country_hints)
+        if found is not None:
+            for key in keys:
+                self.cache[key] = found
+        return found, note
+
+    def _create(
+        self, *, ref: str, ror_id: str, name: str, org_type: str, hints: list[str]
+    ) -> tuple[Institution | None, str]:
+        country = self._country([ref, *hints])
+        if country is None:
+            return None, f"organisation {name!r} not created: no country could be told from its identifier"
+        fields: dict[str, Any] = {
+            "name": name[:200],
+            "country_id": country,
+            "kind": KIND_BY_ORG_TYPE.get(org_type, "other"),
+            "org_type_id": org_type if org_type in self.org_types else None,
+            "needs_review": True,
+        }
+        if ref and IATI_ORG_RE.match(ref) and len(ref) <= 100:
+            fields["iati_org_id"] = ref
+        if ror_id and ROR_RE.match(ror_id) and ror_checksum_ok(ror_id):
+            fields["ror_id"] = ror_id
+        try:
+            with transaction.atomic():
+                institution = institution_create(by=self.user, **fields)
+        except ValidationError:
+            fields.pop("iati_org_id", None)
+            fields.pop("ror_id", None)
+            institution = institution_create(by=self.user, **fields)
+        return institution, f"institution {institution.name!r} created ({institution.country_id}), to review"

@@ -1,0 +1,500 @@
+"""Read IATI activity files as a stream, in constant memory, refusing hostile XML.
+
+Each `iati-activity` is turned into a plain dict (JSON-ready: the same dict is hashed to tell whether a
+re-import changes anything) with the deviations found in it: schema errors (the shipped 2.03 XSD, checked
+activity by activity so memory stays flat) and codelist errors, each with its line and rule. The element is
+cleared as soon as it has been read.
+
+Refused (`FileRefused`, nothing is imported): not well-formed XML (with the line), a DOCTYPE or entity
+declaration (billion laughs, external entities), a root other than `iati-activities` without namespace,
+a version other than 2.01-2.03 (1.0x: a clear refusal), no activity at all, and, with ``strict``, the first
+schema error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from lxml import etree
+
+from healthlinks.interchange.iati.standard import (
+    HEALTHLINKS_NS,
+    SUPPORTED_VERSIONS,
+    XML_LANG,
+    activity_schema,
+    codelist,
+)
+
+DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+DATE_TYPES = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    line: int | None
+    activity: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        activity = f", activity {self.activity}" if self.activity else ""
+        return f"{where}{activity}: [{self.rule}] {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "rule": self.rule, "message": self.message}
+
+
+class FileRefused(Exception):
+    """The file was not imported at all; nothing was written."""
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"line {line}: {reason}" if line else reason)
+
+
+@dataclass
+class ParsedActivity:
+    line: int
+    identifier: str
+    data: dict[str, Any]
+    warnings: list[Issue] = field(default_factory=list)
+    skip_reason: str = ""
+
+
+def _local(tag: Any) -> str:
+    return tag if isinstance(tag, str) else ""
+
+
+class ActivityReader:
+    """Iterate over the activities of one file: ``for activity in ActivityReader(source): ...``."""
+
+    def __init__(self, source: str | IO[bytes], *, strict: bool = False) -> None:
+        self.source = source
+        self.strict = strict
+        self.version = ""
+        self.activities_seen = 0
+        self._seen_ids: dict[str, int] = {}  # the one thing that grows: ~100 bytes per activity
+        self.root: Any = None
+
+    # -- the stream ----------------------------------------------------------------------------------------
+    def _parse(self, **kwargs: Any) -> Any:
+        return etree.iterparse(
+            self.source,
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            dtd_validation=False,
+            remove_comments=True,
+            remove_pis=True,
+            **kwargs,
+        )
+
+    def __iter__(self) -> Iterator[ParsedActivity]:
+        try:
+            # 1. the root alone (the parser stops after the first chunk): hostile or foreign files are refused
+            #    before anything else is read
+            for _event, elem in self._parse(events=("start",)):
+                self._check_root(elem)
+                break
+            else:
+                raise FileRefused(None, "the file is empty")
+            if not isinstance(self.source, str):
+                self.source.seek(0)
+            # 2. the activities, each cleared and dropped once read (the tag filter runs in libxml2)
+            context = self._parse(events=("end",), tag="iati-activity")
+            for _event, elem in context:
+                parent = elem.getparent()
+                if parent is None or parent.getparent() is not None:
+                    continue  # not a child of the root: the schema reports it within its activity
+                self.root = parent
+                while elem.getprevious() is not None:  # what was read before is already cleared: drop it
+                    del parent[0]
+                self.activities_seen += 1
+                yield self._activity(elem)
+                elem.clear(keep_tail=False)
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno if exc.lineno else None
+            raise FileRefused(line, f"not well-formed XML: {exc.msg}") from None
+        if self.activities_seen == 0:
+            root = context.root
+            raise FileRefused(root.sourceline if root is not None else None, "the file holds no iati-activity element")
+
+    def _check_root(self, root: Any) -> None:
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+            raise FileRefused(
+                None, "a DOCTYPE (DTD or entity declarations) is not allowed in IATI files; nothing was read"
+            )
+        tag = root.tag
+        if not isinstance(tag, str) or tag != "iati-activities":
+            qname = etree.QName(tag)
+            if qname.localname == "iati-activities":
+                raise FileRefused(
+                    root.sourceline,
+                    f"the root element is in the namespace {qname.namespace!r}; IATI activity files use none",
+                )
+            if qname.localname == "iati-organisations":
+                raise FileRefused(root.sourceline, "this is an IATI organisation file, not an activity file")
+            raise FileRefused(root.sourceline, f"the root element is <{qname.localname}>, not <iati-activities>")
+        version = (root.get("version") or "").strip()
+        if version.startswith("1."):
+            raise FileRefused(
+                root.sourceline,
+                f"IATI version {version} is not supported: convert the file to 2.03 first (versions 1.0x were "
+                "retired in 2016; 2.01-2.03 are read)",
+            )
+        if version not in SUPPORTED_VERSIONS:
+            shown = f"version {version!r}" if version else "no version attribute"
+            raise FileRefused(root.sourceline, f"{shown} on <iati-activities>: only 2.01, 2.02 and 2.03 are read")
+        self.version = version
+
+    # -- one activity ---------------------------------------------------------------------------------------
+    def _activity(self, elem: Any) -> ParsedActivity:
+        identifier = " ".join((elem.findtext("iati-identifier") or "").split())
+        parsed = ParsedActivity(line=elem.sourceline, identifier=identifier, data={})
+        schema = activity_schema()
+        if not schema.validate(elem):
+            for error in schema.error_log:
+                issue = Issue(error.line or elem.sourceline, identifier, "schema", error.message)
+                if self.strict:
+                    raise FileRefused(issue.line, f"schema error in activity {identifier or '?'}: {error.message}")
+                parsed.warnings.append(issue)
+        _ActivityMapper(elem, parsed).run()
+        if not identifier:
+            parsed.skip_reason = "no iati-identifier"
+        elif parsed.data.get("reporting_org") is None:
+            parsed.skip_reason = "no reporting organisation"
+        if identifier:
+            if identifier in self._seen_ids:
+                parsed.warnings.append(
+                    Issue(
+                        elem.sourceline,
+                        identifier,
+                        "duplicate",
+                        f"the activity also appears at line {self._seen_ids[identifier]}; this later one is kept",
+                    )
+                )
+            self._seen_ids[identifier] = elem.sourceline
+        return parsed
+
+
+class _ActivityMapper:
+    """Map one iati-activity element to the project dict, collecting codelist and value deviations."""
+
+    def __init__(self, elem: Any, parsed: ParsedActivity) -> None:
+        self.elem = elem
+        self.parsed = parsed
+        self.lang = elem.get(XML_LANG) or ""
+
+    def warn(self, node: Any, rule: str, message: str) -> None:
+        self.parsed.warnings.append(Issue(node.sourceline, self.parsed.identifier, rule, message))
+
+    # value helpers ----------------------------------------------------------------------------------------
+    def narratives(self, node: Any) -> list[dict[str, str]]:
+        if node is None:
+            return []
+        out = []
+        for n in node.iterfind("narrative"):
+            text = (n.text or "").strip()
+            if text:
+                out.append({"lang": n.get(XML_LANG) or self.lang, "text": text})
+        return out
+
+    def code(self, node: Any, attribute: str, list_name: str, *, required: bool = True) -> str:
+        raw = (node.get(attribute) or "").strip()
+        where = f"<{node.tag} @{attribute}>"
+        if not raw:
+            if required:
+                self.warn(node, f"codelist {list_name}", f"{where} is empty or missing")
+            return ""
+        codes = codelist(list_name)
+        if raw in codes.codes:
+            if raw in codes.withdrawn:
+                self.warn(node, f"codelist {list_name}", f"{where} code {raw!r} is withdrawn from the codelist")
+            return raw
+        by_name = codes.code_for_name(raw)
+        if by_name:
+            self.warn(node, f"codelist {list_name}", f"{where} gives the name {raw!r} instead of its code {by_name}")
+            return by_name
+        self.warn(node, f"codelist {list_name}", f"{where} unknown code {raw!r} (kept as published)")
+        return raw
+
+    def date(self, node: Any, attribute: str = "iso-date") -> str | None:
+        if node is None:
+            return None
+        raw = (node.get(attribute) or "").strip()
+        match = DATE_RE.match(raw)
+        if match:
+            try:
+                return date.fromisoformat(match.group(1)).isoformat()
+            except ValueError:
+                pass
+        self.warn(node, "date", f"<{node.tag} @{attribute}> {raw!r} is not a date (YYYY-MM-DD)")
+        return None
+
+    def decimal(self, node: Any, raw: str | None, what: str) -> str | None:
+        text = (raw or "").strip()
+        if not text:
+            self.warn(node, "decimal", f"<{node.tag}> {what} is missing")
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            try:
+                value = Decimal(text.replace(",", "")) if "," in text else Decimal("NaN")
+            except InvalidOperation:
+                value = Decimal("NaN")
+            if value.is_finite():
+                self.warn(node, "decimal", f"<{node.tag}> {what} {text!r} uses thousands separators")
+        if not value.is_finite():
+            self.warn(node, "decimal", f"<{node.tag}> {what} {text!r} is not a number (not imported)")
+            return None
+        return _decimal_text(value)
+
+    def percentage(self, node: Any) -> str | None:
+        raw = node.get("percentage")
+        if raw is None:
+            return None
+        value = self.decimal(node, raw, "@percentage")
+        if value is not None and not Decimal(0) <= Decimal(value) <= Decimal(100):
+            self.warn(node, "percentage", f"<{node.tag}> percentage {raw} is outside 0-100")
+        return value
+
+    def boolean(self, node: Any, attribute: str) -> bool | None:
+        raw = (node.get(attribute) or "").strip().lower()
+        if not raw:
+            return None
+        if raw in {"1", "true"}:
+            return True
+        if raw in {"0", "false"}:
+            return False
+        self.warn(node, "boolean", f"<{node.tag} @{attribute}> {raw!r} is not 0/1/true/false")
+        return None
+
+    def currency(self, node: Any) -> str:
+        raw = (node.get("currency") or "").strip() or self.parsed.data.get("default_currency", "")
+        if not raw:
+            self.warn(node, "currency", f"<{node.tag}> has no currency and the activity no default-currency")
+            return ""
+        if not CURRENCY_RE.match(raw):
+            self.warn(node, "currency", f"<{node.tag}> currency {raw!r} is not an ISO 4217 code")
+            return raw[:3].upper()
+        return raw
+
+    # the mapping ------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        e = self.elem
+        d = self.parsed.data
+        d["iati_identifier"] = self.parsed.identifier
+        d["default_lang"] = self.lang
+        default_currency = (e.get("default-currency") or "").strip()
+        if default_currency and not CURRENCY_RE.match(default_currency):
+            self.warn(e, "currency", f"default-currency {default_currency!r} is not an ISO 4217 code")
+            default_currency = default_currency[:3].upper()
+        d["default_currency"] = default_currency
+        hierarchy = (e.get("hierarchy") or "").strip()
+        d["hierarchy"] = int(hierarchy) if hierarchy.isdigit() and int(hierarchy) <= 32767 else None
+        if hierarchy and d["hierarchy"] is None:
+            self.warn(e, "hierarchy", f"hierarchy {hierarchy!r} is not a small whole number (not imported)")
+        d["humanitarian"] = self.boolean(e, "humanitarian")
+        d["last_updated"] = (e.get("last-updated-datetime") or "").strip() or None
+        d["reporting_org"] = self.reporting_org()
+        d["titles"] = self.narratives(e.find("title"))
+        if not d["titles"]:
+            self.warn(e, "required", "the activity has no title")
+        d["descriptions"] = [
+            {"type": (node.get("type") or "").strip(), **n}
+            for node in e.iterfind("description")
+            for n in self.narratives(node)
+        ]
+        d["participants"] = [self.participant(node) for node in e.iterfind("participating-org")]
+        status = e.find("activity-status")
+        d["activity_status"] = self.code(status, "code", "ActivityStatus") if status is not None else ""
+        dates: dict[str, str | None] = {name: None for name in DATE_TYPES.values()}
+        for node in e.iterfind("activity-date"):
+            kind = self.code(node, "type", "ActivityDateType")
+            value = self.date(node)
+            name = DATE_TYPES.get(kind)
+            if name is None:
+                continue
+            if dates[name] is not None:
+                self.warn(node, "duplicate", f"a second activity-date of type {kind}; the first one is kept")
+                continue
+            dates[name] = value
+        d["dates"] = dates
+        d["recipient_countries"] = [
+            {
+                "code": self.code(node, "code", "Country"),
+                "percentage": self.percentage(node),
+                "names": self.narratives(node),
+            }
+            for node in e.iterfind("recipient-country")
+        ]
+        d["recipient_regions"] = [
+            {
+                "code": (node.get("code") or "").strip(),
+                "vocabulary": (node.get("vocabulary") or "").strip(),
+                "vocabulary_uri": (node.get("vocabulary-uri") or "").strip(),
+                "percentage": self.percentage(node),
+                "names": self.narratives(node),
+            }
+            for node in e.iterfind("recipient-region")
+        ]
+        d["sectors"] = [self.sector(node) for node in e.iterfind("sector")]
+        d["budgets"] = [self.budget(node) for node in e.iterfind("budget")]
+        d["transactions"] = [self.transaction(node) for node in e.iterfind("transaction")]
+        d["results"] = [self.result(node) for node in e.iterfind("result")]
+        hl = e.find(f"{{{HEALTHLINKS_NS}}}partnership")
+        d["hl_partnership"] = (hl.get("slug") or "").strip() if hl is not None else ""
+
+    def reporting_org(self) -> dict[str, Any] | None:
+        node = self.elem.find("reporting-org")
+        if node is None:
+            return None
+        ref = (node.get("ref") or "").strip()
+        names = self.narratives(node)
+        if not ref and not names:
+            return None
+        org_type = self.code(node, "type", "OrganisationType")
+        return {
+            "ref": ref,
+            "type": org_type,
+            "names": names,
+            "secondary_reporter": self.boolean(node, "secondary-reporter"),
+        }
+
+    def participant(self, node: Any) -> dict[str, Any]:
+        result = {
+            "role": self.code(node, "role", "OrganisationRole"),
+            "type": self.code(node, "type", "OrganisationType", required=False),
+            "ref": (node.get("ref") or "").strip(),
+            "activity_id": (node.get("activity-id") or "").strip(),
+            "crs_channel_code": (node.get("crs-channel-code") or "").strip(),
+            "names": self.narratives(node),
+            "hl_ror": (node.get(f"{{{HEALTHLINKS_NS}}}ror") or "").strip(),
+            "hl_country": (node.get(f"{{{HEALTHLINKS_NS}}}country") or "").strip(),
+        }
+        if not result["ref"] and not result["names"]:
+            self.warn(node, "participant", "participating-org with neither ref nor name: kept, matched to nothing")
+        return result
+
+    def sector(self, node: Any) -> dict[str, Any]:
+        vocabulary = (node.get("vocabulary") or "").strip()
+        dac5 = vocabulary in ("", "1")  # only the DAC 5-digit codelist is shipped
+        code = self.code(node, "code", "Sector") if dac5 else (node.get("code") or "").strip()
+        return {
+            "code": code,
+            "vocabulary": vocabulary,
+            "vocabulary_uri": (node.get("vocabulary-uri") or "").strip(),
+            "percentage": self.percentage(node),
+            "names": self.narratives(node),
+        }
+
+    def budget(self, node: Any) -> dict[str, Any]:
+        value = node.find("value")
+        return {
+            "type": (node.get("type") or "").strip(),
+            "status": (node.get("status") or "").strip(),
+            "period_start": self.date(node.find("period-start")),
+            "period_end": self.date(node.find("period-end")),
+            "value": self.decimal(value, value.text, "value") if value is not None else self._missing(node, "value"),
+            "currency": self.currency(value) if value is not None else "",
+            "value_date": self.date(value, "value-date") if value is not None else None,
+        }
+
+    def _missing(self, node: Any, child: str) -> str | None:
+        """Report a missing child element; nothing to import from it."""
+        self.warn(node, "required", f"<{node.tag}> has no <{child}>")
+        return None
+
+    def _missing_text(self, node: Any) -> str:
+        self._missing(node, "transaction-type")
+        return ""
+
+    def _org(self, node: Any, prefix: str) -> dict[str, Any]:
+        if node is None:
+            return {"ref": "", "type": "", "activity_id": "", "names": []}
+        return {
+            "ref": (node.get("ref") or "").strip(),
+            "type": self.code(node, "type", "OrganisationType", required=False),
+            "activity_id": (node.get(f"{prefix}-activity-id") or "").strip(),
+            "names": self.narratives(node),
+        }
+
+    def transaction(self, node: Any) -> dict[str, Any]:
+        kind = node.find("transaction-type")
+        value = node.find("value")
+        return {
+            "ref": (node.get("ref") or "").strip(),
+            "humanitarian": self.boolean(node, "humanitarian"),
+            "type": self.code(kind, "code", "TransactionType") if kind is not None else self._missing_text(node),
+            "date": self.date(node.find("transaction-date")),
+            "value": self.decimal(value, value.text, "value") if value is not None else self._missing(node, "value"),
+            "currency": self.currency(value) if value is not None else "",
+            "value_date": self.date(value, "value-date") if value is not None else None,
+            "descriptions": self.narratives(node.find("description")),
+            "provider": self._org(node.find("provider-org"), "provider"),
+            "receiver": self._org(node.find("receiver-org"), "receiver"),
+        }
+
+    def _measured(self, node: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "value": node.get("value"),
+            "dimensions": [
+                {"name": d.get("name") or "", "value": d.get("value") or ""} for d in node.iterfind("dimension")
+            ],
+            "comment": self.narratives(node.find("comment")),
+        }
+        return out
+
+    def result(self, node: Any) -> dict[str, Any]:
+        indicators = []
+        for ind in node.iterfind("indicator"):
+            baselines = []
+            for b in ind.iterfind("baseline"):
+                baseline = self._measured(b)
+                baseline["year"] = (b.get("year") or "").strip()
+                baseline["iso_date"] = self.date(b) if b.get("iso-date") else None
+                baselines.append(baseline)
+            periods = [
+                {
+                    "period_start": self.date(p.find("period-start")),
+                    "period_end": self.date(p.find("period-end")),
+                    "targets": [self._measured(t) for t in p.iterfind("target")],
+                    "actuals": [self._measured(a) for a in p.iterfind("actual")],
+                }
+                for p in ind.iterfind("period")
+            ]
+            indicators.append(
+                {
+                    "measure": (ind.get("measure") or "").strip(),
+                    "ascending": self.boolean(ind, "ascending"),
+                    "aggregation_status": self.boolean(ind, "aggregation-status"),
+                    "titles": self.narratives(ind.find("title")),
+                    "descriptions": self.narratives(ind.find("description")),
+                    "baselines": baselines,
+                    "periods": periods,
+                }
+            )
+        return {
+            "type": (node.get("type") or "").strip(),
+            "aggregation_status": self.boolean(node, "aggregation-status"),
+            "titles": self.narratives(node.find("title")),
+            "descriptions": self.narratives(node.find("description")),
+            "indicators": indicators,
+        }
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,106 @@
+"""Pages of projects (IATI activities): list, detail, IATI XML download, IATI upload."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from healthlinks.interchange.iati.exporter import write_activities
+from healthlinks.interchange.iati.importer import can_import, import_iati
+from healthlinks.projects import selectors
+from healthlinks.projects.models import Project
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.web.history import history_entries
+from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
+
+TRANSACTION_TYPES = {
+    "1": _("Incoming funds"),
+    "2": _("Outgoing commitment"),
+    "3": _("Disbursement"),
+    "4": _("Expenditure"),
+    "5": _("Interest payment"),
+    "6": _("Loan repayment"),
+    "7": _("Reimbursement"),
+    "8": _("Purchase of equity"),
+    "9": _("Sale of equity"),
+    "10": _("Credit guarantee"),
+    "11": _("Incoming commitment"),
+    "12": _("Outgoing pledge"),
+    "13": _("Incoming pledge"),
+}
+ROLES = {"1": _("Funding"), "2": _("Accountable"), "3": _("Extending"), "4": _("Implementing")}
+RESULT_TYPES = {"1": _("Output"), "2": _("Outcome"), "3": _("Impact"), "9": _("Other")}
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    slug = request.GET.get("partnership", "")
+    q = request.GET.get("q", "").strip()
+    qs = selectors.project_list(request.user, partnership=slug, q=q)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/project_list.html",
+        {
+            "page": page,
+            "slug": slug,
+            "q": q,
+            "querystring": query.urlencode(),
+            "can_import": request.user.is_authenticated and can_import(_actor(request)),
+        },
+    )
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project: Project = get_object_or_404(selectors.with_parts(selectors.projects_visible_to(request.user)), pk=pk)
+    access = registry_selectors.partnership_access(request.user, project.partnership)
+    transactions = [
+        (t, TRANSACTION_TYPES.get(t.transaction_type, t.transaction_type)) for t in project.transactions.all()
+    ]
+    participants = [(p, ROLES.get(p.role, p.role)) for p in project.participants.all()]
+    results = [(r, RESULT_TYPES.get(r.result_type, r.result_type)) for r in project.results.all()]
+    context: dict[str, Any] = {
+        "project": project,
+        "participants": participants,
+        "transactions": transactions,
+        "results": results,
+        "history": history_entries(project) if access >= registry_selectors.Access.MEMBER else None,
+    }
+    return render(request, "web/project_detail.html", context)
+
+
+def partnership_iati(request: HttpRequest, slug: str) -> HttpResponse:
+    """The partnership's projects as IATI 2.03 activity XML (anyone who may see the partnership)."""
+    partnership, _access = _visible_partnership(request, slug)
+    projects = selectors.with_parts(Project.objects.filter(partnership=partnership).order_by("pk"))
+    out = io.BytesIO()
+    write_activities(projects, out)
+    response = HttpResponse(out.getvalue(), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{partnership.slug}-iati.xml"'
+    return response
+
+
+@login_required
+def iati_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload an IATI activity file (coordinators and hub admins); the report is shown at once."""
+    user = _actor(request)
+    if not can_import(user):
+        raise PermissionDenied
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("choose an IATI activity XML file")
+        else:
+            context["report"] = import_iati(
+                upload, user=user, strict=request.POST.get("strict") == "on", name=upload.name or "upload"
+            )
+    return render(request, "web/iati_import.html", context)
