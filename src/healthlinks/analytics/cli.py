@@ -37,7 +37,7 @@ def _network_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace, user: Any) -> int:
-    from healthlinks.analytics.selectors import mobility_analysis, network_evolution
+    from healthlinks.analytics.selectors import collective_impact, mobility_analysis, network_evolution, value_for_money
 
     try:
         scope = Scope.from_params(args)
@@ -48,6 +48,12 @@ def run(args: argparse.Namespace, user: Any) -> int:
     if args.analysis == "network":
         data = network_evolution(who, scope)
         rows = _network_rows(data)
+    elif args.analysis == "impact":
+        data = collective_impact(who, scope)
+        rows = data["partnerships"]
+    elif args.analysis == "vfm":
+        data = value_for_money(who, scope)
+        rows = [{k: v for k, v in r.items() if k not in ("comparison", "measures")} for r in data["partnerships"]]
     else:
         data = mobility_analysis(who, scope)
         rows = _rows(data)

@@ -23,8 +23,8 @@ EXTRACT: dict[str, str] = {
     "stays": """SELECT id, person_id, partnership_id, host_institution_id, sending_institution_id, mode,
         CAST(start_date AS TEXT) AS start_date, CAST(end_date AS TEXT) AS end_date, duration_days, repeat_index,
         CAST(virtual_hours AS DOUBLE PRECISION) AS virtual_hours FROM network_stay""",
-    "people": "SELECT id, cadre_id, sex, home_institution_id FROM network_person",
-    "activities": """SELECT id, partnership_id, kind, mode, CAST(start_date AS TEXT) AS start_date,
+    "people": "SELECT id, cadre_id, sex, home_institution_id, grade FROM network_person",
+    "activities": """SELECT id, partnership_id, kind, mode, venue_id, CAST(start_date AS TEXT) AS start_date,
         CAST(end_date AS TEXT) AS end_date, CAST(training_of_trainers AS INTEGER) AS training_of_trainers,
         CAST(hours AS DOUBLE PRECISION) AS hours FROM activities_activity""",
     "activity_stays": "SELECT activity_id, stay_id FROM activities_activity_stays",
@@ -45,6 +45,17 @@ EXTRACT: dict[str, str] = {
     "institutions": "SELECT id, name, country_id FROM registry_institution",
     "countries": """SELECT iso3, name, income_group, who_region, CAST(ssl2023 AS INTEGER) AS ssl2023
         FROM reference_country""",
+    "aggregates": "SELECT activity_id, cadre_id, sex, facility_level, count FROM activities_aggregatetrainees",
+    "cash": """SELECT partnership_id, activity_id, category, CAST(amount AS DOUBLE PRECISION) AS amount, currency,
+        CAST(spent_on AS TEXT) AS spent_on FROM results_cashcost""",
+    "gifts": """SELECT partnership_id, CAST(value AS DOUBLE PRECISION) AS value, currency,
+        CAST(received_on AS TEXT) AS received_on FROM results_inkindcontribution""",
+    "currency_rates": "SELECT currency, year, CAST(rate AS DOUBLE PRECISION) AS rate FROM results_currencyrate",
+    "day_rates": """SELECT grade, cadre_id, year, currency, CAST(day_rate AS DOUBLE PRECISION) AS day_rate, method
+        FROM results_dayrate""",
+    "specialties": "SELECT partnership_id, specialty_id FROM registry_partnership_specialties",
+    "funders": "SELECT partnership_id, fundingscheme_id AS funder_id FROM registry_partnership_funding_schemes",
+    "funding_schemes": "SELECT id, slug, name FROM registry_fundingscheme",
     "ties": """SELECT person_a_id, person_b_id, kind, CAST(start_date AS TEXT) AS start_date,
         CAST(end_date AS TEXT) AS end_date FROM network_tie""",
 }
@@ -59,6 +70,8 @@ TYPED: dict[str, str] = {
         FROM raw_partnerships""",
     "ties": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
         FROM raw_ties""",
+    "cash": "SELECT * REPLACE (CAST(spent_on AS DATE) AS spent_on) FROM raw_cash",
+    "gifts": "SELECT * REPLACE (CAST(received_on AS DATE) AS received_on) FROM raw_gifts",
 }
 
 

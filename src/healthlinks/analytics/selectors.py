@@ -49,3 +49,26 @@ def network_evolution(
         for b in result["brokers"]
     ]
     return {"scope": scope.describe(), "partnerships": len(ids), **result}
+
+
+def collective_impact(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    from healthlinks.analytics import impact
+
+    ids = partnership_ids(user, scope)
+    snap = engine.snapshot(progress)
+    result = snap.cached(
+        _key("impact", ids, scope), lambda: impact.collective(snap, ids, scope.year_from, scope.year_to)
+    )
+    return {"scope": scope.describe(), **result}
+
+
+def value_for_money(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    """Each partnership in scope beside its comparison group, drawn from every partnership the user may see."""
+    from healthlinks.analytics import impact
+
+    ids = partnership_ids(user, scope)
+    everyone = partnership_ids(user, Scope(year_from=scope.year_from, year_to=scope.year_to))
+    snap = engine.snapshot(progress)
+    key = (*_key("vfm", ids, scope), _key("vfm-all", everyone, scope))
+    result = snap.cached(key, lambda: impact.vfm(snap, ids, everyone, scope.year_from, scope.year_to))
+    return {"scope": scope.describe(), **result}

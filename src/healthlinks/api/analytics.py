@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from healthlinks.analytics.scope import FILTERS, Scope
-from healthlinks.analytics.selectors import mobility_analysis, network_evolution
+from healthlinks.analytics.selectors import collective_impact, mobility_analysis, network_evolution, value_for_money
 
 SCOPE_PARAMETERS = [OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS] + [
     OpenApiParameter("year_from", OpenApiTypes.INT),
@@ -48,3 +48,20 @@ class NetworkViewSet(viewsets.ViewSet):
         if raw and not raw.isdigit():
             raise ValidationError({"year": f"{raw!r} is not a year"})
         return Response(network_evolution(request.user, scope_of(request), int(raw) if raw else None))
+
+
+class ImpactViewSet(viewsets.ViewSet):
+    """All partnerships in scope added up (health workers trained once each, volunteer days, practice
+    changed, cash and in kind in the reporting currency), by country, specialty, funder, year and typology."""
+
+    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def list(self, request: Any) -> Response:
+        return Response(collective_impact(request.user, scope_of(request)))
+
+
+class ValueForMoneyViewSet(viewsets.ViewSet):
+    """The 4Es, cost-effectiveness and leverage of each partnership beside the medians of like partnerships."""
+
+    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def list(self, request: Any) -> Response:
+        return Response(value_for_money(request.user, scope_of(request)))

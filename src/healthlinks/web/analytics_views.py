@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from healthlinks.analytics import mobility
 from healthlinks.analytics.scope import Scope
-from healthlinks.analytics.selectors import mobility_analysis, network_evolution
+from healthlinks.analytics.selectors import collective_impact, mobility_analysis, network_evolution, value_for_money
 from healthlinks.reference.models import Country, Specialty
 from healthlinks.registry.models import FundingScheme
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
@@ -159,4 +159,77 @@ def network_page(request: HttpRequest) -> HttpResponse:
         request,
         "web/analytics_network.html",
         {"form": form, "data": data, "specs": specs, "querystring": request.GET.urlencode()},
+    )
+
+
+def impact_page(request: HttpRequest) -> HttpResponse:
+    """All partnerships in scope added up: trained, volunteer days, practice changed, costs; by country,
+    specialty, funder, year and typology, each figure a link to the records behind it."""
+    form, scope = _scope(request)
+    data = collective_impact(request.user, scope)
+    if request.GET.get("format") == "csv":
+        return _csv(data["partnerships"], "collective-impact.csv")
+    countries = {c.iso3: c for c in Country.objects.all()}
+    specialties = dict(Specialty.objects.values_list("pk", "name"))
+    by_country = [
+        {"id": int(countries[r["group"]].numeric), "name": countries[r["group"]].name, "trained": r["trained"]}
+        for r in data["by"]["country"]
+        if r["group"] in countries and countries[r["group"]].numeric.isdigit()
+    ]
+    tables = {
+        "country": [
+            {**r, "label": getattr(countries.get(r["group"]), "name", r["group"]), "link": f"?country={r['group']}"}
+            for r in data["by"]["country"]
+        ],
+        "specialty": [
+            {**r, "label": specialties.get(r["group"], r["group"]), "link": ""} for r in data["by"]["specialty"]
+        ],
+        "funder": [{**r, "label": r["group"], "link": ""} for r in data["by"]["funder"]],
+        "typology": [{**r, "label": r["group"] or _("not recorded"), "link": ""} for r in data["by"]["typology"]],
+    }
+    specs = {
+        "map": charts.choropleth(by_country, "trained", _("Health workers trained, by country of the partnerships")),
+        "trend": charts.measures_over_time(
+            data["trend"],
+            {"trained": _("health workers trained"), "volunteer_days": _("volunteer days")},
+            _("Trends by year"),
+        ),
+        "specialty": charts.counts(
+            [{"specialty": t["label"], "n": t["trained"]} for t in tables["specialty"]], "specialty", _("By specialty")
+        ),
+    }
+    return render(
+        request,
+        "web/analytics_impact.html",
+        {"form": form, "data": data, "tables": tables, "specs": specs, "querystring": request.GET.urlencode()},
+    )
+
+
+VFM_LABELS = {
+    "cost_per_volunteer_day": gettext_lazy("Economy: cash cost per volunteer day"),
+    "in_kind_share": gettext_lazy("Economy: in-kind share of all resources"),
+    "cost_per_trained": gettext_lazy("Efficiency: cash cost per health worker trained"),
+    "cost_per_training_hour": gettext_lazy("Efficiency: cash cost per training hour"),
+    "cost_per_practice_change": gettext_lazy("Cost-effectiveness: cash cost per trainee whose practice changed"),
+    "female_share": gettext_lazy("Equity: share of women among trainees"),
+    "district_primary_share": gettext_lazy("Equity: share of trainees from district and primary facilities"),
+    "ssl_activity_share": gettext_lazy("Equity: share of activities in Safeguards-List countries"),
+    "leverage": gettext_lazy("Leverage: in kind per unit of cash"),
+}
+
+
+def vfm_page(request: HttpRequest) -> HttpResponse:
+    """Value for money by the 4Es, each partnership beside the median of like partnerships."""
+    form, scope = _scope(request)
+    data = value_for_money(request.user, scope)
+    if request.GET.get("format") == "csv":
+        rows = [{k: v for k, v in r.items() if k != "comparison"} for r in data["partnerships"]]
+        return _csv(rows, "value-for-money.csv")
+    for row in data["partnerships"]:
+        for measure in row["measures"]:
+            measure["label"] = VFM_LABELS[measure["key"]]
+    return render(
+        request,
+        "web/analytics_vfm.html",
+        {"form": form, "data": data, "labels": VFM_LABELS, "querystring": request.GET.urlencode()},
     )

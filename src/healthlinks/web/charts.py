@@ -348,3 +348,42 @@ def measures_over_time(years: list[dict[str, Any]], fields: dict[str, str], titl
             "tooltip": [{"field": "year"}, {"field": "measure"}, {"field": "value", "format": ".3~f"}],
         },
     }
+
+
+def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, Any]:
+    """Countries shaded by a figure (rows carry the ISO numeric code as `id`), on the shipped world atlas."""
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": 300,
+        "projection": {"type": "equalEarth"},
+        "layer": [
+            {
+                "data": {
+                    "url": static("vendor/world-atlas/countries-110m.json"),
+                    "format": {"type": "topojson", "feature": "countries"},
+                },
+                "mark": {"type": "geoshape", "fill": "#e6ebef", "stroke": "#ffffff", "strokeWidth": 0.5},
+            },
+            {
+                "data": {
+                    "url": static("vendor/world-atlas/countries-110m.json"),
+                    "format": {"type": "topojson", "feature": "countries"},
+                },
+                "transform": [
+                    {
+                        "lookup": "id",
+                        "from": {"data": {"values": rows}, "key": "id", "fields": [field, "name"]},
+                    },
+                    {"filter": f"isValid(datum['{field}'])"},
+                ],
+                "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.5},
+                "encoding": {
+                    "color": {"field": field, "type": "quantitative", "scale": {"scheme": "teals"}, "title": None},
+                    "tooltip": [{"field": "name", "title": _("Country")}, {"field": field, "format": ",.0f"}],
+                },
+            },
+        ],
+        "config": {"view": {"stroke": None}},
+    }

@@ -1,0 +1,294 @@
+"""Collective impact (issue 6 §5) and value for money (§4), in the reporting currency.
+
+Health workers trained follow the TRN-01 rule (activities/selectors.py): named trainees once each, plus
+counted trainees less the named ones of the same activity and cell. Across a group of partnerships a named
+person trained by two of them counts once. Volunteer days: physical stay days (stays starting in the period).
+Cash costs are converted with the currency-rate table (the rate of the year, else the latest earlier year;
+amounts without a rate are left out and counted); in kind = volunteer time (physical days plus virtual hours
+/ 7.5, at the day rate of the volunteer's grade, else cadre) plus gifts. The period filters activities by the
+year they ended, stays by the year they started and costs by the year they were spent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from healthlinks.analytics.engine import Snapshot
+from healthlinks.analytics.stats import clean
+
+HOURS_PER_DAY = 7.5
+DIMENSIONS = ("country", "specialty", "funder", "year", "typology")
+
+
+def _years(column: str, year_from: int | None, year_to: int | None) -> str:
+    """A year clause; the years are integers (int() below), so they are written into the SQL."""
+    clause = ""
+    if year_from is not None:
+        clause += f" AND year({column}) >= {int(year_from)}"
+    if year_to is not None:
+        clause += f" AND year({column}) <= {int(year_to)}"
+    return clause
+
+
+def _views(db: Any, ids: list[int], year_from: int | None, year_to: int | None) -> None:
+    """Scoped temporary views on one DuckDB cursor (temporary objects belong to their connection, so
+    concurrent requests with other scopes do not see them)."""
+    a_years = _years("end_date", year_from, year_to)
+    s_years = _years("start_date", year_from, year_to)
+    c_years = _years("spent_on", year_from, year_to)
+    g_years = _years("received_on", year_from, year_to)
+    currency = str(settings.HEALTHLINKS_REPORTING_CURRENCY)
+    if not currency.isalpha():
+        raise ValueError("HEALTHLINKS_REPORTING_CURRENCY must be a currency code")
+    db.execute("CREATE OR REPLACE TEMP TABLE scope AS SELECT unnest(?::BIGINT[]) AS partnership_id", [ids])
+    db.execute(
+        f"""CREATE OR REPLACE TEMP VIEW s_activities AS SELECT a.* FROM activities a
+            JOIN scope USING (partnership_id) WHERE true {a_years}""",  # noqa: S608 (fixed clauses, bound values)
+    )
+    db.execute(
+        f"""CREATE OR REPLACE TEMP VIEW s_stays AS SELECT s.*, p.grade, p.cadre_id FROM stays s
+            JOIN scope USING (partnership_id) LEFT JOIN people p ON p.id = s.person_id WHERE true {s_years}""",  # noqa: S608
+    )
+    db.execute(
+        """CREATE OR REPLACE TEMP VIEW s_trained AS
+        WITH named AS (
+            SELECT t.activity_id, a.partnership_id, t.person_id, p.cadre_id, p.sex, t.facility_level
+            FROM trainees t JOIN s_activities a ON a.id = t.activity_id JOIN people p ON p.id = t.person_id
+            WHERE t.completed = 1),
+        cells AS (SELECT activity_id, cadre_id, sex, facility_level, count(*) AS n FROM named GROUP BY ALL),
+        counted AS (
+            SELECT g.activity_id, a.partnership_id, g.cadre_id, g.sex, g.facility_level,
+                   greatest(g.count - coalesce(c.n, 0), 0) AS extra
+            FROM aggregates g JOIN s_activities a ON a.id = g.activity_id
+            LEFT JOIN cells c ON c.activity_id = g.activity_id AND c.cadre_id IS NOT DISTINCT FROM g.cadre_id
+                AND c.sex = g.sex AND c.facility_level = g.facility_level)
+        SELECT activity_id, partnership_id, person_id, sex, facility_level, 1 AS n FROM named
+        UNION ALL SELECT activity_id, partnership_id, NULL, sex, facility_level, extra FROM counted WHERE extra > 0
+        """  # noqa: S608
+    )
+    db.execute(
+        f"""CREATE OR REPLACE TEMP VIEW s_cash AS
+        SELECT c.partnership_id, year(c.spent_on) AS y, c.amount,
+               CASE WHEN c.currency = '{currency}' THEN c.amount ELSE c.amount * r.rate END AS value
+        FROM cash c JOIN scope USING (partnership_id)
+        ASOF LEFT JOIN currency_rates r ON r.currency = c.currency AND year(c.spent_on) >= r.year
+        WHERE true {c_years}""",  # noqa: S608 (the currency code comes from settings)
+    )
+    db.execute(
+        f"""CREATE OR REPLACE TEMP VIEW s_gifts AS
+        SELECT g.partnership_id, year(g.received_on) AS y,
+               CASE WHEN g.currency = '{currency}' THEN g.value ELSE g.value * r.rate END AS value
+        FROM gifts g JOIN scope USING (partnership_id)
+        ASOF LEFT JOIN currency_rates r ON r.currency = g.currency AND year(g.received_on) >= r.year
+        WHERE true {g_years}""",  # noqa: S608
+    )
+    db.execute(
+        f"""CREATE OR REPLACE TEMP VIEW s_time AS
+        WITH days AS (
+            SELECT partnership_id, year(start_date) AS y, lower(trim(coalesce(grade, ''))) AS grade_key, cadre_id,
+                   CASE WHEN mode = 'physical' THEN duration_days ELSE coalesce(virtual_hours, 0) / {HOURS_PER_DAY}
+                   END AS days
+            FROM s_stays),
+        by_grade AS (SELECT lower(trim(grade)) AS grade_key, year, currency, day_rate FROM day_rates WHERE grade <> ''),
+        by_cadre AS (SELECT cadre_id, year, currency, day_rate FROM day_rates WHERE coalesce(grade, '') = ''),
+        first_grade AS (SELECT grade_key, arg_min(currency, year) AS currency, arg_min(day_rate, year) AS day_rate,
+                        min(year) AS year FROM by_grade GROUP BY grade_key),
+        first_cadre AS (SELECT cadre_id, arg_min(currency, year) AS currency, arg_min(day_rate, year) AS day_rate,
+                        min(year) AS year FROM by_cadre GROUP BY cadre_id),
+        rated AS (
+            SELECT d.*, coalesce(g.day_rate, fg.day_rate, c.day_rate, fc.day_rate) AS day_rate,
+                   CASE WHEN coalesce(g.day_rate, fg.day_rate) IS NOT NULL THEN coalesce(g.currency, fg.currency)
+                        ELSE coalesce(c.currency, fc.currency) END AS currency,
+                   CASE WHEN coalesce(g.day_rate, fg.day_rate) IS NOT NULL THEN coalesce(g.year, fg.year)
+                        ELSE coalesce(c.year, fc.year) END AS rate_year
+            FROM days d
+            ASOF LEFT JOIN by_grade g ON g.grade_key = d.grade_key AND d.y >= g.year
+            LEFT JOIN first_grade fg ON fg.grade_key = d.grade_key
+            ASOF LEFT JOIN by_cadre c ON c.cadre_id = d.cadre_id AND d.y >= c.year
+            LEFT JOIN first_cadre fc ON fc.cadre_id = d.cadre_id)
+        SELECT r.partnership_id, r.y, r.days,
+               CASE WHEN r.day_rate IS NULL THEN NULL WHEN r.currency = '{currency}' THEN r.days * r.day_rate
+                    ELSE r.days * r.day_rate * x.rate END AS value
+        FROM rated r ASOF LEFT JOIN currency_rates x ON x.currency = r.currency AND r.y >= x.year"""  # noqa: S608
+    )
+
+
+FIGURES_SQL = """
+WITH p AS (SELECT partnership_id AS id FROM scope),
+tr AS (SELECT partnership_id,
+       count(DISTINCT person_id) + coalesce(sum(n) FILTER (WHERE person_id IS NULL), 0) AS trained,
+       sum(n) FILTER (WHERE sex = 'female') AS female, sum(n) AS trainee_records,
+       sum(n) FILTER (WHERE facility_level IN ('district', 'primary')) AS district_primary
+       FROM s_trained GROUP BY partnership_id),
+st AS (SELECT partnership_id, sum(duration_days) FILTER (WHERE mode = 'physical') AS volunteer_days
+       FROM s_stays GROUP BY partnership_id),
+ac AS (SELECT a.partnership_id, count(*) AS activities, sum(coalesce(a.hours, 0)) AS training_hours,
+       count(*) FILTER (WHERE c.ssl2023 = 1) AS activities_ssl
+       FROM s_activities a LEFT JOIN institutions i ON i.id = a.venue_id LEFT JOIN countries c ON c.iso3 = i.country_id
+       GROUP BY a.partnership_id),
+l3 AS (SELECT a.partnership_id, count(DISTINCT o.person_id) FILTER (WHERE o.practice_changed = 1) AS practice_changed
+       FROM outcomes o JOIN s_activities a ON a.id = o.activity_id WHERE o.level = 3 GROUP BY a.partnership_id),
+ca AS (SELECT partnership_id, sum(value) AS cash, count(*) FILTER (WHERE value IS NULL) AS unconverted
+       FROM s_cash GROUP BY partnership_id),
+gi AS (SELECT partnership_id, sum(value) AS gifts FROM s_gifts GROUP BY partnership_id),
+ti AS (SELECT partnership_id, sum(value) AS volunteer_time FROM s_time GROUP BY partnership_id)
+SELECT p.id AS partnership_id, pa.slug, pa.name, pa.geography_class, pa.intervention, pa.skills,
+       coalesce(tr.trained, 0) AS trained, coalesce(tr.female, 0) AS female,
+       coalesce(tr.trainee_records, 0) AS trainee_records,
+       coalesce(tr.district_primary, 0) AS district_primary, coalesce(st.volunteer_days, 0) AS volunteer_days,
+       coalesce(ac.activities, 0) AS activities, coalesce(ac.training_hours, 0) AS training_hours,
+       coalesce(ac.activities_ssl, 0) AS activities_ssl, coalesce(l3.practice_changed, 0) AS practice_changed,
+       coalesce(ca.cash, 0) AS cash, coalesce(ca.unconverted, 0) AS unconverted,
+       coalesce(gi.gifts, 0) + coalesce(ti.volunteer_time, 0) AS in_kind,
+       (SELECT any_value(kind) FROM (SELECT kind, count(*) AS n FROM s_activities x WHERE x.partnership_id = p.id
+           GROUP BY kind ORDER BY n DESC, kind LIMIT 1)) AS main_activity
+FROM p JOIN partnerships pa ON pa.id = p.id
+LEFT JOIN tr ON tr.partnership_id = p.id LEFT JOIN st ON st.partnership_id = p.id
+LEFT JOIN ac ON ac.partnership_id = p.id LEFT JOIN l3 ON l3.partnership_id = p.id
+LEFT JOIN ca ON ca.partnership_id = p.id LEFT JOIN gi ON gi.partnership_id = p.id
+LEFT JOIN ti ON ti.partnership_id = p.id
+ORDER BY pa.name
+"""
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    return float(num) / float(den) if num is not None and den else None
+
+
+def vfm_row(r: dict[str, Any]) -> dict[str, Any]:
+    """The 4Es and leverage of one partnership (or of a total), from its figures."""
+    cash, in_kind = float(r["cash"] or 0), float(r["in_kind"] or 0)
+    return {
+        "cost_per_volunteer_day": _ratio(cash, r["volunteer_days"]),
+        "in_kind_share": _ratio(in_kind, cash + in_kind),
+        "cost_per_trained": _ratio(cash, r["trained"]),
+        "cost_per_training_hour": _ratio(cash, r["training_hours"]),
+        "cost_per_practice_change": _ratio(cash, r["practice_changed"]),
+        "female_share": _ratio(r["female"], r["trainee_records"]),
+        "district_primary_share": _ratio(r["district_primary"], r["trainee_records"]),
+        "ssl_activity_share": _ratio(r["activities_ssl"], r["activities"]),
+        "leverage": _ratio(in_kind, cash),
+    }
+
+
+def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = db.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def figures(db: Any, ids: list[int], year_from: int | None, year_to: int | None) -> list[dict[str, Any]]:
+    """Per partnership, on a cursor that then holds the scoped views for further queries."""
+    _views(db, ids, year_from, year_to)
+    return [{k: clean(v) for k, v in row.items()} | vfm_row(row) for row in _rows(db, FIGURES_SQL)]
+
+
+def _median(values: list[float]) -> float | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def vfm(
+    snap: Snapshot, ids: list[int], all_ids: list[int], year_from: int | None, year_to: int | None
+) -> dict[str, Any]:
+    """Each partnership's value-for-money figures beside the median of its comparison group: the visible
+    partnerships with the same main activity type and geography class (like with like)."""
+    rows = figures(snap.db.cursor(), all_ids, year_from, year_to)
+    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["main_activity"], row["geography_class"]), []).append(row)
+    wanted = set(ids)
+    metrics = list(
+        vfm_row(
+            {k: 0 for k in ("cash", "in_kind")}
+            | dict.fromkeys(
+                (
+                    "volunteer_days",
+                    "trained",
+                    "training_hours",
+                    "practice_changed",
+                    "female",
+                    "trainee_records",
+                    "district_primary",
+                    "activities_ssl",
+                    "activities",
+                ),
+                0,
+            )
+        )
+    )
+    out = []
+    for row in rows:
+        if row["partnership_id"] not in wanted:
+            continue
+        peers = groups[(row["main_activity"], row["geography_class"])]
+        out.append(
+            {
+                **row,
+                "comparison": {
+                    "main_activity": row["main_activity"],
+                    "geography_class": row["geography_class"],
+                    "partnerships": len(peers),
+                    "medians": {m: _median([p[m] for p in peers]) for m in metrics},
+                },
+            }
+        )
+    for row in out:
+        row["measures"] = [{"key": m, "value": row[m], "median": row["comparison"]["medians"][m]} for m in metrics]
+    return {"metrics": metrics, "partnerships": out}
+
+
+def collective(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> dict[str, Any]:
+    """All partnerships in scope added up, and by country, specialty, funder, year and typology."""
+    db = snap.db.cursor()
+    rows = figures(db, ids, year_from, year_to)
+
+    def unique_trained(join: str, key: str) -> dict[Any, int]:
+        sql = f"""SELECT {key} AS k,
+                  count(DISTINCT t.person_id) + coalesce(sum(t.n) FILTER (WHERE t.person_id IS NULL), 0)
+                  FROM s_trained t {join} GROUP BY ALL"""  # noqa: S608 (fixed fragments)
+        return {k: int(v) for k, v in db.execute(sql).fetchall()}
+
+    joins = {
+        "country": (
+            "JOIN members m ON m.partnership_id = t.partnership_id JOIN institutions i ON i.id = m.institution_id",
+            "i.country_id",
+        ),
+        "specialty": ("JOIN specialties s ON s.partnership_id = t.partnership_id", "s.specialty_id"),
+        "funder": (
+            "JOIN funders f ON f.partnership_id = t.partnership_id JOIN funding_schemes fs ON fs.id = f.funder_id",
+            "fs.name",
+        ),
+        "year": ("JOIN s_activities a ON a.id = t.activity_id", "year(a.end_date)"),
+        "typology": ("JOIN partnerships p ON p.id = t.partnership_id", "coalesce(p.intervention, '')"),
+    }
+    totals = {
+        "partnerships": len(rows),
+        "trained": unique_trained("", "'all'").get("all", 0),
+        "volunteer_days": sum(r["volunteer_days"] for r in rows),
+        "practice_changed": sum(r["practice_changed"] for r in rows),
+        "cash": sum(r["cash"] for r in rows),
+        "in_kind": sum(r["in_kind"] for r in rows),
+        "unconverted_costs": sum(r["unconverted"] for r in rows),
+        "currency": str(settings.HEALTHLINKS_REPORTING_CURRENCY),
+    }
+    by: dict[str, list[dict[str, Any]]] = {}
+    for dimension, (join, key) in joins.items():
+        trained = unique_trained(join, key)
+        by[dimension] = [{"group": k, "trained": v} for k, v in sorted(trained.items(), key=lambda kv: str(kv[0]))]
+    days = db.execute(
+        "SELECT year(start_date), sum(duration_days) FROM s_stays WHERE mode = 'physical' GROUP BY 1"
+    ).fetchall()
+    cash = db.execute("SELECT y, sum(value) FROM s_cash GROUP BY 1").fetchall()
+    trend: dict[int, dict[str, Any]] = {}
+    for y, v in days:
+        trend.setdefault(y, {"year": y})["volunteer_days"] = int(v or 0)
+    for y, v in cash:
+        trend.setdefault(y, {"year": y})["cash"] = float(v or 0)
+    for row in by["year"]:
+        trend.setdefault(row["group"], {"year": row["group"]})["trained"] = row["trained"]
+    return {"totals": totals, "by": by, "trend": [trend[y] for y in sorted(trend)], "partnerships": rows}
