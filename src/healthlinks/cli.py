@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("analyze", help="run an analysis and print its figures as JSON or CSV")
-    p.add_argument("analysis", choices=["mobility", "network", "impact", "vfm"])
+    p.add_argument("analysis", choices=["mobility", "network", "impact", "vfm", "typology"])
     for name in ("partnership", "country", "region", "specialty", "typology", "funder"):
         p.add_argument(f"--{name}", default="")
     p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")

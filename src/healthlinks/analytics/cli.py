@@ -37,7 +37,13 @@ def _network_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace, user: Any) -> int:
-    from healthlinks.analytics.selectors import collective_impact, mobility_analysis, network_evolution, value_for_money
+    from healthlinks.analytics.selectors import (
+        collective_impact,
+        mobility_analysis,
+        network_evolution,
+        typology_analysis,
+        value_for_money,
+    )
 
     try:
         scope = Scope.from_params(args)
@@ -51,6 +57,11 @@ def run(args: argparse.Namespace, user: Any) -> int:
     elif args.analysis == "impact":
         data = collective_impact(who, scope)
         rows = data["partnerships"]
+    elif args.analysis == "typology":
+        data = typology_analysis(who, scope)
+        rows = [
+            {"group": g["group"], "partnerships": g["partnerships"], **g["means"]} for g in data["grouping"]["groups"]
+        ]
     elif args.analysis == "vfm":
         data = value_for_money(who, scope)
         rows = [{k: v for k, v in r.items() if k not in ("comparison", "measures")} for r in data["partnerships"]]

@@ -39,8 +39,8 @@ EXTRACT: dict[str, str] = {
     "knowledge": """SELECT activity_id, stage, CAST(sustained_at_follow_up AS INTEGER) AS sustained, direction
         FROM activities_knowledgeitem""",
     "partnerships": """SELECT id, slug, name, publication, CAST(start_date AS TEXT) AS start_date,
-        CAST(end_date AS TEXT) AS end_date, geography_class, capacity_focus, intervention, skills, delivery
-        FROM registry_partnership""",
+        CAST(end_date AS TEXT) AS end_date, geography_class, capacity_focus, intervention, skills, delivery,
+        visiting_groups, host_entities, frequency FROM registry_partnership""",
     "members": "SELECT partnership_id, institution_id, role FROM registry_partnershipmember",
     "institutions": "SELECT id, name, country_id FROM registry_institution",
     "countries": """SELECT iso3, name, income_group, who_region, CAST(ssl2023 AS INTEGER) AS ssl2023

@@ -72,3 +72,14 @@ def value_for_money(user: AnyUser, scope: Scope, progress: Progress | None = Non
     key = (*_key("vfm", ids, scope), _key("vfm-all", everyone, scope))
     result = snap.cached(key, lambda: impact.vfm(snap, ids, everyone, scope.year_from, scope.year_to))
     return {"scope": scope.describe(), **result}
+
+
+def typology_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    from healthlinks.analytics import typology
+
+    ids = partnership_ids(user, scope)
+    snap = engine.snapshot(progress)
+    return {
+        "scope": scope.describe(),
+        **snap.cached(_key("typology", ids, scope), lambda: typology.typology(snap, ids)),
+    }

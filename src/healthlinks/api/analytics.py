@@ -11,7 +11,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from healthlinks.analytics.scope import FILTERS, Scope
-from healthlinks.analytics.selectors import collective_impact, mobility_analysis, network_evolution, value_for_money
+from healthlinks.analytics.selectors import (
+    collective_impact,
+    mobility_analysis,
+    network_evolution,
+    typology_analysis,
+    value_for_money,
+)
 
 SCOPE_PARAMETERS = [OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS] + [
     OpenApiParameter("year_from", OpenApiTypes.INT),
@@ -65,3 +71,11 @@ class ValueForMoneyViewSet(viewsets.ViewSet):
     @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Any) -> Response:
         return Response(value_for_money(request.user, scope_of(request)))
+
+
+class TypologyViewSet(viewsets.ViewSet):
+    """Edwards and Loh categories, the mobility-resilient combination, and a grouping found in the records."""
+
+    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def list(self, request: Any) -> Response:
+        return Response(typology_analysis(request.user, scope_of(request)))

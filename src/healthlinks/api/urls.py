@@ -29,6 +29,7 @@ router.register("analytics/mobility", analytics.MobilityViewSet, basename="analy
 router.register("analytics/network", analytics.NetworkViewSet, basename="analytics-network")
 router.register("analytics/impact", analytics.ImpactViewSet, basename="analytics-impact")
 router.register("analytics/value-for-money", analytics.ValueForMoneyViewSet, basename="analytics-vfm")
+router.register("analytics/typology", analytics.TypologyViewSet, basename="analytics-typology")
 router.register("instruments", evaluation.InstrumentViewSet, basename="instrument")
 router.register("responses", evaluation.ResponseViewSet, basename="response")
 router.register("projects", projects.ProjectViewSet, basename="project")

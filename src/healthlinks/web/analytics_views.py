@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from healthlinks.analytics import mobility
 from healthlinks.analytics.scope import Scope
-from healthlinks.analytics.selectors import collective_impact, mobility_analysis, network_evolution, value_for_money
+from healthlinks.analytics.selectors import (
+    collective_impact,
+    mobility_analysis,
+    network_evolution,
+    typology_analysis,
+    value_for_money,
+)
 from healthlinks.reference.models import Country, Specialty
 from healthlinks.registry.models import FundingScheme
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
@@ -232,4 +238,35 @@ def vfm_page(request: HttpRequest) -> HttpResponse:
         request,
         "web/analytics_vfm.html",
         {"form": form, "data": data, "labels": VFM_LABELS, "querystring": request.GET.urlencode()},
+    )
+
+
+def typology_page(request: HttpRequest) -> HttpResponse:
+    """The published typology of the partnerships in scope beside a grouping found in their records."""
+    form, scope = _scope(request)
+    data = typology_analysis(request.user, scope)
+    if request.GET.get("format") == "csv":
+        rows = [
+            {"group": g["group"], "partnerships": g["partnerships"], **g["means"]} for g in data["grouping"]["groups"]
+        ]
+        return _csv(rows, "typology-groups.csv")
+    specs = {
+        dimension: charts.counts(
+            [{dimension: k.replace("_", " "), "n": v} for k, v in counts.items()],
+            dimension,
+            dimension.replace("_", " "),
+        )
+        | {
+            "encoding": {
+                "y": {"field": dimension, "type": "nominal", "sort": "-x", "title": None},
+                "x": {"field": "n", "type": "quantitative", "title": _("Partnerships")},
+                "tooltip": [{"field": dimension}, {"field": "n"}],
+            }
+        }
+        for dimension, counts in data["distribution"].items()
+    }
+    return render(
+        request,
+        "web/analytics_typology.html",
+        {"form": form, "data": data, "specs": specs, "querystring": request.GET.urlencode()},
     )

@@ -42,6 +42,7 @@ urlpatterns = [
     path("analytics/network/", analytics_views.network_page, name="analytics-network"),
     path("analytics/impact/", analytics_views.impact_page, name="analytics-impact"),
     path("analytics/value-for-money/", analytics_views.vfm_page, name="analytics-vfm"),
+    path("analytics/typology/", analytics_views.typology_page, name="analytics-typology"),
     path("rates/", results_views.rates, name="rates"),
     path("rates/<str:kind>/new/", results_views.rate_edit, name="rate-create"),
     path("rates/<str:kind>/<int:pk>/", results_views.rate_edit, name="rate-edit"),
