@@ -31,6 +31,7 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
 	$(BIN)/mypy src
+	$(BIN)/python tools/audit_dependencies.py
 
 test: $(STAMP) chromium lint
 	$(BIN)/pytest

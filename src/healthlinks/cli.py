@@ -96,11 +96,19 @@ def _user(username: str | None) -> Any:
 # Importers and exporters of formats other than the tabular ones: kind -> "module:function", the function taking
 # the parsed arguments and returning the exit status. Each format's package adds its own line here.
 OTHER_IMPORTS: dict[str, str] = {}
-OTHER_EXPORTS: dict[str, str] = {}
 OTHER_IMPORTS["xlsform"] = "healthlinks.evaluation.cli:import_xlsform"
 OTHER_IMPORTS["responses"] = "healthlinks.evaluation.cli:import_responses"
+OTHER_EXPORTS: dict[str, str] = {}
 OTHER_IMPORTS["iati"] = "healthlinks.interchange.iati.cli:run_import"
 OTHER_EXPORTS["iati"] = "healthlinks.interchange.iati.cli:run_export"
+OTHER_IMPORTS["qdpx"] = "healthlinks.interchange.refi_qda.cli:import_qdpx_files"
+OTHER_IMPORTS["qdc"] = "healthlinks.interchange.refi_qda.cli:import_qdc_files"
+OTHER_IMPORTS["ris"] = "healthlinks.interchange.bibliography.cli:import_ris_files"
+OTHER_IMPORTS["bibtex"] = "healthlinks.interchange.bibliography.cli:import_bibtex_files"
+OTHER_EXPORTS["qdpx"] = "healthlinks.interchange.refi_qda.cli:export_qdpx_file"
+OTHER_EXPORTS["qdc"] = "healthlinks.interchange.refi_qda.cli:export_qdc_file"
+OTHER_EXPORTS["ris"] = "healthlinks.interchange.bibliography.cli:export_ris_file"
+OTHER_EXPORTS["bibtex"] = "healthlinks.interchange.bibliography.cli:export_bibtex_file"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
 
@@ -179,6 +187,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    if args.production:
+        from healthlinks.ops.production import serve_production
+
+        return serve_production(args)
+
     print(f"Healthlinks on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
     return 0
@@ -215,8 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--user", help="import as this user (their permissions; recorded in the history)")
     p.add_argument("--strict", action="store_true", help="refuse the whole file on the first schema error")
-    p.add_argument("--instrument", metavar="SLUG", help="responses: the survey instrument; xlsform: its slug")
     p.add_argument("--partnership", metavar="SLUG", help="people: register them in this partnership")
+    p.add_argument("--instrument", metavar="SLUG", help="responses: the survey instrument; xlsform: its slug")
     p.add_argument(
         "--role",
         default="volunteer",
@@ -247,8 +260,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--production", action="store_true", help="gunicorn + whitenoise, settings from HEALTHLINKS_*")
+    p.add_argument("--workers", type=int, help="--production: gunicorn workers (default 2×CPU+1)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("revoke", help="end every session of a user and delete their API tokens")
+    p.add_argument("username")
+    p.add_argument("--deactivate", action="store_true", help="also deactivate the account")
+    p.set_defaults(func=_ops("cmd_revoke"))
+
+    p = sub.add_parser("backup", help="write the whole database (history included) and uploaded files to a zip")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_ops("cmd_backup"))
+
+    p = sub.add_parser("restore", help="restore a backup into an empty database (SQLite or PostgreSQL)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_ops("cmd_restore"))
+
+    p = sub.add_parser("erase", help="erase a person's personal data on request (history included)")
+    p.add_argument("pseudo_id", metavar="PSEUDO_ID")
+    p.add_argument("--user", help="the hub administrator carrying it out (recorded)")
+    p.set_defaults(func=_ops("cmd_erase"))
     return parser
+
+
+def _ops(name: str) -> Callable[[argparse.Namespace], int]:
+    """Operations commands (revoke, backup, restore, erase) live in healthlinks.ops.commands."""
+
+    def run(args: argparse.Namespace) -> int:
+        return _dispatch(f"healthlinks.ops.commands:{name}", args)
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("HEALTHLINKS_DEBUG", False)
 PRODUCTION = env_bool("HEALTHLINKS_PRODUCTION", False)
+if PRODUCTION and DEBUG:
+    raise RuntimeError("HEALTHLINKS_DEBUG must be off in production (HEALTHLINKS_PRODUCTION=1)")
 SECRET_KEY = os.environ.get("HEALTHLINKS_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
@@ -59,21 +61,26 @@ INSTALLED_APPS = [
     "healthlinks.activities",
     "healthlinks.results",
     "healthlinks.analytics",
+    "healthlinks.interviews",
+    "healthlinks.evidence",
     "healthlinks.evaluation",
     "healthlinks.projects",
     "healthlinks.demo",
+    "healthlinks.ops",
     "healthlinks.api",
     "healthlinks.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "healthlinks.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "healthlinks.ops.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -124,7 +131,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "dashboard"
+# Sessions expire after HEALTHLINKS_SESSION_SECONDS idle (ops.middleware.IdleSessionMiddleware pushes the expiry
+# forward at most every HEALTHLINKS_SESSION_REFRESH_SECONDS while the session is in use).
 SESSION_COOKIE_AGE = int(os.environ.get("HEALTHLINKS_SESSION_SECONDS", str(8 * 3600)))
+HEALTHLINKS_SESSION_REFRESH_SECONDS = int(os.environ.get("HEALTHLINKS_SESSION_REFRESH_SECONDS", "300"))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # Login throttling: five failures for a username from one address locks it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("HEALTHLINKS_LOGIN_FAILURES", "5"))
@@ -147,7 +159,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "healthlinks.ops.storage.StaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -193,10 +205,26 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (ops.middleware), in every mode so that the tests run under it: scripts and styles only
+# from this site's static files; no inline script, no eval (charts use Vega's CSP-safe interpreter).
+HEALTHLINKS_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+HEALTHLINKS_CSP_PATH_OVERRIDES = {"/api/docs/": {"style-src": "'self' 'unsafe-inline'"}}
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = env_bool("HEALTHLINKS_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("HEALTHLINKS_SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("HEALTHLINKS_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from healthlinks.api import activities, analytics, evaluation, network, projects, views
+from healthlinks.api import interviews as interviews_api
 
 app_name = "api"
 
@@ -33,5 +34,9 @@ router.register("analytics/typology", analytics.TypologyViewSet, basename="analy
 router.register("instruments", evaluation.InstrumentViewSet, basename="instrument")
 router.register("responses", evaluation.ResponseViewSet, basename="response")
 router.register("projects", projects.ProjectViewSet, basename="project")
+router.register("codes", interviews_api.CodeViewSet, basename="code")
+router.register("sources", interviews_api.SourceViewSet, basename="source")
+router.register("segments", interviews_api.SegmentViewSet, basename="segment")
+router.register("references", interviews_api.ReferenceViewSet, basename="reference")
 
 urlpatterns = [path("", include(router.urls))]

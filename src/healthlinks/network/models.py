@@ -54,6 +54,8 @@ class Person(models.Model):
     research_consent = models.BooleanField(_("consents to research use"), default=False)
     consent_date = models.DateField(_("consent recorded on"), null=True, blank=True)
     is_synthetic = models.BooleanField(_("synthetic demo record"), default=False, editable=False)
+    # Soft delete (ops.softdelete): hidden from everyone by network.selectors until a hub admin restores it.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -26,7 +26,11 @@ def personal_partnership_ids(user: AnyUser) -> set[int]:
     """Partnerships whose people's personal data this user may see (member or coordinator)."""
     if not user.is_authenticated:
         return set()
-    return set(PartnershipAccess.objects.filter(user_id=user.pk).values_list("partnership_id", flat=True))
+    return set(
+        PartnershipAccess.objects.filter(user_id=user.pk, partnership__deleted_at__isnull=True).values_list(
+            "partnership_id", flat=True
+        )
+    )
 
 
 def sees_all_personal_data(user: AnyUser) -> bool:
@@ -48,19 +52,19 @@ def _in_partnerships(partnership_ids: Iterable[int]) -> Q:
 def people_with_personal_access(user: AnyUser) -> QuerySet[Person]:
     """People whose names, contact details and external ids this user may see (never researchers)."""
     if is_hub_admin(user):
-        return Person.objects.all()
-    return Person.objects.filter(_in_partnerships(personal_partnership_ids(user)))
+        return Person.objects.filter(deleted_at__isnull=True)
+    return Person.objects.filter(_in_partnerships(personal_partnership_ids(user)), deleted_at__isnull=True)
 
 
 def people_visible_to(user: AnyUser) -> QuerySet[Person]:
     if is_hub_admin(user):
-        return Person.objects.all()
+        return Person.objects.filter(deleted_at__isnull=True)
     if not user.is_authenticated:
         return Person.objects.none()
     visible = _in_partnerships(personal_partnership_ids(user))
     if _is_researcher(user):
         visible |= Q(research_consent=True)
-    return Person.objects.filter(visible)
+    return Person.objects.filter(visible, deleted_at__isnull=True)
 
 
 def can_see_personal(user: AnyUser, person: Person) -> bool:
@@ -68,14 +72,15 @@ def can_see_personal(user: AnyUser, person: Person) -> bool:
 
 
 def stays_visible_to(user: AnyUser) -> QuerySet[Stay]:
+    live = Stay.objects.filter(person__deleted_at__isnull=True, partnership__deleted_at__isnull=True)
     if is_hub_admin(user):
-        return Stay.objects.all()
+        return live
     if not user.is_authenticated:
         return Stay.objects.none()
     visible = Q(partnership_id__in=personal_partnership_ids(user))
     if _is_researcher(user):
         visible |= Q(person__research_consent=True) & ~Q(partnership__publication=Publication.DRAFT)
-    return Stay.objects.filter(visible)
+    return live.filter(visible)
 
 
 def ties_visible_to(user: AnyUser) -> QuerySet[Tie]:

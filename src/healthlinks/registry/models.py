@@ -211,6 +211,8 @@ class Partnership(models.Model):
     )
     is_synthetic = models.BooleanField(_("synthetic demo record"), default=False, editable=False)
     needs_review = models.BooleanField(_("needs review"), default=False)
+    # Soft delete (ops.softdelete): hidden from everyone by registry.selectors until a hub admin restores it.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[specialties, delivery_methods, funding_schemes])

@@ -55,6 +55,8 @@ def access_map(user: AnyUser) -> dict[int, str]:
 
 
 def partnership_access(user: AnyUser, partnership: Partnership, roles: dict[int, str] | None = None) -> Access:
+    if partnership.deleted_at is not None:  # soft-deleted: only the hub admins' restore page shows it
+        return Access.NONE
     if is_hub_admin(user):
         return Access.EDIT
     roles = access_map(user) if roles is None else roles
@@ -71,7 +73,7 @@ def partnership_access(user: AnyUser, partnership: Partnership, roles: dict[int,
 
 
 def partnerships_visible_to(user: AnyUser) -> QuerySet[Partnership]:
-    qs = Partnership.objects.all()
+    qs = Partnership.objects.filter(deleted_at__isnull=True)
     if is_hub_admin(user):
         return qs
     visible = Q(publication=Publication.PUBLISHED)
@@ -84,10 +86,11 @@ def partnerships_visible_to(user: AnyUser) -> QuerySet[Partnership]:
 
 def partnerships_editable_by(user: AnyUser) -> QuerySet[Partnership]:
     if is_hub_admin(user):
-        return Partnership.objects.all()
+        return Partnership.objects.filter(deleted_at__isnull=True)
     if not user.is_authenticated:
         return Partnership.objects.none()
     return Partnership.objects.filter(
+        deleted_at__isnull=True,
         pk__in=PartnershipAccess.objects.filter(user_id=user.pk, role=AccessRole.COORDINATOR).values("partnership_id")
     )
 
@@ -102,7 +105,9 @@ def institutions_visible_to(user: AnyUser) -> QuerySet[Institution]:
     if user.is_authenticated:
         return qs
     return qs.filter(
-        pk__in=PartnershipMember.objects.filter(partnership__publication=Publication.PUBLISHED).values("institution_id")
+        pk__in=PartnershipMember.objects.filter(
+            partnership__publication=Publication.PUBLISHED, partnership__deleted_at__isnull=True
+        ).values("institution_id")
     )
 
 

@@ -18,6 +18,9 @@
         ast: true,
         expr: window.vegaInterpreter.expressionInterpreter,
         renderer: "svg",
+        defaultStyle: false, // styles come from vendor/vega/vega-embed.css: the CSP forbids injected <style>
+        forceActionsMenu: true, // keep the export menu folded behind its button without the injected style
+        tooltip: { disableDefaultStyle: true },
         actions: { export: true, source: false, compiled: false, editor: false },
       }).catch(function (err) {
         el.textContent = "Chart could not be drawn: " + err.message;

@@ -1,0 +1,384 @@
+"""RIS and BibTeX import and export of the evidence library.
+
+Reading: every record is checked first and every error names the file, the line the record starts on and the
+record; nothing is written unless the whole file is valid (one transaction). Records that duplicate a stored
+reference (same DOI, else same title and year, both normalised) are merged into it, so importing a file again,
+or the same library exported by another reference manager, adds nothing."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from healthlinks.accounts.models import User
+from healthlinks.evidence import services
+from healthlinks.evidence.models import Reference, ReferenceType, normalise_doi
+from healthlinks.registry.models import Partnership
+
+MAX_BYTES = 20 * 1024 * 1024
+RIS_TAG = re.compile(r"^\ufeff?([A-Z][A-Z0-9])  -")
+YEAR = re.compile(r"(1[5-9]\d\d|20\d\d|2100)")
+
+RIS_TYPES = {
+    "JOUR": ReferenceType.ARTICLE,
+    "JFULL": ReferenceType.ARTICLE,
+    "EJOUR": ReferenceType.ARTICLE,
+    "MGZN": ReferenceType.ARTICLE,
+    "BOOK": ReferenceType.BOOK,
+    "EBOOK": ReferenceType.BOOK,
+    "CHAP": ReferenceType.CHAPTER,
+    "ECHAP": ReferenceType.CHAPTER,
+    "RPRT": ReferenceType.REPORT,
+    "GOVDOC": ReferenceType.REPORT,
+    "THES": ReferenceType.THESIS,
+    "CONF": ReferenceType.CONFERENCE,
+    "CPAPER": ReferenceType.CONFERENCE,
+    "ELEC": ReferenceType.WEBPAGE,
+    "WEB": ReferenceType.WEBPAGE,
+    "BLOG": ReferenceType.WEBPAGE,
+}
+RIS_OUT = {
+    ReferenceType.ARTICLE: "JOUR",
+    ReferenceType.BOOK: "BOOK",
+    ReferenceType.CHAPTER: "CHAP",
+    ReferenceType.REPORT: "RPRT",
+    ReferenceType.THESIS: "THES",
+    ReferenceType.CONFERENCE: "CPAPER",
+    ReferenceType.WEBPAGE: "ELEC",
+    ReferenceType.OTHER: "GEN",
+}
+BIB_TYPES = {
+    "article": ReferenceType.ARTICLE,
+    "book": ReferenceType.BOOK,
+    "inbook": ReferenceType.CHAPTER,
+    "incollection": ReferenceType.CHAPTER,
+    "techreport": ReferenceType.REPORT,
+    "report": ReferenceType.REPORT,
+    "phdthesis": ReferenceType.THESIS,
+    "mastersthesis": ReferenceType.THESIS,
+    "thesis": ReferenceType.THESIS,
+    "inproceedings": ReferenceType.CONFERENCE,
+    "conference": ReferenceType.CONFERENCE,
+    "online": ReferenceType.WEBPAGE,
+    "electronic": ReferenceType.WEBPAGE,
+}
+BIB_OUT = {
+    ReferenceType.ARTICLE: "article",
+    ReferenceType.BOOK: "book",
+    ReferenceType.CHAPTER: "incollection",
+    ReferenceType.REPORT: "techreport",
+    ReferenceType.THESIS: "phdthesis",
+    ReferenceType.CONFERENCE: "inproceedings",
+    ReferenceType.WEBPAGE: "misc",
+    ReferenceType.OTHER: "misc",
+}
+
+
+@dataclass(frozen=True)
+class EntryError:
+    file: str
+    line: int
+    entry: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line} ({self.entry}): {self.reason}"
+
+
+class BibliographyRejected(Exception):
+    def __init__(self, errors: list[EntryError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class BibliographyResult:
+    name: str
+    counts: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.name}: " + ", ".join(f"{n} {k}" for k, n in self.counts.items())
+
+
+def _decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise BibliographyRejected([EntryError(name, 0, "file", f"larger than {MAX_BYTES // 1024 // 1024} MB")])
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BibliographyRejected([EntryError(name, 0, "file", "neither UTF-8 nor Windows-1252 text")])
+
+
+def _year(*values: Any) -> int | None:
+    for value in values:
+        match = YEAR.search(str(value or ""))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _url(value: str) -> str:
+    value = (value or "").strip()
+    return value[:1000] if value.lower().startswith(("http://", "https://")) else ""
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    limits = {"journal": 300, "volume": 50, "issue": 50, "pages": 50, "doi": 200, "citation_key": 200}
+    for key, limit in limits.items():
+        fields[key] = str(fields.get(key) or "").strip()[:limit]
+    fields["doi"] = normalise_doi(fields["doi"]) or fields["doi"]
+    return fields
+
+
+# --- RIS ------------------------------------------------------------------------------------------------------
+
+
+def _ris_records(text: str, name: str) -> tuple[list[int], list[EntryError]]:
+    """Line numbers where records start, checking that every TY ... ER record is closed."""
+    starts: list[int] = []
+    errors: list[EntryError] = []
+    open_at = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = RIS_TAG.match(line)
+        tag = match.group(1) if match else ""
+        if tag == "TY":
+            if open_at:
+                errors.append(EntryError(name, open_at, f"record {len(starts)}", "no ER line before the next TY"))
+            starts.append(number)
+            open_at = number
+        elif tag == "ER":
+            if not open_at:
+                errors.append(EntryError(name, number, "ER", "ER without a TY line before it"))
+            open_at = 0
+    if open_at:
+        errors.append(EntryError(name, open_at, f"record {len(starts)}", "the record has no ER line (end of record)"))
+    if not starts and not errors:
+        errors.append(EntryError(name, 1, "file", "no RIS record (a record starts with a 'TY  - ' line)"))
+    return starts, errors
+
+
+def parse_ris(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
+    import rispy
+
+    text = _decode(data, name)
+    starts, errors = _ris_records(text, name)
+    if errors:
+        raise BibliographyRejected(errors)
+    try:
+        records = rispy.loads(text)
+    except Exception as exc:  # rispy raises IOError/ValueError variants for malformed files
+        raise BibliographyRejected([EntryError(name, 0, "file", f"not a readable RIS file ({exc})")]) from None
+    if len(records) != len(starts):
+        raise BibliographyRejected(
+            [EntryError(name, 0, "file", f"{len(starts)} TY lines but {len(records)} readable records")]
+        )
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    for line, record in zip(starts, records, strict=True):
+        label = str(record.get("id") or f"record {len(out) + 1}")
+        title = record.get("title") or record.get("primary_title") or record.get("short_title") or ""
+        pages = "–".join(p for p in (record.get("start_page"), record.get("end_page")) if p)
+        fields = {
+            "kind": RIS_TYPES.get(str(record.get("type_of_reference", "")).upper(), ReferenceType.OTHER),
+            "title": " ".join(str(title).split()),
+            "authors": list(record.get("authors") or record.get("first_authors") or []),
+            "year": _year(record.get("year"), record.get("publication_year"), record.get("date")),
+            "journal": record.get("secondary_title")
+            or record.get("journal_name")
+            or record.get("alternate_title3")
+            or record.get("alternate_title2")
+            or record.get("publisher")
+            or "",
+            "volume": record.get("volume", ""),
+            "issue": record.get("number", ""),
+            "pages": pages,
+            "doi": record.get("doi", ""),
+            "url": next((u for u in (_url(u) for u in record.get("urls", [])) if u), ""),
+            "abstract": record.get("abstract") or record.get("notes_abstract") or "",
+            "keywords": [k.strip() for k in record.get("keywords", []) if k.strip()],
+            "citation_key": record.get("id", ""),
+        }
+        out.append((line, label, _clean(fields)))
+    return out
+
+
+# --- BibTeX ---------------------------------------------------------------------------------------------------
+
+
+def _latex_plain(value: str) -> str:
+    value = re.sub(r"\\[a-zA-Z]+\s*\{([^{}]*)\}", r"\1", value)
+    value = value.replace("--", "–").replace("{", "").replace("}", "").replace("\\&", "&")
+    return " ".join(value.split())
+
+
+def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
+    import bibtexparser
+
+    text = _decode(data, name)
+    library = bibtexparser.parse_string(text)
+    errors = [
+        EntryError(
+            name,
+            (block.start_line or 0) + 1,
+            getattr(block, "key", None) or "entry",
+            f"not readable BibTeX ({type(block).__name__}: {getattr(block, 'error', '') or 'syntax error'})",
+        )
+        for block in library.failed_blocks
+    ]
+    if errors:
+        raise BibliographyRejected(errors)
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    for entry in library.entries:
+        f = {k.lower(): _latex_plain(str(v.value)) for k, v in entry.fields_dict.items()}
+        authors = [a.strip() for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()]
+        fields = {
+            "kind": BIB_TYPES.get(entry.entry_type.lower(), ReferenceType.OTHER),
+            "title": f.get("title", ""),
+            "authors": authors,
+            "year": _year(f.get("year"), f.get("date")),
+            "journal": f.get("journal")
+            or f.get("journaltitle")
+            or f.get("booktitle")
+            or f.get("publisher")
+            or f.get("institution")
+            or f.get("school")
+            or "",
+            "volume": f.get("volume", ""),
+            "issue": f.get("number", ""),
+            "pages": f.get("pages", ""),
+            "doi": f.get("doi", ""),
+            "url": _url(f.get("url", "")),
+            "abstract": f.get("abstract", ""),
+            "keywords": [k.strip() for k in re.split(r"[;,]", f.get("keywords", "")) if k.strip()],
+            "citation_key": entry.key,
+        }
+        out.append(((entry.start_line or 0) + 1, entry.key, _clean(fields)))
+    return out
+
+
+# --- import ---------------------------------------------------------------------------------------------------
+
+PARSERS = {"ris": parse_ris, "bibtex": parse_bibtex}
+
+
+def _can_link(user: User | None, partnership: Partnership) -> bool:
+    from healthlinks.registry.selectors import Access, partnership_access
+
+    return user is None or partnership_access(user, partnership) >= Access.MEMBER
+
+
+@transaction.atomic
+def import_references(
+    data: bytes,
+    name: str,
+    *,
+    fmt: str,
+    user: User | None,
+    partnership: Partnership | None = None,
+    themes: Iterable[str] = (),
+) -> BibliographyResult:
+    from healthlinks.evidence.selectors import can_add_references
+
+    if user is not None and not can_add_references(user):
+        raise BibliographyRejected([EntryError(name, 0, "file", "you may not add references")])
+    if partnership is not None and not _can_link(user, partnership):
+        raise BibliographyRejected([EntryError(name, 0, "file", f"you may not link references to {partnership}")])
+    entries = PARSERS[fmt](data, name)
+    errors = []
+    for line, label, fields in entries:
+        if not fields["title"]:
+            errors.append(EntryError(name, line, label, "no title"))
+        elif len(fields["title"]) > 2000:
+            errors.append(EntryError(name, line, label, "the title is longer than 2000 characters"))
+    if errors:
+        raise BibliographyRejected(errors)
+    result = BibliographyResult(name)
+    links: dict[str, Iterable[Any]] = {"themes": services.themes_get_or_create(themes)}
+    if partnership is not None:
+        links["partnerships"] = [partnership]
+    for line, label, fields in entries:
+        try:
+            reference, status = services.reference_upsert(by=user, fields=fields, links=links)
+        except ValidationError as exc:
+            raise BibliographyRejected([EntryError(name, line, label, "; ".join(exc.messages))]) from None
+        result.counts[status] += 1
+        result.references.append(reference)
+    return result
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+
+def _key(reference: Reference, used: set[str]) -> str:
+    if reference.citation_key and re.fullmatch(r"[\w:.\-]+", reference.citation_key):
+        key = reference.citation_key
+    else:
+        word = next((w for w in re.findall(r"[A-Za-z]+", reference.title) if len(w) > 3), "ref")
+        family = re.sub(r"\W", "", reference.first_author) or "Anon"
+        key = f"{family}{reference.year or ''}{word.capitalize()}"
+    base, n = key, 1
+    while key in used:
+        n += 1
+        key = f"{base}{chr(96 + n) if n < 27 else n}"
+    used.add(key)
+    return key
+
+
+def export_ris(references: Iterable[Reference]) -> str:
+    import rispy
+
+    records = []
+    for r in references:
+        record: dict[str, Any] = {"type_of_reference": RIS_OUT.get(ReferenceType(r.kind), "GEN"), "title": r.title}
+        optional = {
+            "authors": r.authors,
+            "year": str(r.year) if r.year else "",
+            "secondary_title": r.journal,
+            "volume": r.volume,
+            "number": r.issue,
+            "doi": r.doi,
+            "urls": [r.url] if r.url else [],
+            "abstract": r.abstract,
+            "keywords": [*r.keywords, *(t.name for t in r.themes.all())],
+            "id": r.citation_key,
+        }
+        if r.pages:
+            first, _sep, last = r.pages.replace("–", "-").partition("-")
+            optional["start_page"], optional["end_page"] = first, last
+        record.update({k: v for k, v in optional.items() if v})
+        records.append(record)
+    return str(rispy.dumps(records))
+
+
+def export_bibtex(references: Iterable[Reference]) -> str:
+    import bibtexparser
+    from bibtexparser.model import Entry, Field
+
+    library = bibtexparser.Library()
+    used: set[str] = set()
+    for r in references:
+        values = {
+            "title": r.title,
+            "author": " and ".join(r.authors),
+            "year": str(r.year or ""),
+            "journal" if r.kind == ReferenceType.ARTICLE else "publisher": r.journal,
+            "volume": r.volume,
+            "number": r.issue,
+            "pages": r.pages.replace("–", "--"),
+            "doi": r.doi,
+            "url": r.url,
+            "abstract": r.abstract,
+            "keywords": ", ".join([*r.keywords, *(t.name for t in r.themes.all())]),
+        }
+        fields = [Field(k, "{" + v.replace("{", "").replace("}", "") + "}") for k, v in values.items() if v]
+        library.add(Entry(BIB_OUT.get(ReferenceType(r.kind), "misc"), _key(r, used), fields))
+    return str(bibtexparser.write_string(library))

@@ -1,0 +1,65 @@
+"""`healthlinks import ris|bibtex FILE...` and `healthlinks export ris|bibtex -o FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _import(args: argparse.Namespace, fmt: str) -> int:
+    from healthlinks.cli import _user
+    from healthlinks.interchange.bibliography import BibliographyRejected, import_references
+    from healthlinks.interchange.refi_qda.cli import _partnership
+
+    user = _user(args.user)
+    partnership = _partnership(args.partnership, required=False)
+    status = 0
+    for path in args.files:
+        try:
+            result = import_references(
+                Path(path).read_bytes(), Path(path).name, fmt=fmt, user=user, partnership=partnership
+            )
+        except FileNotFoundError:
+            print(f"{path}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        except BibliographyRejected as exc:
+            print(f"{path}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error}", file=sys.stderr)
+            status = 1
+            continue
+        print(result)
+    return status
+
+
+def import_ris_files(args: argparse.Namespace) -> int:
+    return _import(args, "ris")
+
+
+def import_bibtex_files(args: argparse.Namespace) -> int:
+    return _import(args, "bibtex")
+
+
+def _export(args: argparse.Namespace, fmt: str) -> int:
+    from django.contrib.auth.models import AnonymousUser
+
+    from healthlinks.cli import _user
+    from healthlinks.evidence.selectors import reference_list
+    from healthlinks.interchange.bibliography import export_bibtex, export_ris
+
+    user = _user(args.user) or AnonymousUser()
+    references = list(reference_list(user, partnership=args.partnership or ""))
+    text = export_ris(references) if fmt == "ris" else export_bibtex(references)
+    Path(args.output).write_text(text, encoding="utf-8")
+    print(f"{len(references)} references written to {args.output}")
+    return 0
+
+
+def export_ris_file(args: argparse.Namespace) -> int:
+    return _export(args, "ris")
+
+
+def export_bibtex_file(args: argparse.Namespace) -> int:
+    return _export(args, "bibtex")

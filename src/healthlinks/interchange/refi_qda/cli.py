@@ -1,0 +1,87 @@
+"""`healthlinks import qdpx|qdc FILE...` and `healthlinks export qdpx|qdc -o FILE` (plugged into cli.py's tables)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _partnership(slug: str | None, *, required: bool) -> Any:
+    from healthlinks.registry.models import Partnership
+
+    if not slug:
+        if required:
+            raise ValueError("--partnership SLUG is required: the interviews of a project belong to one partnership")
+        return None
+    try:
+        return Partnership.objects.get(slug=slug)
+    except Partnership.DoesNotExist:
+        raise ValueError(f"--partnership: no partnership with slug {slug!r}") from None
+
+
+def _run(args: argparse.Namespace, importer: Any) -> int:
+    from healthlinks.cli import _user
+    from healthlinks.interchange.refi_qda.safe import QdaRejected
+
+    user = _user(args.user)
+    status = 0
+    for path in args.files:
+        try:
+            data = Path(path).read_bytes()
+            result = importer(data, Path(path).name, user)
+        except FileNotFoundError:
+            print(f"{path}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        except QdaRejected as exc:
+            print(f"{path}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error}", file=sys.stderr)
+            status = 1
+            continue
+        print(result)
+        for warning in result.warnings:
+            print(f"  warning: {warning}")
+    return status
+
+
+def import_qdpx_files(args: argparse.Namespace) -> int:
+    from healthlinks.interchange.refi_qda.project import import_qdpx
+
+    partnership = _partnership(args.partnership, required=True)
+    return _run(args, lambda data, name, user: import_qdpx(data, name, partnership=partnership, user=user))
+
+
+def import_qdc_files(args: argparse.Namespace) -> int:
+    from healthlinks.interchange.refi_qda.project import import_qdc
+
+    return _run(args, lambda data, name, user: import_qdc(data, name, user=user))
+
+
+def export_qdpx_file(args: argparse.Namespace) -> int:
+    from healthlinks.cli import _user
+    from healthlinks.interchange.refi_qda.project import export_qdpx
+    from healthlinks.interviews.models import Memo, Source
+    from healthlinks.interviews.selectors import memos_visible_to, sources_readable_by
+
+    user = _user(args.user)
+    partnership = _partnership(args.partnership, required=False)
+    sources = sources_readable_by(user) if user else Source.objects.all()
+    memos = memos_visible_to(user) if user else Memo.objects.all()
+    if partnership is not None:
+        sources = sources.filter(partnership=partnership)
+    chosen = list(sources)
+    Path(args.output).write_bytes(export_qdpx(chosen, memos=memos.select_related("author")))
+    print(f"{len(chosen)} transcripts written to {args.output}")
+    return 0
+
+
+def export_qdc_file(args: argparse.Namespace) -> int:
+    from healthlinks.interchange.refi_qda.project import export_qdc
+    from healthlinks.interviews.models import Code
+
+    Path(args.output).write_bytes(export_qdc())
+    print(f"{Code.objects.count()} codes written to {args.output}")
+    return 0

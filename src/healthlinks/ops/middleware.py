@@ -1,0 +1,71 @@
+"""Security middleware: the Content-Security-Policy header and idle session expiry.
+
+CSP: every script and style comes from this site's own static files (vendored, no CDN); charts are drawn by
+Vega with its CSP-safe expression interpreter, so neither 'unsafe-inline' nor 'unsafe-eval' is needed for scripts.
+
+Idle expiry: a session lives HEALTHLINKS_SESSION_SECONDS (8 h) after it was last saved. Saving it on every request
+would cost a write per page, so the session records when it was last seen and is saved again (which pushes its
+expiry forward) only when that is older than HEALTHLINKS_SESSION_REFRESH_SECONDS (5 min): a session left idle for
+8 hours expires, one in use does not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+SEEN_KEY = "_hl_seen"
+
+
+def csp_header_value(overrides: dict[str, str] | None = None) -> str:
+    policy: dict[str, str] = {**settings.HEALTHLINKS_CSP, **(overrides or {})}
+    return "; ".join(f"{directive} {value}".strip() for directive, value in policy.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """The policy of settings.HEALTHLINKS_CSP; HEALTHLINKS_CSP_PATH_OVERRIDES loosens single directives under a
+    path prefix (the third-party Swagger UI page carries an inline <style>)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.value = csp_header_value()
+        self.overrides = [
+            (prefix, csp_header_value(o)) for prefix, o in settings.HEALTHLINKS_CSP_PATH_OVERRIDES.items()
+        ]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            value = next((v for prefix, v in self.overrides if request.path.startswith(prefix)), self.value)
+            response["Content-Security-Policy"] = value
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+def mark_session_seen(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On log-in: record the time, so the first requests after it do not write the session again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SEEN_KEY] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Push the expiry of an authenticated session forward, at most once per refresh interval."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            seen = session.get(SEEN_KEY)
+            if not isinstance(seen, int) or now - seen >= settings.HEALTHLINKS_SESSION_REFRESH_SECONDS:
+                session[SEEN_KEY] = now  # modified: SessionMiddleware saves it with a fresh expiry
+        return self.get_response(request)

@@ -1,0 +1,151 @@
+"""RIS and BibTeX files from Zotero, EndNote and the parsers' own test data import, de-duplicate and export."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from healthlinks.evidence.models import Reference, normalise_doi, normalise_title
+from healthlinks.interchange.bibliography import (
+    BibliographyRejected,
+    export_bibtex,
+    export_ris,
+    import_references,
+)
+from tests.evidence.conftest import FIXTURES
+
+RIS = FIXTURES / "ris"
+BIB = FIXTURES / "bibtex"
+
+
+def _count(path, pattern):
+    return len(re.findall(pattern, path.read_text(encoding="utf-8-sig"), flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize(
+    "name", ["asreview_baseline_zotero.ris", "asreview_baseline_endnote.ris", "rispy_example_full.ris"]
+)
+def test_real_ris_exports_import_every_record(db, name):
+    path = RIS / name
+    expected = _count(path, r"^TY  - ")
+    result = import_references(path.read_bytes(), name, fmt="ris", user=None)
+    assert sum(result.counts.values()) == expected
+    assert Reference.objects.count() == result.counts["created"] > 0
+
+
+def test_zotero_and_endnote_exports_of_one_library_are_one_set_of_references(db):
+    zotero, endnote = RIS / "asreview_baseline_zotero.ris", RIS / "asreview_baseline_endnote.ris"
+    import_references(zotero.read_bytes(), zotero.name, fmt="ris", user=None)
+    n = Reference.objects.count()
+    assert n == _count(zotero, r"^TY  - ")
+    second = import_references(endnote.read_bytes(), endnote.name, fmt="ris", user=None)
+    assert Reference.objects.count() == n
+    assert second.counts["created"] == 0
+
+
+def test_ris_fields_are_read(db):
+    path = RIS / "asreview_baseline_zotero.ris"
+    import_references(path.read_bytes(), path.name, fmt="ris", user=None)
+    ref = Reference.objects.get(doi="10.1038/s41467-024-48400-3")
+    assert ref.year == 2024 and ref.journal == "Nature Communications"
+    assert ref.authors[0] == "Yang, Z." and "dinosaur" in ref.keywords and ref.abstract.startswith("Fossil feathers")
+
+
+def test_bibtex_file_with_comments_imports_its_entries(db):
+    path = BIB / "bibtexparser_multiple_entries_and_comments.bib"
+    expected = _count(path, r"^@(?!Comment)\w+\{")
+    result = import_references(path.read_bytes(), path.name, fmt="bibtex", user=None)
+    assert result.counts["created"] == expected == 3
+    wigner = Reference.objects.get(citation_key="Wigner1938")
+    assert wigner.doi == "10.1039/tf9383400029" and wigner.pages == "29–41" and wigner.year == 1938
+    assert wigner.authors == ["Wigner, E."]
+
+
+def test_importing_again_is_idempotent(db):
+    path = RIS / "rispy_example_full.ris"
+    import_references(path.read_bytes(), path.name, fmt="ris", user=None)
+    again = import_references(path.read_bytes(), path.name, fmt="ris", user=None)
+    assert again.counts["unchanged"] == 2 and Reference.objects.count() == 2
+
+
+RIS_TEMPLATE = "TY  - JOUR\nTI  - {title}\nPY  - {year}\n{doi}ER  - \n\n"
+
+
+def _ris(*records):
+    return "".join(RIS_TEMPLATE.format(title=t, year=y, doi=f"DO  - {d}\n" if d else "") for t, y, d in records)
+
+
+def test_same_doi_in_another_case_or_url_form_is_one_reference(db):
+    data = _ris(
+        ("Twinning in Rwanda", 2016, "10.1186/S12992-016-0141-4"),
+        ("Twinning in Rwanda (preprint title)", 2015, "https://doi.org/10.1186/s12992-016-0141-4"),
+        ("Another title", 2016, "doi:10.1186/s12992-016-0141-4"),
+    )
+    result = import_references(data.encode(), "dup.ris", fmt="ris", user=None)
+    assert Reference.objects.count() == 1
+    assert result.counts["created"] == 1
+
+
+def test_same_title_and_year_with_other_punctuation_is_one_reference(db):
+    data = _ris(
+        ("Health partnerships: a review", 2020, ""),
+        ("HEALTH PARTNERSHIPS - A REVIEW.", 2020, ""),
+        ("Health   partnérships, a review?", 2020, ""),
+    )
+    import_references(data.encode(), "dup.ris", fmt="ris", user=None)
+    assert Reference.objects.count() == 1
+
+
+def test_same_title_in_another_year_or_with_another_doi_is_kept_apart(db):
+    data = _ris(
+        ("Health partnerships: a review", 2020, ""),
+        ("Health partnerships: a review", 2021, ""),
+        ("Annual report", 2020, "10.1/a"),
+        ("Annual report", 2020, "10.1/b"),
+    )
+    import_references(data.encode(), "apart.ris", fmt="ris", user=None)
+    assert Reference.objects.count() == 4
+
+
+def test_normalisers():
+    assert normalise_doi("https://dx.doi.org/10.1000/ABC.") == "10.1000/abc"
+    assert normalise_doi("not a doi") == ""
+    assert normalise_title("{Twinning}: the Rwanda Model!") == "twinning the rwanda model"
+
+
+def test_errors_name_the_line_and_entry_and_nothing_is_written(db):
+    data = _ris(("Good", 2020, "")) + "TY  - JOUR\nID  - bad1\nPY  - 2020\nER  - \n"
+    with pytest.raises(BibliographyRejected) as info:
+        import_references(data.encode(), "bad.ris", fmt="ris", user=None)
+    assert "bad.ris, line 6 (bad1): no title" in str(info.value)
+    assert Reference.objects.count() == 0
+
+
+def test_unclosed_ris_record_is_refused(db):
+    with pytest.raises(BibliographyRejected, match="line 1 .* no ER line"):
+        import_references(b"TY  - JOUR\nTI  - x\n", "open.ris", fmt="ris", user=None)
+
+
+def test_broken_bibtex_names_the_line(db):
+    data = b"@article{ok, title={Fine}, year={2020}}\n\n@article{broken,\n title={No end}\n\n@book{b, title={Y}}\n"
+    with pytest.raises(BibliographyRejected) as info:
+        import_references(data, "bad.bib", fmt="bibtex", user=None)
+    assert "bad.bib, line 3" in str(info.value)
+    assert Reference.objects.count() == 0
+
+
+def test_export_to_ris_and_bibtex_reimports_to_the_same_references(db):
+    for path, fmt in (
+        (RIS / "asreview_baseline_zotero.ris", "ris"),
+        (BIB / "bibtexparser_multiple_entries_and_comments.bib", "bibtex"),
+    ):
+        import_references(path.read_bytes(), path.name, fmt=fmt, user=None)
+    refs = list(Reference.objects.all())
+    ris, bib = export_ris(refs), export_bibtex(refs)
+    keys = sorted((normalise_doi(r.doi), normalise_title(r.title), r.year) for r in refs)
+    for data, fmt in ((ris, "ris"), (bib, "bibtex")):
+        Reference.objects.all().delete()
+        result = import_references(data.encode(), f"export.{fmt}", fmt=fmt, user=None)
+        assert result.counts["created"] == len(refs)
+        assert sorted((r.doi_key, r.title_key, r.year) for r in Reference.objects.all()) == keys

@@ -1,0 +1,162 @@
+"""The world every role is tried against: two partnerships, one user per role, and a person whose personal data
+are sentinels that must never reach a role not allowed to see them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from healthlinks.accounts.models import Role, User
+from healthlinks.activities.models import Activity, AggregateTrainees, Assessment, KnowledgeItem, Outcome, Trainee
+from healthlinks.evidence.models import Reference
+from healthlinks.interviews import services as interview_services
+from healthlinks.network.models import PersonRole
+from healthlinks.network.services import person_save, stay_create, tie_save
+from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
+from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
+from healthlinks.results.models import CashCost, Result
+
+ROLES = ("public", "researcher", "member", "other_coordinator", "coordinator", "hub_admin")
+# Roles that may see the sentinel person's personal data and partnership A's private fields.
+PERSONAL_ROLES = frozenset({"member", "coordinator", "hub_admin"})
+SENTINELS = (
+    "Sentinel-Name",
+    "Sentinel-Family",
+    "sentinel@example.org",
+    "+44 7700 900461",
+    "SENTINEL-EXT-1",
+    "Sentinel private stay note",
+    "Dr Sentinel Contact",
+    "sentinel-contact@example.org",
+    "Sentinel internal note",
+)
+PASSWORD = "Correct-Horse-9"
+
+
+def _user(username: str, role: str, **extra: Any) -> User:
+    user = User.objects.create(username=username, role=role, is_staff=role == Role.HUB_ADMIN, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def build_world() -> dict[str, Any]:
+    users = {
+        "researcher": _user("m_researcher", Role.RESEARCHER),
+        "member": _user("m_member", Role.MEMBER),
+        "other_coordinator": _user("m_other", Role.COORDINATOR),
+        "coordinator": _user("m_coord", Role.COORDINATOR),
+        "hub_admin": _user("m_admin", Role.HUB_ADMIN),
+    }
+    victim = _user("m_victim", Role.MEMBER)
+    uk = institution_create(by=None, country_id="GBR", name="Matrix Teaching Hospital", kind="hospital")
+    ug = institution_create(by=None, country_id="UGA", name="Matrix Regional Referral Hospital", kind="hospital")
+    ke = institution_create(by=None, country_id="KEN", name="Matrix County Hospital", kind="hospital")
+    a = partnership_create(
+        by=None,
+        members=[MemberSpec(institution=uk, role="lead"), MemberSpec(institution=ug, role="partner")],
+        name="Matrix Partnership A",
+        publication=Publication.PUBLISHED,
+        start_date=date(2015, 1, 1),
+        contact_name="Dr Sentinel Contact",
+        contact_email="sentinel-contact@example.org",
+        internal_notes="Sentinel internal note",
+    )
+    b = partnership_create(
+        by=None,
+        members=[MemberSpec(institution=uk, role="lead"), MemberSpec(institution=ke, role="partner")],
+        name="Matrix Partnership B",
+        publication=Publication.PUBLISHED,
+        start_date=date(2015, 1, 1),
+    )
+    PartnershipAccess.objects.create(user=users["coordinator"], partnership=a, role=AccessRole.COORDINATOR)
+    PartnershipAccess.objects.create(user=users["member"], partnership=a, role=AccessRole.MEMBER)
+    PartnershipAccess.objects.create(user=users["other_coordinator"], partnership=b, role=AccessRole.COORDINATOR)
+    sentinel = person_save(
+        by=None,
+        external_id="SENTINEL-EXT-1",
+        given_name="Sentinel-Name",
+        family_name="Sentinel-Family",
+        email="sentinel@example.org",
+        phone="+44 7700 900461",
+        research_consent=True,
+        cadre_id="2221",
+        sex="female",
+    )
+    mentor = person_save(by=None, external_id="MENTOR-1", given_name="Mentor", research_consent=True)
+    for person in (sentinel, mentor):
+        PersonRole.objects.create(person=person, partnership=a, role="trainee")
+    stay = stay_create(
+        by=None,
+        person=sentinel,
+        partnership=a,
+        sending_institution=uk,
+        host_institution=ug,
+        mode="physical",
+        start_date=date(2016, 1, 1),
+        end_date=date(2016, 2, 1),
+        notes="Sentinel private stay note",
+    )
+    tie = tie_save(by=None, person_a=mentor, person_b=sentinel, kind="mentor_mentee")
+    activity = Activity.objects.create(
+        partnership=a,
+        title="Matrix neonatal course",
+        kind="training_course",
+        mode="in_person",
+        start_date=date(2016, 1, 10),
+        end_date=date(2016, 1, 12),
+    )
+    activity.stays.add(stay)
+    trainee = Trainee.objects.create(activity=activity, person=sentinel, facility_level="district")
+    aggregate = AggregateTrainees.objects.create(activity=activity, sex="female", facility_level="district", count=3)
+    assessment = Assessment.objects.create(
+        activity=activity, person=sentinel, pre_score=Decimal(40), post_score=Decimal(80)
+    )
+    outcome = Outcome.objects.create(
+        activity=activity, person=sentinel, level=1, dimension="satisfaction", rating=5, recorded_on=date(2016, 2, 1)
+    )
+    knowledge = KnowledgeItem.objects.create(
+        activity=activity, title="Matrix protocol", kind="protocol", direction="north_south"
+    )
+    cost = CashCost.objects.create(
+        partnership=a, category="travel", amount=Decimal(500), currency="GBP", spent_on=date(2016, 1, 1)
+    )
+    result = Result.objects.create(partnership=a, level=1, title="Matrix skilled staff")
+    # Interviews: a transcript of A whose speaker description and memo are sentinels (A's members and hub admins
+    # only; researchers see the coded passage without them); a reference linked to A.
+    code = interview_services.code_save(by=None, name="Matrix funding")
+    source = interview_services.source_save(
+        by=None, partnership=a, title="Matrix interview", content="Speaker A: funding was short.\n"
+    )
+    interview_services.speaker_save(
+        by=None, source=source, label="Speaker A", role="volunteer", description="Dr Sentinel Contact"
+    )
+    segment = interview_services.segment_create(by=None, source=source, code=code, start=11, end=29)
+    interview_services.memo_create(by=None, text="Sentinel internal note", partnership=a, source=source)
+    reference = Reference.objects.create(title="Matrix evidence", year=2016)
+    reference.partnerships.add(a)
+    return {
+        "users": users,
+        "ids": {
+            "a": a.slug,
+            "b": b.slug,
+            "person": sentinel.pseudo_id,
+            "institution": ug.pk,
+            "activity": activity.pk,
+            "stay": stay.pk,
+            "tie": tie.pk,
+            "trainee": trainee.pk,
+            "aggregate": aggregate.pk,
+            "assessment": assessment.pk,
+            "outcome": outcome.pk,
+            "knowledge": knowledge.pk,
+            "cost": cost.pk,
+            "result": result.pk,
+            "code": code.pk,
+            "source": source.pk,
+            "segment": segment.pk,
+            "reference": reference.pk,
+            "victim": victim.username,
+        },
+    }
