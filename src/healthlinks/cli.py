@@ -113,6 +113,30 @@ TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessm
 TABULAR_IMPORTS += ["cascades", "knowledge"]
 
 
+def import_files(paths: Sequence[str], run: Callable[[str], Any], *rejected: type[Exception]) -> int:
+    """Import each file on its own (all of it or nothing); report every error of a refused file with its
+    location, and the counts and warnings of an imported one. Exit status 1 if any file was refused."""
+    status = 0
+    for path in paths:
+        try:
+            result = run(path)
+        except FileNotFoundError:
+            print(f"{path}: no such file", file=sys.stderr)
+            status = 1
+            continue
+        except rejected as exc:
+            errors = list(getattr(exc, "errors", [exc]))
+            print(f"{path}: not imported, nothing written ({len(errors)} errors):", file=sys.stderr)
+            for error in errors:
+                print(f"  {error}", file=sys.stderr)
+            status = 1
+            continue
+        print(result)
+        for warning in getattr(result, "warnings", []):
+            print(f"  warning: {warning}")
+    return status
+
+
 def _dispatch(target: str, args: argparse.Namespace) -> int:
     import importlib
 
@@ -136,24 +160,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         except Partnership.DoesNotExist:
             raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}") from None
         kwargs["role"] = args.role
-    status = 0
-    for path in args.files:
-        try:
-            result = IMPORTERS[args.kind](path, **kwargs)
-        except ImportRejected as exc:
-            print(f"{path}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
-            for error in exc.errors:
-                print(f"  {error}", file=sys.stderr)
-            status = 1
-            continue
-        except FileNotFoundError:
-            print(f"{path}: no such file", file=sys.stderr)
-            status = 1
-            continue
-        print(result)
-        for warning in result.warnings:
-            print(f"  warning: {warning}")
-    return status
+    return import_files(args.files, lambda path: IMPORTERS[args.kind](path, **kwargs), ImportRejected)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -227,7 +227,7 @@ class AssessmentViewSet(_ActivityScoped):
 
     model = Assessment
     serializer_class = type(
-        "AssessmentSerializer",
+        "LearningAssessmentSerializer",
         (serializers.ModelSerializer,),
         {
             "person": serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True),

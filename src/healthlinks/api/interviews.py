@@ -15,7 +15,7 @@ from healthlinks.interviews import selectors
 from healthlinks.interviews.models import Code, Segment, Source, Speaker
 
 
-class CodeSerializer(serializers.ModelSerializer):
+class InterviewCodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Code
         fields = ["id", "guid", "parent", "name", "description", "colour", "is_codable"]
@@ -24,7 +24,7 @@ class CodeSerializer(serializers.ModelSerializer):
 class CodeViewSet(viewsets.ReadOnlyModelViewSet):
     """The shared codebook (signed-in users)."""
 
-    serializer_class = CodeSerializer
+    serializer_class = InterviewCodeSerializer
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[Code]:

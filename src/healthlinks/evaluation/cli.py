@@ -63,21 +63,6 @@ def import_responses(args: argparse.Namespace) -> int:
         instrument = Instrument.objects.filter(slug=slug).first()
         if instrument is None:
             raise ValueError(f"--instrument: no instrument with slug {slug!r}")
-    status = 0
-    for name in args.files:
-        try:
-            result = run(name, instrument=instrument, user=user)
-        except ImportRejected as exc:
-            print(f"{name}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
-            for error in exc.errors:
-                print(f"  {error}", file=sys.stderr)
-            status = 1
-            continue
-        except FileNotFoundError:
-            print(f"{name}: no such file", file=sys.stderr)
-            status = 1
-            continue
-        print(result)
-        for warning in result.warnings:
-            print(f"  warning: {warning}")
-    return status
+    from healthlinks.cli import import_files
+
+    return import_files(args.files, lambda name: run(name, instrument=instrument, user=user), ImportRejected)

@@ -256,4 +256,7 @@ def response_upsert(
             for a in answers
             for row in a.rows
         )
+        from healthlinks.evaluation.feeds import l3_outcome
+
+        l3_outcome(response, by)  # a trainee follow-up feeds the Kirkpatrick L3 outcomes
     return response, created

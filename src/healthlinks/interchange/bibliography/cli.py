@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -14,24 +13,13 @@ def _import(args: argparse.Namespace, fmt: str) -> int:
 
     user = _user(args.user)
     partnership = _partnership(args.partnership, required=False)
-    status = 0
-    for path in args.files:
-        try:
-            result = import_references(
-                Path(path).read_bytes(), Path(path).name, fmt=fmt, user=user, partnership=partnership
-            )
-        except FileNotFoundError:
-            print(f"{path}: no such file", file=sys.stderr)
-            status = 1
-            continue
-        except BibliographyRejected as exc:
-            print(f"{path}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
-            for error in exc.errors:
-                print(f"  {error}", file=sys.stderr)
-            status = 1
-            continue
-        print(result)
-    return status
+    from healthlinks.cli import import_files
+
+    def run(path: str) -> object:
+        data = Path(path).read_bytes()
+        return import_references(data, Path(path).name, fmt=fmt, user=user, partnership=partnership)
+
+    return import_files(args.files, run, BibliographyRejected)
 
 
 def import_ris_files(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +21,11 @@ def _partnership(slug: str | None, *, required: bool) -> Any:
 
 
 def _run(args: argparse.Namespace, importer: Any) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.cli import _user, import_files
     from healthlinks.interchange.refi_qda.safe import QdaRejected
 
     user = _user(args.user)
-    status = 0
-    for path in args.files:
-        try:
-            data = Path(path).read_bytes()
-            result = importer(data, Path(path).name, user)
-        except FileNotFoundError:
-            print(f"{path}: no such file", file=sys.stderr)
-            status = 1
-            continue
-        except QdaRejected as exc:
-            print(f"{path}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
-            for error in exc.errors:
-                print(f"  {error}", file=sys.stderr)
-            status = 1
-            continue
-        print(result)
-        for warning in result.warnings:
-            print(f"  warning: {warning}")
-    return status
+    return import_files(args.files, lambda path: importer(Path(path).read_bytes(), Path(path).name, user), QdaRejected)
 
 
 def import_qdpx_files(args: argparse.Namespace) -> int:
