@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from healthlinks.network.models import Person, PersonalData
 from healthlinks.network.services import person_save
