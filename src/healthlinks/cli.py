@@ -96,8 +96,8 @@ def _user(username: str | None) -> Any:
 # Importers and exporters of formats other than the tabular ones: kind -> "module:function", the function taking
 # the parsed arguments and returning the exit status. Each format's package adds its own line here.
 OTHER_IMPORTS: dict[str, str] = {}
-OTHER_IMPORTS["xlsform"] = "healthlinks.evaluation.cli:import_xlsform"
-OTHER_IMPORTS["responses"] = "healthlinks.evaluation.cli:import_responses"
+OTHER_IMPORTS["xlsform"] = "healthlinks.interchange.surveys.cli:import_xlsform"
+OTHER_IMPORTS["responses"] = "healthlinks.interchange.surveys.cli:import_responses"
 OTHER_EXPORTS: dict[str, str] = {}
 OTHER_IMPORTS["iati"] = "healthlinks.interchange.iati.cli:run_import"
 OTHER_EXPORTS["iati"] = "healthlinks.interchange.iati.cli:run_export"

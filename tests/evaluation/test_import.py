@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from healthlinks.evaluation.importer import import_responses
 from healthlinks.evaluation.models import Answer, Response
 from healthlinks.evaluation.services import instrument_save
+from healthlinks.interchange.surveys.importer import import_responses
 from healthlinks.interchange.tabular.reader import ImportRejected
 from tests.evaluation.conftest import FIXTURES
 

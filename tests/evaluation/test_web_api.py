@@ -6,8 +6,8 @@ import pytest
 
 from healthlinks.accounts.models import Role
 from healthlinks.evaluation.demo import census_demo, load_instruments
-from healthlinks.evaluation.importer import import_responses
 from healthlinks.evaluation.models import Response
+from healthlinks.interchange.surveys.importer import import_responses
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.registry.models import Publication
 

@@ -231,13 +231,15 @@ def vfm_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         rows = [{k: v for k, v in r.items() if k != "comparison"} for r in data["partnerships"]]
         return _csv(rows, "value-for-money.csv")
-    for row in data["partnerships"]:
-        for measure in row["measures"]:
-            measure["label"] = VFM_LABELS[measure["key"]]
+    # labels added to copies: the result itself is cached and shared between requests and languages
+    rows = [
+        {**row, "measures": [{**m, "label": VFM_LABELS[m["key"]]} for m in row["measures"]]}
+        for row in data["partnerships"]
+    ]
     return render(
         request,
         "web/analytics_vfm.html",
-        {"form": form, "data": data, "labels": VFM_LABELS, "querystring": request.GET.urlencode()},
+        {"form": form, "data": {**data, "partnerships": rows}, "querystring": request.GET.urlencode()},
     )
 
 

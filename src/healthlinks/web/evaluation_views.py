@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from healthlinks.evaluation import selectors
 from healthlinks.evaluation.exports import response_table
-from healthlinks.evaluation.importer import import_responses
 from healthlinks.evaluation.models import Instrument, Response, Source
 from healthlinks.evaluation.services import LinkError, instrument_save, resolve_links, response_upsert
 from healthlinks.evaluation.webform import check_submission, form_fields
 from healthlinks.evaluation.xlsform import FormRejected
+from healthlinks.interchange.surveys.importer import import_responses
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 from healthlinks.web import evaluation_charts as charts

@@ -52,8 +52,8 @@ def import_xlsform(args: argparse.Namespace) -> int:
 
 
 def import_responses(args: argparse.Namespace) -> int:
-    from healthlinks.evaluation.importer import import_responses as run
     from healthlinks.evaluation.models import Instrument
+    from healthlinks.interchange.surveys.importer import import_responses as run
     from healthlinks.interchange.tabular.reader import ImportRejected
 
     user = _user(args)

@@ -1,0 +1,1 @@
+"""Survey files in and out: KoboToolbox/ODK response exports and the XLSForm command line."""
