@@ -199,9 +199,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         return serve_production(args)
 
+    from healthlinks.tasks.services import start_worker_thread
+
+    start_worker_thread()  # background tasks run inside the development server
     print(f"Healthlinks on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
     return 0
+
+
+def _scope_arguments(p: argparse.ArgumentParser) -> None:
+    """Which partnerships and years: one partnership, filters, or all (healthlinks.analytics.scope)."""
+    for name in ("partnership", "country", "region", "specialty", "typology", "funder"):
+        p.add_argument(f"--{name}", default="")
+    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")
+    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,14 +266,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="run an analysis and print its figures as JSON or CSV")
     p.add_argument("analysis", choices=["mobility", "network", "impact", "vfm", "typology"])
-    for name in ("partnership", "country", "region", "specialty", "typology", "funder"):
-        p.add_argument(f"--{name}", default="")
-    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR")
-    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR")
+    _scope_arguments(p)
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--output", "-o", metavar="FILE")
     p.add_argument("--user", help="analyse what this user may see (default: everything)")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("report", help="the report of a partnership or a programme (filters) as PDF and/or HTML")
+    _scope_arguments(p)
+    p.add_argument("--all", action="store_true", help="every partnership (the default when no filter is given)")
+    p.add_argument("--pdf", metavar="FILE", help="write the PDF here")
+    p.add_argument("--html", metavar="FILE", help="write the HTML here")
+    p.add_argument("--user", help="report what this user may see (default: everything)")
+    p.set_defaults(func=lambda a: _dispatch("healthlinks.web.reports:cmd_report", a))
+
+    p = sub.add_parser("worker", help="run background tasks: imports, analyses and reports submitted from the pages")
+    p.add_argument("--once", action="store_true", help="run the queued tasks, then stop")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the queue")
+    p.set_defaults(func=lambda a: _dispatch("healthlinks.tasks.commands:cmd_worker", a))
 
     p = sub.add_parser("serve", help="serve the web application")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "healthlinks.projects",
     "healthlinks.demo",
     "healthlinks.ops",
+    "healthlinks.tasks",
     "healthlinks.api",
     "healthlinks.web",
 ]
@@ -237,3 +238,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HEALTHLINKS_LOG_LEVEL", "WARNING")},
 }
+
+# Background tasks run in a worker (`healthlinks worker`, or a thread of `healthlinks serve`); eager: at submission.
+TASKS_EAGER = os.environ.get("HEALTHLINKS_TASKS_EAGER", "").strip().lower() in {"1", "true", "yes", "on"}

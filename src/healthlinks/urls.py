@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # CSP: no inline script
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/", include("healthlinks.ops.urls")),
+    path("tasks/", include("healthlinks.tasks.urls")),
     path("", include("healthlinks.web.urls")),
 ]

@@ -179,6 +179,12 @@ MATRIX: dict[str, Entry] = {
     "api:analytics-impact-list": e("/api/v1/analytics/impact/", ALL),
     "api:analytics-vfm-list": e("/api/v1/analytics/value-for-money/", ALL),
     "api:analytics-typology-list": e("/api/v1/analytics/typology/", ALL),
+    "analytics-report": e("/analytics/report/", "302 302 302 302 302 302", "queues a report task", "POST"),
+    "task-list": e("/tasks/", SIGNED_IN, "your own tasks; hub admins all"),
+    "task-detail": e("/tasks/999999/", "302 404 404 404 404 404", "tasks/test_tasks.py: owner and hub admin only"),
+    "task-status": e("/tasks/999999/status/", "302 404 404 404 404 404", "owner and hub admin only"),
+    "task-download": e("/tasks/999999/download/", "302 404 404 404 404 404", "owner and hub admin only"),
+    "task-rerun": e("/tasks/999999/rerun/", "302 404 404 404 404 404", "owner and hub admin only", "POST"),
 }
 
 

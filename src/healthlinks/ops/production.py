@@ -53,6 +53,12 @@ def serve_production(args: argparse.Namespace) -> int:
         "--forwarded-allow-ips",
         os.environ.get("HEALTHLINKS_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
+    # The background-task worker runs beside gunicorn and stops when gunicorn (this process, after exec) is gone.
+    healthlinks = bin_dir / "healthlinks"
+    subprocess.Popen(  # noqa: S603
+        [str(healthlinks) if healthlinks.exists() else "healthlinks", "worker"],
+        env={**env, "HEALTHLINKS_WORKER_PARENT": str(os.getpid())},
+    )
     print(f"Healthlinks (production, {command[6]} workers) on http://{args.host}:{args.port}/", flush=True)
     os.execvpe(command[0], command, env)  # noqa: S606  (replaces this process: signals reach gunicorn)
     return 0  # pragma: no cover

@@ -7,10 +7,12 @@ import io
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from healthlinks.analytics import mobility
 from healthlinks.analytics.scope import Scope
@@ -24,6 +26,7 @@ from healthlinks.analytics.selectors import (
 from healthlinks.reference.models import Country, Specialty
 from healthlinks.registry.models import FundingScheme
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
+from healthlinks.tasks.services import submit
 from healthlinks.web import charts
 
 DIMENSION_LABELS = {
@@ -82,23 +85,23 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> HttpResponse:
     return response
 
 
-def mobility_page(request: HttpRequest) -> HttpResponse:
-    """Which kinds of stays were followed by learning, changed practice and cascades, with intervals."""
-    form, scope = _scope(request)
-    data = mobility_analysis(request.user, scope)
-    if request.GET.get("format") == "csv":
-        rows = [
-            {"outcome": key, "dimension": dim, **row}
-            for key, outcome in data["outcomes"].items()
-            for dim, table in outcome["breakdowns"].items()
-            for row in table
-        ]
-        rows += [
-            {"outcome": key, "dimension": "model", "group": e["term"], "n": e["n_with"], **e}
-            for key, outcome in data["outcomes"].items()
-            for e in outcome["model"]["effects"]
-        ]
-        return _csv(rows, "mobility-knowledge-transfer.csv")
+@login_required
+@require_POST
+def report_request(request: HttpRequest) -> HttpResponse:
+    """One click: the report of the partnerships in scope (the page's filters) is made in the background; its
+    task page shows progress and then the download."""
+    form = ScopeForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(_("The filters are not valid: %(errors)s") % {"errors": form.errors.as_text()})
+    params = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v not in (None, "")}
+    fmt = "html" if request.POST.get("format") == "html" else "pdf"
+    label = _("Report (%(format)s): %(scope)s") % {"format": fmt.upper(), "scope": Scope.from_params(params).describe()}
+    task = submit("report", user=request.user, params={"scope": params, "format": fmt}, label=label[:200])
+    return redirect("task-detail", pk=task.pk)
+
+
+def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per outcome: the breakdown tables with their interval charts, and the model's forest plot."""
     sections = []
     for key, outcome in data["outcomes"].items():
         binary = outcome["kind"] == "binary"
@@ -122,6 +125,27 @@ def mobility_page(request: HttpRequest) -> HttpResponse:
                 "forest_id": f"forest-{key}",
             }
         )
+    return sections
+
+
+def mobility_page(request: HttpRequest) -> HttpResponse:
+    """Which kinds of stays were followed by learning, changed practice and cascades, with intervals."""
+    form, scope = _scope(request)
+    data = mobility_analysis(request.user, scope)
+    if request.GET.get("format") == "csv":
+        rows = [
+            {"outcome": key, "dimension": dim, **row}
+            for key, outcome in data["outcomes"].items()
+            for dim, table in outcome["breakdowns"].items()
+            for row in table
+        ]
+        rows += [
+            {"outcome": key, "dimension": "model", "group": e["term"], "n": e["n_with"], **e}
+            for key, outcome in data["outcomes"].items()
+            for e in outcome["model"]["effects"]
+        ]
+        return _csv(rows, "mobility-knowledge-transfer.csv")
+    sections = mobility_sections(data)
     return render(
         request,
         "web/analytics_mobility.html",
@@ -129,17 +153,9 @@ def mobility_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def network_page(request: HttpRequest) -> HttpResponse:
-    """How the knowledge network grew: measures per year, a picture of one year, brokers and bridges."""
-    form, scope = _scope(request)
-    try:
-        year = int(request.GET["year"]) if request.GET.get("year") else None
-    except ValueError:
-        year = None
-    data = network_evolution(request.user, scope, year)
-    if request.GET.get("format") == "csv":
-        return _csv([{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]], "network.csv")
-    specs = {}
+def network_specs(data: dict[str, Any]) -> dict[str, Any]:
+    """Measures over time and the picture of one year."""
+    specs: dict[str, Any] = {}
     if data["years"]:
         specs = {
             "structure": charts.measures_over_time(
@@ -161,6 +177,20 @@ def network_page(request: HttpRequest) -> HttpResponse:
             ),
             "picture": charts.network_picture(data["picture"]["nodes"], data["picture"]["links"]),
         }
+    return specs
+
+
+def network_page(request: HttpRequest) -> HttpResponse:
+    """How the knowledge network grew: measures per year, a picture of one year, brokers and bridges."""
+    form, scope = _scope(request)
+    try:
+        year = int(request.GET["year"]) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    data = network_evolution(request.user, scope, year)
+    if request.GET.get("format") == "csv":
+        return _csv([{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]], "network.csv")
+    specs = network_specs(data)
     return render(
         request,
         "web/analytics_network.html",
@@ -168,13 +198,8 @@ def network_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def impact_page(request: HttpRequest) -> HttpResponse:
-    """All partnerships in scope added up: trained, volunteer days, practice changed, costs; by country,
-    specialty, funder, year and typology, each figure a link to the records behind it."""
-    form, scope = _scope(request)
-    data = collective_impact(request.user, scope)
-    if request.GET.get("format") == "csv":
-        return _csv(data["partnerships"], "collective-impact.csv")
+def impact_views(data: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """The tables by country, specialty, funder and typology, and the map, trend and specialty charts."""
     countries = {c.iso3: c for c in Country.objects.all()}
     specialties = dict(Specialty.objects.values_list("pk", "name"))
     by_country = [
@@ -204,6 +229,17 @@ def impact_page(request: HttpRequest) -> HttpResponse:
             [{"specialty": t["label"], "n": t["trained"]} for t in tables["specialty"]], "specialty", _("By specialty")
         ),
     }
+    return tables, specs
+
+
+def impact_page(request: HttpRequest) -> HttpResponse:
+    """All partnerships in scope added up: trained, volunteer days, practice changed, costs; by country,
+    specialty, funder, year and typology, each figure a link to the records behind it."""
+    form, scope = _scope(request)
+    data = collective_impact(request.user, scope)
+    if request.GET.get("format") == "csv":
+        return _csv(data["partnerships"], "collective-impact.csv")
+    tables, specs = impact_views(data)
     return render(
         request,
         "web/analytics_impact.html",

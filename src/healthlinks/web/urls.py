@@ -49,6 +49,7 @@ urlpatterns = [
     path("analytics/impact/", analytics_views.impact_page, name="analytics-impact"),
     path("analytics/value-for-money/", analytics_views.vfm_page, name="analytics-vfm"),
     path("analytics/typology/", analytics_views.typology_page, name="analytics-typology"),
+    path("analytics/report/", analytics_views.report_request, name="analytics-report"),
     path("surveys/", evaluation_views.instrument_list, name="instrument-list"),
     path("surveys/upload/", evaluation_views.instrument_upload, name="instrument-upload"),
     path("surveys/import/", evaluation_views.responses_upload, name="responses-upload"),

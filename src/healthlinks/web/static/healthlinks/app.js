@@ -37,3 +37,30 @@ document.addEventListener("htmx:xhr:progress", function (e) {
   bar.hidden = false;
   bar.value = Math.round((e.detail.loaded / e.detail.total) * 100);
 });
+// A background task's page polls its status until it is done or failed (no inline script: CSP).
+(function () {
+  var box = document.querySelector("[data-task-status]");
+  if (!box) return;
+  var url = box.getAttribute("data-task-status");
+  function set(id, text) { var el = document.getElementById(id); if (el) el.textContent = text; }
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        var bar = document.getElementById("task-progress");
+        if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
+        set("task-stage", s.stage);
+        set("task-count", s.total ? s.done + " / " + s.total : "");
+        box.setAttribute("data-status", s.status);
+        if (s.status === "done" || s.status === "failed") {
+          window.location.reload();  // the server renders the result, the download and "run again"
+          return;
+        }
+        set("task-state", s.status);
+        setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  var state = box.getAttribute("data-status");
+  if (state === "queued" || state === "running") setTimeout(poll, 500);
+})();

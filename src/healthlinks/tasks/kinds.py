@@ -1,0 +1,80 @@
+"""The task kinds: thin adapters from a Task's parameters to the services that do the work."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from healthlinks.tasks.models import Task
+from healthlinks.tasks.services import Progress, TaskRejected, task_file_dir
+
+ANALYSES = ("mobility", "network", "impact", "vfm", "typology")
+
+
+def _media(path: str) -> Path:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    full = (root / path).resolve()
+    if root not in full.parents or not full.is_file():
+        raise TaskRejected(f"the input file {path!r} is missing")
+    return full
+
+
+def iati_import(task: Task, progress: Progress) -> dict[str, Any]:
+    """Import an uploaded IATI activity file; the result is the import report."""
+    from healthlinks.interchange.iati.importer import import_iati
+
+    source = _media(task.input_file)
+    kwargs: dict[str, Any] = {"user": task.created_by, "strict": bool(task.params.get("strict")), "name": task.label}
+    if "progress" in inspect.signature(import_iati).parameters:
+        kwargs["progress"] = progress
+    else:
+        progress("import", 0, 1)
+    report = import_iati(str(source), **kwargs)
+    data = report.as_dict() if hasattr(report, "as_dict") else {"summary": str(report)}
+    if getattr(report, "refused", None):
+        raise TaskRejected(str(report.refused))
+    return dict(data)
+
+
+def analysis(task: Task, progress: Progress) -> dict[str, Any]:
+    """Run one analysis for a scope and keep its figures as a JSON file to download."""
+    from healthlinks.analytics import selectors
+    from healthlinks.analytics.cli import _Operator
+    from healthlinks.analytics.scope import Scope
+
+    name = task.params.get("analysis")
+    if name not in ANALYSES:
+        raise TaskRejected(f"analysis must be one of {', '.join(ANALYSES)}, not {name!r}")
+    scope = Scope.from_params(task.params.get("scope") or {})
+    who: Any = task.created_by or _Operator()
+    selector = {
+        "mobility": "mobility_analysis",
+        "network": "network_evolution",
+        "impact": "collective_impact",
+        "vfm": "value_for_money",
+        "typology": "typology_analysis",
+    }[name]
+    run: Callable[..., dict[str, Any]] = getattr(selectors, selector)
+    data = run(who, scope, progress=progress)
+    progress("writing", 1, 1)
+    out = task_file_dir(f"{task.pk}") / f"{name}.json"
+    out.write_text(json.dumps(data, default=str, indent=1))
+    return {"output_file": str(out.relative_to(settings.MEDIA_ROOT)), "analysis": name}
+
+
+def report(task: Task, progress: Progress) -> dict[str, Any]:
+    """The HTML or PDF report of a partnership or a programme (a filtered set of partnerships)."""
+    from healthlinks.web.reports import build_report
+
+    fmt = task.params.get("format", "pdf")
+    if fmt not in ("pdf", "html"):
+        raise TaskRejected(f"format must be pdf or html, not {fmt!r}")
+    content, filename = build_report(task.created_by, task.params.get("scope") or {}, fmt=fmt, progress=progress)
+    out = task_file_dir(f"{task.pk}") / filename
+    out.write_bytes(content)
+    return {"output_file": str(out.relative_to(settings.MEDIA_ROOT)), "bytes": len(content)}

@@ -1,0 +1,173 @@
+"""Background tasks: submission, progress, failure, interruption and re-run, the pages and their permissions,
+and the report task (PDF and HTML) against the hand-counted world of tests/results."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from healthlinks.accounts.models import Role
+from healthlinks.analytics import engine
+from healthlinks.analytics.scope import Scope
+from healthlinks.analytics.selectors import collective_impact
+from healthlinks.tasks import services
+from healthlinks.tasks.models import Task
+from tests.results.conftest import world  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS_EAGER = True
+    engine.clear()
+
+
+def test_analysis_task_writes_the_same_figures_as_the_selector(world, admin_user):  # noqa: F811
+    task = services.submit("analysis", user=admin_user, params={"analysis": "impact", "scope": {"year_from": 2022}})
+    assert task.status == Task.Status.DONE, task.message
+    path = services.output_path(task)
+    assert path is not None and path.name == "impact.json"
+    figures = json.loads(path.read_text())
+    expected = collective_impact(admin_user, Scope(year_from=2022))
+    assert figures["totals"]["trained"] == expected["totals"]["trained"] == 5
+    status = services.task_status(task)
+    assert status["status"] == "done" and status["percent"] == 100 and status["has_output"]
+
+
+def test_bad_parameters_fail_with_their_message_and_unknown_kinds_are_refused(admin_user):
+    task = services.submit("analysis", user=admin_user, params={"analysis": "astrology"})
+    assert task.status == Task.Status.FAILED
+    assert "analysis must be one of mobility, network, impact, vfm, typology" in task.message
+    with pytest.raises(services.TaskRejected, match="unknown task kind 'nope'"):
+        services.submit("nope", user=admin_user)
+    assert Task.objects.count() == 1
+
+
+def test_a_task_whose_worker_died_is_marked_failed_and_can_be_run_again(world, admin_user, settings):  # noqa: F811
+    settings.TASKS_EAGER = False
+    task = services.submit("analysis", user=admin_user, params={"analysis": "impact"})
+    claimed = services.claim_next()
+    assert claimed is not None and claimed.pk == task.pk
+    assert services.claim_next() is None  # a claimed task is not handed to a second worker
+    # the worker reported some progress, then vanished: its file stops being touched
+    services._write_progress(task.pk, {"stage": "extracting", "done": 3, "total": 9})
+    assert services.reap_interrupted(stale_seconds=60) == []  # fresh heartbeat: still running
+    assert services.reap_interrupted(stale_seconds=-1) == [task.pk]
+    task.refresh_from_db()
+    assert task.status == Task.Status.FAILED
+    assert task.message.startswith("interrupted: the worker stopped during extracting (3 of 9)")
+    again = services.rerun(task, user=admin_user)
+    assert again.rerun_of == task and again.status == Task.Status.QUEUED
+    assert services.run_worker(once=True) == 1
+    again.refresh_from_db()
+    assert again.status == Task.Status.DONE
+
+
+def test_a_dead_worker_process_on_this_host_is_reaped_without_waiting(admin_user, settings):
+    import subprocess
+    import sys
+
+    settings.TASKS_EAGER = False
+    task = services.submit("analysis", user=admin_user, params={"analysis": "impact"})
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    gone.wait()
+    Task.objects.filter(pk=task.pk).update(status=Task.Status.RUNNING, worker=f"{services.worker_id().rsplit(':')[0]}:{gone.pid}")
+    services._write_progress(task.pk, {"stage": "", "done": 0, "total": 0})
+    assert services.reap_interrupted() == [task.pk]
+
+
+def test_task_pages_show_only_your_own_tasks(world, admin_user, make_user, client_for):  # noqa: F811
+    owner = make_user("owner", Role.COORDINATOR)
+    other = make_user("other", Role.COORDINATOR)
+    task = services.submit("analysis", user=owner, params={"analysis": "impact"})
+    mine = client_for(owner)
+    assert "impact" in mine.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert mine.get(reverse("task-status", args=[task.pk])).json()["status"] == "done"
+    download = mine.get(reverse("task-download", args=[task.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"{")
+    assert task.label in mine.get(reverse("task-list")).content.decode()
+    for url in ("task-detail", "task-status", "task-download"):
+        assert client_for(other).get(reverse(url, args=[task.pk])).status_code == 404
+        assert client_for(admin_user).get(reverse(url, args=[task.pk])).status_code == 200
+        assert client_for(None).get(reverse(url, args=[task.pk])).status_code == 302  # to the login page
+    assert task.label not in client_for(other).get(reverse("task-list")).content.decode()
+
+
+def test_rerun_button_only_for_failed_tasks(admin_user, client_for):
+    client = client_for(admin_user)
+    failed = services.submit("analysis", user=admin_user, params={"analysis": "x"})
+    response = client.post(reverse("task-rerun", args=[failed.pk]))
+    new = Task.objects.exclude(pk=failed.pk).get()
+    assert response.status_code == 302 and response["Location"] == reverse("task-detail", args=[new.pk])
+    assert new.rerun_of_id == failed.pk
+
+
+def test_one_click_report_from_the_analysis_page(world, admin_user, client_for):  # noqa: F811
+    client = client_for(admin_user)
+    page = client.get(reverse("analytics-impact"), {"year_from": 2022}).content.decode()
+    assert 'name="format" value="pdf"' in page
+    response = client.post(reverse("analytics-report") + "?year_from=2022&year_to=2022", {"format": "pdf"})
+    task = Task.objects.get()
+    assert response["Location"] == reverse("task-detail", args=[task.pk])
+    assert task.status == Task.Status.DONE, task.message
+    pdf = services.output_path(task)
+    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+    client.post(reverse("analytics-report") + "?year_from=2022&year_to=2022", {"format": "html"})
+    html = services.output_path(Task.objects.get(params__format="html")).read_text()
+    assert world["p"].name in html and "data:image/svg+xml;base64," in html
+    # the figures are those of the collective impact analysis: 5 health workers trained, 18 volunteer days
+    assert "<strong>5</strong> health workers trained (each once)" in html
+    assert "<strong>18</strong> volunteer days" in html
+    assert "Notes on uncertainty and data sources" in html
+    assert client_for(None).post(reverse("analytics-report"), {"format": "pdf"}).status_code == 302
+    bad = client.post(reverse("analytics-report") + "?year_from=nineteen", {"format": "pdf"})
+    assert bad.status_code == 400 and "year" in bad.content.decode().lower()
+
+
+def test_report_command_writes_pdf_and_html(world, tmp_path):  # noqa: F811
+    from healthlinks.cli import main
+
+    pdf, html = tmp_path / "r.pdf", tmp_path / "r.html"
+    slug = world["p"].slug
+    assert main(["report", "--partnership", slug, "--pdf", str(pdf), "--html", str(html)]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert f"<h1>{world['p'].name}</h1>" in html.read_text()
+    assert main(["report", "--partnership", "no-such", "--pdf", str(pdf)]) == 2
+    assert main(["report", "--all"]) == 2  # no output named
+
+
+def test_worker_command_runs_queued_tasks(admin_user, settings, capsys):
+    from healthlinks.cli import main
+
+    settings.TASKS_EAGER = False
+    services.submit("analysis", user=admin_user, params={"analysis": "typology"})
+    assert main(["worker", "--once"]) == 0
+    assert "1 task(s) run" in capsys.readouterr().out
+    assert Task.objects.get().status == Task.Status.DONE
+
+
+def test_progress_file_is_written_while_running(admin_user, settings):
+    seen = []
+
+    def slow(task, progress):
+        for i in range(3):
+            progress("step", i, 3)
+            seen.append(json.loads(services.progress_path(task.pk).read_text()))
+            time.sleep(0.35)
+        return {"message": "ok"}
+
+    services.KINDS["_slow"] = "tests.tasks.test_tasks:_SLOW"
+    globals()["_SLOW"] = slow
+    try:
+        task = services.submit("_slow", user=admin_user)
+    finally:
+        del services.KINDS["_slow"]
+    assert task.status == Task.Status.DONE and task.message == "ok"
+    assert [s["done"] for s in seen] == [0, 1, 2] and all(s["total"] == 3 for s in seen)
+    assert Path(settings.VAR_DIR, "tasks", f"{task.pk}.json").exists()
