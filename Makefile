@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install chromium clean
+.PHONY: run test lint install chromium clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ chromium:
 	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff check src tests tools bench
 	$(BIN)/mypy src
 	$(BIN)/python tools/audit_dependencies.py
 
@@ -38,3 +38,10 @@ test: $(STAMP) chromium lint
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static
+
+# Speed, measured (docs/benchmarks.md): every analysis and the dashboard cold and warm beside pandas, ORM and DuckDB
+# baselines. Demo worlds are built once under var/bench (M takes 10-20 minutes; L, an hour or more:
+# BENCH_SCALES=S,M,L). Results: bench/results.json.
+BENCH_SCALES ?= S,M
+bench: $(STAMP)
+	$(BIN)/python bench/analytics.py --scales $(BENCH_SCALES)

@@ -109,8 +109,11 @@ OTHER_EXPORTS["qdpx"] = "healthlinks.interchange.refi_qda.cli:export_qdpx_file"
 OTHER_EXPORTS["qdc"] = "healthlinks.interchange.refi_qda.cli:export_qdc_file"
 OTHER_EXPORTS["ris"] = "healthlinks.interchange.bibliography.cli:export_ris_file"
 OTHER_EXPORTS["bibtex"] = "healthlinks.interchange.bibliography.cli:export_bibtex_file"
+OTHER_EXPORTS["research"] = "healthlinks.interchange.research.cli:run_export"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
+TABULAR_IMPORTS += ["institutions", "partnerships", "memberships"]
+TABULAR_EXPORTS = [*TABULAR_IMPORTS]
 
 
 def import_files(paths: Sequence[str], run: Callable[[str], Any], *rejected: type[Exception]) -> int:
@@ -168,7 +171,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _dispatch(OTHER_EXPORTS[args.kind], args)
     from pathlib import Path
 
-    from healthlinks.interchange.tabular.network import export_rows
+    from healthlinks.interchange.tabular.catalogue import export_rows
     from healthlinks.interchange.tabular.writer import write_table
     from healthlinks.registry.models import Partnership
 
@@ -257,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export a table as CSV or XLSX")
-    p.add_argument("kind", choices=["people", "stays", "ties", *OTHER_EXPORTS])
+    p.add_argument("kind", choices=[*TABULAR_EXPORTS, *OTHER_EXPORTS])
     p.add_argument("--output", "-o", required=True, metavar="FILE")
     p.add_argument("--format", choices=["csv", "xlsx"])
     p.add_argument("--partnership", metavar="SLUG")

@@ -37,8 +37,9 @@ PLANTED = {
 }
 
 
-def test_the_analysis_recovers_every_planted_effect(admin_user):
+def test_the_analysis_recovers_every_planted_effect_and_the_dashboard_equals_the_baselines(admin_user):
     world_build(scale="S", seed=3)
+    _dashboard_figures_equal_the_baselines(admin_user)
     data = mobility_analysis(admin_user, Scope())
     missed = []
     for (outcome, term), planted in PLANTED.items():
@@ -56,3 +57,25 @@ def test_the_analysis_recovers_every_planted_effect(admin_user):
     for outcome in data["outcomes"].values():
         for effect in outcome["model"]["effects"]:
             assert effect["n_with"] > 0 and effect["low"] < effect["estimate"] < effect["high"]
+
+
+def _dashboard_figures_equal_the_baselines(admin_user):
+    """On the same S world the collective-impact figures equal those of the pandas (read_sql), ORM and bare
+    DuckDB baselines that `make bench` times (bench/baselines.py)."""
+    from django.db import connection
+
+    from bench import baselines
+    from healthlinks.analytics import engine
+    from healthlinks.analytics.selectors import collective_impact
+
+    engine.clear()
+    ours = baselines.engine_core(collective_impact(admin_user, Scope()))
+    assert ours["trained_total"] > 1000 and len(ours["partnerships"]) == 60
+    connection.ensure_connection()
+    others = {
+        "pandas": baselines.pandas_core(connection.connection),
+        "orm": baselines.orm_core(),
+        "floor": baselines.floor_core(engine.snapshot().db.cursor()),
+    }
+    for name, theirs in others.items():
+        assert baselines.differences(ours, theirs) == [], name

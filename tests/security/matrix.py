@@ -64,9 +64,18 @@ MATRIX: dict[str, Entry] = {
     "import": e("/import/", "302 403 403 200 200 200"),
     "import-template": e("/import/template/people.csv /import/template/stays.xlsx", ALL, "blank templates"),
     "export": e(
-        "/export/people.csv /export/people.xlsx /export/stays.csv /export/ties.csv /export/people.csv?partnership={a}",
+        "/export/people.csv /export/people.xlsx /export/stays.csv /export/ties.csv /export/people.csv?partnership={a} "
+        "/export/institutions.csv /export/partnerships.xlsx /export/activities.csv /export/outcomes.xlsx",
         SIGNED_IN,
         "rows the role may see; names and contacts only to members",
+    ),
+    "research-export": e(
+        "/research/export/ /research/export/?partnership={a}", "302 200 403 403 403 200", "researchers, hub admins"
+    ),
+    "research-export-zip": e(
+        "/research/export.zip /research/export.zip?partnership={a}",
+        "302 200 403 403 403 200",
+        "pseudonymous tables of consenting people; researchers and hub admins",
     ),
     "institution-list": e("/institutions/", ALL),
     "institution-create": e("/institutions/new/", "302 403 403 200 200 200"),

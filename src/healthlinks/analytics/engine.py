@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -155,14 +156,18 @@ class Snapshot:
 
 
 def load(tables: dict[str, pa.Table], token: str | None) -> Snapshot:
-    db = duckdb.connect(":memory:")
+    """One DuckDB table per extracted table; dates are typed once here, not in every query."""
+    # large sorts and joins may spill to disk: under var/, not the working directory
+    db = duckdb.connect(
+        ":memory:",
+        config={"temp_directory": str(Path(settings.VAR_DIR) / "duckdb-tmp"), "max_temp_directory_size": "8GB"},
+    )
     for name, table in tables.items():
-        target = f"raw_{name}" if name in TYPED else name
         db.register(f"arrow_{name}", table)
-        db.execute(f"CREATE TABLE {target} AS SELECT * FROM arrow_{name}")  # noqa: S608 (names are ours)
+        source = f"arrow_{name}"
+        select = TYPED[name].replace(f"raw_{name}", source) if name in TYPED else f"SELECT * FROM {source}"  # noqa: S608
+        db.execute(f"CREATE TABLE {name} AS {select}")  # noqa: S608 (names and SQL are ours)
         db.unregister(f"arrow_{name}")
-    for name, sql in TYPED.items():
-        db.execute(f"CREATE VIEW {name} AS {sql}")
     return Snapshot(token=token, db=db)
 
 

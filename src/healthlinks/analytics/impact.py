@@ -50,8 +50,9 @@ def _views(db: Any, ids: list[int], year_from: int | None, year_to: int | None) 
         f"""CREATE OR REPLACE TEMP VIEW s_stays AS SELECT s.*, p.grade, p.cadre_id FROM stays s
             JOIN scope USING (partnership_id) LEFT JOIN people p ON p.id = s.person_id WHERE true {s_years}""",  # noqa: S608
     )
+    # materialised once: the figures and every breakdown read it
     db.execute(
-        """CREATE OR REPLACE TEMP VIEW s_trained AS
+        """CREATE OR REPLACE TEMP TABLE s_trained AS
         WITH named AS (
             SELECT t.activity_id, a.partnership_id, t.person_id, p.cadre_id, p.sex, t.facility_level
             FROM trainees t JOIN s_activities a ON a.id = t.activity_id JOIN people p ON p.id = t.person_id
@@ -86,10 +87,13 @@ def _views(db: Any, ids: list[int], year_from: int | None, year_to: int | None) 
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW s_time AS
         WITH days AS (
-            SELECT partnership_id, year(start_date) AS y, lower(trim(coalesce(grade, ''))) AS grade_key, cadre_id,
-                   CASE WHEN mode = 'physical' THEN duration_days ELSE coalesce(virtual_hours, 0) / {HOURS_PER_DAY}
-                   END AS days
-            FROM s_stays),
+            SELECT partnership_id, year(start_date) AS y, lower(trim(coalesce(grade, ''))) AS grade_key,
+                   coalesce(cadre_id, '') AS cadre_key, cadre_id,
+                   sum(CASE WHEN mode = 'physical' THEN duration_days
+                            ELSE coalesce(virtual_hours, 0) / {HOURS_PER_DAY} END) AS days
+            FROM s_stays GROUP BY ALL),
+        -- the rate joins run on the few distinct (year, grade, cadre) keys, then a hash join prices every row
+        keys AS (SELECT DISTINCT y, grade_key, cadre_key, cadre_id FROM days),
         by_grade AS (SELECT lower(trim(grade)) AS grade_key, year, currency, day_rate FROM day_rates WHERE grade <> ''),
         by_cadre AS (SELECT cadre_id, year, currency, day_rate FROM day_rates WHERE coalesce(grade, '') = ''),
         first_grade AS (SELECT grade_key, arg_min(currency, year) AS currency, arg_min(day_rate, year) AS day_rate,
@@ -102,15 +106,18 @@ def _views(db: Any, ids: list[int], year_from: int | None, year_to: int | None) 
                         ELSE coalesce(c.currency, fc.currency) END AS currency,
                    CASE WHEN coalesce(g.day_rate, fg.day_rate) IS NOT NULL THEN coalesce(g.year, fg.year)
                         ELSE coalesce(c.year, fc.year) END AS rate_year
-            FROM days d
+            FROM keys d
             ASOF LEFT JOIN by_grade g ON g.grade_key = d.grade_key AND d.y >= g.year
             LEFT JOIN first_grade fg ON fg.grade_key = d.grade_key
             ASOF LEFT JOIN by_cadre c ON c.cadre_id = d.cadre_id AND d.y >= c.year
-            LEFT JOIN first_cadre fc ON fc.cadre_id = d.cadre_id)
-        SELECT r.partnership_id, r.y, r.days,
-               CASE WHEN r.day_rate IS NULL THEN NULL WHEN r.currency = '{currency}' THEN r.days * r.day_rate
-                    ELSE r.days * r.day_rate * x.rate END AS value
-        FROM rated r ASOF LEFT JOIN currency_rates x ON x.currency = r.currency AND r.y >= x.year"""  # noqa: S608
+            LEFT JOIN first_cadre fc ON fc.cadre_id = d.cadre_id),
+        per_day AS (
+            SELECT r.y, r.grade_key, r.cadre_key,
+                   CASE WHEN r.day_rate IS NULL THEN NULL WHEN r.currency = '{currency}' THEN r.day_rate
+                        ELSE r.day_rate * x.rate END AS value
+            FROM rated r ASOF LEFT JOIN currency_rates x ON x.currency = r.currency AND r.y >= x.year)
+        SELECT d.partnership_id, d.y, d.days, d.days * p.value AS value
+        FROM days d JOIN per_day p ON p.y = d.y AND p.grade_key = d.grade_key AND p.cadre_key = d.cadre_key"""  # noqa: S608
     )
 
 
@@ -132,7 +139,9 @@ l3 AS (SELECT a.partnership_id, count(DISTINCT o.person_id) FILTER (WHERE o.prac
 ca AS (SELECT partnership_id, sum(value) AS cash, count(*) FILTER (WHERE value IS NULL) AS unconverted
        FROM s_cash GROUP BY partnership_id),
 gi AS (SELECT partnership_id, sum(value) AS gifts FROM s_gifts GROUP BY partnership_id),
-ti AS (SELECT partnership_id, sum(value) AS volunteer_time FROM s_time GROUP BY partnership_id)
+ti AS (SELECT partnership_id, sum(value) AS volunteer_time FROM s_time GROUP BY partnership_id),
+ma AS (SELECT partnership_id, first(kind ORDER BY n DESC, kind) AS main_activity
+       FROM (SELECT partnership_id, kind, count(*) AS n FROM s_activities GROUP BY ALL) GROUP BY partnership_id)
 SELECT p.id AS partnership_id, pa.slug, pa.name, pa.geography_class, pa.intervention, pa.skills,
        coalesce(tr.trained, 0) AS trained, coalesce(tr.female, 0) AS female,
        coalesce(tr.trainee_records, 0) AS trainee_records,
@@ -141,9 +150,9 @@ SELECT p.id AS partnership_id, pa.slug, pa.name, pa.geography_class, pa.interven
        coalesce(ac.activities_ssl, 0) AS activities_ssl, coalesce(l3.practice_changed, 0) AS practice_changed,
        coalesce(ca.cash, 0) AS cash, coalesce(ca.unconverted, 0) AS unconverted,
        coalesce(gi.gifts, 0) + coalesce(ti.volunteer_time, 0) AS in_kind,
-       (SELECT any_value(kind) FROM (SELECT kind, count(*) AS n FROM s_activities x WHERE x.partnership_id = p.id
-           GROUP BY kind ORDER BY n DESC, kind LIMIT 1)) AS main_activity
+       ma.main_activity
 FROM p JOIN partnerships pa ON pa.id = p.id
+LEFT JOIN ma ON ma.partnership_id = p.id
 LEFT JOIN tr ON tr.partnership_id = p.id LEFT JOIN st ON st.partnership_id = p.id
 LEFT JOIN ac ON ac.partnership_id = p.id LEFT JOIN l3 ON l3.partnership_id = p.id
 LEFT JOIN ca ON ca.partnership_id = p.id LEFT JOIN gi ON gi.partnership_id = p.id

@@ -27,7 +27,9 @@ PICTURE_NODES = 250
 
 
 def _edges_by_year(snap: Snapshot, ids: list[int], first: int, last: int) -> dict[int, set[tuple[int, int]]]:
-    rows = snap.rows(
+    """Co-presence and recorded ties per year. Two queries: as one statement (UNION ALL under DISTINCT) DuckDB
+    chose a plan that spilled tens of GB at M scale, while each part takes a fraction of a second."""
+    copresence = snap.db.cursor().execute(
         """
         WITH s AS (SELECT * FROM stays WHERE list_contains(?, partnership_id) AND mode = 'physical'),
         pairs AS (
@@ -35,28 +37,30 @@ def _edges_by_year(snap: Snapshot, ids: list[int], first: int, last: int) -> dic
                    greatest(a.start_date, b.start_date) AS lo, least(a.end_date, b.end_date) AS hi
             FROM s a JOIN s b ON a.host_institution_id = b.host_institution_id AND a.id < b.id
                 AND a.person_id <> b.person_id AND a.start_date <= b.end_date AND b.start_date <= a.end_date
-        ),
-        active AS (
+        )
+        SELECT p, q, unnest(range(year(lo), year(hi) + 1)) AS y FROM pairs
+        """,
+        [ids],
+    )
+    recorded = snap.db.cursor().execute(
+        """
+        WITH active AS (
             SELECT DISTINCT person_id, unnest(range(year(start_date), year(end_date) + 1)) AS y
             FROM stays WHERE list_contains(?, partnership_id)
-        ),
-        recorded AS (
-            SELECT least(t.person_a_id, t.person_b_id) AS p, greatest(t.person_a_id, t.person_b_id) AS q, a.y
-            FROM ties t JOIN active a ON a.person_id = t.person_a_id JOIN active b
-                ON b.person_id = t.person_b_id AND b.y = a.y
-            WHERE (t.start_date IS NULL OR year(t.start_date) <= a.y)
-              AND (t.end_date IS NULL OR year(t.end_date) >= a.y)
         )
-        SELECT DISTINCT p, q, y FROM (
-            SELECT p, q, unnest(range(year(lo), year(hi) + 1)) AS y FROM pairs
-            UNION ALL SELECT p, q, y FROM recorded
-        ) WHERE y BETWEEN ? AND ?
+        SELECT least(t.person_a_id, t.person_b_id) AS p, greatest(t.person_a_id, t.person_b_id) AS q, a.y
+        FROM ties t JOIN active a ON a.person_id = t.person_a_id JOIN active b
+            ON b.person_id = t.person_b_id AND b.y = a.y
+        WHERE (t.start_date IS NULL OR year(t.start_date) <= a.y)
+          AND (t.end_date IS NULL OR year(t.end_date) >= a.y)
         """,
-        [ids, ids, first, last],
+        [ids],
     )
     edges: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for row in rows:
-        edges[row["y"]].add((row["p"], row["q"]))
+    for cursor in (copresence, recorded):
+        for p, q, y in cursor.fetchall():
+            if first <= y <= last:
+                edges[y].add((p, q))
     return edges
 
 

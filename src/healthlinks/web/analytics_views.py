@@ -232,6 +232,9 @@ def impact_views(data: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]],
     return tables, specs
 
 
+IMPACT_ROWS = 100
+
+
 def impact_page(request: HttpRequest) -> HttpResponse:
     """All partnerships in scope added up: trained, volunteer days, practice changed, costs; by country,
     specialty, funder, year and typology, each figure a link to the records behind it."""
@@ -240,10 +243,20 @@ def impact_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(data["partnerships"], "collective-impact.csv")
     tables, specs = impact_views(data)
+    # the largest first; the full list is in the CSV (a page of 2,000 rows helps no one and takes a second)
+    shown = sorted(data["partnerships"], key=lambda r: (-r["trained"], r["name"]))[:IMPACT_ROWS]
     return render(
         request,
         "web/analytics_impact.html",
-        {"form": form, "data": data, "tables": tables, "specs": specs, "querystring": request.GET.urlencode()},
+        {
+            "form": form,
+            "data": data,
+            "tables": tables,
+            "specs": specs,
+            "shown": shown,
+            "hidden": len(data["partnerships"]) - len(shown),
+            "querystring": request.GET.urlencode(),
+        },
     )
 
 

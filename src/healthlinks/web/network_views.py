@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from healthlinks.interchange.tabular import catalogue as tabular
-from healthlinks.interchange.tabular import network as network_tables
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 from healthlinks.network import selectors
@@ -270,12 +269,12 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 @login_required
 def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    if kind not in network_tables.COLUMNS or fmt not in CONTENT_TYPES:
+    if kind not in tabular.EXPORTERS or fmt not in CONTENT_TYPES:
         raise Http404
     partnership = None
     if request.GET.get("partnership"):
         partnership, _access = _visible_partnership(request, request.GET["partnership"])
-    columns, rows = network_tables.export_rows(kind, _actor(request), partnership)
+    columns, rows = tabular.export_rows(kind, _actor(request), partnership)
     response = HttpResponse(write_table(columns, rows, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{kind}.{fmt}"'
     return response

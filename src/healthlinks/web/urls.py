@@ -9,6 +9,7 @@ from healthlinks.web import (
     interview_views,
     network_views,
     projects_views,
+    research_views,
     results_views,
     views,
 )
@@ -39,6 +40,8 @@ urlpatterns = [
     path("import/", network_views.import_page, name="import"),
     path("import/template/<str:kind>.<str:fmt>", network_views.import_template, name="import-template"),
     path("export/<str:kind>.<str:fmt>", network_views.export_table, name="export"),
+    path("research/export/", research_views.research_export_page, name="research-export"),
+    path("research/export.zip", research_views.research_export_zip, name="research-export-zip"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/new/", views.institution_create, name="institution-create"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
