@@ -83,14 +83,13 @@ def child(kind: str) -> dict[str, Any]:
     import django
 
     django.setup()
-    from django.db import connection
-
     # a running server has its modules imported: "cold" is about the data (extraction included), not imports
     import duckdb  # noqa: F401
     import igraph  # noqa: F401
     import pyarrow  # noqa: F401
     import scipy.cluster.vq  # noqa: F401
     import statsmodels.api  # noqa: F401
+    from django.db import connection
 
     from bench import baselines
     from healthlinks.analytics import engine, selectors

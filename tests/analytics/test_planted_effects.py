@@ -62,9 +62,9 @@ def test_the_analysis_recovers_every_planted_effect_and_the_dashboard_equals_the
 def _dashboard_figures_equal_the_baselines(admin_user):
     """On the same S world the collective-impact figures equal those of the pandas (read_sql), ORM and bare
     DuckDB baselines that `make bench` times (bench/baselines.py)."""
+    from bench import baselines
     from django.db import connection
 
-    from bench import baselines
     from healthlinks.analytics import engine
     from healthlinks.analytics.selectors import collective_impact
 

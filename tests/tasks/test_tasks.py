@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from healthlinks.accounts.models import Role
@@ -77,7 +76,8 @@ def test_a_dead_worker_process_on_this_host_is_reaped_without_waiting(admin_user
     task = services.submit("analysis", user=admin_user, params={"analysis": "impact"})
     gone = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
     gone.wait()
-    Task.objects.filter(pk=task.pk).update(status=Task.Status.RUNNING, worker=f"{services.worker_id().rsplit(':')[0]}:{gone.pid}")
+    host = services.worker_id().rsplit(":", 1)[0]
+    Task.objects.filter(pk=task.pk).update(status=Task.Status.RUNNING, worker=f"{host}:{gone.pid}")
     services._write_progress(task.pk, {"stage": "", "done": 0, "total": 0})
     assert services.reap_interrupted() == [task.pk]
 
