@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from healthlinks.accounts.models import Role
@@ -171,3 +172,28 @@ def test_progress_file_is_written_while_running(admin_user, settings):
     assert task.status == Task.Status.DONE and task.message == "ok"
     assert [s["done"] for s in seen] == [0, 1, 2] and all(s["total"] == 3 for s in seen)
     assert Path(settings.VAR_DIR, "tasks", f"{task.pk}.json").exists()
+
+
+def test_iati_import_as_a_task_reports_its_counts_and_a_broken_file_fails_with_nothing_written(admin_user, tmp_path):
+    import shutil
+
+    from healthlinks.projects.models import Project
+    from tests.fixtures import EXTERNAL
+
+    source = sorted((EXTERNAL / "iati" / "activities").glob("*.xml"))[0]
+    folder = services.task_file_dir("upload-1")
+    shutil.copy(source, folder / source.name)
+    relative = str((folder / source.name).relative_to(settings.MEDIA_ROOT))
+    task = services.submit("iati_import", user=admin_user, input_file=relative, label=source.name)
+    assert task.status == Task.Status.DONE, task.message
+    imported = task.result["imported"] + task.result["imported_with_warnings"]
+    assert imported == Project.objects.count() > 0 and task.result["created"] == imported
+    assert f"{task.result['activities']} activities" in task.message
+
+    broken = folder / "broken.xml"
+    broken.write_bytes(source.read_bytes()[: len(source.read_bytes()) // 2])
+    failed = services.submit(
+        "iati_import", user=admin_user, input_file=str(broken.relative_to(settings.MEDIA_ROOT)), label="broken"
+    )
+    assert failed.status == Task.Status.FAILED and "nothing written" in failed.message
+    assert Project.objects.count() == imported

@@ -35,10 +35,15 @@ def iati_import(task: Task, progress: Progress) -> dict[str, Any]:
     else:
         progress("import", 0, 1)
     report = import_iati(str(source), **kwargs)
-    data = report.as_dict() if hasattr(report, "as_dict") else {"summary": str(report)}
-    if getattr(report, "refused", None):
-        raise TaskRejected(str(report.refused))
-    return dict(data)
+    if report.refused is not None:
+        raise TaskRejected(str(report))
+    counts = ("activities", "imported", "imported_with_warnings", "created", "updated", "unchanged")
+    return {
+        "message": str(report),
+        **{name: getattr(report, name) for name in counts},
+        "skipped": len(report.skipped),
+        "warnings": report.warnings_total,
+    }
 
 
 def analysis(task: Task, progress: Progress) -> dict[str, Any]:
