@@ -98,7 +98,7 @@ def test_serve_production_runs_gunicorn_with_whitenoise_and_security_headers(tmp
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # collectstatic and first boot; slow on a busy 2-core machine
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()

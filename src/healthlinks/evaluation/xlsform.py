@@ -15,6 +15,10 @@ from typing import Any
 from healthlinks.evaluation import expressions
 
 MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000  # per sheet: questions, choices
+MAX_CELLS = 2_000_000  # the sheets' used area together
+MAX_NAME = 120  # question, choice and list names (the database columns)
+MAX_PATH = 400  # a question's group path and name
 
 # pyxform's type names -> ours; anything else that pyxform accepts is stored as is and not rendered by the web form.
 TYPE_NAMES = {
@@ -110,14 +114,22 @@ def _text(value: Any) -> str:
 def _sheets(raw: bytes) -> dict[str, list[list[str]]]:
     from openpyxl import load_workbook
 
+    from healthlinks.interchange.tabular.reader import ArchiveRefused, check_workbook
+
+    try:  # zip bombs, shared-strings bombs and a used area reaching XFD1048576 are refused before openpyxl reads
+        check_workbook(raw, max_rows=MAX_ROWS + 1, max_cells=MAX_CELLS)
+    except ArchiveRefused as exc:
+        raise FormRejected([FormError("", 0, f"not a readable XLSX workbook: {exc}")]) from None
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise FormRejected([FormError("", 0, f"not a readable XLSX workbook ({exc.__class__.__name__})")]) from None
-    out = {}
-    for sheet in book.worksheets:
-        out[sheet.title.strip().lower()] = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
+        out = {}
+        for sheet in book.worksheets:
+            out[sheet.title.strip().lower()] = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+    except Exception as exc:  # openpyxl raises many types (XML, colour, style errors) for a damaged workbook
+        raise FormRejected(
+            [FormError("", 0, f"not a readable XLSX workbook ({exc.__class__.__name__}: {str(exc)[:200]})")]
+        ) from None
     return out
 
 
@@ -155,6 +167,9 @@ def _own_checks(sheets: dict[str, list[list[str]]]) -> list[FormError]:
             if not name:
                 errors.append(FormError("choices", number, f"choice of list '{list_name}' has no name"))
                 continue
+            for what, value in (("list_name", list_name), ("name", name)):
+                if len(value) > MAX_NAME:
+                    errors.append(FormError("choices", number, f"{what} is longer than {MAX_NAME} characters"))
             if name in lists.setdefault(list_name, set()):
                 errors.append(FormError("choices", number, f"choice '{name}' appears twice in list '{list_name}'"))
             lists[list_name].add(name)
@@ -180,6 +195,8 @@ def _own_checks(sheets: dict[str, list[list[str]]]) -> list[FormError]:
                 )
         elif kind.lower() not in KNOWN_TYPES and base.lower() not in KNOWN_TYPES:
             errors.append(FormError("survey", number, f"unknown question type '{kind}'"))
+        if len(name) > MAX_NAME:
+            errors.append(FormError("survey", number, f"the name is longer than {MAX_NAME} characters"))
         if name and not kind.lower().startswith(("end", "begin")) and name in names:
             errors.append(
                 FormError(
@@ -197,7 +214,7 @@ def _own_checks(sheets: dict[str, list[list[str]]]) -> list[FormError]:
                 continue
             try:
                 tree = expressions.parse(text)
-            except expressions.UnsupportedExpression:
+            except (expressions.UnsupportedExpression, RecursionError):
                 continue  # valid XPath outside our subset: pyxform checks it; the web form ignores it (warning)
             for ref in sorted(expressions.references(tree)):
                 if ref not in all_names:
@@ -264,6 +281,8 @@ def _walk(
                     expressions.parse(text)
                 except expressions.UnsupportedExpression as exc:
                     warnings.append(f"question '{name}': {column} '{text}' is outside the web form's subset ({exc})")
+                except RecursionError:
+                    warnings.append(f"question '{name}': {column} is nested too deeply for the web form")
         if kind in ("group", "repeat"):
             _walk(child.get("children", []), [*groups, name], question.repeat_path, out, warnings)
 
@@ -297,6 +316,13 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
     definition: dict[str, Any] = result._pyxform  # the JSON form pyxform builds the XForm from
     questions: list[ParsedQuestion] = []
     _walk(definition.get("children", []), [], "", questions, warnings)
+    too_long = [
+        FormError("survey", 0, f"question '{q.name}': its group path is longer than {MAX_PATH} characters")
+        for q in questions
+        if len(q.path) > MAX_PATH
+    ]
+    if too_long:
+        raise FormRejected(too_long)
     choices: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
     for list_name, items in (definition.get("choices") or {}).items():
         choices[list_name] = []

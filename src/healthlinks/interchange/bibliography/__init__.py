@@ -22,6 +22,8 @@ from healthlinks.evidence.models import Reference, ReferenceType, normalise_doi
 from healthlinks.registry.models import Partnership
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_RECORDS = 50_000  # per file: more is refused before the parsers run (500,000 empty RIS records took 10 s)
+BIB_ENTRY = re.compile(r"^[ \t]*@[ \t]*\w+[ \t]*[{(]", re.MULTILINE)
 RIS_TAG = re.compile(r"^\ufeff?([A-Z][A-Z0-9])  -")
 YEAR = re.compile(r"(1[5-9]\d\d|20\d\d|2100)")
 
@@ -162,6 +164,8 @@ def _ris_records(text: str, name: str) -> tuple[list[int], list[EntryError]]:
             open_at = 0
     if open_at:
         errors.append(EntryError(name, open_at, f"record {len(starts)}", "the record has no ER line (end of record)"))
+    if len(starts) > MAX_RECORDS:
+        return starts, [EntryError(name, 0, "file", f"more than {MAX_RECORDS} records; split the file")]
     if not starts and not errors:
         errors.append(EntryError(name, 1, "file", "no RIS record (a record starts with a 'TY  - ' line)"))
     return starts, errors
@@ -224,6 +228,8 @@ def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]
     import bibtexparser
 
     text = _decode(data, name)
+    if len(BIB_ENTRY.findall(text)) > MAX_RECORDS:
+        raise BibliographyRejected([EntryError(name, 0, "file", f"more than {MAX_RECORDS} entries; split the file")])
     library = bibtexparser.parse_string(text)
     errors = [
         EntryError(

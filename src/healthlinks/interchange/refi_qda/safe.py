@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,8 +60,8 @@ def read_zip(data: bytes, name: str) -> dict[str, bytes]:
     """Members of the archive by their path, refusing bombs and traversal before anything is used."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise _refuse(name, f"not a zip archive ({exc})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        raise _refuse(name, f"not a zip archive ({exc})") from None  # NotImplementedError: "zip file version 9.1"
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
         raise _refuse(name, f"the archive holds {len(infos)} files, more than {MAX_MEMBERS}")
@@ -88,7 +89,15 @@ def read_zip(data: bytes, name: str) -> dict[str, bytes]:
                     if size > 1024 * 1024 and size > MAX_RATIO * max(info.compress_size, 1):
                         raise _refuse(name, f"compression ratio above {MAX_RATIO}:1 (a zip bomb?)", info.filename)
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, RuntimeError, EOFError, OSError) as exc:
+        except (  # bad CRC, encrypted, truncated, a negative seek (damaged header), unknown method, bad deflate data
+            zipfile.BadZipFile,
+            RuntimeError,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,
+            zlib.error,
+        ) as exc:
             raise _refuse(name, f"damaged archive member ({exc})", info.filename) from None
         members[info.filename] = b"".join(chunks)
     if total > 1024 * 1024 and total > MAX_RATIO * compressed_total:

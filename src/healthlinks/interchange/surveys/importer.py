@@ -18,13 +18,15 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from healthlinks.accounts.models import User
-from healthlinks.evaluation.models import Instrument, Question, Response, Source
+from healthlinks.evaluation.models import Answer, Instrument, Question, Response, Source
 from healthlinks.evaluation.services import (
     AnswerIn,
     LinkError,
@@ -46,7 +48,8 @@ ODK_META = {
     "formhub/uuid", "formhub-uuid", "start", "end", "today", "username", "simserial", "subscriberid",
     "phonenumber", "audit",
 }  # fmt: skip
-INDEX_RE = re.compile(r"\[(\d+)\]")
+INDEX_RE = re.compile(r"\[(\d{1,12})\]")
+MAX_REPEAT = 100_000  # children[N]/name: a repeat number past this is an error of the header
 TRUE = {"1", "true", "yes", "1.0"}
 FALSE = {"0", "false", "no", "0.0", "", "n/a"}
 
@@ -71,20 +74,15 @@ class Sheet:
 
 
 def _read_zip(raw: bytes, name: str) -> list[tuple[str, list[list[str]]]]:
-    """ODK Central's "all data and media" ZIP: the main CSV and one CSV per repeat (with PARENT_KEY)."""
-    import zipfile
-
+    """ODK Central's "all data and media" ZIP: the main CSV and one CSV per repeat (with PARENT_KEY). Only the CSV
+    files are unpacked, together at most 50 MB (counted as they inflate: a zip bomb is refused)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        raise ImportRejected([RowError(name, 0, "", "not a readable ZIP archive")]) from None
-    tables = []
-    for member in sorted(archive.namelist()):
-        if member.lower().endswith(".csv") and not member.startswith(("__MACOSX", "media/")):
-            if archive.getinfo(member).file_size > reader.MAX_BYTES:
-                raise ImportRejected([RowError(name, 0, member, "larger than 50 MB")])
-            grid = reader._csv_rows(archive.read(member), member)
-            tables.append((Path(member).stem, grid))
+        members = reader.unzip(
+            raw, lambda member: member.lower().endswith(".csv") and not member.startswith(("__MACOSX", "media/"))
+        )
+    except reader.ArchiveRefused as exc:
+        raise ImportRejected([RowError(name, 0, "", str(exc))]) from None
+    tables = [(Path(member).stem, reader._csv_rows(data, member)) for member, data in sorted(members.items())]
     # the main table is the one without PARENT_KEY
     tables.sort(key=lambda t: bool(t[1]) and "parent_key" in [h.strip().lower() for h in t[1][0]])
     return tables
@@ -97,6 +95,10 @@ def _read(raw: bytes, name: str) -> list[Sheet]:
         from python_calamine import CalamineWorkbook
 
         try:
+            reader.check_workbook(raw)
+        except reader.ArchiveRefused as exc:
+            raise ImportRejected([RowError(name, 0, "", f"not a readable XLSX workbook: {exc}")]) from None
+        try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
             grids = [(n, book.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in book.sheet_names]
         except Exception as exc:  # calamine raises its own error types for broken workbooks
@@ -105,16 +107,25 @@ def _read(raw: bytes, name: str) -> list[Sheet]:
     else:  # CSV
         sheets = [("", reader._csv_rows(raw, name))]
     out = []
+    errors: list[RowError] = []
     for sheet_name, grid in sheets:
         if not grid or not any(c.strip() for c in grid[0]):
             continue
+        if len(grid) - 1 > reader.MAX_ROWS:
+            raise ImportRejected([RowError(name, 0, "", f"more than {reader.MAX_ROWS} rows; split the file")])
+        where = f"{name} [{sheet_name}]" if sheet_name and len(sheets) > 1 else name
         header = [h.strip() for h in grid[0]]
-        rows = [
-            (n, [c.strip() for c in cells])
-            for n, cells in enumerate(grid[1:], start=2)
-            if any(c.strip() for c in cells)
-        ]
+        rows = []
+        for n, cells in enumerate(grid[1:], start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            for column, cell in zip(header, cells, strict=False):
+                if "\x00" in cell:
+                    errors.append(RowError(where, n, column, "holds a NUL character (binary data?)"))
+            rows.append((n, [c.strip() for c in cells]))
         out.append(Sheet(sheet_name, header, rows))
+    if errors:
+        raise ImportRejected(errors[:1000])
     if not out:
         raise ImportRejected([RowError(name, 1, "", "the header row is missing")])
     return out
@@ -181,7 +192,39 @@ def _classify(header: str, forms: dict[str, tuple[Question, str]]) -> Column:
 
 def _parse_time(text: str) -> datetime:
     value = datetime.fromisoformat(text.strip().replace(" ", "T", 1) if "T" not in text else text.strip())
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)  # stored in UTC: 9999-12-31T23:00-05:00 is past the last date a database holds
+    except OverflowError:
+        raise ValueError(f"'{text}' is out of range once in UTC") from None
+    return value
+
+
+def _messages(exc: ValidationError) -> list[tuple[str, list[str]]]:
+    return list(exc.message_dict.items()) if hasattr(exc, "error_dict") else [("", exc.messages)]
+
+
+UUID_LENGTH = Response._meta.get_field("uuid").max_length or 100
+_NUMBER = Answer._meta.get_field("number")
+NUMBER_WHOLE_DIGITS = (_NUMBER.max_digits or 20) - (_NUMBER.decimal_places or 0)
+
+
+def _cell_problem(q: Question, cell: str) -> str:
+    """Why an answer cannot be stored, before it is normalised: numbers past what the answer's number column holds
+    (and whose conversion would take minutes: 1e999999999), a link id past any database key."""
+    text = cell.strip()
+    if q.type in ("integer", "decimal") and text:
+        try:
+            number = Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+        except InvalidOperation:
+            return ""  # normalise explains
+        if not number.is_finite():
+            return f"'{text[:40]}' is not a number"
+        if number and number.adjusted() >= NUMBER_WHOLE_DIGITS:
+            return f"'{text[:40]}' is too large: at most {NUMBER_WHOLE_DIGITS} digits before the decimal point"
+    if q.name == "institution" and text.isdigit() and len(text) > 18:
+        return f"no institution with id or ROR id '{text[:40]}'"
+    return ""
 
 
 def _detect_instrument(raw_sheets: list[Sheet], name: str) -> Instrument:
@@ -235,7 +278,7 @@ def import_responses(
     else:
         name = name or str(getattr(source, "name", "upload"))
         raw = source.read(reader.MAX_BYTES + 1)
-    name = Path(name).name
+    name = reader.short_name(name)
     if len(raw) > reader.MAX_BYTES:
         raise ImportRejected([RowError(name, 0, "", "the file is larger than 50 MB")])
     sheets = _read(raw, name)
@@ -298,15 +341,20 @@ def import_responses(
     with transaction.atomic():
         for s, links in linked:
             assert s.submitted_at is not None
-            _response, created = response_upsert(
-                by=user,
-                instrument=instrument,
-                uuid=s.uuid,
-                submitted_at=s.submitted_at,
-                source=Source.ODK if is_odk else Source.KOBO,
-                answers=[AnswerIn(by_id[qid], index, rows) for (qid, index), rows in s.answers.items()],
-                links=links,
-            )
+            try:
+                _response, created = response_upsert(
+                    by=user,
+                    instrument=instrument,
+                    uuid=s.uuid,
+                    submitted_at=s.submitted_at,
+                    source=Source.ODK if is_odk else Source.KOBO,
+                    answers=[AnswerIn(by_id[qid], index, rows) for (qid, index), rows in s.answers.items()],
+                    links=links,
+                )
+            except ValidationError as exc:  # the whole file is rolled back with the exception
+                raise ImportRejected(
+                    [RowError(where, s.row, field, " ".join(messages)) for field, messages in _messages(exc)]
+                ) from None
             if created:
                 result.created += 1
             else:
@@ -325,6 +373,10 @@ def _parse_sheet(
     main: bool,
 ) -> list[_Submission]:
     columns = [_classify(h, forms) for h in sheet.header]
+    for i, (header, column) in enumerate(zip(sheet.header, columns, strict=True)):
+        if column.repeat_index > MAX_REPEAT:
+            errors.append(RowError(where, 1, header[:80], f"repeat number above {MAX_REPEAT}"))
+            columns[i] = Column(meta="ignored")
     unknown = [h for h, c in zip(sheet.header, columns, strict=True) if c.meta == "unknown" and h]
     if unknown:
         result.warnings.append(f"{where}: columns not in the form, ignored: {', '.join(unknown)}")
@@ -359,6 +411,10 @@ def _parse_sheet(
                     elif flag not in FALSE:
                         errors.append(RowError(where, number, header, f"'{cell}' should be 1 (chosen) or 0"))
                     continue
+                problem = _cell_problem(q, cell)
+                if problem:
+                    errors.append(RowError(where, number, header, problem))
+                    continue
                 try:
                     rows = normalise(q, cell, codes.get(q.list_name) if q.list_name else None)
                 except ValueError as exc:
@@ -385,5 +441,7 @@ def _parse_sheet(
                 errors.append(RowError(where, number, "_submission_time", "no submission time"))
             if not s.uuid:
                 errors.append(RowError(where, number, "_uuid", "no submission id"))
+            elif len(s.uuid) > UUID_LENGTH:
+                errors.append(RowError(where, number, "_uuid", f"longer than {UUID_LENGTH} characters"))
         out.append(s)
     return out

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
 from typing import Any
+
+from django.apps import apps
 
 from healthlinks.accounts.models import User
 from healthlinks.interchange.tabular.reader import ImportRejected, RowError, Table
@@ -34,19 +38,66 @@ class ImportResult:
         return f"{self.file}: {total} {self.kind} imported ({self.created} new, {self.updated} updated)"
 
 
+# Columns whose text or number goes to the database as it is: the model field that bounds it. The databases refuse
+# (PostgreSQL) or mangle (SQLite) a longer text or a number with more digits, so such a cell is an error of its row.
+TEXT_FIELDS = {
+    "external_id": ("network.Person", "external_id"),
+    "title": ("activities.Activity", "title"),
+    "description": ("results.CashCost", "description"),
+    "email": ("network.PersonalData", "email"),
+}
+DECIMAL_FIELDS = {
+    "hours": ("activities.Activity", "hours"),
+    "virtual_hours": ("network.Stay", "virtual_hours"),
+    "amount": ("results.CashCost", "amount"),
+    "pre_score": ("activities.Assessment", "pre_score"),
+    "post_score": ("activities.Assessment", "post_score"),
+    "max_score": ("activities.Assessment", "max_score"),
+    "value": ("activities.Outcome", "value"),
+}
+MAX_INTEGER = 2_147_483_647  # the largest value of an integer column (PostgreSQL integer)
+
+
+@cache
+def _model_field(column: str, table: str) -> Any:
+    label, name = (TEXT_FIELDS if table == "text" else DECIMAL_FIELDS)[column]
+    return apps.get_model(label)._meta.get_field(name)
+
+
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= 40 else f"{value[:20]!r}… ({len(value)} characters)"
+
+
 class Rows:
-    """Collects errors while rows are parsed."""
+    """Collects errors while rows are parsed. Texts longer than their database column are errors from the start."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
         self.errors: list[RowError] = []
+        for column in TEXT_FIELDS:
+            limit = _model_field(column, "text").max_length
+            for number, values in table.rows:
+                if len(values.get(column, "")) > limit:
+                    self.error(number, column, f"longer than {limit} characters")
 
     def cell(self, number: int, values: dict[str, str], column: str, parse: Any, **kwargs: Any) -> Any:
         try:
-            return parse(values[column], **kwargs)
+            value = parse(values[column], **kwargs)
         except ValueError as exc:
             self.errors.append(RowError(self.table.name, number, column, str(exc)))
             return None
+        except ArithmeticError:  # int(float('inf')), an exponent past what Decimal can hold
+            self.errors.append(
+                RowError(
+                    self.table.name, number, column, f"{_shown(values[column])} is too large or not a finite number"
+                )
+            )
+            return None
+        value, problem = _fit(column, value)
+        if problem:
+            self.errors.append(RowError(self.table.name, number, column, f"{_shown(values[column])} {problem}"))
+            return None
+        return value
 
     def error(self, number: int, column: str, reason: str) -> None:
         self.errors.append(RowError(self.table.name, number, column, reason))
@@ -54,6 +105,22 @@ class Rows:
     def raise_if_any(self) -> None:
         if self.errors:
             raise ImportRejected(sorted(self.errors, key=lambda e: (e.row, e.column)))
+
+
+def _fit(column: str, value: Any) -> tuple[Any, str]:
+    """The parsed value as its column stores it (a decimal rounded to the column's places), or why it cannot be."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        return None, f"is too large (at most {MAX_INTEGER})"
+    if isinstance(value, Decimal) and value.is_finite() and column in DECIMAL_FIELDS:
+        model_field = _model_field(column, "decimal")
+        whole = model_field.max_digits - model_field.decimal_places
+        too_large = f"is too large: at most {whole} digits before the decimal point"
+        if value.adjusted() >= whole:
+            return None, too_large
+        value = value.quantize(Decimal(1).scaleb(-model_field.decimal_places))
+        if value.adjusted() >= whole:  # 999.96 rounds up to 1000.0
+            return None, too_large
+    return value, ""
 
 
 class Institutions:
