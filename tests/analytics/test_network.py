@@ -97,6 +97,10 @@ def test_brokers_are_anonymous_to_the_public_and_filters_apply(small, client_for
     assert "Alice" not in json.dumps(public) and small["alice"].pseudo_id not in json.dumps(public)
     assert client_for(None).get("/api/v1/analytics/network/", {"country": "BRA"}).json()["years"] == []
     assert client_for(None).get("/api/v1/analytics/network/", {"year": "last"}).status_code == 400
+    # years that hold no stays: an empty answer with its note, on the API and the page (was a 500)
+    empty = client_for(None).get("/api/v1/analytics/network/", {"year_from": "2019", "year_to": "2019"})
+    assert empty.status_code == 200 and empty.json()["years"] == [] and "years chosen" in empty.json()["note"]
+    assert client_for(None).get("/analytics/network/", {"year_from": "2019", "year_to": "2019"}).status_code == 200
 
 
 @pytest.mark.django_db

@@ -96,11 +96,14 @@ def evolution(
            WHERE list_contains(?, partnership_id)""",
         [ids],
     )[0]
+    empty = {"years": [], "cadres": [], "brokers": [], "bridges": [], "picture": None, "note": "No stays in scope."}
     if span["lo"] is None:
-        return {"years": [], "cadres": [], "brokers": [], "bridges": [], "picture": None, "note": "No stays in scope."}
+        return empty
     first = max(span["lo"], year_from or span["lo"])
     last = min(span["hi"], year_to or date.today().year)
     first = max(first, last - MAX_YEARS + 1)
+    if first > last:  # the years asked for hold no stays
+        return empty | {"note": "No stays in the years chosen."}
     active_rows = snap.rows(
         """SELECT DISTINCT s.person_id, unnest(range(year(s.start_date), year(s.end_date) + 1)) AS y,
                   coalesce(p.cadre_id, 'not recorded') AS cadre
