@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from healthlinks.tasks.models import Task
@@ -241,6 +241,12 @@ def _dead_here(worker: str) -> bool:
 _wake = threading.Event()
 
 
+def _fresh_connection() -> None:
+    """Between tasks, drop a connection the database may have closed; never inside a transaction (a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def run_worker(
     *, poll: float = 1.0, once: bool = False, stop: threading.Event | None = None, parent: int | None = None
 ) -> int:
@@ -253,7 +259,7 @@ def run_worker(
     while not stop.is_set():
         if parent is not None and os.getppid() != parent:
             break
-        close_old_connections()
+        _fresh_connection()
         task = claim_next()
         if task is not None:
             execute(task)
@@ -266,7 +272,7 @@ def run_worker(
             last_reap = time.monotonic()
         _wake.wait(poll)
         _wake.clear()
-    close_old_connections()
+    _fresh_connection()
     return ran
 
 
