@@ -96,7 +96,14 @@ def evolution(
            WHERE list_contains(?, partnership_id)""",
         [ids],
     )[0]
-    empty = {"years": [], "cadres": [], "brokers": [], "bridges": [], "picture": None, "note": "No stays in scope."}
+    empty: dict[str, Any] = {
+        "years": [],
+        "cadres": [],
+        "brokers": [],
+        "bridges": [],
+        "picture": None,
+        "note": "No stays in scope.",
+    }
     if span["lo"] is None:
         return empty
     first = max(span["lo"], year_from or span["lo"])
