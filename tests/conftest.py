@@ -119,3 +119,10 @@ def network_world(make_partnership, make_user):
         research_consent=False,
     )
     return {"p": p, "uk": members["GBR"], "ug": members["UGA"], "alice": alice, "bob": bob, "coordinator": coordinator}
+
+
+@pytest.fixture(autouse=True)
+def _no_api_rate_limits(settings: Any) -> None:
+    """The API's rate limits count requests per address across tests in one process: off unless a test sets them
+    (tests/api/test_throttling.py)."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}

@@ -177,9 +177,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["healthlinks.api.permissions.ScopedAccess"],
     "DEFAULT_PAGINATION_CLASS": "healthlinks.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("HEALTHLINKS_ANON_RATE", "600/min")},
+    "DEFAULT_SCHEMA_CLASS": "healthlinks.api.schema.AutoSchema",
+    # 429 with Retry-After past these rates: anonymous use per address, signed-in use per user.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "healthlinks.api.throttling.AnonRateThrottle",
+        "healthlinks.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("HEALTHLINKS_ANON_RATE", "60/min"),
+        "user": os.environ.get("HEALTHLINKS_USER_RATE", "1200/min"),
+    },
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -1,4 +1,5 @@
-"""API of activities (read): what partnerships did, with their trainee counts by the TRN-01 rule."""
+"""API of activities and their outcomes: what partnerships did, with their trainee counts by the TRN-01 rule, the
+trainees, assessments, outcomes, knowledge items and cascades."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from healthlinks.activities import selectors, services
@@ -15,23 +16,19 @@ from healthlinks.activities.models import (
     Activity,
     AggregateTrainees,
     Assessment,
+    CascadeReport,
     KnowledgeItem,
     Outcome,
     Trainee,
 )
+from healthlinks.api import base
+from healthlinks.api.filters import Ordering, is_id
 from healthlinks.api.serializers import call_service
 from healthlinks.network.models import Person, Stay
 from healthlinks.network.selectors import people_visible_to
-from healthlinks.network.selectors import personal_partnership_ids as _member_of
 from healthlinks.reference.models import PurposeCode
-from healthlinks.registry.models import Institution, Partnership, Publication
-from healthlinks.registry.selectors import (
-    can_create_partnership,
-    is_hub_admin,
-    partnerships_editable_by,
-    partnerships_visible_to,
-)
-from healthlinks.results.models import CashCost, Indicator, IndicatorPeriod, Result
+from healthlinks.registry.models import Institution, Partnership
+from healthlinks.registry.selectors import can_create_partnership, is_hub_admin, partnerships_editable_by
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -127,9 +124,10 @@ class ActivitySerializer(serializers.ModelSerializer):
         ]
     )
 )
-class ActivityViewSet(viewsets.ModelViewSet):
+class ActivityViewSet(base.ModelViewSet):
     serializer_class = ActivitySerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["start_date", "end_date", "title", "kind", "hours", "id"]
 
     def can_create(self, user: Any) -> bool:
         return can_create_partnership(user)
@@ -153,7 +151,7 @@ class ActivityViewSet(viewsets.ModelViewSet):
         return qs.prefetch_related("stays", "facilitators").order_by("-start_date", "pk")
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None
         context = {**self.get_serializer_context(), "trained": selectors.trained_by_activity([a.pk for a in page])}
         return self.get_paginated_response(ActivitySerializer(page, many=True, context=context).data)
@@ -166,10 +164,11 @@ def _serializer(model_: Any, fields_: list[str], person: bool = False) -> type[s
     return type(f"{model_.__name__}Serializer", (serializers.ModelSerializer,), attrs)
 
 
-class _ActivityScoped(viewsets.ReadOnlyModelViewSet):
+class _ActivityScoped(base.ReadOnlyModelViewSet):
     """Records of activities the user can see; person-level rows only for people the user can see."""
 
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "activity"]
     model: Any = None
     person_level = True
 
@@ -184,13 +183,13 @@ class _ActivityScoped(viewsets.ReadOnlyModelViewSet):
         if activity:
             qs = (
                 qs.filter(activity__external_id=activity)
-                if not activity.isdigit()
+                if not is_id(activity)
                 else qs.filter(activity_id=int(activity))
             )
         return qs
 
 
-class _WritableActivityScoped(_ActivityScoped, viewsets.ModelViewSet):
+class _WritableActivityScoped(_ActivityScoped, base.ModelViewSet):
     """Records of an activity that its partnership's coordinators (and hub admins) write."""
 
     def can_create(self, user: Any) -> bool:
@@ -308,12 +307,14 @@ class OutcomeViewSet(_WritableActivityScoped):
     model = Outcome
     person_level = False
     serializer_class = OutcomeSerializer
+    ordering_fields = ["id", "activity", "level", "recorded_on"]
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
 class KnowledgeItemViewSet(_ActivityScoped):
     model = KnowledgeItem
     person_level = False
+    ordering_fields = ["id", "activity", "stage", "transferred_on"]
     serializer_class = _serializer(
         KnowledgeItem,
         [
@@ -332,102 +333,37 @@ class KnowledgeItemViewSet(_ActivityScoped):
     )
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("partnership", OpenApiTypes.STR)]))
-class CashCostViewSet(viewsets.ReadOnlyModelViewSet):
-    """Cash costs, for hub admins, the partnership's members and researchers (totals are public in the
-    partnership summary)."""
-
-    filter_backends: list[Any] = []
-    serializer_class = _serializer(
-        CashCost,
-        ["id", "external_id", "partnership", "activity", "category", "amount", "currency", "spent_on", "description"],
+class CascadeSerializer(serializers.ModelSerializer):
+    activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        source="source_activity", read_only=True, help_text="the activity where they were trained"
     )
+    person: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
 
-    def get_queryset(self) -> QuerySet[CashCost]:
+    class Meta:
+        model = CascadeReport
+        fields = ["id", "activity", "person", "people_trained", "reported_on"]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR, description="id or external id")])
+)
+class CascadeViewSet(base.ReadOnlyModelViewSet):
+    """Trainees who went on to train others, and how many: people you may see, of activities you may see."""
+
+    serializer_class = CascadeSerializer
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "reported_on", "people_trained"]
+
+    def get_queryset(self) -> QuerySet[CascadeReport]:
         user = self.request.user
-        qs = CashCost.objects.order_by("pk")
-        if not is_hub_admin(user):
-            allowed = partnerships_visible_to(user).filter(pk__in=_member_of(user))
-            if getattr(user, "role", None) == "researcher":
-                allowed = partnerships_visible_to(user).exclude(publication=Publication.DRAFT)
-            qs = qs.filter(partnership__in=allowed)
-        if self.request.query_params.get("partnership"):
-            qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
-        return qs
-
-
-class IndicatorPeriodSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = IndicatorPeriod
-        fields = ["start", "end", "target", "actual", "numerator", "denominator", "comment"]
-
-
-def _number(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-class IndicatorSerializer(serializers.ModelSerializer):
-    periods = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Indicator
-        fields = [
-            "id",
-            "library_code",
-            "title",
-            "measure",
-            "unit",
-            "baseline",
-            "baseline_year",
-            "disaggregate_by_sex_and_cadre",
-            "periods",
-        ]
-
-    def get_periods(self, obj: Indicator) -> list[dict[str, Any]]:
-        from healthlinks.results.selectors import period_actual
-
-        out = []
-        for period in obj.periods.all():
-            row = dict(IndicatorPeriodSerializer(period).data)
-            figures = period_actual(obj.result.partnership, period)
-            row.update({k: _number(figures[k]) for k in ("actual", "numerator", "denominator")})
-            row["computed"] = figures["computed"]
-            row["disaggregations"] = [
-                {
-                    "dimension": d["dimension"],
-                    "category": d["category"],
-                    "target": _number(d["target"]),
-                    "actual": _number(d["actual"]),
-                }
-                for d in figures["disaggregations"]
-            ]
-            out.append(row)
-        return out
-
-
-class ResultSerializer(serializers.ModelSerializer):
-    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    indicators = IndicatorSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Result
-        fields = ["id", "partnership", "level", "title", "description", "indicators"]
-
-
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("partnership", OpenApiTypes.STR)]))
-class ResultViewSet(viewsets.ReadOnlyModelViewSet):
-    """Results → indicators → periods; library indicators' actuals are computed from the records."""
-
-    filter_backends: list[Any] = []
-    serializer_class = ResultSerializer
-
-    def get_queryset(self) -> QuerySet[Result]:
-        qs = (
-            Result.objects.filter(partnership__in=partnerships_visible_to(self.request.user))
-            .select_related("partnership")
-            .prefetch_related("indicators__periods__disaggregations")
-            .order_by("pk")
-        )
-        if self.request.query_params.get("partnership"):
-            qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
-        return qs
+        qs = CascadeReport.objects.filter(
+            source_activity__in=selectors.activities_visible_to(user), person__in=people_visible_to(user)
+        ).select_related("person")
+        activity = self.request.query_params.get("activity")
+        if activity:
+            qs = (
+                qs.filter(source_activity_id=int(activity))
+                if is_id(activity)
+                else qs.filter(source_activity__external_id=activity)
+            )
+        return qs.order_by("pk")

@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -18,21 +17,31 @@ from healthlinks.analytics.selectors import (
     typology_analysis,
     value_for_money,
 )
+from healthlinks.api import base
+from healthlinks.api.filters import int_param
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 SCOPE_PARAMETERS = [OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS] + [
-    OpenApiParameter("year_from", OpenApiTypes.INT),
-    OpenApiParameter("year_to", OpenApiTypes.INT),
+    OpenApiParameter("year_from", OpenApiTypes.INT, description=f"{FIRST_YEAR}-{LAST_YEAR}"),
+    OpenApiParameter("year_to", OpenApiTypes.INT, description=f"{FIRST_YEAR}-{LAST_YEAR}, not before year_from"),
 ]
 
 
 def scope_of(request: Any) -> Scope:
     try:
-        return Scope.from_params(request.query_params)
+        scope = Scope.from_params(request.query_params)
     except ValueError as exc:
         raise ValidationError({"detail": str(exc)}) from None
+    for name in ("year_from", "year_to"):
+        year = getattr(scope, name)
+        if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValidationError({name: f"{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}"})
+    if scope.year_from is not None and scope.year_to is not None and scope.year_from > scope.year_to:
+        raise ValidationError({"year_to": f"{scope.year_to} is before year_from {scope.year_from}"})
+    return scope
 
 
-class MobilityViewSet(viewsets.ViewSet):
+class MobilityViewSet(base.ViewSet):
     """Outcomes (L3 practice change, L2 normalised gain, cascade, knowledge effective) by the mobility behind
     them, with n and 95% intervals, and models that account for partnerships."""
 
@@ -41,7 +50,7 @@ class MobilityViewSet(viewsets.ViewSet):
         return Response(mobility_analysis(request.user, scope_of(request)))
 
 
-class NetworkViewSet(viewsets.ViewSet):
+class NetworkViewSet(base.ViewSet):
     """The knowledge network year by year: size, density, components, reciprocity of flows, persistence of
     ties, ties per person by cadre, brokers (pseudonymous ids only for people you may see) and bridges."""
 
@@ -50,13 +59,13 @@ class NetworkViewSet(viewsets.ViewSet):
         responses={200: OpenApiTypes.OBJECT},
     )
     def list(self, request: Any) -> Response:
-        raw = request.query_params.get("year")
-        if raw and not raw.isdigit():
-            raise ValidationError({"year": f"{raw!r} is not a year"})
-        return Response(network_evolution(request.user, scope_of(request), int(raw) if raw else None))
+        year = int_param(request, "year")
+        if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValidationError({"year": f"{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}"})
+        return Response(network_evolution(request.user, scope_of(request), year))
 
 
-class ImpactViewSet(viewsets.ViewSet):
+class ImpactViewSet(base.ViewSet):
     """All partnerships in scope added up (health workers trained once each, volunteer days, practice
     changed, cash and in kind in the reporting currency), by country, specialty, funder, year and typology."""
 
@@ -65,7 +74,7 @@ class ImpactViewSet(viewsets.ViewSet):
         return Response(collective_impact(request.user, scope_of(request)))
 
 
-class ValueForMoneyViewSet(viewsets.ViewSet):
+class ValueForMoneyViewSet(base.ViewSet):
     """The 4Es, cost-effectiveness and leverage of each partnership beside the medians of like partnerships."""
 
     @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
@@ -73,7 +82,7 @@ class ValueForMoneyViewSet(viewsets.ViewSet):
         return Response(value_for_money(request.user, scope_of(request)))
 
 
-class TypologyViewSet(viewsets.ViewSet):
+class TypologyViewSet(base.ViewSet):
     """Edwards and Loh categories, the mobility-resilient combination, and a grouping found in the records."""
 
     @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})

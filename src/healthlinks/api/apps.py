@@ -5,3 +5,8 @@ class ApiConfig(AppConfig):
     name = "healthlinks.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from healthlinks.api import signals
+
+        signals.connect()

@@ -8,8 +8,10 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
+from healthlinks.api import base
+from healthlinks.api.filters import Ordering
 from healthlinks.evaluation import selectors
 from healthlinks.evaluation.models import Choice, Instrument, Question, Response
 
@@ -36,9 +38,17 @@ class InstrumentSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "version", "form_id", "description", "questions", "choices", "created_at"]
 
 
+class AnswerSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="the question's path in the instrument")
+    repeat_index = serializers.IntegerField(help_text="repeat instance (1-based; 0 outside repeats)")
+    value = serializers.CharField(allow_blank=True)
+
+
 class ResponseSerializer(serializers.ModelSerializer):
     instrument: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     person = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField()
 
@@ -52,7 +62,7 @@ class ResponseSerializer(serializers.ModelSerializer):
             return None
         return obj.person.pseudo_id
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(AnswerSerializer(many=True))
     def get_answers(self, obj: Response) -> list[dict[str, Any]]:
         return [
             {"question": a.question.path, "repeat_index": a.repeat_index, "value": a.value}
@@ -60,10 +70,11 @@ class ResponseSerializer(serializers.ModelSerializer):
         ]
 
 
-class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
+class InstrumentViewSet(base.ReadOnlyModelViewSet):
     serializer_class = InstrumentSerializer
     lookup_field = "slug"
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["slug", "title", "created_at"]
 
     def get_queryset(self) -> QuerySet[Instrument]:
         return selectors.instruments_visible_to(self.request.user).prefetch_related("questions", "choices")
@@ -77,9 +88,10 @@ class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
         ]
     )
 )
-class ResponseViewSet(viewsets.ReadOnlyModelViewSet):
+class ResponseViewSet(base.ReadOnlyModelViewSet):
     serializer_class = ResponseSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["submitted_at", "id"]
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())

@@ -7,12 +7,14 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
+from healthlinks.api import base
+from healthlinks.api.filters import Ordering, int_param
 from healthlinks.evidence import selectors as evidence_selectors
-from healthlinks.evidence.models import Reference
+from healthlinks.evidence.models import Reference, Theme
 from healthlinks.interviews import selectors
-from healthlinks.interviews.models import Code, Segment, Source, Speaker
+from healthlinks.interviews.models import Code, Memo, Segment, Source, Speaker
 
 
 class InterviewCodeSerializer(serializers.ModelSerializer):
@@ -21,11 +23,12 @@ class InterviewCodeSerializer(serializers.ModelSerializer):
         fields = ["id", "guid", "parent", "name", "description", "colour", "is_codable"]
 
 
-class CodeViewSet(viewsets.ReadOnlyModelViewSet):
+class CodeViewSet(base.ReadOnlyModelViewSet):
     """The shared codebook (signed-in users)."""
 
     serializer_class = InterviewCodeSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "name"]
 
     def get_queryset(self) -> QuerySet[Code]:
         if not self.request.user.is_authenticated:
@@ -59,11 +62,12 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("partnership", OpenApiTypes.STR)]))
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(base.ReadOnlyModelViewSet):
     """Transcripts: only to the partnership's members and coordinators, and hub admins."""
 
     serializer_class = SourceSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "title", "interview_date"]
 
     def get_queryset(self) -> QuerySet[Source]:
         qs = selectors.sources_readable_by(self.request.user).prefetch_related("speakers").order_by("pk")
@@ -105,19 +109,20 @@ class SegmentSerializer(serializers.ModelSerializer):
         ]
     )
 )
-class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
+class SegmentViewSet(base.ReadOnlyModelViewSet):
     """Coded segments with their text; researchers see those of non-draft partnerships, without speakers."""
 
     serializer_class = SegmentSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "source", "start"]
 
     def get_queryset(self) -> QuerySet[Segment]:
         qs = selectors.segments_visible_to(self.request.user).select_related("source__partnership", "speaker")
         params = self.request.query_params
-        if params.get("code", "").isdigit():
-            qs = qs.filter(code_id=int(params["code"]))
-        if params.get("source", "").isdigit():
-            qs = qs.filter(source_id=int(params["source"]))
+        if (code := int_param(self.request, "code")) is not None:
+            qs = qs.filter(code_id=code)
+        if (source := int_param(self.request, "source")) is not None:
+            qs = qs.filter(source_id=source)
         if params.get("partnership"):
             qs = qs.filter(source__partnership__slug=params["partnership"])
         return qs.order_by("pk")
@@ -171,15 +176,16 @@ class ReferenceSerializer(serializers.ModelSerializer):
         ]
     )
 )
-class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(base.ReadOnlyModelViewSet):
     """The evidence library (public); links only to partnerships you may see."""
 
     serializer_class = ReferenceSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "year", "title"]
 
     def get_queryset(self) -> QuerySet[Reference]:
         p = self.request.query_params
-        year = int(p["year"]) if p.get("year", "").isdigit() else None
+        year = int_param(self.request, "year")
         return evidence_selectors.reference_list(
             self.request.user,
             q=p.get("q", ""),
@@ -188,3 +194,61 @@ class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
             year=year,
             kind=p.get("kind", ""),
         ).order_by("pk")
+
+
+class MemoSerializer(serializers.ModelSerializer):
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    author: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Memo
+        fields = ["id", "guid", "partnership", "source", "code", "segment", "text", "author", "created_at"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("partnership", OpenApiTypes.STR),
+            OpenApiParameter("source", OpenApiTypes.INT),
+            OpenApiParameter("code", OpenApiTypes.INT),
+        ]
+    )
+)
+class MemoViewSet(base.ReadOnlyModelViewSet):
+    """Analysts' memos on transcripts, codes and segments: only to the partnership's members and coordinators,
+    and hub admins (as the transcripts)."""
+
+    serializer_class = MemoSerializer
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Memo]:
+        qs = selectors.memos_visible_to(self.request.user).select_related("partnership")
+        params = self.request.query_params
+        if params.get("partnership"):
+            qs = qs.filter(partnership__slug=params["partnership"])
+        if (source := int_param(self.request, "source")) is not None:
+            qs = qs.filter(source_id=source)
+        if (code := int_param(self.request, "code")) is not None:
+            qs = qs.filter(code_id=code)
+        return qs.order_by("created_at", "pk")
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["slug", "name"]
+
+
+class ThemeViewSet(base.ReadOnlyModelViewSet):
+    """Themes of the evidence library (the `theme` filter of references)."""
+
+    serializer_class = ThemeSerializer
+    lookup_field = "slug"
+    filter_backends = [Ordering]
+    ordering_fields = ["slug", "name"]
+
+    def get_queryset(self) -> QuerySet[Theme]:
+        return Theme.objects.order_by("name", "pk")

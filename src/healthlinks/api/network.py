@@ -8,14 +8,17 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from healthlinks.api import base
+from healthlinks.api.filters import Ordering
 from healthlinks.api.serializers import call_service
 from healthlinks.network import selectors, services
-from healthlinks.network.models import SAFEGUARD_NOTE, Person, Stay, Tie
+from healthlinks.network.models import SAFEGUARD_NOTE, Person, PersonRole, Stay, StaySession, Tie
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution, Partnership
 
@@ -56,6 +59,9 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Person) -> dict[str, Any]:
         data = super().to_representation(instance)
+        for key in ("given_name", "family_name", "email", "phone"):
+            if data.get(key) is None:
+                data[key] = ""  # no personal record (yet): nothing recorded, as blank fields read
         allowed = self.context.get("personal_ids")
         if allowed is not None and instance.pk not in allowed:
             for key in PERSONAL:
@@ -73,6 +79,12 @@ class PersonSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
+class StaySessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StaySession
+        fields = ["date", "hours"]
+
+
 class StaySerializer(serializers.ModelSerializer):
     person = serializers.SlugRelatedField(slug_field="pseudo_id", queryset=Person.objects.all())
     partnership = serializers.SlugRelatedField(slug_field="slug", queryset=Partnership.objects.all())
@@ -83,6 +95,7 @@ class StaySerializer(serializers.ModelSerializer):
     continuum_class = serializers.CharField(read_only=True)
     safeguard_note = serializers.SerializerMethodField()
     purposes = serializers.ListField(child=serializers.CharField(), required=False)
+    sessions = StaySessionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Stay
@@ -98,6 +111,7 @@ class StaySerializer(serializers.ModelSerializer):
             "end_date",
             "purposes",
             "virtual_hours",
+            "sessions",
             "funding",
             "notes",
             "duration_days",
@@ -181,13 +195,14 @@ class PersonViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    base.GenericViewSet,
 ):
     """People. Names, emails, phones and external ids only for those who may see them."""
 
     serializer_class = PersonSerializer
     lookup_field = "pseudo_id"
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["pseudo_id", "cadre", "sex", "grade", "created_at"]
 
     def get_queryset(self) -> QuerySet[Person]:
         qs = selectors.people_visible_to(self.request.user).select_related("personal").order_by("pk")
@@ -210,7 +225,7 @@ class PersonViewSet(
         return context
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None
         context = self.get_serializer_context()
         links = selectors.partnership_ids_by_person([p.pk for p in page])
@@ -252,10 +267,11 @@ class StayViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    base.GenericViewSet,
 ):
     serializer_class = StaySerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["start_date", "end_date", "duration_days", "id"]
 
     def get_queryset(self) -> QuerySet[Stay]:
         params = self.request.query_params
@@ -269,7 +285,7 @@ class StayViewSet(
             end_before=_date(params.get("end_before"), "end_before"),
             host_country=params.get("host_country", ""),
         )
-        return qs.select_related("person", "partnership").order_by("start_date", "pk")
+        return qs.select_related("person", "partnership").prefetch_related("sessions").order_by("start_date", "pk")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
@@ -278,7 +294,7 @@ class StayViewSet(
         return context
 
     @extend_schema(request=SessionSerializer(many=True), responses=StaySerializer)
-    @action(detail=True, methods=["put"])
+    @action(detail=True, methods=["put"], parser_classes=[JSONParser])  # a list: JSON only
     def sessions(self, request: Any, pk: str | None = None) -> Response:
         """Replace the sessions of a virtual engagement; its dates and hours follow from them."""
         stay = self.get_object()
@@ -308,15 +324,17 @@ class StayViewSet(
         ]
     )
 )
-class TieViewSet(viewsets.ReadOnlyModelViewSet):
-    """Recorded ties; with include_inferred, also co-presence ties computed from stays (never stored)."""
+class TieViewSet(base.ReadOnlyModelViewSet):
+    """Recorded ties; with include_inferred, also co-presence ties computed from stays (never stored), after
+    the recorded ones."""
 
     serializer_class = TieSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["start_date", "end_date", "kind", "id"]
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         params = request.query_params
-        recorded = list(self.get_queryset())
+        recorded = list(self.filter_queryset(self.get_queryset()))
         rows: list[Any] = list(TieSerializer(recorded, many=True).data)
         if params.get("include_inferred", "").lower() in {"1", "true", "yes"} and params.get("partnership"):
             stays = list(selectors.stays_visible_to(request.user).filter(partnership__slug=params["partnership"]))
@@ -351,3 +369,47 @@ class TieViewSet(viewsets.ReadOnlyModelViewSet):
             people = Person.objects.filter(roles__partnership__slug=params["partnership"]).values("pk")
             qs = qs.filter(person_a_id__in=people, person_b_id__in=people)
         return qs
+
+
+class PersonRoleSerializer(serializers.ModelSerializer):
+    person: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = PersonRole
+        fields = ["id", "person", "partnership", "role"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("partnership", OpenApiTypes.STR, description="partnership slug"),
+            OpenApiParameter("person", OpenApiTypes.STR, description="pseudonymous id"),
+            OpenApiParameter(
+                "role", OpenApiTypes.STR, enum=["volunteer", "counterpart", "coordinator", "trainee", "mentor"]
+            ),  # fmt: skip
+        ]
+    )
+)
+class PersonRoleViewSet(base.ReadOnlyModelViewSet):
+    """Who took part in which partnership and how (volunteer, counterpart, trainee…): people you may see, in
+    partnerships you may see, by pseudonymous id."""
+
+    serializer_class = PersonRoleSerializer
+    filter_backends = [Ordering]
+    ordering_fields = ["role", "id"]
+
+    def get_queryset(self) -> QuerySet[PersonRole]:
+        user = self.request.user
+        qs = PersonRole.objects.filter(
+            person__in=selectors.people_visible_to(user),
+            partnership__in=registry_selectors.partnerships_visible_to(user),
+        ).select_related("person", "partnership")
+        params = self.request.query_params
+        if params.get("partnership"):
+            qs = qs.filter(partnership__slug=params["partnership"])
+        if params.get("person"):
+            qs = qs.filter(person__pseudo_id=params["person"])
+        if params.get("role"):
+            qs = qs.filter(role=params["role"])
+        return qs.order_by("pk")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
+from healthlinks.api import base
+from healthlinks.api.filters import Ordering
 from healthlinks.projects import selectors
 from healthlinks.projects.models import (
     Project,
@@ -122,9 +122,10 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
     )
 )
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(base.ReadOnlyModelViewSet):
     serializer_class = ProjectSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["iati_identifier", "title", "planned_start", "updated_at", "id"]
 
     def get_queryset(self) -> QuerySet[Project]:
         params = self.request.query_params

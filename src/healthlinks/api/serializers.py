@@ -54,6 +54,10 @@ class CodeSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class FundingSchemeSerializer(CodeSerializer):
+    funder = serializers.CharField(allow_blank=True)
+
+
 class InstitutionSerializer(serializers.ModelSerializer):
     country = serializers.PrimaryKeyRelatedField(queryset=Country.objects.all(), help_text="ISO 3166-1 alpha-3")
     country_name = serializers.CharField(source="country.name", read_only=True)
@@ -165,6 +169,8 @@ class PartnershipSerializer(serializers.ModelSerializer):
     edwards_mobility_resilient = serializers.BooleanField(read_only=True, allow_null=True)
     assessments = AssessmentSerializer(many=True, read_only=True)
     access = serializers.SerializerMethodField()
+    # Present only for readers of the matching access level (selectors.Access); see to_representation.
+    role_dependent_fields = MEMBER_FIELDS - PUBLIC_FIELDS
 
     class Meta:
         model = Partnership

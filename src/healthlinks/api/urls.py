@@ -1,7 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import activities, analytics, evaluation, network, projects, views
+from healthlinks.api import activities, analytics, evaluation, network, projects, results, tokens, views
 from healthlinks.api import interviews as interviews_api
 
 app_name = "api"
@@ -13,9 +13,11 @@ router.register("organisation-types", views.OrganisationTypeViewSet, basename="o
 router.register("purpose-codes", views.PurposeCodeViewSet, basename="purpose-code")
 router.register("specialties", views.SpecialtyViewSet, basename="specialty")
 router.register("delivery-methods", views.DeliveryMethodViewSet, basename="delivery-method")
+router.register("funding-schemes", views.FundingSchemeViewSet, basename="funding-scheme")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
 router.register("partnerships", views.PartnershipViewSet, basename="partnership")
 router.register("people", network.PersonViewSet, basename="person")
+router.register("person-roles", network.PersonRoleViewSet, basename="person-role")
 router.register("stays", network.StayViewSet, basename="stay")
 router.register("ties", network.TieViewSet, basename="tie")
 router.register("activities", activities.ActivityViewSet, basename="activity")
@@ -24,8 +26,12 @@ router.register("aggregate-trainees", activities.AggregateTraineeViewSet, basena
 router.register("assessments", activities.AssessmentViewSet, basename="assessment")
 router.register("outcomes", activities.OutcomeViewSet, basename="outcome")
 router.register("knowledge-items", activities.KnowledgeItemViewSet, basename="knowledge-item")
-router.register("costs", activities.CashCostViewSet, basename="cost")
-router.register("results", activities.ResultViewSet, basename="result")
+router.register("cascades", activities.CascadeViewSet, basename="cascade")
+router.register("costs", results.CashCostViewSet, basename="cost")
+router.register("in-kind", results.InKindViewSet, basename="in-kind")
+router.register("currency-rates", results.CurrencyRateViewSet, basename="currency-rate")
+router.register("day-rates", results.DayRateViewSet, basename="day-rate")
+router.register("results", results.ResultViewSet, basename="result")
 router.register("analytics/mobility", analytics.MobilityViewSet, basename="analytics-mobility")
 router.register("analytics/network", analytics.NetworkViewSet, basename="analytics-network")
 router.register("analytics/impact", analytics.ImpactViewSet, basename="analytics-impact")
@@ -37,6 +43,13 @@ router.register("projects", projects.ProjectViewSet, basename="project")
 router.register("codes", interviews_api.CodeViewSet, basename="code")
 router.register("sources", interviews_api.SourceViewSet, basename="source")
 router.register("segments", interviews_api.SegmentViewSet, basename="segment")
+router.register("memos", interviews_api.MemoViewSet, basename="memo")
 router.register("references", interviews_api.ReferenceViewSet, basename="reference")
+router.register("themes", interviews_api.ThemeViewSet, basename="theme")
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("token/", tokens.TokenView.as_view(), name="token"),
+    path("", include(router.urls)),
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", views.not_found, name="not-found"),
+]

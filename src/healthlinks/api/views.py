@@ -6,18 +6,21 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from healthlinks.api import serializers
+from healthlinks.api import base, serializers
+from healthlinks.api.filters import Ordering
 from healthlinks.reference.models import Country, DeliveryMethod, Occupation, OrganisationType, PurposeCode, Specialty
 from healthlinks.registry import selectors
-from healthlinks.registry.models import Institution, Partnership
+from healthlinks.registry.models import FundingScheme, Institution, Partnership
 from healthlinks.results.selectors import partnership_summary
 
 
@@ -45,12 +48,14 @@ def _flag(value: str | None) -> bool | None:
         ]
     )
 )
-class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(base.ReadOnlyModelViewSet):
     """ISO 3166-1 countries with WHO region, World Bank income group, WHO SSL 2023 and UK Code status."""
 
     serializer_class = serializers.CountrySerializer
     lookup_field = "iso3"
-    filter_backends: list[Any] = []
+    lookup_value_regex = "[A-Za-z]{3}"
+    filter_backends = [Ordering]
+    ordering_fields = ["iso3", "name", "who_region", "income_group"]
 
     def get_queryset(self) -> QuerySet[Country]:
         qs = Country.objects.all()
@@ -65,7 +70,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
         return qs
 
 
-class _CodeListViewSet(viewsets.GenericViewSet):
+class _CodeListViewSet(base.GenericViewSet):
     filter_backends: list[Any] = []
     pagination_class = None
     serializer_class = serializers.CodeSerializer
@@ -106,6 +111,15 @@ class DeliveryMethodViewSet(_CodeListViewSet):
         return [{"code": o.slug, "name": o.name} for o in DeliveryMethod.objects.all()]
 
 
+class FundingSchemeViewSet(_CodeListViewSet):
+    """Funding schemes (the `funder` filter of partnerships and analyses), with their funder."""
+
+    serializer_class = serializers.FundingSchemeSerializer
+
+    def rows(self) -> list[dict[str, str]]:
+        return [{"code": o.slug, "name": o.name, "funder": o.funder} for o in FundingScheme.objects.order_by("name")]
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -119,10 +133,11 @@ class InstitutionViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    base.GenericViewSet,
 ):
     serializer_class = serializers.InstitutionSerializer
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["name", "country", "city", "id"]
 
     def get_queryset(self) -> QuerySet[Institution]:
         qs = selectors.institutions_visible_to(self.request.user).order_by("name", "id")
@@ -151,7 +166,6 @@ PARTNERSHIP_FILTERS = [
     ),
     OpenApiParameter("typology", OpenApiTypes.STR, description="mobility_resilient or dimension:value"),
     OpenApiParameter("publication", OpenApiTypes.STR, enum=["draft", "published", "archived"]),
-    OpenApiParameter("ordering", OpenApiTypes.STR, enum=["name", "-name", "start_date", "-start_date"]),
 ]
 
 
@@ -161,11 +175,12 @@ class PartnershipViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    base.GenericViewSet,
 ):
     serializer_class = serializers.PartnershipSerializer
     lookup_field = "slug"
-    filter_backends: list[Any] = []
+    filter_backends = [Ordering]
+    ordering_fields = ["name", "start_date", "end_date"]
 
     def get_queryset(self) -> QuerySet[Partnership]:
         params = self.request.query_params
@@ -180,10 +195,7 @@ class PartnershipViewSet(
             funder=params.get("funder", ""),
             publication=params.get("publication", ""),
         )
-        ordering = params.get("ordering", "name")
-        if ordering.lstrip("-") not in {"name", "start_date"}:
-            ordering = "name"
-        return selectors.with_members(qs).prefetch_related("assessments").order_by(ordering, "id")
+        return selectors.with_members(qs).prefetch_related("assessments").order_by("name", "id")
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "access_roles": selectors.access_map(self.request.user)}
@@ -208,3 +220,8 @@ class PartnershipViewSet(
 
     def can_edit(self, user: Any, obj: Partnership) -> bool:
         return selectors.partnership_access(user, obj) >= selectors.Access.EDIT
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    return JsonResponse({"detail": "Not found."}, status=404)

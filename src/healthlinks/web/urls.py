@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from healthlinks.api import tokens as api_tokens
 from healthlinks.web import (
     activities_views,
     analytics_views,
@@ -81,4 +82,5 @@ urlpatterns = [
     path("evidence/<int:pk>/", evidence_views.reference_detail, name="evidence-detail"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", api_tokens.token_page, name="account-token"),
 ]

@@ -1,0 +1,246 @@
+"""API of results and costs (read): results frameworks, cash costs, in-kind contributions, and the currency and
+day-rate tables that value them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+
+from healthlinks.api import base
+from healthlinks.api.filters import Ordering, int_param
+from healthlinks.network.selectors import personal_partnership_ids
+from healthlinks.registry.models import Partnership, Publication
+from healthlinks.registry.selectors import AnyUser, is_hub_admin, partnerships_visible_to
+from healthlinks.results.models import (
+    CashCost,
+    CurrencyRate,
+    DayRate,
+    Indicator,
+    IndicatorPeriod,
+    InKindContribution,
+    Result,
+)
+
+PARTNERSHIP = OpenApiParameter("partnership", OpenApiTypes.STR, description="partnership slug")
+
+
+def cost_partnerships(user: AnyUser) -> QuerySet[Partnership] | None:
+    """Partnerships whose itemised costs the user may read (None: all): hub admins, the partnership's members and
+    coordinators, and researchers for partnerships that are not drafts. Totals are public (partnership summary)."""
+    if is_hub_admin(user):
+        return None
+    if getattr(user, "role", None) == "researcher":
+        return partnerships_visible_to(user).exclude(publication=Publication.DRAFT)
+    return partnerships_visible_to(user).filter(pk__in=personal_partnership_ids(user))
+
+
+class _CostScoped(base.ReadOnlyModelViewSet):
+    filter_backends = [Ordering]
+    model: Any = None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = self.model.objects.all()
+        allowed = cost_partnerships(self.request.user)
+        if allowed is not None:
+            qs = qs.filter(partnership__in=allowed)
+        if self.request.query_params.get("partnership"):
+            qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
+        return qs.order_by("pk")
+
+
+class CashCostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CashCost
+        fields = ["id", "external_id", "partnership", "activity", "category", "amount", "currency", "spent_on",
+                  "description"]  # fmt: skip
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNERSHIP]))
+class CashCostViewSet(_CostScoped):
+    """Cash costs, for hub admins, the partnership's members and researchers (totals are public in the
+    partnership summary)."""
+
+    model = CashCost
+    serializer_class = CashCostSerializer
+    ordering_fields = ["id", "spent_on", "amount", "category"]
+
+
+class InKindSerializer(serializers.ModelSerializer):
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = InKindContribution
+        fields = ["id", "partnership", "kind", "value", "currency", "received_on", "valuation_method", "description"]
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNERSHIP]))
+class InKindViewSet(_CostScoped):
+    """In-kind contributions other than volunteer time (donated equipment…), read as cash costs are."""
+
+    model = InKindContribution
+    serializer_class = InKindSerializer
+    ordering_fields = ["id", "received_on", "value", "kind"]
+
+
+class CurrencyRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CurrencyRate
+        fields = ["id", "currency", "year", "rate", "source"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("currency", OpenApiTypes.STR, description="ISO 4217"),
+            OpenApiParameter("year", OpenApiTypes.INT),
+        ]
+    )
+)
+class CurrencyRateViewSet(base.ReadOnlyModelViewSet):
+    """Units of the reporting currency per unit of a currency, by year (public, as the rates page)."""
+
+    serializer_class = CurrencyRateSerializer
+    filter_backends = [Ordering]
+    ordering_fields = ["currency", "year", "id"]
+
+    def get_queryset(self) -> QuerySet[CurrencyRate]:
+        qs = CurrencyRate.objects.order_by("currency", "year", "pk")
+        params = self.request.query_params
+        if params.get("currency"):
+            qs = qs.filter(currency=params["currency"].upper())
+        if (year := int_param(self.request, "year")) is not None:
+            qs = qs.filter(year=year)
+        return qs
+
+
+class DayRateSerializer(serializers.ModelSerializer):
+    cadre: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="ISCO-08 code, when the rate is by cadre"
+    )
+
+    class Meta:
+        model = DayRate
+        fields = ["id", "grade", "cadre", "year", "currency", "day_rate", "method", "source"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("grade", OpenApiTypes.STR),
+            OpenApiParameter("cadre", OpenApiTypes.STR, description="ISCO-08 code"),
+            OpenApiParameter("year", OpenApiTypes.INT),
+        ]
+    )
+)
+class DayRateViewSet(base.ReadOnlyModelViewSet):
+    """What a volunteer's day is worth, by grade or cadre and year (public, as the rates page)."""
+
+    serializer_class = DayRateSerializer
+    filter_backends = [Ordering]
+    ordering_fields = ["grade", "cadre", "year", "id"]
+
+    def get_queryset(self) -> QuerySet[DayRate]:
+        qs = DayRate.objects.order_by("grade", "cadre", "year", "pk")
+        params = self.request.query_params
+        if params.get("grade"):
+            qs = qs.filter(grade=params["grade"])
+        if params.get("cadre"):
+            qs = qs.filter(cadre_id=params["cadre"])
+        if (year := int_param(self.request, "year")) is not None:
+            qs = qs.filter(year=year)
+        return qs
+
+
+def _number(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class DisaggregationSerializer(serializers.Serializer):
+    dimension = serializers.ChoiceField(choices=["sex", "cadre"])
+    category = serializers.CharField()
+    target = serializers.CharField(allow_null=True, help_text="decimal")
+    actual = serializers.CharField(allow_null=True, help_text="decimal; computed for library indicators")
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    """A period with its figures: computed from the records for library indicators, else as typed."""
+
+    actual = serializers.CharField(allow_null=True, help_text="decimal")
+    numerator = serializers.CharField(allow_null=True, help_text="decimal")
+    denominator = serializers.CharField(allow_null=True, help_text="decimal")
+    computed = serializers.BooleanField()
+    disaggregations = DisaggregationSerializer(many=True)
+
+    class Meta:
+        model = IndicatorPeriod
+        fields = ["start", "end", "target", "actual", "numerator", "denominator", "comment", "computed",
+                  "disaggregations"]  # fmt: skip
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    periods = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "library_code", "title", "measure", "unit", "baseline", "baseline_year",
+                  "disaggregate_by_sex_and_cadre", "periods"]  # fmt: skip
+
+    @extend_schema_field(PeriodSerializer(many=True))
+    def get_periods(self, obj: Indicator) -> list[dict[str, Any]]:
+        from healthlinks.results.selectors import period_actual
+
+        out = []
+        for period in obj.periods.all():
+            figures = period_actual(obj.result.partnership, period)
+            row: dict[str, Any] = {
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "target": _number(period.target),
+                "comment": period.comment,
+            }
+            row.update({k: _number(figures[k]) for k in ("actual", "numerator", "denominator")})
+            row["computed"] = figures["computed"]
+            row["disaggregations"] = [
+                {
+                    "dimension": d["dimension"],
+                    "category": d["category"],
+                    "target": _number(d["target"]),
+                    "actual": _number(d["actual"]),
+                }
+                for d in figures["disaggregations"]
+            ]
+            out.append(row)
+        return out
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    indicators = IndicatorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Result
+        fields = ["id", "partnership", "level", "title", "description", "indicators"]
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNERSHIP]))
+class ResultViewSet(base.ReadOnlyModelViewSet):
+    """Results → indicators → periods; library indicators' actuals are computed from the records."""
+
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "level", "title"]
+    serializer_class = ResultSerializer
+
+    def get_queryset(self) -> QuerySet[Result]:
+        qs = (
+            Result.objects.filter(partnership__in=partnerships_visible_to(self.request.user))
+            .select_related("partnership")
+            .prefetch_related("indicators__periods__disaggregations")
+            .order_by("pk")
+        )
+        if self.request.query_params.get("partnership"):
+            qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
+        return qs

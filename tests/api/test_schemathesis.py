@@ -1,0 +1,122 @@
+"""The API against its own OpenAPI schema (schemathesis, in process through the WSGI app, no server).
+
+1. Every operation is fuzzed as a hub admin (writes included) against a world with a record behind every resource:
+   no 5xx, and every response has a documented status code, the documented content type and a body that matches
+   the documented schema.
+2. Every read, list and detail of a real record, as each kind of reader (anonymous, researcher, member, hub
+   admin): the schema holds for each, including the fields only some roles get."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from healthlinks.wsgi import application
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# A few examples per operation in the suite; a deeper run: HEALTHLINKS_FUZZ_EXAMPLES=200 HEALTHLINKS_FUZZ_COVERAGE=1
+# (the coverage phase adds boundary and invalid values of every parameter) and HEALTHLINKS_FUZZ_SEED.
+MAX_EXAMPLES = int(os.environ.get("HEALTHLINKS_FUZZ_EXAMPLES", "5"))
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "seed": int(os.environ.get("HEALTHLINKS_FUZZ_SEED", "7")),
+        "generation": {"max-examples": MAX_EXAMPLES, "database": "none", "mode": "all"},
+        "phases": {
+            "coverage": {"enabled": os.environ.get("HEALTHLINKS_FUZZ_COVERAGE", "") == "1"},
+            "stateful": {"enabled": False},
+        },
+    }
+)
+
+
+def _schema() -> Any:
+    raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
+    loaded = schemathesis.openapi.from_dict(raw, config=CONFIG)
+    loaded.app = application
+    return loaded
+
+
+schema = _schema()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The real WSGI handler closes the database connection at the end of each request, which would end the test's
+    transaction (PostgreSQL); Django's test client does the same as this."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(api_world: dict[str, Any]) -> dict[str, Any]:
+    return api_world
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case: Any, world: dict[str, Any]) -> None:
+    case.call_and_validate(headers={"Authorization": f"Token {world['token']}"}, checks=CHECKS)
+
+
+# The world record each detail path shows, by resource (the first segment after /api/v1/).
+RECORD = {
+    "countries": "iso3", "institutions": "institution", "partnerships": "a", "people": "person",
+    "person-roles": "person_role", "stays": "virtual_stay", "ties": "tie", "activities": "activity",
+    "trainees": "trainee", "aggregate-trainees": "aggregate", "assessments": "assessment", "outcomes": "outcome",
+    "knowledge-items": "knowledge", "cascades": "cascade", "costs": "cost", "in-kind": "in_kind",
+    "currency-rates": "currency_rate", "day-rates": "day_rate", "results": "result", "instruments": "instrument",
+    "responses": "response", "projects": "project", "codes": "code", "sources": "source", "segments": "segment",
+    "memos": "memo", "references": "reference", "themes": "theme",
+}  # fmt: skip
+READERS = ("public", "researcher", "member", "hub_admin")
+
+
+def _reads() -> list[Any]:
+    return [
+        op
+        for result in schema.get_all_operations()
+        if (op := result.ok()).method.upper() == "GET" and op.path.startswith("/api/v1/")
+    ]
+
+
+def test_every_read_of_a_real_record_conforms_for_every_reader(world: dict[str, Any], db: Any) -> None:
+    tokens = {role: Token.objects.get_or_create(user=user)[0].key for role, user in world["users"].items()}
+    statuses: dict[tuple[str, str], int] = {}
+    for operation in _reads():
+        names = re.findall(r"{(\w+)}", operation.path)
+        resource = operation.path.split("/")[3]
+        params = {name: world["ids"][RECORD[resource]] for name in names}
+        for role in READERS:
+            headers = {"Authorization": f"Token {tokens[role]}"} if role in tokens else {}
+            case = operation.Case(path_parameters=params)
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            statuses[(operation.path, role)] = response.status_code
+    # The reads did read something: the hub admin gets every record, the public what is public.
+    assert all(code == 200 for (_path, role), code in statuses.items() if role == "hub_admin"), statuses
+    assert statuses[("/api/v1/partnerships/{slug}/", "public")] == 200
+    assert statuses[("/api/v1/people/{pseudo_id}/", "public")] == 404
+    assert statuses[("/api/v1/sources/{id}/", "researcher")] == 404
+    assert statuses[("/api/v1/token/", "public")] in (401, 403)
