@@ -40,8 +40,14 @@ clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static
 
 # Speed, measured (docs/benchmarks.md): every analysis and the dashboard cold and warm beside pandas, ORM and DuckDB
-# baselines. Demo worlds are built once under var/bench (M takes 10-20 minutes; L, an hour or more:
-# BENCH_SCALES=S,M,L). Results: bench/results.json.
+# baselines, then IATI throughput. Demo worlds are built once under var/bench (M takes about 10 minutes; L, an
+# hour or more: BENCH_SCALES=S,M,L). Results: bench/results.json.
 BENCH_SCALES ?= S,M
-bench: $(STAMP)
+bench: $(STAMP) bench-iati
 	$(BIN)/python bench/analytics.py --scales $(BENCH_SCALES)
+
+# IATI import throughput on generated 100 and 400 MB files (SQLite; 100 MB also into PostgreSQL on
+# 127.0.0.1:5432, scratch database hl_bench_iati), beside the bare lxml parse, and the export of 10,000 activities.
+.PHONY: bench-iati
+bench-iati: $(STAMP)
+	$(BIN)/python bench/iati.py --sizes 100,400 --postgres-sizes 100 --export 10000

@@ -9,7 +9,6 @@ their reason, to be fixed there."""
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import pytest
@@ -55,10 +54,6 @@ def test_broken_files_are_imported_or_refused_cleanly(db, data):
     _import(data.draw(mutated_bytes(raw)))
 
 
-@pytest.mark.skipif(
-    os.environ.get("HEALTHLINKS_DATABASE_URL", "").startswith("postgres"),
-    reason="codes longer than their column reach PostgreSQL (DataError); the batch importer cuts them (next commit)",
-)
 @fuzz(25)
 @given(st.data())
 def test_any_attribute_or_text_may_hold_anything(db, data):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
 from lxml import etree
 
-from healthlinks.interchange.iati.exporter import write_activities
+from healthlinks.interchange.iati.exporter import export_projects, write_activities
 from healthlinks.interchange.iati.importer import import_iati
 from healthlinks.interchange.iati.standard import HEALTHLINKS_NS, activity_schema, safe_parser
 from healthlinks.projects.models import Project
@@ -183,3 +184,85 @@ def test_a_project_missing_what_the_schema_requires_still_exports_valid_xml(make
     assert element.find("activity-status").get("code") in {"1", "2", "4"}
     assert element.find("activity-date").get("iso-date") == str(p.start_date)
     assert len(element.findall("participating-org")) == p.members.count()
+
+
+def _without_date(data: bytes) -> bytes:
+    return re.sub(rb'generated-datetime="[^"]*"', b"", data)
+
+
+def test_fast_export_writes_the_same_bytes_as_the_model_export(make_partnership):
+    """`export_projects` (the CLI's path: light rows read in chunks) and `write_activities` over model instances
+    give the same document, including the fallbacks (a project without participants, dates or description)."""
+    _import_real_files()
+    p = make_partnership(name="Sparse")
+    project_save(
+        by=None,
+        partnership=p,
+        fields={"iati_identifier": "GB-CHC-1-SPARSE", "reporting_org": p.members.first().institution},
+        parts=ProjectParts(
+            budgets=[{"budget_type": "1", "value": None}], results=[{"result_type": "1", "indicators": []}]
+        ),
+    )
+    fast = io.BytesIO()
+    assert export_projects(Project.objects.all(), fast) == len(REAL_FILES) + 1
+    assert _without_date(fast.getvalue()) == _without_date(_export())
+    _validate(fast.getvalue())
+
+
+def test_export_of_many_projects_streams_them_in_chunks(monkeypatch):
+    from healthlinks.interchange.iati import exporter
+    from healthlinks.projects.selectors import iter_with_parts
+
+    _import_real_files()
+    chunks: list[int] = []
+
+    def small_chunks(qs, chunk_size=500):
+        for project in iter_with_parts(qs, chunk_size=2):
+            chunks.append(project.pk)
+            yield project
+
+    monkeypatch.setattr(exporter, "iter_with_parts", small_chunks)
+    out = io.BytesIO()
+    count = export_projects(Project.objects.all(), out)
+    assert count == len(REAL_FILES)
+    identifiers = [e.findtext("iati-identifier") for e in _validate(out.getvalue()).getroot()]
+    assert identifiers == list(Project.objects.order_by("pk").values_list("iati_identifier", flat=True))
+    assert chunks == sorted(chunks) and len(chunks) == 3
+
+
+def test_text_is_written_exactly_as_lxml_pretty_prints_it_with_every_escape(make_partnership):
+    """The exporter writes XML as text: the same bytes lxml gives when it re-serialises the parsed activity,
+    for awkward values (markup characters, quotes, line breaks, tabs, non-ASCII), and control characters that
+    XML cannot hold are refused as lxml refuses them."""
+    from healthlinks.interchange.iati.exporter import activity_element, activity_text
+
+    p = make_partnership(name="Escapes")
+    awkward = "A & B <c> \"d\" 'e'\n\tf\r g — é ✓ 𝄞 ]]>"
+    project = project_save(
+        by=None,
+        partnership=p,
+        fields={
+            "iati_identifier": "GB-CHC-1-ESC&<>",
+            "reporting_org": p.members.first().institution,
+            "titles": [{"lang": "fr", "text": awkward}, {"lang": "", "text": "plain"}],
+            "descriptions": [{"type": 'x"y', "lang": "en", "text": awkward}],
+            "recipient_countries": [{"code": awkward, "percentage": "50", "names": []}],
+            "sectors": [{"code": "12110", "vocabulary": "1", "percentage": None, "names": [{"text": ""}]}],
+        },
+        parts=ProjectParts(
+            participants=[{"role": "4", "ref": awkward, "names": [{"lang": "en", "text": awkward}]}],
+            transactions=[{"transaction_type": "3", "date": "2021-01-01", "value": "5", "descriptions": []}],
+        ),
+    )
+    project = with_parts(Project.objects.filter(pk=project.pk)).get()
+    text = activity_text(project)
+    reserialised = etree.tostring(etree.fromstring(text.encode(), safe_parser()), pretty_print=True, encoding="unicode")
+    assert text == reserialised
+    assert "A &amp; B &lt;c&gt;" in text and "&#10;&#9;f&#13;" in text and "é ✓ 𝄞 ]]&gt;" in text
+    element = activity_element(project)
+    assert element.find("recipient-country").get("code") == awkward
+    assert [n.text for n in element.findall("title/narrative")] == [awkward, "plain"]
+    assert element.find("sector").findall("narrative") == []  # an empty name: an empty element
+    project.titles = [{"lang": "en", "text": "bell \x07 inside"}]
+    with pytest.raises(ValueError, match="XML compatible"):
+        activity_text(project)

@@ -115,9 +115,13 @@ def _decode(data: bytes, name: str) -> str:
         raise BibliographyRejected([EntryError(name, 0, "file", f"larger than {MAX_BYTES // 1024 // 1024} MB")])
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise BibliographyRejected([EntryError(name, line, "file", "holds a NUL character (binary data?)")])
+        return text
     raise BibliographyRejected([EntryError(name, 0, "file", "neither UTF-8 nor Windows-1252 text")])
 
 

@@ -95,9 +95,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from healthlinks.cli import _user
-    from healthlinks.interchange.iati.exporter import write_activities
+    from healthlinks.interchange.iati.exporter import export_projects
     from healthlinks.projects.models import Project
-    from healthlinks.projects.selectors import projects_visible_to, with_parts
+    from healthlinks.projects.selectors import projects_visible_to
     from healthlinks.registry.models import Partnership
 
     user = _user(args.user)
@@ -106,9 +106,8 @@ def run_export(args: argparse.Namespace) -> int:
         if not Partnership.objects.filter(slug=args.partnership).exists():
             raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}")
         qs = qs.filter(partnership__slug=args.partnership)
-    qs = with_parts(qs.order_by("pk"))
     with open(args.output, "wb") as out:
-        count = write_activities(qs.iterator(chunk_size=500), out)
+        count = export_projects(qs, out)
     print(f"{count} IATI activities written to {args.output} (IATI 2.03)")
     if count == 0:
         print("warning: no project selected; the file holds no iati-activity", file=sys.stderr)

@@ -3,28 +3,38 @@
 For each activity: the reporting and participating organisations are matched to institutions (IATI
 organisation identifier, ROR id, exact name; else created and flagged for review), the project goes to the
 partnership whose members are exactly its participating institutions (else one is created as a draft and
-flagged for review), and the project with its parts is saved with its warnings kept on it."""
+flagged for review), and the project with its parts is saved with its warnings kept on it.
+
+Large files are read as a stream and written in chunks of CHUNK_SIZE activities: the existing projects and
+institutions of a chunk are looked up with a few IN queries, each activity is decided in memory (a savepoint
+is taken only when it creates an institution or a partnership, so that a skipped activity leaves nothing
+behind), and the chunk's projects, parts and history rows are written in bulk
+(`projects.services.projects_bulk_save`). The data versions are bumped once per file."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from healthlinks.accounts.models import User
-from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity
+from healthlinks.analytics import signals as analytics_signals
+from healthlinks.api import signals as api_signals
+from healthlinks.interchange.iati.background import BackgroundReader
+from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity, data_digest
 from healthlinks.projects.models import Project, first_text
-from healthlinks.projects.services import ProjectParts, project_save
+from healthlinks.projects.services import ProjectParts, ProjectWrite, projects_bulk_save
 from healthlinks.reference.models import Country, OrganisationType
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import IATI_ORG_RE, ROR_RE, Institution, Partnership, ror_checksum_ok
@@ -32,6 +42,10 @@ from healthlinks.registry.services import MemberSpec, institution_create, partne
 
 MAX_WARNINGS_KEPT = 200  # per project; the rest are counted
 MAX_WARNINGS_REPORTED = 1000  # per file report
+CHUNK_SIZE = 500  # activities decided and written together (memory stays flat: one chunk at a time)
+# files at least this large are read by a second process (background.py) while this one writes
+BACKGROUND_MIN_BYTES = 16 * 1024 * 1024
+LOOKUP_BATCH = 200  # values per IN / OR query (SQLite limits expression depth)
 FUNDING_ROLE = "1"
 KIND_BY_ORG_TYPE = {
     "10": "government",
@@ -116,18 +130,17 @@ def import_iati(
         raise ImportNotAllowed("only coordinators and hub admins may import IATI files")
     label = name or (source if isinstance(source, str) else getattr(source, "name", "upload"))
     report = IatiImportReport(file=str(label))
+    reader: ActivityReader | BackgroundReader = ActivityReader(source, strict=strict)
+    if isinstance(source, str) and os.path.isfile(source) and os.path.getsize(source) >= BACKGROUND_MIN_BYTES:
+        reader = BackgroundReader(source, strict=strict)
     try:
         with transaction.atomic():
-            _Importer(user, report, str(label)).run(ActivityReader(source, strict=strict))
+            _Importer(user, report, str(label)).run(reader)
     except (FileRefused, OSError) as exc:
         report.refused = exc if isinstance(exc, FileRefused) else FileRefused(None, f"cannot be read: {exc}")
         report.imported = report.imported_with_warnings = report.created = report.updated = report.unchanged = 0
         report.skipped, report.notes, report.warnings, report.warnings_total = [], [], [], 0
     return report
-
-
-def _hash(data: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _d(value: str | None) -> date | None:
@@ -136,6 +149,56 @@ def _d(value: str | None) -> date | None:
 
 def _dec(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
+
+
+class _Countries:
+    """The recipient countries' codes, largest percentage first, worked out once and only when needed."""
+
+    def __init__(self, countries: list[dict[str, Any]]) -> None:
+        self.countries = countries
+        self.codes: list[str] | None = None
+
+    def after(self, *first: str) -> list[str]:
+        """`first`, then the countries' codes."""
+        if self.codes is None:
+            self.codes = [c["code"] for c in sorted(self.countries, key=lambda c: -Decimal(c["percentage"] or 0))]
+        return [*first, *self.codes]
+
+
+class _Savepoint:
+    """A savepoint taken only when an activity first writes (creates an institution or a partnership)."""
+
+    def __init__(self) -> None:
+        self.sid: str | None = None
+
+    def take(self) -> None:
+        if self.sid is None:
+            self.sid = transaction.savepoint()
+
+    def rollback(self) -> bool:
+        """Undo what the activity wrote; True if it had written anything."""
+        if self.sid is None:
+            return False
+        transaction.savepoint_rollback(self.sid)
+        self.sid = None
+        return True
+
+    def release(self) -> None:
+        if self.sid is not None:
+            transaction.savepoint_commit(self.sid)
+            self.sid = None
+
+
+@dataclass
+class _Existing:
+    pk: int
+    partnership_id: int
+    partnership_slug: str
+    source_hash: str
+    import_warnings: list[dict[str, Any]]
+    reporting_org_id: int
+    needs_review: bool
+    created_at: Any
 
 
 class _Importer:
@@ -148,27 +211,88 @@ class _Importer:
             if user is None or registry_selectors.is_hub_admin(user)
             else set(registry_selectors.partnerships_editable_by(user).values_list("pk", flat=True))
         )
-        self.matcher = InstitutionMatcher(user)
+        self.savepoint = _Savepoint()
+        self.matcher = InstitutionMatcher(user, before_write=self.savepoint.take)
         self.partnership_cache: dict[frozenset[int], Partnership | None] = {}
+        self.hinted_cache: dict[str, Partnership | None] = {}
+        self.written = False
 
-    def run(self, reader: ActivityReader) -> None:
-        for parsed in reader:
-            self.report.version = reader.version
-            self.report.activities += 1
+    def run(self, reader: ActivityReader | BackgroundReader) -> None:
+        chunk: list[ParsedActivity] = []
+        identifiers: set[str] = set()
+        activities = iter(reader)
+        try:
+            for parsed in activities:
+                self.report.version = reader.version
+                self.report.activities += 1
+                if parsed.identifier in identifiers:  # a later duplicate updates what the earlier one wrote
+                    self._flush(chunk)
+                    chunk, identifiers = [], set()
+                chunk.append(parsed)
+                if parsed.identifier:
+                    identifiers.add(parsed.identifier)
+                if len(chunk) >= CHUNK_SIZE:
+                    self._flush(chunk)
+                    chunk, identifiers = [], set()
+        finally:  # stopped early (an error): the reading (a child process for large files) ends too
+            close = getattr(activities, "close", None)
+            if close is not None:
+                close()
+        self._flush(chunk)
+        if self.written:  # bulk writes send no signals: the cached analyses and API pages must see the change
+            analytics_signals.bump()
+            api_signals.bump()
+
+    def _flush(self, chunk: list[ParsedActivity]) -> None:
+        if not chunk:
+            return
+        to_import = [p for p in chunk if not p.skip_reason]
+        existing = self._existing([p.identifier for p in to_import])
+        self.matcher.prefetch(
+            [rep for p in to_import if (rep := p.data.get("reporting_org"))]
+            + [participant for p in to_import for participant in p.data.get("participants", ())]
+        )
+        writes: list[ProjectWrite] = []
+        for parsed in chunk:
             if parsed.skip_reason:
                 self._skip(parsed, parsed.skip_reason)
                 continue
             try:
-                with transaction.atomic():
-                    self._one(parsed, reader.version)
-            except _Rollback as exc:
-                self.matcher.forget()
-                self.partnership_cache.clear()
-                self._skip(parsed, str(exc))
-            except ValidationError as exc:
-                self.matcher.forget()
-                self.partnership_cache.clear()
-                self._skip(parsed, "; ".join(exc.messages))
+                write = self._one(parsed, self.report.version, existing.get(parsed.identifier))
+            except (_Rollback, ValidationError) as exc:
+                if self.savepoint.rollback():
+                    self.matcher.forget()
+                    self.partnership_cache.clear()
+                    self.hinted_cache.clear()
+                reason = str(exc) if isinstance(exc, _Rollback) else "; ".join(exc.messages)
+                self._skip(parsed, reason)
+                continue
+            if self.savepoint.sid is not None:
+                self.written = True
+                self.savepoint.release()
+            if write is not None:
+                writes.append(write)
+        if writes:
+            projects_bulk_save(by=self.user, writes=writes)
+            self.written = True
+
+    def _existing(self, identifiers: list[str]) -> dict[str, _Existing]:
+        found: dict[str, _Existing] = {}
+        for start in range(0, len(identifiers), LOOKUP_BATCH * 5):
+            rows = Project.objects.filter(iati_identifier__in=identifiers[start : start + LOOKUP_BATCH * 5])
+            for row in rows.values_list(
+                "iati_identifier",
+                "pk",
+                "partnership_id",
+                "partnership__slug",
+                "source_hash",
+                "import_warnings",
+                "reporting_org_id",
+                "needs_review",
+                "created_at",
+            ):
+                found[row[0]] = _Existing(*row[1:])
+        return found
 
     def _skip(self, parsed: ParsedActivity, reason: str) -> None:
         self.report.skipped.append(Skipped(parsed.line, parsed.identifier, reason))
@@ -176,20 +300,19 @@ class _Importer:
             self.report.add_warning(issue)
 
     # -- one activity ---------------------------------------------------------------------------------------
-    def _one(self, parsed: ParsedActivity, version: str) -> None:
+    def _one(self, parsed: ParsedActivity, version: str, existing: _Existing | None) -> ProjectWrite | None:
+        """Decide one activity: the project to write, or None when it is unchanged. Raises _Rollback or
+        ValidationError when it is skipped."""
         data = parsed.data
-        existing = Project.objects.filter(iati_identifier=parsed.identifier).select_related("partnership").first()
         if existing is not None and self.editable is not None and existing.partnership_id not in self.editable:
             raise _Rollback(
-                f"the project belongs to partnership {existing.partnership.slug}, which you do not coordinate"
+                f"the project belongs to partnership {existing.partnership_slug}, which you do not coordinate"
             )
-        countries = [
-            c["code"] for c in sorted(data["recipient_countries"], key=lambda c: -Decimal(c["percentage"] or 0))
-        ]
         notes: list[str] = []
         rep = data["reporting_org"]
+        countries = _Countries(data["recipient_countries"])
         reporting, note = self.matcher.match(
-            ref=rep["ref"], names=rep["names"], org_type=rep["type"], country_hints=[rep["ref"], *countries]
+            ref=rep["ref"], names=rep["names"], org_type=rep["type"], country_hints=partial(countries.after, rep["ref"])
         )
         if note:
             notes.append(note)
@@ -203,7 +326,7 @@ class _Importer:
                 names=p["names"],
                 org_type=p["type"],
                 ror=p["hl_ror"],
-                country_hints=[p["hl_country"], p["ref"], reporting.country_id, *countries],
+                country_hints=partial(countries.after, p["hl_country"], p["ref"], reporting.country_id),
             )
             if note:
                 notes.append(note)
@@ -211,19 +334,19 @@ class _Importer:
                 member_roles.append((inst, p["role"]))
             participants.append(
                 {
-                    "role": p["role"],
-                    "org_type": p["type"],
-                    "ref": p["ref"],
-                    "activity_id": p["activity_id"],
-                    "crs_channel_code": p["crs_channel_code"],
+                    "role": p["role"][:10],
+                    "org_type": p["type"][:10],
+                    "ref": p["ref"][:200],
+                    "activity_id": p["activity_id"][:200],
+                    "crs_channel_code": p["crs_channel_code"][:10],
                     "names": p["names"],
-                    "institution": inst,
+                    "institution_id": inst.pk if inst is not None else None,
                 }
             )
         created_partnership = False
-        partnership: Partnership | None
+        partnership_id: int
         if existing is not None:
-            partnership = existing.partnership
+            partnership_id = existing.partnership_id
         else:
             partnership = self._hinted_partnership(data["hl_partnership"])
             if partnership is None:
@@ -239,12 +362,13 @@ class _Importer:
                     notes.append(f"partnership {partnership.slug} created as a draft, to review")
             if self.editable is not None and partnership.pk not in self.editable:
                 raise _Rollback(f"it belongs to partnership {partnership.slug}, which you do not coordinate")
+            partnership_id = partnership.pk
         warnings = [w.as_dict() for w in parsed.warnings[:MAX_WARNINGS_KEPT]]
         if len(parsed.warnings) > MAX_WARNINGS_KEPT:
             warnings.append(
                 {"line": None, "rule": "more", "message": f"{len(parsed.warnings) - MAX_WARNINGS_KEPT} more warnings"}
             )
-        digest = _hash({"data": data, "version": version})
+        digest = parsed.digest or data_digest(data, version)
         if (
             existing is not None
             and existing.source_hash == digest
@@ -253,7 +377,7 @@ class _Importer:
         ):
             self.report.unchanged += 1
             self._count(parsed, notes)
-            return
+            return None
         fields = _project_fields(data, reporting)
         fields.update(
             needs_review=bool(parsed.warnings or notes or created_partnership)
@@ -263,14 +387,19 @@ class _Importer:
             source_version=version,
             source_hash=digest,
         )
-        project_save(
-            by=self.user, partnership=partnership, fields=fields, parts=_parts(data, participants), project=existing
-        )
+        _check_lengths(fields)
         if existing is None:
             self.report.created += 1
         else:
             self.report.updated += 1
         self._count(parsed, notes)
+        return ProjectWrite(
+            partnership_id=partnership_id,
+            fields=fields,
+            parts=_parts(data, participants),
+            pk=existing.pk if existing is not None else None,
+            created_at=existing.created_at if existing is not None else None,
+        )
 
     def _count(self, parsed: ParsedActivity, notes: list[str]) -> None:
         for issue in parsed.warnings:
@@ -284,7 +413,9 @@ class _Importer:
     def _hinted_partnership(self, slug: str) -> Partnership | None:
         if not slug:
             return None
-        return Partnership.objects.filter(slug=slug).first()
+        if slug not in self.hinted_cache:
+            self.hinted_cache[slug] = Partnership.objects.filter(slug=slug).first()
+        return self.hinted_cache[slug]
 
     def _matching_partnership(self, members: list[Institution]) -> Partnership | None:
         ids = frozenset(m.pk for m in members)
@@ -322,6 +453,7 @@ class _Importer:
             MemberSpec(institution=m, role="partner") for m in members if m.pk != lead.pk
         ]
         title = first_text(data["titles"], data["default_lang"] or "en") or identifier
+        self.savepoint.take()
         partnership = partnership_create(
             by=self.user,
             members=specs,
@@ -336,6 +468,24 @@ class _Importer:
             self.editable.add(partnership.pk)
         self.partnership_cache[frozenset(m.pk for m in members)] = partnership
         return partnership
+
+
+PROJECT_CHAR_FIELDS = [f for f in Project._meta.concrete_fields if isinstance(f, models.CharField) and f.max_length]
+
+
+def _check_lengths(fields: dict[str, Any]) -> None:
+    """What `full_clean` would refuse in the project's own fields (only texts can be too long: the rest is read
+    into its type by the reader), with the same messages."""
+    errors: dict[str, Any] = {}
+    for f in PROJECT_CHAR_FIELDS:
+        value = fields.get(f.name)
+        if value is not None and len(value) > (f.max_length or 0):
+            try:
+                f.run_validators(value)
+            except ValidationError as exc:
+                errors[f.name] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def _member_institutions(member_roles: list[tuple[Institution, str]], reporting: Institution) -> list[Institution]:
@@ -355,7 +505,10 @@ def _member_institutions(member_roles: list[tuple[Institution, str]], reporting:
 def _project_fields(data: dict[str, Any], reporting: Institution) -> dict[str, Any]:
     rep = data["reporting_org"]
     dates = data["dates"]
-    last_updated = parse_datetime(data["last_updated"]) if data["last_updated"] else None
+    try:
+        last_updated = parse_datetime(data["last_updated"]) if data["last_updated"] else None
+    except ValueError:  # well-formed but impossible (month 13): the schema warning reports it
+        last_updated = None
     if last_updated is not None and timezone.is_naive(last_updated):
         last_updated = timezone.make_aware(last_updated, timezone.get_fixed_timezone(0))
     return {
@@ -368,7 +521,7 @@ def _project_fields(data: dict[str, Any], reporting: Institution) -> dict[str, A
         "hierarchy": data["hierarchy"],
         "humanitarian": data["humanitarian"],
         "last_updated": last_updated,
-        "reporting_org": reporting,
+        "reporting_org_id": reporting.pk,
         "reporting_org_ref": rep["ref"][:200],
         "reporting_org_type": rep["type"][:10],
         "reporting_org_names": rep["names"],
@@ -458,11 +611,18 @@ ROR_REF_RE = re.compile(r"^XI-ROR-(.+)$", re.IGNORECASE)
 
 class InstitutionMatcher:
     """Institutions by IATI organisation identifier, ROR id or exact name (case-insensitive), cached for a
-    file; created (flagged for review) when none matches."""
+    file; created (flagged for review) when none matches. `prefetch` looks up the organisations of a whole
+    chunk of activities in a few queries; `match` then answers from memory."""
 
-    def __init__(self, user: User | None) -> None:
+    def __init__(self, user: User | None, before_write: Callable[[], None] | None = None) -> None:
         self.user = user
+        self.before_write = before_write
         self.cache: dict[str, Institution] = {}
+        self.keys_cache: dict[tuple[str, str, str], tuple[str, str, list[str]]] = {}
+        # looked up for the current chunk (None: looked up, not found)
+        self.by_ref: dict[str, Institution | None] = {}
+        self.by_ror: dict[str, Institution | None] = {}
+        self.by_name: dict[str, list[Institution]] = {}
         self.org_types = set(OrganisationType.objects.values_list("code", flat=True))
         self.countries: dict[str, str] = {}
         for iso3, iso2 in Country.objects.values_list("iso3", "iso2"):
@@ -470,8 +630,10 @@ class InstitutionMatcher:
             self.countries[iso3.upper()] = iso3
 
     def forget(self) -> None:
-        """After a rolled-back activity: institutions it created no longer exist."""
+        """After a rolled-back activity: institutions it created no longer exist, and what the chunk's lookups
+        did not find may since have been created by an earlier activity: ask the database again."""
         self.cache.clear()
+        self.by_ref, self.by_ror, self.by_name = {}, {}, {}
 
     def _country(self, hints: list[str]) -> str | None:
         for hint in hints:
@@ -485,16 +647,13 @@ class InstitutionMatcher:
                 return self.countries[prefix]
         return None
 
-    def match(
-        self,
-        *,
-        ref: str,
-        names: list[dict[str, str]],
-        org_type: str,
-        country_hints: list[str],
-        ror: str = "",
-    ) -> tuple[Institution | None, str]:
-        name = " ".join(first_text(names).split())
+    def _keys(self, ref: str, names: list[dict[str, str]], ror: str) -> tuple[str, str, list[str]]:
+        """The name and ROR id as matched, and the cache keys of an organisation."""
+        text = first_text(names)
+        memo = (ref, ror, text)
+        if memo in self.keys_cache:
+            return self.keys_cache[memo]
+        name = " ".join(text.split())
         ror_id = ror
         ror_match = ROR_REF_RE.match(ref)
         if ror_match and not ror_id:
@@ -509,24 +668,100 @@ class InstitutionMatcher:
             )
             if k
         ]
+        if len(self.keys_cache) > 100_000:  # bounded: memory stays flat whatever the file
+            self.keys_cache.clear()
+        self.keys_cache[memo] = (name, ror_id, keys)
+        return name, ror_id, keys
+
+    def prefetch(self, orgs: list[dict[str, Any]]) -> None:
+        """Look up, in a few queries, the organisations (reporting or participating) of a chunk that the cache
+        does not know yet."""
+        self.by_ref, self.by_ror, self.by_name = {}, {}, {}
+        refs: set[str] = set()
+        rors: set[str] = set()
+        names: set[str] = set()
+        for org in orgs:
+            name, ror_id, keys = self._keys(org["ref"], org["names"], org.get("hl_ror", ""))
+            if any(key in self.cache for key in keys):
+                continue
+            if org["ref"]:
+                refs.add(org["ref"])
+            if ror_id:
+                rors.add(ror_id)
+            if name:
+                names.add(name)
+        for batch in _batches(sorted(refs)):
+            self.by_ref.update(dict.fromkeys(batch))
+            self.by_ref.update((i.iati_org_id or "", i) for i in Institution.objects.filter(iati_org_id__in=batch))
+        for batch in _batches(sorted(rors)):
+            self.by_ror.update(dict.fromkeys(batch))
+            self.by_ror.update((i.ror_id or "", i) for i in Institution.objects.filter(ror_id__in=batch))
+        for batch in _batches(sorted(names)):
+            wanted = {n.lower() for n in batch}
+            for n in wanted:
+                self.by_name[n] = []
+            query = Q()
+            for n in batch:
+                query |= Q(name__iexact=n)
+            unplaced = False
+            for inst in Institution.objects.filter(query).order_by("pk"):
+                key = inst.name.lower()
+                if key in wanted:
+                    self.by_name[key].append(inst)
+                else:
+                    unplaced = True
+            if unplaced:  # the database folds case differently (non-ASCII): ask it name by name
+                for n in wanted:
+                    if not self.by_name[n]:
+                        del self.by_name[n]
+
+    def _by_ref(self, ref: str) -> Institution | None:
+        if ref in self.by_ref:
+            return self.by_ref[ref]
+        return Institution.objects.filter(iati_org_id=ref).first()
+
+    def _by_ror(self, ror_id: str) -> Institution | None:
+        if ror_id in self.by_ror:
+            return self.by_ror[ror_id]
+        return Institution.objects.filter(ror_id=ror_id).first()
+
+    def _by_name(self, name: str) -> list[Institution]:
+        """The two oldest institutions with this name (case-insensitive)."""
+        if name.lower() in self.by_name:
+            return self.by_name[name.lower()][:2]
+        return list(Institution.objects.filter(name__iexact=name).order_by("pk")[:2])
+
+    def match(
+        self,
+        *,
+        ref: str,
+        names: list[dict[str, str]],
+        org_type: str,
+        country_hints: Callable[[], list[str]],
+        ror: str = "",
+    ) -> tuple[Institution | None, str]:
+        """`country_hints` (called only when an institution is to be created): where to look for its country."""
+        name, ror_id, keys = self._keys(ref, names, ror)
         for key in keys:
             if key in self.cache:
                 return self.cache[key], ""
         found: Institution | None = None
         if ref:
-            found = Institution.objects.filter(iati_org_id=ref).first()
+            found = self._by_ref(ref)
         if found is None and ror_id:
-            found = Institution.objects.filter(ror_id=ror_id).first()
+            found = self._by_ror(ror_id)
         note = ""
         if found is None and name:
-            same = list(Institution.objects.filter(name__iexact=name).order_by("pk")[:2])
+            same = self._by_name(name)
             found = same[0] if same else None
             if len(same) > 1:
                 note = f"several institutions are named {name!r}; the oldest (id {same[0].pk}) was used"
         if found is None:
             if not name and not ref:
                 return None, ""
-            found, note = self._create(ref=ref, ror_id=ror_id, name=name or ref, org_type=org_type, hints=country_hints)
+            found, note = self._create(
+                ref=ref, ror_id=ror_id, name=name or ref, org_type=org_type, hints=country_hints()
+            )
         if found is not None:
             for key in keys:
                 self.cache[key] = found
@@ -549,6 +784,8 @@ class InstitutionMatcher:
             fields["iati_org_id"] = ref
         if ror_id and ROR_RE.match(ror_id) and ror_checksum_ok(ror_id):
             fields["ror_id"] = ror_id
+        if self.before_write is not None:
+            self.before_write()
         try:
             with transaction.atomic():
                 institution = institution_create(by=self.user, **fields)
@@ -557,3 +794,7 @@ class InstitutionMatcher:
             fields.pop("ror_id", None)
             institution = institution_create(by=self.user, **fields)
         return institution, f"institution {institution.name!r} created ({institution.country_id}), to review"
+
+
+def _batches(values: list[str]) -> list[list[str]]:
+    return [values[i : i + LOOKUP_BATCH] for i in range(0, len(values), LOOKUP_BATCH)]

@@ -12,6 +12,8 @@ schema error."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,14 @@ from healthlinks.interchange.iati.standard import (
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 DATE_TYPES = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
+BOOLEANS = {"1": True, "true": True, "0": False, "false": False}
+HL_ROR = f"{{{HEALTHLINKS_NS}}}ror"
+HL_COUNTRY = f"{{{HEALTHLINKS_NS}}}country"
+MAX_AMOUNT_DIGITS = 16  # amounts are stored with 20 digits, 4 of them decimals
+MAX_EXPONENT = 40  # beyond 10^40 a number is not a real value (and formatting it would take gigabytes)
+# a number in the form it is stored in (no leading zeros, no trailing decimal zeros) and within every limit
+PLAIN_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{0,12}[1-9])?")
+ZERO, HUNDRED = Decimal(0), Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,12 @@ class ParsedActivity:
     data: dict[str, Any]
     warnings: list[Issue] = field(default_factory=list)
     skip_reason: str = ""
+    digest: str = ""  # of the data and the file's version: a re-import with the same digest changes nothing
+
+
+def data_digest(data: dict[str, Any], version: str) -> str:
+    text = json.dumps({"data": data, "version": version}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _local(tag: Any) -> str:
@@ -172,6 +188,8 @@ class ActivityReader:
             parsed.skip_reason = "no iati-identifier"
         elif parsed.data.get("reporting_org") is None:
             parsed.skip_reason = "no reporting organisation"
+        else:
+            parsed.digest = data_digest(parsed.data, self.version)
         if identifier:
             if identifier in self._seen_ids:
                 parsed.warnings.append(
@@ -187,35 +205,47 @@ class ActivityReader:
 
 
 class _ActivityMapper:
-    """Map one iati-activity element to the project dict, collecting codelist and value deviations."""
+    """Map one iati-activity element to the project dict, collecting codelist and value deviations.
+
+    Written for speed (it runs for every activity of files of hundreds of megabytes): children are reached
+    with ``iterchildren(tag)`` (filtered in libxml2) or one loop over a node's children, never ElementPath
+    ``find``, and the common case of each value (a known code, a plain number, a well-formed date) returns
+    early."""
 
     def __init__(self, elem: Any, parsed: ParsedActivity) -> None:
         self.elem = elem
         self.parsed = parsed
         self.lang = elem.get(XML_LANG) or ""
+        self.default_currency = ""
 
     def warn(self, node: Any, rule: str, message: str) -> None:
         self.parsed.warnings.append(Issue(node.sourceline, self.parsed.identifier, rule, message))
 
     # value helpers ----------------------------------------------------------------------------------------
     def narratives(self, node: Any) -> list[dict[str, str]]:
-        if node is None:
+        if node is None or not len(node):
             return []
+        lang = self.lang
         out = []
-        for n in node.iterfind("narrative"):
-            text = (n.text or "").strip()
+        for n in node.iterchildren("narrative"):
+            text = n.text
             if text:
-                out.append({"lang": n.get(XML_LANG) or self.lang, "text": text})
+                text = text.strip()
+                if text:
+                    out.append({"lang": n.get(XML_LANG) or lang, "text": text})
         return out
 
     def code(self, node: Any, attribute: str, list_name: str, *, required: bool = True) -> str:
-        raw = (node.get(attribute) or "").strip()
+        raw = node.get(attribute)
+        codes = codelist(list_name)
+        if raw is not None and raw in codes.codes and raw not in codes.withdrawn:
+            return raw  # the common case: a current code, written without spaces
+        raw = (raw or "").strip()
         where = f"<{node.tag} @{attribute}>"
         if not raw:
             if required:
                 self.warn(node, f"codelist {list_name}", f"{where} is empty or missing")
             return ""
-        codes = codelist(list_name)
         if raw in codes.codes:
             if raw in codes.withdrawn:
                 self.warn(node, f"codelist {list_name}", f"{where} code {raw!r} is withdrawn from the codelist")
@@ -233,15 +263,20 @@ class _ActivityMapper:
         raw = (node.get(attribute) or "").strip()
         match = DATE_RE.match(raw)
         if match:
+            text = match.group(1)
             try:
-                return date.fromisoformat(match.group(1)).isoformat()
+                value = date.fromisoformat(text)
             except ValueError:
                 pass
+            else:
+                return text if text.isascii() else value.isoformat()
         self.warn(node, "date", f"<{node.tag} @{attribute}> {raw!r} is not a date (YYYY-MM-DD)")
         return None
 
-    def decimal(self, node: Any, raw: str | None, what: str) -> str | None:
+    def decimal(self, node: Any, raw: str | None, what: str, *, amount: bool = False) -> str | None:
         text = (raw or "").strip()
+        if PLAIN_NUMBER_RE.fullmatch(text):  # the common case, already written as it is stored
+            return text
         if not text:
             self.warn(node, "decimal", f"<{node.tag}> {what} is missing")
             return None
@@ -257,6 +292,19 @@ class _ActivityMapper:
         if not value.is_finite():
             self.warn(node, "decimal", f"<{node.tag}> {what} {text!r} is not a number (not imported)")
             return None
+        if value.is_zero():
+            return "-0" if value.is_signed() else "0"
+        if not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+            self.warn(node, "decimal", f"<{node.tag}> {what} {text!r} is out of range (not imported)")
+            return None
+        if amount and value.adjusted() >= MAX_AMOUNT_DIGITS:
+            self.warn(
+                node,
+                "decimal",
+                f"<{node.tag}> {what} {text!r} has more than {MAX_AMOUNT_DIGITS} digits before the decimal point "
+                "(not imported)",
+            )
+            return None
         return _decimal_text(value)
 
     def percentage(self, node: Any) -> str | None:
@@ -264,23 +312,26 @@ class _ActivityMapper:
         if raw is None:
             return None
         value = self.decimal(node, raw, "@percentage")
-        if value is not None and not Decimal(0) <= Decimal(value) <= Decimal(100):
+        if value is not None and not ZERO <= Decimal(value) <= HUNDRED:
             self.warn(node, "percentage", f"<{node.tag}> percentage {raw} is outside 0-100")
         return value
 
     def boolean(self, node: Any, attribute: str) -> bool | None:
-        raw = (node.get(attribute) or "").strip().lower()
+        raw = node.get(attribute)
+        if raw is None:
+            return None
+        if raw in BOOLEANS:
+            return BOOLEANS[raw]
+        raw = raw.strip().lower()
         if not raw:
             return None
-        if raw in {"1", "true"}:
-            return True
-        if raw in {"0", "false"}:
-            return False
+        if raw in BOOLEANS:
+            return BOOLEANS[raw]
         self.warn(node, "boolean", f"<{node.tag} @{attribute}> {raw!r} is not 0/1/true/false")
         return None
 
     def currency(self, node: Any) -> str:
-        raw = (node.get("currency") or "").strip() or self.parsed.data.get("default_currency", "")
+        raw = (node.get("currency") or "").strip() or self.default_currency
         if not raw:
             self.warn(node, "currency", f"<{node.tag}> has no currency and the activity no default-currency")
             return ""
@@ -289,37 +340,54 @@ class _ActivityMapper:
             return raw[:3].upper()
         return raw
 
+    def attr(self, node: Any, name: str) -> str:
+        return (node.get(name) or "").strip()
+
     # the mapping ------------------------------------------------------------------------------------------
     def run(self) -> None:
         e = self.elem
         d = self.parsed.data
+        children: dict[Any, list[Any]] = {}
+        for child in e:
+            group = children.get(child.tag)
+            if group is None:
+                children[child.tag] = [child]
+            else:
+                group.append(child)
+
+        def first(tag: str) -> Any:
+            group = children.get(tag)
+            return group[0] if group else None
+
         d["iati_identifier"] = self.parsed.identifier
         d["default_lang"] = self.lang
         default_currency = (e.get("default-currency") or "").strip()
         if default_currency and not CURRENCY_RE.match(default_currency):
             self.warn(e, "currency", f"default-currency {default_currency!r} is not an ISO 4217 code")
             default_currency = default_currency[:3].upper()
-        d["default_currency"] = default_currency
+        d["default_currency"] = self.default_currency = default_currency
         hierarchy = (e.get("hierarchy") or "").strip()
-        d["hierarchy"] = int(hierarchy) if hierarchy.isdigit() and int(hierarchy) <= 32767 else None
+        d["hierarchy"] = (
+            int(hierarchy) if hierarchy.isascii() and hierarchy.isdigit() and int(hierarchy) <= 32767 else None
+        )
         if hierarchy and d["hierarchy"] is None:
             self.warn(e, "hierarchy", f"hierarchy {hierarchy!r} is not a small whole number (not imported)")
         d["humanitarian"] = self.boolean(e, "humanitarian")
         d["last_updated"] = (e.get("last-updated-datetime") or "").strip() or None
-        d["reporting_org"] = self.reporting_org()
-        d["titles"] = self.narratives(e.find("title"))
+        d["reporting_org"] = self.reporting_org(first("reporting-org"))
+        d["titles"] = self.narratives(first("title"))
         if not d["titles"]:
             self.warn(e, "required", "the activity has no title")
         d["descriptions"] = [
-            {"type": (node.get("type") or "").strip(), **n}
-            for node in e.iterfind("description")
+            {"type": self.attr(node, "type"), **n}
+            for node in children.get("description", ())
             for n in self.narratives(node)
         ]
-        d["participants"] = [self.participant(node) for node in e.iterfind("participating-org")]
-        status = e.find("activity-status")
+        d["participants"] = [self.participant(node) for node in children.get("participating-org", ())]
+        status = first("activity-status")
         d["activity_status"] = self.code(status, "code", "ActivityStatus") if status is not None else ""
         dates: dict[str, str | None] = {name: None for name in DATE_TYPES.values()}
-        for node in e.iterfind("activity-date"):
+        for node in children.get("activity-date", ()):
             kind = self.code(node, "type", "ActivityDateType")
             value = self.date(node)
             name = DATE_TYPES.get(kind)
@@ -336,30 +404,29 @@ class _ActivityMapper:
                 "percentage": self.percentage(node),
                 "names": self.narratives(node),
             }
-            for node in e.iterfind("recipient-country")
+            for node in children.get("recipient-country", ())
         ]
         d["recipient_regions"] = [
             {
-                "code": (node.get("code") or "").strip(),
-                "vocabulary": (node.get("vocabulary") or "").strip(),
-                "vocabulary_uri": (node.get("vocabulary-uri") or "").strip(),
+                "code": self.attr(node, "code"),
+                "vocabulary": self.attr(node, "vocabulary"),
+                "vocabulary_uri": self.attr(node, "vocabulary-uri"),
                 "percentage": self.percentage(node),
                 "names": self.narratives(node),
             }
-            for node in e.iterfind("recipient-region")
+            for node in children.get("recipient-region", ())
         ]
-        d["sectors"] = [self.sector(node) for node in e.iterfind("sector")]
-        d["budgets"] = [self.budget(node) for node in e.iterfind("budget")]
-        d["transactions"] = [self.transaction(node) for node in e.iterfind("transaction")]
-        d["results"] = [self.result(node) for node in e.iterfind("result")]
-        hl = e.find(f"{{{HEALTHLINKS_NS}}}partnership")
-        d["hl_partnership"] = (hl.get("slug") or "").strip() if hl is not None else ""
+        d["sectors"] = [self.sector(node) for node in children.get("sector", ())]
+        d["budgets"] = [self.budget(node) for node in children.get("budget", ())]
+        d["transactions"] = [self.transaction(node) for node in children.get("transaction", ())]
+        d["results"] = [self.result(node) for node in children.get("result", ())]
+        hl = first(f"{{{HEALTHLINKS_NS}}}partnership")
+        d["hl_partnership"] = self.attr(hl, "slug") if hl is not None else ""
 
-    def reporting_org(self) -> dict[str, Any] | None:
-        node = self.elem.find("reporting-org")
+    def reporting_org(self, node: Any) -> dict[str, Any] | None:
         if node is None:
             return None
-        ref = (node.get("ref") or "").strip()
+        ref = self.attr(node, "ref")
         names = self.narratives(node)
         if not ref and not names:
             return None
@@ -372,15 +439,16 @@ class _ActivityMapper:
         }
 
     def participant(self, node: Any) -> dict[str, Any]:
+        get = node.get
         result = {
             "role": self.code(node, "role", "OrganisationRole"),
             "type": self.code(node, "type", "OrganisationType", required=False),
-            "ref": (node.get("ref") or "").strip(),
-            "activity_id": (node.get("activity-id") or "").strip(),
-            "crs_channel_code": (node.get("crs-channel-code") or "").strip(),
+            "ref": (get("ref") or "").strip(),
+            "activity_id": (get("activity-id") or "").strip(),
+            "crs_channel_code": (get("crs-channel-code") or "").strip(),
             "names": self.narratives(node),
-            "hl_ror": (node.get(f"{{{HEALTHLINKS_NS}}}ror") or "").strip(),
-            "hl_country": (node.get(f"{{{HEALTHLINKS_NS}}}country") or "").strip(),
+            "hl_ror": (get(HL_ROR) or "").strip(),
+            "hl_country": (get(HL_COUNTRY) or "").strip(),
         }
         if not result["ref"] and not result["names"]:
             self.warn(node, "participant", "participating-org with neither ref nor name: kept, matched to nothing")
@@ -398,14 +466,26 @@ class _ActivityMapper:
             "names": self.narratives(node),
         }
 
+    def _firsts(self, node: Any) -> dict[Any, Any]:
+        """The first child of each tag (what ElementPath ``find`` returns), in one pass."""
+        out: dict[Any, Any] = {}
+        for child in node:
+            out.setdefault(child.tag, child)
+        return out
+
     def budget(self, node: Any) -> dict[str, Any]:
-        value = node.find("value")
+        c = self._firsts(node)
+        value = c.get("value")
         return {
-            "type": (node.get("type") or "").strip(),
-            "status": (node.get("status") or "").strip(),
-            "period_start": self.date(node.find("period-start")),
-            "period_end": self.date(node.find("period-end")),
-            "value": self.decimal(value, value.text, "value") if value is not None else self._missing(node, "value"),
+            "type": self.attr(node, "type"),
+            "status": self.attr(node, "status"),
+            "period_start": self.date(c.get("period-start")),
+            "period_end": self.date(c.get("period-end")),
+            "value": (
+                self.decimal(value, value.text, "value", amount=True)
+                if value is not None
+                else self._missing(node, "value")
+            ),
             "currency": self.currency(value) if value is not None else "",
             "value_date": self.date(value, "value-date") if value is not None else None,
         }
@@ -430,65 +510,74 @@ class _ActivityMapper:
         }
 
     def transaction(self, node: Any) -> dict[str, Any]:
-        kind = node.find("transaction-type")
-        value = node.find("value")
+        c = self._firsts(node)
+        kind = c.get("transaction-type")
+        value = c.get("value")
         return {
             "ref": (node.get("ref") or "").strip(),
             "humanitarian": self.boolean(node, "humanitarian"),
             "type": self.code(kind, "code", "TransactionType") if kind is not None else self._missing_text(node),
-            "date": self.date(node.find("transaction-date")),
-            "value": self.decimal(value, value.text, "value") if value is not None else self._missing(node, "value"),
+            "date": self.date(c.get("transaction-date")),
+            "value": (
+                self.decimal(value, value.text, "value", amount=True)
+                if value is not None
+                else self._missing(node, "value")
+            ),
             "currency": self.currency(value) if value is not None else "",
             "value_date": self.date(value, "value-date") if value is not None else None,
-            "descriptions": self.narratives(node.find("description")),
-            "provider": self._org(node.find("provider-org"), "provider"),
-            "receiver": self._org(node.find("receiver-org"), "receiver"),
+            "descriptions": self.narratives(c.get("description")),
+            "provider": self._org(c.get("provider-org"), "provider"),
+            "receiver": self._org(c.get("receiver-org"), "receiver"),
         }
 
     def _measured(self, node: Any) -> dict[str, Any]:
         out: dict[str, Any] = {
             "value": node.get("value"),
             "dimensions": [
-                {"name": d.get("name") or "", "value": d.get("value") or ""} for d in node.iterfind("dimension")
+                {"name": d.get("name") or "", "value": d.get("value") or ""} for d in node.iterchildren("dimension")
             ],
-            "comment": self.narratives(node.find("comment")),
+            "comment": self.narratives(next(node.iterchildren("comment"), None)),
         }
         return out
 
     def result(self, node: Any) -> dict[str, Any]:
         indicators = []
-        for ind in node.iterfind("indicator"):
+        for ind in node.iterchildren("indicator"):
             baselines = []
-            for b in ind.iterfind("baseline"):
+            for b in ind.iterchildren("baseline"):
                 baseline = self._measured(b)
-                baseline["year"] = (b.get("year") or "").strip()
+                baseline["year"] = self.attr(b, "year")
                 baseline["iso_date"] = self.date(b) if b.get("iso-date") else None
                 baselines.append(baseline)
-            periods = [
-                {
-                    "period_start": self.date(p.find("period-start")),
-                    "period_end": self.date(p.find("period-end")),
-                    "targets": [self._measured(t) for t in p.iterfind("target")],
-                    "actuals": [self._measured(a) for a in p.iterfind("actual")],
-                }
-                for p in ind.iterfind("period")
-            ]
+            periods = []
+            for p in ind.iterchildren("period"):
+                c = self._firsts(p)
+                periods.append(
+                    {
+                        "period_start": self.date(c.get("period-start")),
+                        "period_end": self.date(c.get("period-end")),
+                        "targets": [self._measured(t) for t in p.iterchildren("target")],
+                        "actuals": [self._measured(a) for a in p.iterchildren("actual")],
+                    }
+                )
+            c = self._firsts(ind)
             indicators.append(
                 {
-                    "measure": (ind.get("measure") or "").strip(),
+                    "measure": self.attr(ind, "measure"),
                     "ascending": self.boolean(ind, "ascending"),
                     "aggregation_status": self.boolean(ind, "aggregation-status"),
-                    "titles": self.narratives(ind.find("title")),
-                    "descriptions": self.narratives(ind.find("description")),
+                    "titles": self.narratives(c.get("title")),
+                    "descriptions": self.narratives(c.get("description")),
                     "baselines": baselines,
                     "periods": periods,
                 }
             )
+        c = self._firsts(node)
         return {
-            "type": (node.get("type") or "").strip(),
+            "type": self.attr(node, "type"),
             "aggregation_status": self.boolean(node, "aggregation-status"),
-            "titles": self.narratives(node.find("title")),
-            "descriptions": self.narratives(node.find("description")),
+            "titles": self.narratives(c.get("title")),
+            "descriptions": self.narratives(c.get("description")),
             "indicators": indicators,
         }
 

@@ -1,0 +1,146 @@
+"""projects_bulk_save (many projects in a few statements, history kept) and iter_with_parts (light rows in chunks)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from healthlinks.projects.models import Project, ProjectIndicator, ProjectParticipant, ProjectPeriod, ProjectTransaction
+from healthlinks.projects.selectors import iter_with_parts, with_parts
+from healthlinks.projects.services import ProjectParts, ProjectWrite, project_save, projects_bulk_save
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(partnership, identifier: str, title: str, value: str = "10", pk: int | None = None, created_at=None):
+    inst = partnership.members.order_by("pk").first().institution
+    return ProjectWrite(
+        partnership_id=partnership.pk,
+        pk=pk,
+        created_at=created_at,
+        fields={
+            "iati_identifier": identifier,
+            "title": title,
+            "titles": [{"lang": "en", "text": title}],
+            "reporting_org_id": inst.pk,
+            "planned_start": date(2021, 1, 1),
+            "import_warnings": [{"line": 3, "rule": "schema", "message": "é ’ <x>"}],
+        },
+        parts=ProjectParts(
+            participants=[
+                {"role": "4", "names": [{"lang": "en", "text": inst.name}], "institution_id": inst.pk},
+                {"role": "1", "ref": "GB-GOV-1", "names": [], "institution_id": None},
+            ],
+            transactions=[
+                {"transaction_type": "3", "date": date(2021, 2, 1), "value": Decimal(value), "currency": "GBP"}
+            ],
+            results=[
+                {
+                    "result_type": "1",
+                    "titles": [{"lang": "en", "text": "Result"}],
+                    "indicators": [
+                        {
+                            "measure": "1",
+                            "titles": [],
+                            "baselines": [{"year": "2020", "value": "1"}],
+                            "periods": [
+                                {"period_start": date(2021, 1, 1), "period_end": date(2021, 12, 31), "targets": []},
+                                {"period_start": date(2022, 1, 1), "period_end": date(2022, 12, 31), "targets": []},
+                            ],
+                        }
+                    ],
+                }
+            ],
+        ),
+    )
+
+
+def test_bulk_save_creates_then_updates_with_history(make_partnership, make_user):
+    partnership = make_partnership(name="Bulk")
+    user = make_user("coord", "coordinator")
+    writes = [_write(partnership, "GB-1-A", "A"), _write(partnership, "GB-1-B", "B", value="12.3456")]
+    projects_bulk_save(by=user, writes=writes)
+    a = Project.objects.get(iati_identifier="GB-1-A")
+    assert a.pk == writes[0].pk and a.partnership == partnership and a.created_at is not None
+    assert a.import_warnings == [{"line": 3, "rule": "schema", "message": "é ’ <x>"}]
+    assert a.planned_start == date(2021, 1, 1)
+    assert [(p.position, p.role, p.institution_id is not None) for p in a.participants.all()] == [
+        (0, "4", True),
+        (1, "1", False),
+    ]
+    assert Project.objects.get(iati_identifier="GB-1-B").transactions.get().value == Decimal("12.3456")
+    indicator = ProjectIndicator.objects.get(result__project=a)
+    assert [p.period_start.year for p in indicator.periods.all()] == [2021, 2022]
+    assert indicator.baselines == [{"year": "2020", "value": "1"}]
+    for model, rows in ((Project, 2), (ProjectParticipant, 4), (ProjectPeriod, 4)):
+        assert model.objects.count() == rows == model.history.filter(history_type="+", history_user=user).count()
+
+    update = _write(partnership, "GB-1-A", "A2", value="99", pk=a.pk, created_at=a.created_at)
+    projects_bulk_save(by=None, writes=[update])
+    a2 = Project.objects.get(pk=a.pk)
+    assert (a2.title, a2.created_at) == ("A2", a.created_at) and a2.updated_at > a.updated_at
+    assert a2.transactions.get().value == Decimal("99") and ProjectTransaction.objects.count() == 2
+    assert list(Project.history.filter(id=a.pk).order_by("history_id").values_list("history_type", "title")) == [
+        ("+", "A"),
+        ("~", "A2"),
+    ]
+    assert ProjectPeriod.history.filter(history_type="-").count() == 2 and ProjectPeriod.objects.count() == 4
+    deleted = set(ProjectParticipant.history.filter(history_type="-").values_list("id", flat=True))
+    assert len(deleted) == 2 and not ProjectParticipant.objects.filter(pk__in=deleted).exists()
+    # ids handed out in bulk are never reused by the ORM
+    later = project_save(
+        by=None,
+        partnership=partnership,
+        fields={"iati_identifier": "GB-1-C", "reporting_org": a.reporting_org},
+        parts=ProjectParts(),
+    )
+    assert later.pk > max(w.pk or 0 for w in writes)
+
+
+def test_bulk_save_refuses_unknown_fields(make_partnership):
+    write = _write(make_partnership(), "GB-1-X", "X")
+    write.fields["secret"] = 1
+    with pytest.raises(ValueError, match="secret"):
+        projects_bulk_save(by=None, writes=[write])
+    assert not Project.objects.exists()
+
+
+def test_iter_with_parts_reads_in_chunks_what_with_parts_reads(make_partnership):
+    partnership = make_partnership(name="Rows")
+    projects_bulk_save(by=None, writes=[_write(partnership, f"GB-1-{i}", f"P{i}", value=str(i)) for i in range(5)])
+
+    def shape(p):
+        return (
+            p.pk,
+            p.iati_identifier,
+            p.titles,
+            p.planned_start,
+            p.partnership.slug,
+            p.reporting_org.name,
+            [(x.role, x.names, x.institution.name if x.institution else None) for x in p.participants.all()],
+            [(t.value, t.date) for t in p.transactions.all()],
+            [
+                (r.result_type, [(i.baselines, [q.period_end for q in i.periods.all()]) for i in r.indicators.all()])
+                for r in p.results.all()
+            ],
+        )
+
+    expected = [shape(p) for p in with_parts(Project.objects.order_by("pk"))]
+    assert [shape(p) for p in iter_with_parts(Project.objects.all(), chunk_size=2)] == expected
+    assert [p.iati_identifier for p in iter_with_parts(Project.objects.filter(title__in=["P1", "P3"]))] == [
+        "GB-1-1",
+        "GB-1-3",
+    ]
+
+    def queries(qs, chunk_size):
+        with CaptureQueriesContext(connection) as captured:
+            assert len(list(iter_with_parts(qs, chunk_size=chunk_size))) == qs.count()
+        return len(captured)
+
+    one_chunk = queries(Project.objects.all(), 5)
+    assert queries(Project.objects.filter(title="P0"), 5) == one_chunk  # per chunk, not per project
+    assert queries(Project.objects.all(), 2) > one_chunk
