@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "healthlinks.ops.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -209,7 +210,21 @@ HEALTHLINKS_CONTINUUM_BOUNDS = [
 # Costs are added up in this currency (ISO 4217), with the editable currency-rate table.
 HEALTHLINKS_REPORTING_CURRENCY = os.environ.get("HEALTHLINKS_REPORTING_CURRENCY", "GBP")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # analysis results shared by the server's processes (analytics.store)
+    "analytics": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "analytics"),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+# After a write, analyses answer the previous figures (marked "as of") for up to this long while one process
+# computes the new ones; 0 computes them at once (development and tests).
+HEALTHLINKS_ANALYTICS_STALE_SECONDS = int(
+    os.environ.get("HEALTHLINKS_ANALYTICS_STALE_SECONDS", "600" if PRODUCTION else "0")
+)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

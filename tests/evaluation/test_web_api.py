@@ -232,3 +232,14 @@ def test_demo_stage_is_deterministic(make_partnership):
     assert world.stats["census responses"] == 40 and Response.objects.count() == 40
     assert sorted(Response.objects.values_list("uuid", "answers__question__name", "answers__value")) == first
     assert Response.objects.filter(is_synthetic=True, institution__isnull=False).count() == 40
+
+
+@pytest.mark.parametrize("hostile", ["Infinity", "-inf", "sNaN", "NaN", "1e999999999", "1e-999999999", "9" * 80])
+def test_web_form_refuses_numbers_the_database_cannot_hold(world, client_for, hostile):
+    """These reached int()/Decimal comparisons and the 20-digit number column: 500s and overflows before."""
+    client = client_for(world["coord"])
+    base = {"partnership": world["a"].slug, "org/org_type": "trust", "topics": ["skills"], "_uuid": "h1"}
+    answer = client.post("/surveys/test-survey/form/", {**base, "n": hostile})
+    assert answer.status_code == 200
+    assert b"out of range" in answer.content or b"is not a whole number" in answer.content
+    assert not Response.objects.filter(uuid="web-h1").exists()

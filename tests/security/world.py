@@ -3,19 +3,22 @@ are sentinels that must never reach a role not allowed to see them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from healthlinks.accounts.models import Role, User
 from healthlinks.activities.models import Activity, AggregateTrainees, Assessment, KnowledgeItem, Outcome, Trainee
+from healthlinks.evaluation import services as evaluation_services
 from healthlinks.evidence.models import Reference
 from healthlinks.interviews import services as interview_services
 from healthlinks.network.models import PersonRole
 from healthlinks.network.services import person_save, stay_create, tie_save
+from healthlinks.projects.models import Project
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
 from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
 from healthlinks.results.models import CashCost, Result
+from tests.evaluation.conftest import CHOICES, SETTINGS, SURVEY, workbook
 
 ROLES = ("public", "researcher", "member", "other_coordinator", "coordinator", "hub_admin")
 # Roles that may see the sentinel person's personal data and partnership A's private fields.
@@ -136,6 +139,27 @@ def build_world() -> dict[str, Any]:
     interview_services.memo_create(by=None, text="Sentinel internal note", partnership=a, source=source)
     reference = Reference.objects.create(title="Matrix evidence", year=2016)
     reference.partnerships.add(a)
+    project = Project.objects.create(
+        partnership=a, iati_identifier="GB-MATRIX-A-1", title="Matrix project", reporting_org=uk
+    )
+    # A survey response of A by the sentinel, with a free-text answer that only A's readers may see.
+    instrument = evaluation_services.instrument_save(
+        by=None, raw=workbook(SURVEY, CHOICES, SETTINGS), name="matrix.xlsx", slug="matrix-survey"
+    )
+    comment = instrument.questions.get(name="comment")
+    response, _ = evaluation_services.response_upsert(
+        by=None,
+        instrument=instrument,
+        uuid="matrix-1",
+        submitted_at=datetime(2016, 3, 1, tzinfo=UTC),
+        source="kobo",
+        answers=[
+            evaluation_services.AnswerIn(
+                comment, 0, evaluation_services.normalise(comment, "Sentinel private stay note")
+            )
+        ],
+        links={"partnership": a, "person": sentinel},
+    )
     return {
         "users": users,
         "ids": {
@@ -158,5 +182,8 @@ def build_world() -> dict[str, Any]:
             "segment": segment.pk,
             "reference": reference.pk,
             "victim": victim.username,
+            "project": project.pk,
+            "instrument": instrument.slug,
+            "response": response.pk,
         },
     }

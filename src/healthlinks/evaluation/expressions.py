@@ -150,9 +150,10 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return Decimal(int(value))
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() else None  # NaN and sNaN cannot be ordered; Infinity is no answer
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:

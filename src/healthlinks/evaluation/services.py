@@ -118,6 +118,28 @@ def _date(text: str) -> date:
     raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)")
 
 
+# Answer.number holds 20 digits, 6 of them after the point.
+NUMBER_LIMIT = Decimal(10) ** 14
+NUMBER_STEP = Decimal("0.000001")
+MAX_PLACES = 20  # past this the text of the answer, not only its number, would be absurd (1e-999999999)
+
+
+def _number(text: str, what: str) -> Decimal:
+    """A finite number the database can hold; Infinity, NaN, sNaN and 1e999999999 are refused, not computed."""
+    if len(text) > 60:
+        raise ValueError(f"'{text[:20]}…' is not {what}: longer than 60 characters")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not {what}") from None
+    if not number.is_finite():
+        raise ValueError(f"'{text}' is not {what}")
+    exponent = number.as_tuple().exponent
+    if number.copy_abs() >= NUMBER_LIMIT or (isinstance(exponent, int) and exponent < -MAX_PLACES):
+        raise ValueError(f"'{text}' is out of range: {what} between -10^14 and 10^14, at most {MAX_PLACES} decimals")
+    return number
+
+
 def normalise(question: Question, raw: str, codes: set[str] | None = None) -> list[Normalised]:
     """One answer as stored rows: [] when empty; a select_multiple gives one row per code. Raises ValueError."""
     text = str(raw).strip()
@@ -125,21 +147,13 @@ def normalise(question: Question, raw: str, codes: set[str] | None = None) -> li
         return []
     kind = question.type
     if kind == "integer":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"'{text}' is not a whole number") from None
+        number = _number(text, "a whole number")
         if number != number.to_integral_value():
             raise ValueError(f"'{text}' is not a whole number")
         return [Normalised(str(int(number)), number=number)]
     if kind == "decimal":
-        try:
-            number = Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
-        except InvalidOperation:
-            raise ValueError(f"'{text}' is not a number") from None
-        if not number.is_finite():
-            raise ValueError(f"'{text}' is not a number")
-        return [Normalised(format(number.normalize(), "f"), number=number)]
+        number = _number(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text, "a number")
+        return [Normalised(format(number.normalize(), "f"), number=number.quantize(NUMBER_STEP))]
     if kind == "date":
         day = _date(text)
         return [Normalised(day.isoformat(), date=day)]
