@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from healthlinks.analytics import engine, mobility, network
+from healthlinks.analytics import mobility, network, store
 from healthlinks.analytics.scope import Scope, partnership_ids
 from healthlinks.registry.selectors import AnyUser
 
@@ -20,9 +20,8 @@ def _key(name: str, ids: list[int], scope: Scope) -> tuple[Any, ...]:
 
 def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
     ids = partnership_ids(user, scope)
-    snap = engine.snapshot(progress)
-    result = snap.cached(
-        _key("mobility", ids, scope), lambda: mobility.analyse(snap, ids, scope.year_from, scope.year_to)
+    result = store.answer(
+        _key("mobility", ids, scope), lambda snap: mobility.analyse(snap, ids, scope.year_from, scope.year_to), progress
     )
     return {"scope": scope.describe(), **result}
 
@@ -35,9 +34,10 @@ def network_evolution(
     from healthlinks.network.selectors import people_visible_to
 
     ids = partnership_ids(user, scope)
-    snap = engine.snapshot(progress)
     key = (*_key("network", ids, scope), year)
-    result = dict(snap.cached(key, lambda: network.evolution(snap, ids, scope.year_from, scope.year_to, year)))
+    result = dict(
+        store.answer(key, lambda snap: network.evolution(snap, ids, scope.year_from, scope.year_to, year), progress)
+    )
     person_ids = [b["person_id"] for b in result["brokers"]]
     visible = dict(
         people_visible_to(user).filter(pk__in=person_ids).values_list("pk", "pseudo_id")
@@ -55,9 +55,8 @@ def collective_impact(user: AnyUser, scope: Scope, progress: Progress | None = N
     from healthlinks.analytics import impact
 
     ids = partnership_ids(user, scope)
-    snap = engine.snapshot(progress)
-    result = snap.cached(
-        _key("impact", ids, scope), lambda: impact.collective(snap, ids, scope.year_from, scope.year_to)
+    result = store.answer(
+        _key("impact", ids, scope), lambda snap: impact.collective(snap, ids, scope.year_from, scope.year_to), progress
     )
     return {"scope": scope.describe(), **result}
 
@@ -68,9 +67,8 @@ def value_for_money(user: AnyUser, scope: Scope, progress: Progress | None = Non
 
     ids = partnership_ids(user, scope)
     everyone = partnership_ids(user, Scope(year_from=scope.year_from, year_to=scope.year_to))
-    snap = engine.snapshot(progress)
     key = (*_key("vfm", ids, scope), _key("vfm-all", everyone, scope))
-    result = snap.cached(key, lambda: impact.vfm(snap, ids, everyone, scope.year_from, scope.year_to))
+    result = store.answer(key, lambda snap: impact.vfm(snap, ids, everyone, scope.year_from, scope.year_to), progress)
     return {"scope": scope.describe(), **result}
 
 
@@ -78,8 +76,5 @@ def typology_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
     from healthlinks.analytics import typology
 
     ids = partnership_ids(user, scope)
-    snap = engine.snapshot(progress)
-    return {
-        "scope": scope.describe(),
-        **snap.cached(_key("typology", ids, scope), lambda: typology.typology(snap, ids)),
-    }
+    result = store.answer(_key("typology", ids, scope), lambda snap: typology.typology(snap, ids), progress)
+    return {"scope": scope.describe(), **result}

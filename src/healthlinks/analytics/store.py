@@ -1,0 +1,102 @@
+"""Results shared by every process of the server, and served a little stale while they are brought up to date.
+
+The engine's snapshot lives in one process; a production server runs several (gunicorn workers, the task
+worker). Each finished result is also written to the "analytics" cache (files under var/, settings.CACHES),
+keyed by the analysis and its scope and tagged with the data version it was computed on:
+
+- same data version: any process answers from the file, without extracting anything (warm everywhere);
+- the data changed less than HEALTHLINKS_ANALYTICS_STALE_SECONDS ago and an older result exists: that result
+  is answered at once, marked `as_of` (the pages say "figures as of …; the latest changes are being added"),
+  and one background thread, in one process at a time, computes the new one;
+- otherwise (nothing stored, or the setting is 0 as in development and tests): computed now.
+
+So a coordinator importing a file every minute does not make every worker re-extract the whole database, and a
+reader never waits for an extraction that another process is already doing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+
+from healthlinks.analytics import engine, signals
+
+Progress = Callable[[str, int, int], None]
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 600  # a refresh that takes longer is presumed dead and may be started again
+_refreshing: set[str] = set()
+_refreshing_lock = threading.Lock()
+
+
+def _cache() -> Any:
+    return caches["analytics"]
+
+
+def _name(key: Any) -> str:
+    import hashlib
+
+    return "r:" + hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
+
+
+def answer(key: Any, compute: Callable[[engine.Snapshot], Any], progress: Progress | None = None) -> Any:
+    """The result of `compute` on the current data (or, within the staleness window, the last one stored)."""
+    token = signals.current()
+    name = _name(key)
+    stored = _cache().get(name) if token is not None else None
+    if stored is not None and stored["token"] == token:
+        return stored["result"]
+    stale = settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS
+    if stored is not None and stale > 0 and _changed_seconds_ago() < stale:
+        _refresh_in_background(name, key, compute)
+        result = stored["result"]
+        return {**result, "as_of": stored["at"]} if isinstance(result, dict) else result
+    return _compute(name, key, compute, progress)
+
+
+def _compute(name: str, key: Any, compute: Callable[[engine.Snapshot], Any], progress: Progress | None = None) -> Any:
+    snap = engine.snapshot(progress)
+    result = snap.cached(key, lambda: compute(snap))
+    if snap.token is not None:
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        _cache().set(name, {"token": snap.token, "at": at, "result": result})
+    return result
+
+
+def _changed_seconds_ago() -> float:
+    from healthlinks.analytics.models import DataVersion
+
+    changed = DataVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    return (datetime.now(UTC) - changed).total_seconds() if changed else float("inf")
+
+
+def _refresh_in_background(name: str, key: Any, compute: Callable[[engine.Snapshot], Any]) -> None:
+    """One thread per key in this process, and none while another process holds the key's lock."""
+    with _refreshing_lock:
+        if name in _refreshing or not _cache().add(name + ":lock", f"{os.getpid()}", LOCK_SECONDS):
+            return
+        _refreshing.add(name)
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            _compute(name, key, compute)
+            log.info("analytics: refreshed %s in %.1f s", key, time.perf_counter() - started)
+        except Exception:
+            log.exception("analytics: background refresh of %s failed", key)
+        finally:
+            _cache().delete(name + ":lock")
+            with _refreshing_lock:
+                _refreshing.discard(name)
+            connection.close()
+
+    threading.Thread(target=run, name="analytics-refresh", daemon=True).start()

@@ -1,0 +1,72 @@
+"""Results shared across the server's processes and served a little stale while one process refreshes them."""
+
+import threading
+
+import pytest
+from django.urls import reverse
+
+from healthlinks.activities.models import Outcome
+from healthlinks.analytics import engine
+from healthlinks.analytics.scope import Scope
+from healthlinks.analytics.selectors import mobility_analysis
+from tests.analytics.test_mobility import small  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the background refresh reads through its own connection
+
+
+def _events(data):
+    return sum(r["events"] for r in data["outcomes"]["l3"]["breakdowns"]["mode"])
+
+
+def _change_one_outcome():
+    outcome = Outcome.objects.filter(practice_changed=False).first()
+    outcome.practice_changed = True
+    outcome.save()
+
+
+def _no_extraction(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("extracted the database although a stored result was current")
+
+    monkeypatch.setattr(engine, "extract", refuse)
+
+
+def test_another_process_answers_from_the_stored_result_without_extracting(small, admin_user, monkeypatch):  # noqa: F811
+    first = mobility_analysis(admin_user, Scope())
+    engine.clear()  # as in a second gunicorn worker: no snapshot in memory
+    _no_extraction(monkeypatch)
+    assert mobility_analysis(admin_user, Scope()) == first
+
+
+def test_with_no_staleness_a_write_is_counted_at_once(small, admin_user, settings):  # noqa: F811
+    settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS = 0
+    before = _events(mobility_analysis(admin_user, Scope()))
+    _change_one_outcome()
+    after = mobility_analysis(admin_user, Scope())
+    assert _events(after) == before + 1 and "as_of" not in after
+
+
+def test_after_a_write_the_last_figures_are_served_marked_while_one_refresh_runs(
+    small, admin_user, settings, client_for, monkeypatch  # noqa: F811
+):
+    settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS = 600
+    before = _events(mobility_analysis(admin_user, Scope()))
+    _change_one_outcome()
+    started = threading.Event()
+    real_extract = engine.extract
+
+    def extract_once(*args, **kwargs):
+        assert not started.is_set(), "a second refresh started while the first ran"
+        started.set()
+        return real_extract(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "extract", extract_once)
+    stale = mobility_analysis(admin_user, Scope())
+    assert _events(stale) == before and stale["as_of"]
+    page = client_for(admin_user).get(reverse("analytics-mobility")).content.decode()
+    assert "the latest changes are being added" in page
+    for thread in [t for t in threading.enumerate() if t.name == "analytics-refresh"]:
+        thread.join(timeout=60)
+    fresh = mobility_analysis(admin_user, Scope())
+    assert _events(fresh) == before + 1 and "as_of" not in fresh
+    assert started.is_set()
