@@ -149,3 +149,17 @@ def test_a_coordinator_records_a_principles_self_assessment(client_for, make_use
     assert client_for(other).get(url).status_code == 403
     page = client_for(coord).get(reverse("partnership-detail", args=[p.slug])).content.decode()
     assert "1: 4" in page and "9: 2" in page
+
+
+def test_dashboard_is_shared_by_those_who_see_the_same_and_fresh_after_a_write(client_for, admin_user, make_partnership):
+    """Its figures are stored per set of visible partnerships and data version (analytics.store)."""
+    make_partnership(name="Published link")
+    make_partnership(name="Draft link", publication="draft")
+
+    def partnerships(user):
+        return client_for(user).get(reverse("dashboard")).context["counts"]["partnerships"]
+
+    assert partnerships(None) == 1 and partnerships(admin_user) == 2
+    assert partnerships(None) == 1  # answered from the store, still the public's own figures
+    make_partnership(name="Another published link", countries=("GBR", "KEN"))
+    assert partnerships(None) == 2 and partnerships(admin_user) == 3

@@ -49,7 +49,17 @@ def _name(key: Any) -> str:
 
 
 def answer(key: Any, compute: Callable[[engine.Snapshot], Any], progress: Progress | None = None) -> Any:
-    """The result of `compute` on the current data (or, within the staleness window, the last one stored)."""
+    """The result of `compute` on the current snapshot (or, within the staleness window, the last one stored)."""
+
+    def on_snapshot() -> Any:
+        snap = engine.snapshot(progress)
+        return snap.cached(key, lambda: compute(snap))
+
+    return remember(key, on_snapshot)
+
+
+def remember(key: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()` (any figures read from the analysed data) stored for every process until the data change."""
     token = signals.current()
     name = _name(key)
     stored = _cache().get(name) if token is not None else None
@@ -60,15 +70,15 @@ def answer(key: Any, compute: Callable[[engine.Snapshot], Any], progress: Progre
         _refresh_in_background(name, key, compute)
         result = stored["result"]
         return {**result, "as_of": stored["at"]} if isinstance(result, dict) else result
-    return _compute(name, key, compute, progress)
+    return _compute(name, compute)
 
 
-def _compute(name: str, key: Any, compute: Callable[[engine.Snapshot], Any], progress: Progress | None = None) -> Any:
-    snap = engine.snapshot(progress)
-    result = snap.cached(key, lambda: compute(snap))
-    if snap.token is not None:
+def _compute(name: str, compute: Callable[[], Any]) -> Any:
+    token = signals.current()  # read first: a write while computing leaves the result tagged as older
+    result = compute()
+    if token is not None:
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        _cache().set(name, {"token": snap.token, "at": at, "result": result})
+        _cache().set(name, {"token": token, "at": at, "result": result})
     return result
 
 
@@ -79,7 +89,7 @@ def _changed_seconds_ago() -> float:
     return (datetime.now(UTC) - changed).total_seconds() if changed else float("inf")
 
 
-def _refresh_in_background(name: str, key: Any, compute: Callable[[engine.Snapshot], Any]) -> None:
+def _refresh_in_background(name: str, key: Any, compute: Callable[[], Any]) -> None:
     """One thread per key in this process, and none while another process holds the key's lock."""
     with _refreshing_lock:
         if name in _refreshing or not _cache().add(name + ":lock", f"{os.getpid()}", LOCK_SECONDS):
@@ -89,7 +99,7 @@ def _refresh_in_background(name: str, key: Any, compute: Callable[[engine.Snapsh
     def run() -> None:
         started = time.perf_counter()
         try:
-            _compute(name, key, compute)
+            _compute(name, compute)
             log.info("analytics: refreshed %s in %.1f s", key, time.perf_counter() - started)
         except Exception:
             log.exception("analytics: background refresh of %s failed", key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from typing import Any
 
@@ -13,9 +14,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
+from healthlinks.analytics import store
 from healthlinks.network import selectors as network_selectors
 from healthlinks.reference.models import Country, ReferenceDataset
 from healthlinks.registry import selectors, services
@@ -41,8 +44,17 @@ def _actor(request: HttpRequest) -> User:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = selectors.dashboard_counts(request.user)
-    links = selectors.partnership_links(request.user)
+    """Counts, map and charts of the partnerships the user may see: the same for everyone who sees the same
+    partnerships, so computed once per data version and shared by every server process (analytics.store)."""
+    ids = list(selectors.partnerships_visible_to(request.user).order_by("pk").values_list("pk", flat=True))
+    digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=16).hexdigest()
+    key = ("dashboard", digest, get_language())
+    return render(request, "web/dashboard.html", store.remember(key, lambda: _dashboard_context(request.user)))
+
+
+def _dashboard_context(user: Any) -> dict[str, Any]:
+    counts = selectors.dashboard_counts(user)
+    links = selectors.partnership_links(user)
     places: Counter[tuple[float, float, str]] = Counter()
     for link in links:
         places[(round(link["lat"], 1), round(link["lon"], 1), link["from"])] += 1
@@ -54,19 +66,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for row in counts["by_geography"]
     ]
     by_specialty = [{"specialty": row["specialties__name"], "n": row["n"]} for row in counts["by_specialty"]]
-    return render(
-        request,
-        "web/dashboard.html",
-        {
-            "counts": counts,
-            "network": network_selectors.network_counts(request.user),
-            "map_spec": charts.world_map(links, points),
-            "geography_spec": charts.bar(by_geography, "geography", "n", _("Partnerships by geography")),
-            "specialty_spec": charts.bar(by_specialty, "specialty", "n", _("Partnerships by specialty")),
-            "by_geography": by_geography,
-            "by_specialty": by_specialty,
-        },
-    )
+    return {
+        "counts": counts,
+        "network": network_selectors.network_counts(user),
+        "map_spec": charts.world_map(links, points),
+        "geography_spec": charts.bar(by_geography, "geography", "n", _("Partnerships by geography")),
+        "specialty_spec": charts.bar(by_specialty, "specialty", "n", _("Partnerships by specialty")),
+        "by_geography": by_geography,
+        "by_specialty": by_specialty,
+    }
 
 
 def _countries_in_registry() -> list[Country]:
