@@ -126,3 +126,10 @@ def _no_api_rate_limits(settings: Any) -> None:
     """The API's rate limits count requests per address across tests in one process: off unless a test sets them
     (tests/api/test_throttling.py)."""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+
+
+@pytest.fixture(autouse=True)
+def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> None:
+    """Stored analysis results (analytics.store, files) and their refresh locks stay within one test."""
+    location = str(tmp_path_factory.mktemp("analytics-store"))
+    settings.CACHES = {**settings.CACHES, "analytics": {**settings.CACHES["analytics"], "LOCATION": location}}

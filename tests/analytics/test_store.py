@@ -50,14 +50,16 @@ def test_after_a_write_the_last_figures_are_served_marked_while_one_refresh_runs
     small, admin_user, settings, client_for, monkeypatch  # noqa: F811
 ):
     settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS = 600
+    settings.HEALTHLINKS_ANALYTICS_REFRESH_SECONDS = 0
     before = _events(mobility_analysis(admin_user, Scope()))
     _change_one_outcome()
-    started = threading.Event()
+    started, release = threading.Event(), threading.Event()
     real_extract = engine.extract
 
     def extract_once(*args, **kwargs):
         assert not started.is_set(), "a second refresh started while the first ran"
         started.set()
+        release.wait(60)  # held until the stale answers below are checked
         return real_extract(*args, **kwargs)
 
     monkeypatch.setattr(engine, "extract", extract_once)
@@ -65,6 +67,7 @@ def test_after_a_write_the_last_figures_are_served_marked_while_one_refresh_runs
     assert _events(stale) == before and stale["as_of"]
     page = client_for(admin_user).get(reverse("analytics-mobility")).content.decode()
     assert "the latest changes are being added" in page
+    release.set()
     for thread in [t for t in threading.enumerate() if t.name == "analytics-refresh"]:
         thread.join(timeout=60)
     fresh = mobility_analysis(admin_user, Scope())

@@ -151,7 +151,9 @@ def test_a_coordinator_records_a_principles_self_assessment(client_for, make_use
     assert "1: 4" in page and "9: 2" in page
 
 
-def test_dashboard_is_shared_by_those_who_see_the_same_and_fresh_after_a_write(client_for, admin_user, make_partnership):
+def test_dashboard_is_shared_by_those_who_see_the_same_and_fresh_after_a_write(
+    client_for, admin_user, make_partnership
+):
     """Its figures are stored per set of visible partnerships and data version (analytics.store)."""
     make_partnership(name="Published link")
     make_partnership(name="Draft link", publication="draft")

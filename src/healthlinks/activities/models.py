@@ -83,7 +83,8 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-start_date", "pk"]
         verbose_name_plural = _("activities")
-        indexes = [models.Index(fields=["partnership", "start_date"])]
+        # the second: lists in their own order (newest first) read a page from the index, not a sort of all rows
+        indexes = [models.Index(fields=["partnership", "start_date"]), models.Index(fields=["-start_date", "id"])]
 
     def __str__(self) -> str:
         return self.title

@@ -5,9 +5,10 @@ worker). Each finished result is also written to the "analytics" cache (files un
 keyed by the analysis and its scope and tagged with the data version it was computed on:
 
 - same data version: any process answers from the file, without extracting anything (warm everywhere);
-- the data changed less than HEALTHLINKS_ANALYTICS_STALE_SECONDS ago and an older result exists: that result
-  is answered at once, marked `as_of` (the pages say "figures as of …; the latest changes are being added"),
-  and one background thread, in one process at a time, computes the new one;
+- the data changed since, and the stored result is younger than HEALTHLINKS_ANALYTICS_STALE_SECONDS: it is
+  answered at once, marked `as_of` (the pages say "figures as of …; the latest changes are being added"); once
+  it is older than HEALTHLINKS_ANALYTICS_REFRESH_SECONDS, one background thread, in one process at a time,
+  computes the new one (so a stream of writes costs one recomputation a minute, not one per write);
 - otherwise (nothing stored, or the setting is 0 as in development and tests): computed now.
 
 So a coordinator importing a file every minute does not make every worker re-extract the whole database, and a
@@ -66,8 +67,10 @@ def remember(key: Any, compute: Callable[[], Any]) -> Any:
     if stored is not None and stored["token"] == token:
         return stored["result"]
     stale = settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS
-    if stored is not None and stale > 0 and _changed_seconds_ago() < stale:
-        _refresh_in_background(name, key, compute)
+    age = (datetime.now(UTC) - datetime.fromisoformat(stored["at"])).total_seconds() if stored else None
+    if stored is not None and age is not None and age < stale:
+        if age >= settings.HEALTHLINKS_ANALYTICS_REFRESH_SECONDS:
+            _refresh_in_background(name, key, compute)
         result = stored["result"]
         return {**result, "as_of": stored["at"]} if isinstance(result, dict) else result
     return _compute(name, compute)
@@ -80,13 +83,6 @@ def _compute(name: str, compute: Callable[[], Any]) -> Any:
         at = datetime.now(UTC).isoformat(timespec="seconds")
         _cache().set(name, {"token": token, "at": at, "result": result})
     return result
-
-
-def _changed_seconds_ago() -> float:
-    from healthlinks.analytics.models import DataVersion
-
-    changed = DataVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
-    return (datetime.now(UTC) - changed).total_seconds() if changed else float("inf")
 
 
 def _refresh_in_background(name: str, key: Any, compute: Callable[[], Any]) -> None:

@@ -3,6 +3,7 @@ trainees, assessments, outcomes, knowledge items and cascades."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -105,6 +106,9 @@ class ActivitySerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Activity) -> dict[str, Any]:
         data = super().to_representation(instance)
         visible = self.context.get("visible_people")
+        request = self.context.get("request")
+        if visible is None and request is not None:  # one activity (detail, write): its own facilitators
+            visible = visible_facilitators(request.user, [instance])
         if visible is not None:
             data["facilitators"] = [p for p in data["facilitators"] if p in visible]
         return data
@@ -114,6 +118,15 @@ class ActivitySerializer(serializers.ModelSerializer):
         if trained is None or obj.pk not in trained:
             trained = selectors.trained_by_activity([obj.pk])
         return trained[obj.pk]
+
+
+def visible_facilitators(user: Any, activities: Iterable[Activity]) -> set[str] | None:
+    """Pseudonymous ids of these activities' facilitators that the user may see (None: all, hub admins). Asked
+    for the people on the page only: the set of everyone a researcher may see is 100,000 ids at M scale."""
+    if is_hub_admin(user):
+        return None
+    ids = {p.pk for a in activities for p in a.facilitators.all()}
+    return set(people_visible_to(user).filter(pk__in=ids).values_list("pseudo_id", flat=True))
 
 
 @extend_schema_view(
@@ -135,12 +148,6 @@ class ActivityViewSet(base.ModelViewSet):
     def can_edit(self, user: Any, obj: Activity) -> bool:
         return partnerships_editable_by(user).filter(pk=obj.partnership_id).exists()
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not is_hub_admin(self.request.user):
-            context["visible_people"] = set(people_visible_to(self.request.user).values_list("pseudo_id", flat=True))
-        return context
-
     def get_queryset(self) -> QuerySet[Activity]:
         qs = selectors.activities_visible_to(self.request.user).select_related("partnership")
         params = self.request.query_params
@@ -153,7 +160,11 @@ class ActivityViewSet(base.ModelViewSet):
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None
-        context = {**self.get_serializer_context(), "trained": selectors.trained_by_activity([a.pk for a in page])}
+        context = {
+            **self.get_serializer_context(),
+            "trained": selectors.trained_by_activity([a.pk for a in page]),
+            "visible_people": visible_facilitators(request.user, page),
+        }
         return self.get_paginated_response(ActivitySerializer(page, many=True, context=context).data)
 
 
