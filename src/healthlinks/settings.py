@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "healthlinks.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "healthlinks.ops.middleware.StorageFullMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "healthlinks.ops.middleware.RefuseNulMiddleware",
@@ -112,6 +113,8 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("HEALTHLINKS_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'healthlinks.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if not PRODUCTION else 60)}
+# A connection kept across requests (production) is checked before reuse: a restarted PostgreSQL fails no request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while an import writes; IMMEDIATE avoids lock upgrades mid-transaction.
     DATABASES["default"]["OPTIONS"] = {
@@ -158,6 +161,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static" if PRODUCTION else None
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled here while read (default: the system temp dir).
+FILE_UPLOAD_TEMP_DIR = os.environ.get("HEALTHLINKS_UPLOAD_TEMP_DIR") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -220,11 +225,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
 }
-# After a write, analyses answer the previous figures (marked "as of") for up to this long while one process
-# computes the new ones; 0 computes them at once (development and tests).
+# After a write, analyses answer figures up to this old (marked "as of") while one process computes the new
+# ones; 0 computes them at once (development and tests).
 HEALTHLINKS_ANALYTICS_STALE_SECONDS = int(
     os.environ.get("HEALTHLINKS_ANALYTICS_STALE_SECONDS", "600" if PRODUCTION else "0")
 )
+# ... and recomputes them at most this often while writes go on
+HEALTHLINKS_ANALYTICS_REFRESH_SECONDS = int(os.environ.get("HEALTHLINKS_ANALYTICS_REFRESH_SECONDS", "60"))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,5 +1,5 @@
-"""A NUL character in a page's address, query or form is a 400 with a plain message on SQLite and PostgreSQL
-alike (PostgreSQL cannot hold NUL in text: these reached it and gave 500s), and nothing is written."""
+"""A NUL character in a page's address (404), query or form (400) is refused with a plain message on SQLite and
+PostgreSQL alike (PostgreSQL cannot hold NUL in text: these reached it and gave 500s), and nothing is written."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def test_a_nul_in_the_query_is_a_400_that_names_it(url):
     assert b"NUL" in response.content
 
 
-def test_a_nul_in_the_path_is_a_400():
-    assert Client(raise_request_exception=False).get("/partnerships/a%00b/").status_code == 400
+def test_a_nul_in_the_path_is_a_404_as_in_the_api():
+    assert Client(raise_request_exception=False).get("/partnerships/a%00b/").status_code == 404
 
 
 def test_a_nul_in_a_form_field_writes_nothing(django_user_model):

@@ -11,12 +11,13 @@ expiry forward) only when that is older than HEALTHLINKS_SESSION_REFRESH_SECONDS
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, QueryDict
 
 SEEN_KEY = "_hl_seen"
 
@@ -72,7 +73,7 @@ class IdleSessionMiddleware:
 
 
 class RefuseNulMiddleware:
-    """A NUL character in the path, the query or a form field is refused with 400 before any view runs.
+    """A NUL character in the path (404), the query or a form field (400) is refused before any view runs.
 
     PostgreSQL cannot hold NUL in text (psycopg raises, a 500 otherwise) and no record has one, so such a request
     can only be broken or hostile. Django's form fields already refuse NUL; filters read straight from the query
@@ -82,7 +83,11 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or _has_nul(request.GET):
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # the API answers the same in JSON (api.base.CleanInputMixin)
+        if "\x00" in request.path:  # no record has one in its address, as the API answers
+            return HttpResponseNotFound("No page has a NUL character in its address.", content_type="text/plain")
+        if _has_nul(request.GET):
             return HttpResponseBadRequest("The address holds a NUL character.", content_type="text/plain")
         if request.method == "POST" and request.content_type in FORM_TYPES and _has_nul(request.POST):
             return HttpResponseBadRequest("A form field holds a NUL character.", content_type="text/plain")
@@ -94,3 +99,54 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _has_nul(query: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in v for v in query.getlist(key)) for key in query)
+
+
+STORAGE_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+STORAGE_FULL_MESSAGE = "The server's disk is full: nothing was saved. Tell your administrator."
+
+
+def storage_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in STORAGE_FULL_ERRNOS
+
+
+class StorageFullMiddleware:
+    """A full disk or an exhausted quota (ENOSPC, EDQUOT) is answered 507 with a plain message, not a 500.
+
+    An upload larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to FILE_UPLOAD_TEMP_DIR while the body is parsed,
+    in whichever middleware first reads request.POST, where the error would become a bare 500 before any view runs.
+    So this middleware parses multipart bodies itself, first: on a full disk the half-written spool file is closed
+    (which deletes it) and the rest of the body is read and dropped, so that the client receives the answer rather
+    than a reset connection. The same error raised in a view gets the same answer (process_exception)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                request.POST  # noqa: B018  (parses the body: uploads are spooled to disk here)
+            except OSError as error:
+                if not storage_full(error):
+                    raise
+                _discard_upload(request)
+                return _storage_full_response()
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return _storage_full_response() if storage_full(exception) else None
+
+
+def _discard_upload(request: HttpRequest) -> None:
+    for handler in request.upload_handlers:
+        spooled = getattr(handler, "file", None)
+        if spooled is not None:
+            spooled.close()  # a TemporaryUploadedFile: closing deletes it
+    try:
+        while request.read(1 << 16):
+            pass
+    except OSError:  # the client went away
+        pass
+
+
+def _storage_full_response() -> HttpResponse:
+    return HttpResponse(STORAGE_FULL_MESSAGE, status=507, content_type="text/plain; charset=utf-8")
