@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install chromium clean bench
+.PHONY: run test lint install chromium clean bench load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,12 @@ bench: $(STAMP) bench-iati
 .PHONY: bench-iati
 bench-iati: $(STAMP)
 	$(BIN)/python bench/iati.py --sizes 100,400 --postgres-sizes 100 --export 10000
+
+# Load (docs/reliability.md): LOAD_USERS users for LOAD_MINUTES minutes against `serve --production` on 127.0.0.1,
+# the M demo world in PostgreSQL (127.0.0.1:5432, database hl_bench_m_1, built once). Results: bench/load.json.
+LOAD_USERS ?= 50
+LOAD_MINUTES ?= 5
+load: $(STAMP)
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[load]'
+	pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start
+	$(BIN)/python bench/load.py --users $(LOAD_USERS) --minutes $(LOAD_MINUTES)

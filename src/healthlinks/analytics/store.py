@@ -17,6 +17,7 @@ reader never waits for an extraction that another process is already doing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -94,6 +95,8 @@ def _refresh_in_background(name: str, key: Any, compute: Callable[[], Any]) -> N
 
     def run() -> None:
         started = time.perf_counter()
+        with contextlib.suppress(OSError, AttributeError):  # Linux: a thread is a task with its own priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # requests being answered come first
         try:
             _compute(name, compute)
             log.info("analytics: refreshed %s in %.1f s", key, time.perf_counter() - started)
