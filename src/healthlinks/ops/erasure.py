@@ -3,7 +3,8 @@
 What goes: names, email, phone (PersonalData and every historical row of it), the external id (the link to
 another system, in Person and its history), research consent (the record leaves research exports), and every
 free-text field (TextField) of every row that points to the person, in every app and every history table
-(stay notes, for instance). Found at run time from the models, so apps added later are covered.
+(stay notes, for instance), found at run time from the models, so apps added later are covered; and the
+free-text answers of the person's survey responses.
 What stays: the pseudonymous record (HL-…), its cadre, sex and institution, stays, trainings and outcomes,
 so that counts and indicators do not change. An Erasure row records who erased which pseudonymous id, when.
 """
@@ -61,6 +62,11 @@ def person_erase(*, by: User | None, pseudo_id: str) -> Erasure:
         for link in links:
             n = model._base_manager.filter(**{link.attname: person.pk}).update(**{name: "" for name in texts})
             note(model, n)
+    # Survey answers hang off the person's responses, one step further: their free-text answers go; coded,
+    # numeric and date answers stay, so that the survey's frequencies do not change.
+    from healthlinks.evaluation.models import Answer
+
+    note(Answer, Answer.objects.filter(response__person=person, question__type="text").update(value=""))
     return Erasure.objects.create(
         pseudo_id=person.pseudo_id,
         erased_by=by.username if by else "",
