@@ -302,6 +302,9 @@ def import_references(
         raise BibliographyRejected([EntryError(name, 0, "file", "you may not add references")])
     if partnership is not None and not _can_link(user, partnership):
         raise BibliographyRejected([EntryError(name, 0, "file", f"you may not link references to {partnership}")])
+    themes = list(themes)
+    if any("\x00" in theme for theme in themes):  # PostgreSQL cannot store it
+        raise BibliographyRejected([EntryError(name, 0, "themes", "a theme holds a NUL character")])
     entries = PARSERS[fmt](data, name)
     errors = []
     for line, label, fields in entries:
