@@ -1,10 +1,7 @@
 """IATI activity files: random bytes and broken copies of published files never raise (the importer reports a
 refusal instead, import_iati's contract) and a refused file writes nothing; activities it skips are listed. XML
 nested 10^5 deep and a 100 MB text node are refused in bounded time and memory. (Billion laughs, external
-entities and DTDs: tests/interchange/iati/test_import.py.)
-
-interchange/iati/ is being rewritten by another change: crashes found here are marked xfail(strict=True) with
-their reason, to be fixed there."""
+entities and DTDs: tests/interchange/iati/test_import.py.)"""
 
 from __future__ import annotations
 
