@@ -64,3 +64,34 @@ document.addEventListener("htmx:xhr:progress", function (e) {
   var state = box.getAttribute("data-status");
   if (state === "queued" || state === "running") setTimeout(poll, 500);
 })();
+// A failed htmx request says so where its result would have appeared: a full disk (507), a server error (500),
+// or no connection at all. Without this, htmx swaps nothing and the form looks as if it did nothing.
+(function () {
+  function target(e) {
+    var sel = e.detail.elt && e.detail.elt.getAttribute("hx-target");
+    return (sel && document.querySelector(sel)) || e.detail.target || e.detail.elt;
+  }
+  function show(e, text) {
+    var box = target(e);
+    var bar = document.getElementById("upload-progress");
+    if (bar) bar.hidden = true;
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "msg error request-error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    box.replaceChildren(p);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr;
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    var body = type.indexOf("text/plain") === 0 ? (xhr.responseText || "").trim().slice(0, 500) : "";
+    var saving = (e.detail.requestConfig && e.detail.requestConfig.verb) !== "get";
+    show(e, body || ("The server could not finish this request (HTTP " + xhr.status + ")." +
+      (saving ? " Imports and forms are saved whole or not at all, so nothing was saved." : "") +
+      " Try again; if it fails again, tell your hub administrator."));
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    show(e, "The request did not reach the server: no connection? Nothing was sent. Try again once you are online.");
+  });
+})();
