@@ -232,6 +232,8 @@ HEALTHLINKS_ANALYTICS_STALE_SECONDS = int(
 )
 # ... and recomputes them at most this often while writes go on
 HEALTHLINKS_ANALYTICS_REFRESH_SECONDS = int(os.environ.get("HEALTHLINKS_ANALYTICS_REFRESH_SECONDS", "60"))
+# ... in the task worker ("worker": set by `serve --production`, which starts one) or in a thread ("thread")
+HEALTHLINKS_ANALYTICS_REFRESH_BY = os.environ.get("HEALTHLINKS_ANALYTICS_REFRESH_BY", "thread")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

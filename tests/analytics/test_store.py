@@ -73,3 +73,75 @@ def test_after_a_write_the_last_figures_are_served_marked_while_one_refresh_runs
     fresh = mobility_analysis(admin_user, Scope())
     assert _events(fresh) == before + 1 and "as_of" not in fresh
     assert started.is_set()
+
+
+def test_in_production_the_task_worker_refreshes_and_the_web_process_only_queues(
+    small, admin_user, settings, monkeypatch  # noqa: F811
+):
+    from healthlinks.analytics import store
+    from healthlinks.tasks.services import run_worker
+
+    settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS = 600
+    settings.HEALTHLINKS_ANALYTICS_REFRESH_SECONDS = 0
+    settings.HEALTHLINKS_ANALYTICS_REFRESH_BY = "worker"
+    before = _events(mobility_analysis(admin_user, Scope()))
+    _change_one_outcome()
+    engine.clear()
+    _no_extraction(monkeypatch)  # the web process answers the stored figures and computes nothing
+    stale = mobility_analysis(admin_user, Scope())
+    assert _events(stale) == before and stale["as_of"]
+    assert not [t for t in threading.enumerate() if t.name == "analytics-refresh"]
+    assert len(list(store.refresh_dir().glob("*.pending"))) == 1
+    mobility_analysis(admin_user, Scope())  # asked again while queued: queued once
+    assert len(list(store.refresh_dir().glob("*"))) == 1
+
+    monkeypatch.undo()  # the worker extracts
+    run_worker(once=True)
+    for thread in [t for t in threading.enumerate() if t.name == "analytics-refresh"]:
+        thread.join(timeout=60)
+    assert not list(store.refresh_dir().glob("*"))
+    engine.clear()
+    _no_extraction(monkeypatch)  # back in the web process: the worker's result, current, from the store
+    fresh = mobility_analysis(admin_user, Scope())
+    assert _events(fresh) == before + 1 and "as_of" not in fresh
+
+
+def test_an_unreadable_queued_refresh_is_dropped_not_fatal(settings):
+    from healthlinks.analytics import store
+
+    store.refresh_dir().mkdir(parents=True, exist_ok=True)
+    (store.refresh_dir() / "r:broken.pending").write_bytes(b"not a pickle")
+    assert store.refresh_pending() == []
+    assert not list(store.refresh_dir().glob("*"))
+
+
+def test_the_dashboard_is_refreshed_by_the_worker_too(
+    small, admin_user, settings, client, caplog, monkeypatch  # noqa: F811
+):
+    from healthlinks.analytics import store
+    from healthlinks.tasks.services import run_worker
+    from healthlinks.web import views
+
+    settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS = 600
+    settings.HEALTHLINKS_ANALYTICS_REFRESH_SECONDS = 0
+    settings.HEALTHLINKS_ANALYTICS_REFRESH_BY = "worker"
+    client.get("/")  # anonymous: stored
+    client.force_login(admin_user)
+    client.get("/")  # signed in: stored under another key
+    _change_one_outcome()
+    client.get("/")
+    client.logout()
+    client.get("/")
+    assert list(store.refresh_dir().glob("*.pending"))  # queued with its user (one key when both see the same)
+    run_worker(once=True)
+    for thread in [t for t in threading.enumerate() if t.name == "analytics-refresh"]:
+        thread.join(timeout=60)
+    assert not list(store.refresh_dir().glob("*")) and "failed" not in caplog.text
+
+    def refuse(user):
+        raise AssertionError("recomputed although the worker stored the current figures")
+
+    monkeypatch.setattr(views, "_dashboard_context", refuse)
+    assert client.get("/").status_code == 200
+    client.force_login(admin_user)
+    assert client.get("/").status_code == 200

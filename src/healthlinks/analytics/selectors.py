@@ -21,7 +21,7 @@ def _key(name: str, ids: list[int], scope: Scope) -> tuple[Any, ...]:
 def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
     ids = partnership_ids(user, scope)
     result = store.answer(
-        _key("mobility", ids, scope), lambda snap: mobility.analyse(snap, ids, scope.year_from, scope.year_to), progress
+        _key("mobility", ids, scope), mobility.analyse, ids, scope.year_from, scope.year_to, progress=progress
     )
     return {"scope": scope.describe(), **result}
 
@@ -36,7 +36,7 @@ def network_evolution(
     ids = partnership_ids(user, scope)
     key = (*_key("network", ids, scope), year)
     result = dict(
-        store.answer(key, lambda snap: network.evolution(snap, ids, scope.year_from, scope.year_to, year), progress)
+        store.answer(key, network.evolution, ids, scope.year_from, scope.year_to, year, progress=progress)
     )
     person_ids = [b["person_id"] for b in result["brokers"]]
     visible = dict(
@@ -56,7 +56,7 @@ def collective_impact(user: AnyUser, scope: Scope, progress: Progress | None = N
 
     ids = partnership_ids(user, scope)
     result = store.answer(
-        _key("impact", ids, scope), lambda snap: impact.collective(snap, ids, scope.year_from, scope.year_to), progress
+        _key("impact", ids, scope), impact.collective, ids, scope.year_from, scope.year_to, progress=progress
     )
     return {"scope": scope.describe(), **result}
 
@@ -68,7 +68,7 @@ def value_for_money(user: AnyUser, scope: Scope, progress: Progress | None = Non
     ids = partnership_ids(user, scope)
     everyone = partnership_ids(user, Scope(year_from=scope.year_from, year_to=scope.year_to))
     key = (*_key("vfm", ids, scope), _key("vfm-all", everyone, scope))
-    result = store.answer(key, lambda snap: impact.vfm(snap, ids, everyone, scope.year_from, scope.year_to), progress)
+    result = store.answer(key, impact.vfm, ids, everyone, scope.year_from, scope.year_to, progress=progress)
     return {"scope": scope.describe(), **result}
 
 
@@ -76,5 +76,5 @@ def typology_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
     from healthlinks.analytics import typology
 
     ids = partnership_ids(user, scope)
-    result = store.answer(_key("typology", ids, scope), lambda snap: typology.typology(snap, ids), progress)
+    result = store.answer(_key("typology", ids, scope), typology.typology, ids, progress=progress)
     return {"scope": scope.describe(), **result}

@@ -13,6 +13,12 @@ keyed by the analysis and its scope and tagged with the data version it was comp
 
 So a coordinator importing a file every minute does not make every worker re-extract the whole database, and a
 reader never waits for an extraction that another process is already doing.
+
+Where the refresh runs: with HEALTHLINKS_ANALYTICS_REFRESH_BY = "worker" (set by `serve --production`, which
+starts the task worker beside gunicorn) a web worker only queues it, as a file in var/cache/analytics-refresh holding
+the result's Recipe, and the task worker computes it (refresh_pending). A refresh takes seconds of CPU at
+national scale; in a web worker's thread it would hold that worker's interpreter lock while the worker answers
+requests. Otherwise ("thread") it runs in a low-priority thread of the process that noticed it.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -50,18 +59,30 @@ def _name(key: Any) -> str:
     return "r:" + hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
 
 
-def answer(key: Any, compute: Callable[[engine.Snapshot], Any], progress: Progress | None = None) -> Any:
-    """The result of `compute` on the current snapshot (or, within the staleness window, the last one stored)."""
+@dataclass(frozen=True)
+class Recipe:
+    """How to compute a result, in this process or in the task worker: a module-level function and its arguments
+    (both picklable). With `key`, the function is an analysis called as func(snapshot, *args) and its result is also
+    kept in the snapshot under that key; without, it is called as func(*args)."""
 
-    def on_snapshot() -> Any:
+    func: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    key: Any = None
+
+    def run(self, progress: Progress | None = None) -> Any:
+        if self.key is None:
+            return self.func(*self.args)
         snap = engine.snapshot(progress)
-        return snap.cached(key, lambda: compute(snap))
-
-    return remember(key, on_snapshot)
+        return snap.cached(self.key, lambda: self.func(snap, *self.args))
 
 
-def remember(key: Any, compute: Callable[[], Any]) -> Any:
-    """`compute()` (any figures read from the analysed data) stored for every process until the data change."""
+def answer(key: Any, analysis: Callable[..., Any], *args: Any, progress: Progress | None = None) -> Any:
+    """analysis(snapshot, *args) on the current snapshot (or, within the staleness window, the last one stored)."""
+    return remember(key, Recipe(analysis, args, key), progress)
+
+
+def remember(key: Any, recipe: Recipe, progress: Progress | None = None) -> Any:
+    """`recipe.run()` (any figures read from the analysed data) stored for every process until the data change."""
     token = signals.current()
     name = _name(key)
     stored = _cache().get(name) if token is not None else None
@@ -71,26 +92,68 @@ def remember(key: Any, compute: Callable[[], Any]) -> Any:
     age = (datetime.now(UTC) - datetime.fromisoformat(stored["at"])).total_seconds() if stored else None
     if stored is not None and age is not None and age < stale:
         if age >= settings.HEALTHLINKS_ANALYTICS_REFRESH_SECONDS:
-            _refresh_in_background(name, key, compute)
+            _refresh_later(name, key, recipe)
         result = stored["result"]
         return {**result, "as_of": stored["at"]} if isinstance(result, dict) else result
-    return _compute(name, compute)
+    return _compute(name, recipe, progress)
 
 
-def _compute(name: str, compute: Callable[[], Any]) -> Any:
+def _compute(name: str, recipe: Recipe, progress: Progress | None = None) -> Any:
     token = signals.current()  # read first: a write while computing leaves the result tagged as older
-    result = compute()
+    result = recipe.run(progress)
     if token is not None:
         at = datetime.now(UTC).isoformat(timespec="seconds")
         _cache().set(name, {"token": token, "at": at, "result": result})
     return result
 
 
-def _refresh_in_background(name: str, key: Any, compute: Callable[[], Any]) -> None:
-    """One thread per key in this process, and none while another process holds the key's lock."""
+def _refresh_later(name: str, key: Any, recipe: Recipe) -> None:
+    """Queue the refresh for the task worker, or start it here: once, while no process holds the key's lock."""
+    if not _cache().add(name + ":lock", f"{os.getpid()}", LOCK_SECONDS):
+        return
+    if settings.HEALTHLINKS_ANALYTICS_REFRESH_BY == "worker":
+        queue = refresh_dir()
+        queue.mkdir(parents=True, exist_ok=True)
+        part = queue / f"{name}.{os.getpid()}.part"
+        part.write_bytes(pickle.dumps((name, key, recipe)))
+        part.replace(queue / f"{name}.pending")  # complete or absent: the worker never reads half a file
+        return
+    _refresh_in_thread(name, key, recipe)
+
+
+def refresh_dir() -> Path:
+    """Beside the stored results: var/cache/analytics-refresh."""
+    location = Path(str(settings.CACHES["analytics"]["LOCATION"]))  # type: ignore[index]
+    return location.with_name(location.name + "-refresh")
+
+
+def refresh_pending() -> list[threading.Thread]:
+    """The task worker's part: start the refreshes the web workers queued (each claimed by one process only)."""
+    started = []
+    queue = refresh_dir()
+    for pending in sorted(queue.glob("*.pending"), key=lambda p: p.stat().st_mtime) if queue.is_dir() else []:
+        claimed = pending.with_suffix(f".claimed-{os.getpid()}")
+        try:
+            pending.rename(claimed)
+            name, key, recipe = pickle.loads(claimed.read_bytes())  # noqa: S301 (written by this server only)
+        except FileNotFoundError:
+            continue  # another worker took it
+        except Exception:
+            log.exception("analytics: unreadable queued refresh %s dropped", pending.name)
+            claimed.unlink(missing_ok=True)
+            continue
+        claimed.unlink(missing_ok=True)
+        thread = _refresh_in_thread(name, key, recipe)
+        if thread is not None:
+            started.append(thread)
+    return started
+
+
+def _refresh_in_thread(name: str, key: Any, recipe: Recipe) -> threading.Thread | None:
+    """One low-priority thread per key in this process; it releases the key's lock when done."""
     with _refreshing_lock:
-        if name in _refreshing or not _cache().add(name + ":lock", f"{os.getpid()}", LOCK_SECONDS):
-            return
+        if name in _refreshing:
+            return None
         _refreshing.add(name)
 
     def run() -> None:
@@ -98,7 +161,7 @@ def _refresh_in_background(name: str, key: Any, compute: Callable[[], Any]) -> N
         with contextlib.suppress(OSError, AttributeError):  # Linux: a thread is a task with its own priority
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # requests being answered come first
         try:
-            _compute(name, compute)
+            _compute(name, recipe)
             log.info("analytics: refreshed %s in %.1f s", key, time.perf_counter() - started)
         except Exception:
             log.exception("analytics: background refresh of %s failed", key)
@@ -108,4 +171,6 @@ def _refresh_in_background(name: str, key: Any, compute: Callable[[], Any]) -> N
                 _refreshing.discard(name)
             connection.close()
 
-    threading.Thread(target=run, name="analytics-refresh", daemon=True).start()
+    thread = threading.Thread(target=run, name="analytics-refresh", daemon=True)
+    thread.start()
+    return thread

@@ -20,6 +20,7 @@ def production_env(base: dict[str, str] | None = None) -> dict[str, str]:
     if env.get("HEALTHLINKS_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
         raise ValueError("HEALTHLINKS_DEBUG must be off in production")
     env["HEALTHLINKS_PRODUCTION"] = "1"
+    env.setdefault("HEALTHLINKS_ANALYTICS_REFRESH_BY", "worker")  # the task worker runs beside gunicorn
     env.setdefault("DJANGO_SETTINGS_MODULE", "healthlinks.settings")
     return env
 

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from healthlinks.analytics import store
 from healthlinks.tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -260,6 +261,7 @@ def run_worker(
         if parent is not None and os.getppid() != parent:
             break
         _fresh_connection()
+        store.refresh_pending()  # analyses the web workers found stale (analytics.store)
         task = claim_next()
         if task is not None:
             execute(task)

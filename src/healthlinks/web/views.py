@@ -49,7 +49,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ids = list(selectors.partnerships_visible_to(request.user).order_by("pk").values_list("pk", flat=True))
     digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=16).hexdigest()
     key = ("dashboard", digest, get_language())
-    return render(request, "web/dashboard.html", store.remember(key, lambda: _dashboard_context(request.user)))
+    user = getattr(request.user, "_wrapped", request.user)  # the user itself, not the lazy wrapper: it is pickled
+    return render(request, "web/dashboard.html", store.remember(key, store.Recipe(_dashboard_context, (user,))))
 
 
 def _dashboard_context(user: Any) -> dict[str, Any]:
