@@ -197,3 +197,28 @@ def test_iati_import_as_a_task_reports_its_counts_and_a_broken_file_fails_with_n
     )
     assert failed.status == Task.Status.FAILED and "nothing written" in failed.message
     assert Project.objects.count() == imported
+
+
+@pytest.mark.parametrize("kind", ["analysis", "report"])
+def test_a_full_disk_fails_the_task_plainly_and_leaves_no_truncated_output(world, admin_user, monkeypatch, kind):  # noqa: F811
+    import errno
+
+    real_write = Path.write_bytes
+
+    def half_then_full(self, data):
+        real_write(self, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_full)
+    params = {"analysis": "impact"} if kind == "analysis" else {"format": "html", "scope": {}}
+    task = services.submit(kind, user=admin_user, params=params)
+    assert task.status == Task.Status.FAILED
+    assert task.message.startswith("The server's disk is full: nothing was saved.") and "again" in task.message
+    assert services.output_path(task) is None
+    assert not [p for p in (Path(settings.MEDIA_ROOT) / "tasks").rglob("*") if p.is_file()]
+
+    monkeypatch.undo()  # space freed: the same task runs again and its output is whole
+    again = services.rerun(task, user=admin_user)
+    again.refresh_from_db()
+    assert again.status == Task.Status.DONE, again.message
+    assert services.output_path(again).stat().st_size > 0

@@ -24,6 +24,19 @@ def _media(path: str) -> Path:
     return full
 
 
+def _save(task: Task, filename: str, content: bytes) -> str:
+    """Write a task's output whole or not at all (a full disk leaves no truncated file to download)."""
+    folder = task_file_dir(f"{task.pk}")
+    part = folder / f".{filename}.part"
+    try:
+        part.write_bytes(content)
+        part.replace(folder / filename)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return str((folder / filename).relative_to(settings.MEDIA_ROOT))
+
+
 def iati_import(task: Task, progress: Progress) -> dict[str, Any]:
     """Import an uploaded IATI activity file; the result is the import report."""
     from healthlinks.interchange.iati.importer import import_iati
@@ -67,9 +80,8 @@ def analysis(task: Task, progress: Progress) -> dict[str, Any]:
     run: Callable[..., dict[str, Any]] = getattr(selectors, selector)
     data = run(who, scope, progress=progress)
     progress("writing", 1, 1)
-    out = task_file_dir(f"{task.pk}") / f"{name}.json"
-    out.write_text(json.dumps(data, default=str, indent=1))
-    return {"output_file": str(out.relative_to(settings.MEDIA_ROOT)), "analysis": name}
+    output = _save(task, f"{name}.json", json.dumps(data, default=str, indent=1).encode())
+    return {"output_file": output, "analysis": name}
 
 
 def report(task: Task, progress: Progress) -> dict[str, Any]:
@@ -80,6 +92,4 @@ def report(task: Task, progress: Progress) -> dict[str, Any]:
     if fmt not in ("pdf", "html"):
         raise TaskRejected(f"format must be pdf or html, not {fmt!r}")
     content, filename = build_report(task.created_by, task.params.get("scope") or {}, fmt=fmt, progress=progress)
-    out = task_file_dir(f"{task.pk}") / filename
-    out.write_bytes(content)
-    return {"output_file": str(out.relative_to(settings.MEDIA_ROOT)), "bytes": len(content)}
+    return {"output_file": _save(task, filename, content), "bytes": len(content)}

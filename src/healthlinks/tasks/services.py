@@ -32,6 +32,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from healthlinks.analytics import store
+from healthlinks.ops.middleware import STORAGE_FULL_MESSAGE, storage_full
 from healthlinks.tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,11 @@ def execute(task: Task) -> None:
             status, message = Task.Status.FAILED, str(error)
         except Exception as error:  # the worker must survive any task; the log keeps the traceback
             log.exception("task %s (%s) failed", task.pk, task.kind)
-            status, message = Task.Status.FAILED, f"internal error ({type(error).__name__}): {error}"
+            status, message = Task.Status.FAILED, (
+                f"{STORAGE_FULL_MESSAGE} Run it again once space is freed."
+                if storage_full(error)
+                else f"internal error ({type(error).__name__}): {error}"
+            )
         final = {**reporter.state}
     if status == Task.Status.DONE and final.get("total"):
         final["done"] = final["total"]
