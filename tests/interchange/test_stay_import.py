@@ -253,3 +253,23 @@ def test_a_file_that_is_not_a_table_is_refused_cleanly(tmp_path, network_world):
     with pytest.raises(ImportRejected) as err:
         import_stays(io.BytesIO(b""), name="empty.csv")
     assert "header row is missing" in str(err.value)
+
+
+def test_every_import_changes_the_data_version_and_a_refused_one_does_not(tmp_path, network_world, people_file):
+    """Bulk writes send no model signals: without the version change the analyses, the dashboard and the API's
+    ETags went on answering the figures from before the import (found under `make load`)."""
+    from healthlinks.analytics.signals import current
+    from healthlinks.interchange.tabular.network import TIE_COLUMNS
+
+    w = network_world
+    versions = [current()]
+    import_people(people_file)
+    versions.append(current())
+    import_stays(write_csv(tmp_path / "s.csv", STAY_COLUMNS, [stay_row(w, "S1", "P1", "2016-01-01", "2016-01-13")]))
+    versions.append(current())
+    import_ties(write_csv(tmp_path / "t.csv", TIE_COLUMNS, [["P1", "P2", "counterparts", "2016-01-01", ""]]))
+    versions.append(current())
+    assert len(set(versions)) == 4, versions
+    with pytest.raises(ImportRejected):
+        import_ties(write_csv(tmp_path / "bad.csv", TIE_COLUMNS, [["P1", "P404", "counterparts", "2016-01-01", ""]]))
+    assert current() == versions[-1]

@@ -40,13 +40,14 @@ def serve_production(args: argparse.Namespace) -> int:
         print("healthlinks serve: collectstatic failed", file=sys.stderr)
         return collect.returncode
     gunicorn = bin_dir / "gunicorn"
+    workers = args.workers or default_workers()
     command = [
         str(gunicorn) if gunicorn.exists() else "gunicorn",
         "healthlinks.wsgi:application",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
-        str(args.workers or default_workers()),
+        str(workers),
         "--timeout",
         os.environ.get("HEALTHLINKS_WORKER_TIMEOUT", "120"),
         "--access-logfile",
@@ -60,6 +61,6 @@ def serve_production(args: argparse.Namespace) -> int:
         [str(healthlinks) if healthlinks.exists() else "healthlinks", "worker"],
         env={**env, "HEALTHLINKS_WORKER_PARENT": str(os.getpid())},
     )
-    print(f"Healthlinks (production, {command[6]} workers) on http://{args.host}:{args.port}/", flush=True)
+    print(f"Healthlinks (production, {workers} workers) on http://{args.host}:{args.port}/", flush=True)
     os.execvpe(command[0], command, env)  # noqa: S606  (replaces this process: signals reach gunicorn)
     return 0  # pragma: no cover

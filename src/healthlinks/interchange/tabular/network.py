@@ -14,6 +14,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from healthlinks.accounts.models import User
+from healthlinks.analytics import signals as analytics_signals
 from healthlinks.interchange.tabular import fields as f
 from healthlinks.interchange.tabular.common import (
     ImportResult,
@@ -251,6 +252,7 @@ def import_people(
                 ignore_conflicts=True,
                 batch_size=1000,
             )
+        analytics_signals.bump()  # bulk writes send no signals: analyses, dashboard and API ETags must change
     result.created, result.updated = len(new_people), len(changed_people)
     return result
 
@@ -350,6 +352,7 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
             batch_size=1000,
         )
         people_refresh_stays(person_ids=[s.person_id for _n, s in parsed])
+        analytics_signals.bump()
     for number, stay in parsed:
         if stay.outside_partnership_dates:
             result.warnings.append(f"{table.name}, row {number}: the stay falls outside the partnership's dates")
@@ -420,6 +423,7 @@ def import_ties(source: str | Path | IO[bytes], *, user: User | None = None, nam
             bulk_create_with_history(new, Tie, batch_size=1000, default_user=user)
         if changed:
             bulk_update_with_history(changed, Tie, ["start_date", "end_date"], batch_size=1000, default_user=user)
+        analytics_signals.bump()
     result.created, result.updated = len(new), len(changed)
     return result
 
