@@ -4,6 +4,7 @@ import pytest
 
 from healthlinks.accounts.models import Role
 from healthlinks.network.models import Stay
+from tests.browser.conftest import shot
 from tests.browser.test_registry_flow import _login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,5 +42,6 @@ def test_a_failed_upload_is_reported_in_place(live_server, page_factory, make_us
     page.click("#import-form button[type=submit]")
     alert = page.wait_for_selector("#import-result .request-error[role=alert]")
     assert expected in alert.inner_text()
+    shot(page, f"phone_import_{'offline' if answer is None else answer['status']}")
     assert page.locator("#upload-progress").is_hidden()
     assert not Stay.objects.exists()
