@@ -339,3 +339,29 @@ def test_the_reading_process_is_stopped_when_the_import_fails(tmp_path, monkeypa
     with pytest.raises(RuntimeError, match="disk full"):
         import_iati(write(tmp_path, document(*_many(400))))
     assert len(started) == 1 and started[0].poll() is not None  # killed and reaped, not left running
+
+
+def test_the_reading_process_runs_ahead_of_a_slow_importer(tmp_path, monkeypatch):
+    """The child reads and sends its batches while the importer is busy writing: far more than a pipe's 64 KB,
+    so before the read-ahead it waited for every write and the two processes ran in turn, not side by side."""
+    import time
+
+    from healthlinks.interchange.iati import background
+
+    started = []
+    real_popen = background.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(background.subprocess, "Popen", popen)
+    path = Path(write(tmp_path, document(*_many(600))))
+    assert path.stat().st_size > 4 * 64 * 1024
+    activities = iter(background.BackgroundReader(str(path)))
+    next(activities)  # the importer has its first activity and is busy with it
+    deadline = time.monotonic() + 60
+    while started[0].poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started[0].returncode == 0, "the reading process was held back by the importer"
+    assert 1 + sum(1 for _ in activities) == 600
