@@ -114,7 +114,7 @@ def _text(value: Any) -> str:
 def _sheets(raw: bytes) -> dict[str, list[list[str]]]:
     from openpyxl import load_workbook
 
-    from healthlinks.interchange.tabular.reader import ArchiveRefused, check_workbook
+    from healthlinks.archives import ArchiveRefused, check_workbook
 
     try:  # zip bombs, shared-strings bombs and a used area reaching XFD1048576 are refused before openpyxl reads
         check_workbook(raw, max_rows=MAX_ROWS + 1, max_cells=MAX_CELLS)
