@@ -11,7 +11,8 @@ Each outcome reaches the stays behind it through its activity (Activity.stays). 
 Outcomes: L3 practice changed at follow-up (binary), L2 normalised gain (continuous), cascade (the trainee
 went on to train others: binary), knowledge effective (item reached stage 3: binary).
 Models account for partnerships: L2 gain by a linear mixed model with partnership random intercepts
-(statsmodels MixedLM, REML); binary outcomes by a logistic model fitted with GEE, its 95% intervals robust to
+(REML, fitted from sums per partnership by mixed.py: statsmodels' MixedLM gives the same estimates, 100 times
+slower); binary outcomes by a logistic model fitted with GEE, its 95% intervals robust to
 clustering within partnerships (bias-reduced sandwich estimator). Intervals use Student's t with
 (partnerships - 1) degrees of freedom, as few clusters call for. statsmodels' Bayesian logistic mixed model did not
 converge when the between-partnership variance is near zero (as in the demo world), so GEE is used: its
@@ -29,6 +30,7 @@ import pandas as pd
 
 from healthlinks.analytics import stats
 from healthlinks.analytics.engine import Snapshot
+from healthlinks.analytics.mixed import fit_random_intercept
 from healthlinks.network.models import continuum_bounds
 
 MIN_MODEL_N = 100
@@ -110,38 +112,37 @@ def _activity_mobility_sql(ids: list[int], year_from: int | None, year_to: int |
 
 
 def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> dict[str, pd.DataFrame]:
-    """One row per observation of each outcome, with the mobility behind it."""
+    """One row per observation of each outcome, with the mobility behind it, in a fixed order (so that a sample
+    drawn from a frame is the same for the same data). Each activity's mobility is worked out once, into a
+    temporary table of this cursor, and joined to the four outcomes."""
     mob, params = _activity_mobility_sql(ids, year_from, year_to)
-    base = f"WITH mob AS ({mob})"
+    cursor = snap.db.cursor()
+    cursor.execute(f"CREATE TEMPORARY TABLE mob AS {mob}", params)  # noqa: S608 - our SQL, bound values
     cols = """m.partnership_id, m.mode, m.continuum, m.repeat, m.volunteer_days_band AS volunteer_days,
               coalesce(m.volunteer_cadre, 'not recorded') AS volunteer_cadre,
               coalesce(p.cadre_id, 'not recorded') AS trainee_cadre, m.repeat_visit, m.long_term, m.virtual_only,
               m.training_of_trainers"""
-    l3 = snap.query(
-        f"""{base} SELECT {cols}, o.practice_changed AS y, o.follow_up_months
-        FROM outcomes o JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN people p ON p.id = o.person_id
-        WHERE o.level = 3 AND o.practice_changed IS NOT NULL""",  # noqa: S608
-        params,
-    )
-    l2 = snap.query(
-        f"""{base} SELECT {cols}, (a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS y
-        FROM assessments a JOIN mob m ON m.activity_id = a.activity_id LEFT JOIN people p ON p.id = a.person_id
-        WHERE a.max_score > a.pre_score""",  # noqa: S608
-        params,
-    )
-    cascade = snap.query(
-        f"""{base} SELECT {cols}, CAST(EXISTS (SELECT 1 FROM cascades c WHERE c.person_id = t.person_id
-            AND c.source_activity_id = t.activity_id) AS INTEGER) AS y
-        FROM trainees t JOIN mob m ON m.activity_id = t.activity_id LEFT JOIN people p ON p.id = t.person_id
-        WHERE t.completed = 1""",  # noqa: S608
-        params,
-    )
-    knowledge = snap.query(
-        f"""{base} SELECT {cols}, CAST(k.stage >= 3 AS INTEGER) AS y
-        FROM knowledge k JOIN mob m ON m.activity_id = k.activity_id LEFT JOIN people p ON p.id = -1""",  # noqa: S608
-        params,
-    )
-    return {"l3": l3, "l2": l2, "cascade": cascade, "knowledge": knowledge}
+    queries = {
+        "l3": f"""SELECT {cols}, o.practice_changed AS y, o.follow_up_months
+            FROM outcomes o JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN people p ON p.id = o.person_id
+            WHERE o.level = 3 AND o.practice_changed IS NOT NULL""",  # noqa: S608 - our SQL
+        "l2": f"""SELECT {cols}, (a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS y
+            FROM assessments a JOIN mob m ON m.activity_id = a.activity_id LEFT JOIN people p ON p.id = a.person_id
+            WHERE a.max_score > a.pre_score""",  # noqa: S608 - our SQL
+        "cascade": f"""SELECT {cols}, CAST(EXISTS (SELECT 1 FROM cascades c WHERE c.person_id = t.person_id
+                AND c.source_activity_id = t.activity_id) AS INTEGER) AS y
+            FROM trainees t JOIN mob m ON m.activity_id = t.activity_id LEFT JOIN people p ON p.id = t.person_id
+            WHERE t.completed = 1""",  # noqa: S608 - our SQL
+        "knowledge": f"""SELECT {cols}, CAST(k.stage >= 3 AS INTEGER) AS y
+            FROM knowledge k JOIN mob m ON m.activity_id = k.activity_id LEFT JOIN people p ON p.id = -1""",  # noqa: S608 - our SQL
+    }
+    try:
+        return {
+            key: cursor.sql(f"{sql} ORDER BY ALL").to_arrow_table().to_pandas(strings_to_categorical=True)  # noqa: S608
+            for key, sql in queries.items()
+        }  # noqa: S608
+    finally:
+        cursor.close()
 
 
 OUTCOMES = {
@@ -155,16 +156,16 @@ OUTCOMES = {
 def breakdown(frame: pd.DataFrame, kind: str, dimension: str) -> list[dict[str, Any]]:
     if frame.empty:
         return []
-    rows = []
     order = ORDER.get(dimension, [])
-    groups = sorted(frame.groupby(dimension), key=lambda g: (order.index(g[0]) if g[0] in order else len(order), g[0]))
-    for label, group in groups:
-        n = len(group)
+    summary = frame.groupby(dimension, observed=True)["y"].agg(["count", "sum", "mean", "std"])
+    rows = []
+    for label in sorted(summary.index, key=lambda g: (order.index(g) if g in order else len(order), str(g))):
+        n, total, mean, sd = summary.loc[label]
+        n = int(n)
         if kind == "binary":
-            rows.append(stats.proportion_row(str(label), int(group["y"].sum()), n))
+            rows.append(stats.proportion_row(str(label), int(total), n))
         else:
-            sd = float(group["y"].std(ddof=1)) if n > 1 else None
-            rows.append(stats.mean_row(str(label), n, float(group["y"].mean()), sd))
+            rows.append(stats.mean_row(str(label), n, float(mean), float(sd) if n > 1 else None))
     return rows
 
 
@@ -191,52 +192,54 @@ def _usable(frame: pd.DataFrame, predictors: list[str]) -> tuple[list[str], list
 
 
 def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]:
-    """Effects with 95% intervals; a plain note instead when the data are too thin. Above MAX_MODEL_ROWS
-    observations the model is fitted on a random sample of that size (said in the note)."""
+    """Effects with 95% intervals; a plain note instead when the data are too thin. The linear mixed model uses
+    every observation (mixed.py fits it from sums per partnership); above MAX_MODEL_ROWS observations a binary
+    outcome's model is fitted on a random sample of that size (said in the note), the same sample for the same
+    data (the frames come in a fixed order)."""
     note = _thin(frame, kind, predictors)
     if note:
         return {"n": len(frame), "effects": [], "note": note}
     sampled = ""
-    if len(frame) > MAX_MODEL_ROWS:
+    if kind == "binary" and len(frame) > MAX_MODEL_ROWS:
         sampled = f"Model fitted on a random sample of {MAX_MODEL_ROWS:,} of {len(frame):,} observations. "
         frame = frame.sample(n=MAX_MODEL_ROWS, random_state=0)
     keep, dropped = _usable(frame, predictors)
-    data = frame[["y", "partnership_id", *keep]].astype(float).copy()
-    data["partnership_id"] = data["partnership_id"].astype(int).astype(str)
-    formula = "y ~ " + (" + ".join(keep) if keep else "1")
-    groups = data["partnership_id"].nunique()
+    exog = frame[keep].astype(float)
+    exog.insert(0, "Intercept", 1.0)
+    endog = frame["y"].astype(float)
+    partnership = frame["partnership_id"].astype(int).to_numpy()
+    groups = len(set(partnership.tolist()))
+    names = list(exog.columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if kind == "binary":
             import statsmodels.api as sm
-            import statsmodels.formula.api as smf
 
             if groups >= 2:
-                result = smf.gee(
-                    formula,
-                    groups="partnership_id",
-                    data=data,
+                result = sm.GEE(
+                    endog,
+                    exog,
+                    groups=partnership,
                     family=sm.families.Binomial(),
                     cov_struct=sm.cov_struct.Independence(),
                 ).fit(cov_type="bias_reduced")
                 method = "logistic model (GEE), intervals robust to clustering within partnerships"
             else:
-                result = smf.logit(formula, data).fit(disp=False)
+                result = sm.Logit(endog, exog).fit(disp=False)
                 method = "logistic regression (one partnership)"
-            names, means, sds = list(result.params.index), result.params.values, result.bse.values
+            means, sds = result.params[names].to_numpy(), result.bse[names].to_numpy()
             scale = "log-odds"
         else:
-            import statsmodels.formula.api as smf
-
             if groups >= 2:
-                result = smf.mixedlm(formula, data, groups=data["partnership_id"]).fit(reml=True, method=["powell"])
+                mixed = fit_random_intercept(endog.to_numpy(), exog.to_numpy(), partnership)
+                means, sds = mixed.params, mixed.bse
                 method = "linear mixed model, partnership random intercepts (REML)"
             else:
-                result = smf.ols(formula, data).fit()
+                import statsmodels.api as sm
+
+                ols = sm.OLS(endog, exog).fit()
+                means, sds = ols.params[names].to_numpy(), ols.bse[names].to_numpy()
                 method = "linear regression (one partnership)"
-            names = [n for n in result.params.index if n != "Group Var"]
-            means = result.params[names].values
-            sds = result.bse[names].values
             scale = "difference in normalised gain"
     # with few partnerships the normal quantile is too optimistic: use t with (partnerships - 1) df
     from scipy.stats import t as student_t

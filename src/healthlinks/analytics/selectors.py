@@ -35,9 +35,7 @@ def network_evolution(
 
     ids = partnership_ids(user, scope)
     key = (*_key("network", ids, scope), year)
-    result = dict(
-        store.answer(key, network.evolution, ids, scope.year_from, scope.year_to, year, progress=progress)
-    )
+    result = dict(store.answer(key, network.evolution, ids, scope.year_from, scope.year_to, year, progress=progress))
     person_ids = [b["person_id"] for b in result["brokers"]]
     visible = dict(
         people_visible_to(user).filter(pk__in=person_ids).values_list("pk", "pseudo_id")
