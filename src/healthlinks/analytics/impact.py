@@ -230,11 +230,15 @@ def vfm(
             )
         )
     )
+    medians: dict[tuple[Any, Any], dict[str, float | None]] = {}  # once per group, not once per partnership
     out = []
     for row in rows:
         if row["partnership_id"] not in wanted:
             continue
-        peers = groups[(row["main_activity"], row["geography_class"])]
+        group = (row["main_activity"], row["geography_class"])
+        peers = groups[group]
+        if group not in medians:
+            medians[group] = {m: _median([p[m] for p in peers]) for m in metrics}
         out.append(
             {
                 **row,
@@ -242,7 +246,7 @@ def vfm(
                     "main_activity": row["main_activity"],
                     "geography_class": row["geography_class"],
                     "partnerships": len(peers),
-                    "medians": {m: _median([p[m] for p in peers]) for m in metrics},
+                    "medians": medians[group],
                 },
             }
         )
