@@ -70,3 +70,39 @@ def test_pages_api_and_cli_with_visibility(world, client_for, make_user, tmp_pat
     out = tmp_path / "vfm.csv"
     assert main(["analyze", "vfm", "--from", "2022", "--to", "2022", "--format", "csv", "-o", str(out)]) == 0
     assert "cost_per_trained" in out.read_text().splitlines()[0]
+
+
+def test_each_partnership_is_compared_with_the_medians_of_its_own_group(monkeypatch):
+    import duckdb
+
+    from healthlinks.analytics import impact
+
+    def row(pk, activity, geography, cash, trained):
+        figures = dict.fromkeys(
+            ("in_kind", "volunteer_days", "training_hours", "practice_changed", "female", "trainee_records"), 0
+        ) | dict.fromkeys(("district_primary", "activities_ssl", "activities"), 0)
+        figures |= {"partnership_id": pk, "main_activity": activity, "geography_class": geography}
+        figures |= {"cash": cash, "trained": trained}
+        return figures | impact.vfm_row(figures)
+
+    rows = [row(1, "training", "north_south", 100, 10), row(2, "training", "north_south", 300, 10)]
+    rows += [row(3, "training", "north_south", 900, 10), row(4, "training", "south_south", 50, 10)]
+    monkeypatch.setattr(impact, "figures", lambda *args: rows)
+    snapshot = engine.Snapshot(token=None, db=duckdb.connect())  # figures() is replaced: nothing is read
+    data = vfm(snapshot, [1, 3, 4], [1, 2, 3, 4], None, None)
+    medians = {r["partnership_id"]: r["comparison"]["medians"]["cost_per_trained"] for r in data["partnerships"]}
+    assert medians == {1: 30, 3: 30, 4: 5}  # 10, 30, 90 in the first group; 5 alone in the second
+    assert [r["comparison"]["partnerships"] for r in data["partnerships"]] == [3, 3, 1]
+
+
+def test_value_for_money_page_shows_the_first_partnerships_and_points_to_the_csv(world, client_for, monkeypatch):  # noqa: F811
+    from django.urls import reverse
+
+    from healthlinks.web import analytics_views
+
+    engine.clear()
+    monkeypatch.setattr(analytics_views, "VFM_CARDS", 0)
+    page = client_for(None).get(reverse("analytics-vfm")).content.decode()
+    assert world["p"].name not in page and "The 1 other partnership is in the CSV download" in page
+    csv_text = client_for(None).get(reverse("analytics-vfm"), {"format": "csv"}).content.decode()
+    assert world["p"].name in csv_text
