@@ -136,3 +136,44 @@ def test_page_api_and_cli(small, client_for, admin_user, tmp_path):
     out = tmp_path / "mobility.json"
     assert main(["analyze", "mobility", "--country", "UGA", "--output", str(out)]) == 0
     assert json.loads(out.read_text())["outcomes"]["l3"]["n"] == 6
+
+
+def _binary_frame(partnerships: int, seed: int = 0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = partnerships * 30
+    frame = pd.DataFrame(
+        {
+            "partnership_id": np.repeat(np.arange(partnerships), 30),
+            "repeat_visit": rng.integers(0, 2, n),
+            "long_term": rng.integers(0, 2, n),
+            "virtual_only": rng.integers(0, 2, n),
+        }
+    )
+    shift = rng.normal(0, 0.3, partnerships)[frame["partnership_id"]]
+    logit = -0.5 + 0.8 * frame["repeat_visit"] + 0.4 * frame["long_term"] - 0.3 * frame["virtual_only"] + shift
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return frame
+
+
+@pytest.mark.django_db(False)
+def test_many_partnerships_use_the_cluster_sandwich_which_agrees_with_gee(monkeypatch):
+    from healthlinks.analytics import mobility
+
+    frame = _binary_frame(150)
+    fast = mobility.fit(frame, "binary", mobility.PREDICTORS)
+    monkeypatch.setattr(mobility, "MANY_PARTNERSHIPS", 10**9)
+    gee = mobility.fit(frame, "binary", mobility.PREDICTORS)
+    assert "cluster sandwich" in fast["method"] and "GEE" in gee["method"]
+    for a, b in zip(fast["effects"], gee["effects"], strict=True):
+        assert a["estimate"] == pytest.approx(b["estimate"], abs=1e-8)
+        assert a["high"] - a["low"] == pytest.approx(b["high"] - b["low"], rel=0.02)
+
+
+@pytest.mark.django_db(False)
+def test_few_partnerships_keep_the_bias_reduced_gee():
+    from healthlinks.analytics import mobility
+
+    assert "GEE" in mobility.fit(_binary_frame(12), "binary", mobility.PREDICTORS)["method"]
