@@ -1,0 +1,39 @@
+"""Extraction: the tables read through ADBC, two at a time on their own connections, equal what Django's own
+connection reads."""
+
+import sqlite3
+
+import pytest
+from django.db import connection
+
+from healthlinks.analytics import engine
+from tests.analytics.test_mobility import small  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)  # committed rows: ADBC reads through its own connections
+
+
+def _rows(table):
+    return sorted((tuple(row.values()) for row in table.to_pylist()), key=repr)
+
+
+def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatch, tmp_path):  # noqa: F811
+    if engine._adbc_connect() is None:  # SQLite tests run in memory: read a copy of it as a file instead
+        assert connection.vendor == "sqlite"
+        import adbc_driver_sqlite.dbapi
+
+        copy = tmp_path / "copy.sqlite3"
+        with sqlite3.connect(copy) as target:
+            connection.connection.backup(target)
+        monkeypatch.setattr(engine, "_adbc_open", lambda: adbc_driver_sqlite.dbapi.connect(f"file:{copy}?mode=ro"))
+        monkeypatch.setattr(engine, "_adbc_connect", lambda: engine._adbc_open())
+    reads = []
+    read = engine._read
+    monkeypatch.setattr(engine, "_read", lambda adbc, sql: reads.append(id(adbc)) or read(adbc, sql))
+    progress = []
+    tables = engine.extract(lambda stage, i, n: progress.append((i, n)))
+    assert list(tables) == list(engine.EXTRACT)
+    assert len(reads) == len(engine.EXTRACT) and 1 <= len(set(reads)) <= engine.EXTRACT_THREADS
+    assert progress[-1] == (len(engine.EXTRACT), len(engine.EXTRACT))
+    for name, sql in engine.EXTRACT.items():
+        assert _rows(tables[name]) == _rows(engine._via_django(sql)), name
+    assert tables["stays"].num_rows > 0 and tables["outcomes"].num_rows > 0
