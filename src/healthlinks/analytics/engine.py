@@ -140,32 +140,25 @@ def extract(progress: Callable[[str, int, int], None] | None = None) -> dict[str
     import queue
     from concurrent.futures import ThreadPoolExecutor
 
-    spare: queue.Queue[Any] = queue.Queue()
-    spare.put(first)
-    opened = [first]
-    opened_lock = threading.Lock()
-    done: list[str] = []
+    opened = [first, *(_adbc_open() for _ in range(EXTRACT_THREADS - 1))]  # could open one: can open more
+    free: queue.Queue[Any] = queue.Queue()
+    for adbc in opened:
+        free.put(adbc)
 
-    def read(name: str) -> tuple[str, pa.Table]:
+    def read(name: str) -> pa.Table:
+        adbc = free.get()
         try:
-            adbc = spare.get_nowait()
-        except queue.Empty:  # the first connection could be opened: so can this one
-            adbc = _adbc_open()
-            with opened_lock:
-                opened.append(adbc)
-        try:
-            return name, _read(adbc, EXTRACT[name])
+            return _read(adbc, EXTRACT[name])
         finally:
-            spare.put(adbc)
+            free.put(adbc)
 
+    results: dict[str, pa.Table] = {}
     try:
         with ThreadPoolExecutor(EXTRACT_THREADS, thread_name_prefix="analytics-extract") as pool:
-            results = {}
-            for name, table in pool.map(read, [n for n in LARGEST_FIRST if n in EXTRACT]):
+            for name, table in zip(LARGEST_FIRST, pool.map(read, LARGEST_FIRST), strict=True):
                 results[name] = table
-                done.append(name)
                 if progress:
-                    progress("extract", len(done), len(EXTRACT))
+                    progress("extract", len(results), len(EXTRACT))
     finally:
         for adbc in opened:
             adbc.close()

@@ -230,15 +230,13 @@ def vfm(
             )
         )
     )
-    medians: dict[tuple[Any, Any], dict[str, float | None]] = {}  # once per group, not once per partnership
+    medians = {group: {m: _median([p[m] for p in peers]) for m in metrics} for group, peers in groups.items()}
     out = []
     for row in rows:
         if row["partnership_id"] not in wanted:
             continue
         group = (row["main_activity"], row["geography_class"])
         peers = groups[group]
-        if group not in medians:
-            medians[group] = {m: _median([p[m] for p in peers]) for m in metrics}
         out.append(
             {
                 **row,

@@ -145,7 +145,7 @@ def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int |
         return {
             key: cursor.sql(f"{sql} ORDER BY ALL").to_arrow_table().to_pandas(strings_to_categorical=True)  # noqa: S608
             for key, sql in queries.items()
-        }  # noqa: S608
+        }
     finally:
         cursor.close()
 
@@ -213,7 +213,7 @@ def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]
     exog.insert(0, "Intercept", 1.0)
     endog = frame["y"].astype(float)
     partnership = frame["partnership_id"].astype(int).to_numpy()
-    groups = len(set(partnership.tolist()))
+    groups = int(frame["partnership_id"].nunique())
     names = list(exog.columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
