@@ -37,3 +37,36 @@ def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatc
     for name, sql in engine.EXTRACT.items():
         assert _rows(tables[name]) == _rows(engine._via_django(sql)), name
     assert tables["stays"].num_rows > 0 and tables["outcomes"].num_rows > 0
+
+
+@pytest.mark.parametrize(
+    "analysis, module",
+    [
+        ("collective_impact", "impact"),
+        ("value_for_money", "impact"),
+        ("mobility_analysis", "mobility"),
+        ("network_evolution", "network"),
+        ("typology_analysis", "typology"),
+    ],
+)
+def test_each_analysis_extracts_only_the_tables_it_reads(small, admin_user, analysis, module):  # noqa: F811
+    """A fresh snapshot holds exactly the analysis's TABLES, and the analysis runs on them alone (a table it
+    reads but does not declare would fail here: DuckDB does not know it)."""
+    import importlib
+
+    from healthlinks.analytics import selectors
+    from healthlinks.analytics.scope import Scope
+
+    engine.clear()
+    result = getattr(selectors, analysis)(admin_user, Scope())
+    assert result["scope"]
+    declared = set(importlib.import_module(f"healthlinks.analytics.{module}").TABLES)
+    assert engine.snapshot(tables=()).loaded == declared < set(engine.EXTRACT)
+    engine.snapshot()  # asking for every table adds the others to the same snapshot
+    assert engine.snapshot(tables=()).loaded == set(engine.EXTRACT)
+
+
+def test_extract_reads_only_the_tables_named(small):  # noqa: F811
+    tables = engine.extract(names=["ties", "people"])
+    assert list(tables) == ["people", "ties"] and tables["people"].num_rows > 0
+    assert engine.extract(names=[]) == {}

@@ -6,7 +6,7 @@ SQL returns."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,13 @@ def _adbc_open() -> Any | None:
             return None
         import adbc_driver_sqlite.dbapi
 
-        return adbc_driver_sqlite.dbapi.connect(f"file:{name}?mode=ro")
+        adbc = adbc_driver_sqlite.dbapi.connect(f"file:{name}?mode=ro")
+        # wait, as Django's connection does, rather than fail at once: two threads opening the database together
+        # (or a writer checkpointing) hold its WAL index for an instant
+        cursor = adbc.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_MS)}")
+        cursor.close()
+        return adbc
     if "postgresql" in engine:
         import adbc_driver_postgresql.dbapi
 
@@ -114,6 +120,7 @@ def _via_django(sql: str) -> pa.Table:
     return pa.table({name: pa.array(col) for name, col in zip(names, columns, strict=True)})
 
 
+SQLITE_BUSY_MS = 20_000
 EXTRACT_THREADS = 2  # ADBC drivers read outside the interpreter lock: two connections read two tables at once
 
 
@@ -126,21 +133,30 @@ def _read(adbc: Any, sql: str) -> pa.Table:
         cursor.close()
 
 
-def extract(progress: Callable[[str, int, int], None] | None = None) -> dict[str, pa.Table]:
-    """Every table in bulk, as Arrow: with ADBC, EXTRACT_THREADS tables at a time, each thread on its own
-    connection, the largest tables first; else one after the other through Django's connection."""
+def extract(
+    progress: Callable[[str, int, int], None] | None = None, names: Iterable[str] | None = None
+) -> dict[str, pa.Table]:
+    """The tables named (default: every table) in bulk, as Arrow: with ADBC, EXTRACT_THREADS tables at a time,
+    each thread on its own connection, the largest tables first; else one after the other through Django's
+    connection."""
+    wanted = list(EXTRACT) if names is None else [name for name in EXTRACT if name in set(names)]
+    if not wanted:
+        return {}
     first = _adbc_connect()
     if first is None:
         tables: dict[str, pa.Table] = {}
-        for i, (name, sql) in enumerate(EXTRACT.items()):
-            tables[name] = _via_django(sql)
+        for i, name in enumerate(wanted):
+            tables[name] = _via_django(EXTRACT[name])
             if progress:
-                progress("extract", i + 1, len(EXTRACT))
+                progress("extract", i + 1, len(wanted))
         return tables
     import queue
     from concurrent.futures import ThreadPoolExecutor
 
-    opened = [first, *(_adbc_open() for _ in range(EXTRACT_THREADS - 1))]  # could open one: can open more
+    opened = [
+        first,
+        *(_adbc_open() for _ in range(min(EXTRACT_THREADS, len(wanted)) - 1)),
+    ]  # could open one: can open more
     free: queue.Queue[Any] = queue.Queue()
     for adbc in opened:
         free.put(adbc)
@@ -152,17 +168,18 @@ def extract(progress: Callable[[str, int, int], None] | None = None) -> dict[str
         finally:
             free.put(adbc)
 
+    order = [name for name in LARGEST_FIRST if name in wanted]
     results: dict[str, pa.Table] = {}
     try:
         with ThreadPoolExecutor(EXTRACT_THREADS, thread_name_prefix="analytics-extract") as pool:
-            for name, table in zip(LARGEST_FIRST, pool.map(read, LARGEST_FIRST), strict=True):
+            for name, table in zip(order, pool.map(read, order), strict=True):
                 results[name] = table
                 if progress:
-                    progress("extract", len(results), len(EXTRACT))
+                    progress("extract", len(results), len(order))
     finally:
         for adbc in opened:
             adbc.close()
-    return {name: results[name] for name in EXTRACT}
+    return {name: results[name] for name in wanted}
 
 
 # the order tables are read in: the large ones first, so that the two threads finish together
@@ -172,12 +189,23 @@ LARGEST_FIRST += [name for name in EXTRACT if name not in LARGEST_FIRST]
 
 @dataclass
 class Snapshot:
-    """The extracted tables in one DuckDB database, and the results computed on them."""
+    """The extracted tables in one DuckDB database, and the results computed on them. Tables are extracted
+    when an analysis first needs them (`need`), once per data version: the dashboard does not wait for the
+    network's ties or the mobility analysis's assessments."""
 
     token: str | None
     db: duckdb.DuckDBPyConnection
     results: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    loaded: set[str] = field(default_factory=set)
+
+    def need(self, names: Iterable[str] | None = None, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """Extract and load the tables named (default: all) that this snapshot does not hold yet."""
+        with self.lock:
+            missing = [name for name in (EXTRACT if names is None else names) if name not in self.loaded]
+            if missing:
+                _load_into(self.db, extract(progress, missing))
+                self.loaded.update(missing)
 
     def query(self, sql: str, params: list[Any] | None = None) -> Any:
         """A DataFrame of the result (each call on its own cursor: safe across threads)."""
@@ -194,36 +222,48 @@ class Snapshot:
         return self.results[key]
 
 
-def load(tables: dict[str, pa.Table], token: str | None) -> Snapshot:
-    """One DuckDB table per extracted table; dates are typed once here, not in every query."""
+def _database() -> duckdb.DuckDBPyConnection:
     # large sorts and joins may spill to disk: under var/, not the working directory
-    db = duckdb.connect(
+    return duckdb.connect(
         ":memory:",
         config={"temp_directory": str(Path(settings.VAR_DIR) / "duckdb-tmp"), "max_temp_directory_size": "8GB"},
     )
+
+
+def load(tables: dict[str, pa.Table], token: str | None) -> Snapshot:
+    """A snapshot holding these tables."""
+    db = _database()
+    _load_into(db, tables)
+    return Snapshot(token=token, db=db, loaded=set(tables))
+
+
+def _load_into(db: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    """One DuckDB table per extracted table; dates are typed once here, not in every query."""
     for name, table in tables.items():
         db.register(f"arrow_{name}", table)
         source = f"arrow_{name}"
         select = TYPED[name].replace(f"raw_{name}", source) if name in TYPED else f"SELECT * FROM {source}"  # noqa: S608
         db.execute(f"CREATE TABLE {name} AS {select}")  # noqa: S608 (names and SQL are ours)
         db.unregister(f"arrow_{name}")
-    return Snapshot(token=token, db=db)
 
 
 _lock = threading.Lock()
 _snapshot: Snapshot | None = None
 
 
-def snapshot(progress: Callable[[str, int, int], None] | None = None) -> Snapshot:
-    """The current snapshot: reused while the data version is unchanged, rebuilt after any write."""
+def snapshot(progress: Callable[[str, int, int], None] | None = None, tables: Iterable[str] | None = None) -> Snapshot:
+    """The current snapshot, holding at least `tables` (default: all): reused while the data version is
+    unchanged, replaced after any write."""
     global _snapshot
     token = signals.current()
     with _lock:
         if _snapshot is not None and token is not None and _snapshot.token == token:
-            return _snapshot
-        fresh = load(extract(progress), token)
-        _snapshot = fresh if token is not None else None
-        return fresh
+            snap = _snapshot
+        else:
+            snap = Snapshot(token=token, db=_database())
+            _snapshot = snap if token is not None else None
+    snap.need(tables, progress)  # outside the module lock: a second data version need not wait for this one
+    return snap
 
 
 def clear() -> None:

@@ -18,6 +18,26 @@ from healthlinks.analytics.engine import Snapshot
 from healthlinks.analytics.stats import clean
 
 HOURS_PER_DAY = 7.5
+# the engine's tables these analyses read (engine.EXTRACT): only these are extracted for the dashboard
+TABLES = (
+    "activities",
+    "aggregates",
+    "cash",
+    "countries",
+    "currency_rates",
+    "day_rates",
+    "funders",
+    "funding_schemes",
+    "gifts",
+    "institutions",
+    "members",
+    "outcomes",
+    "partnerships",
+    "people",
+    "specialties",
+    "stays",
+    "trainees",
+)
 DIMENSIONS = ("country", "specialty", "funder", "year", "typology")
 
 

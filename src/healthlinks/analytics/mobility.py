@@ -34,6 +34,19 @@ from healthlinks.analytics.engine import Snapshot
 from healthlinks.analytics.mixed import fit_random_intercept
 from healthlinks.network.models import continuum_bounds
 
+# the engine's tables this analysis reads (engine.EXTRACT)
+TABLES = (
+    "activities",
+    "activity_stays",
+    "assessments",
+    "cascades",
+    "knowledge",
+    "outcomes",
+    "people",
+    "stays",
+    "trainees",
+)
+
 MIN_MODEL_N = 100
 MIN_MODEL_EVENTS = 20
 MAX_MODEL_ROWS = 20_000

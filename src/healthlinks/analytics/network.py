@@ -20,6 +20,9 @@ import igraph as ig
 
 from healthlinks.analytics.engine import Snapshot
 
+# the engine's tables this analysis reads (engine.EXTRACT)
+TABLES = ("countries", "institutions", "people", "stays", "ties")
+
 EXACT_BETWEENNESS = 3000
 BETWEENNESS_CUTOFF = 4
 MAX_YEARS = 40

@@ -21,7 +21,13 @@ def _key(name: str, ids: list[int], scope: Scope) -> tuple[Any, ...]:
 def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
     ids = partnership_ids(user, scope)
     result = store.answer(
-        _key("mobility", ids, scope), mobility.analyse, ids, scope.year_from, scope.year_to, progress=progress
+        _key("mobility", ids, scope),
+        mobility.analyse,
+        ids,
+        scope.year_from,
+        scope.year_to,
+        tables=mobility.TABLES,
+        progress=progress,
     )
     return {"scope": scope.describe(), **result}
 
@@ -35,7 +41,11 @@ def network_evolution(
 
     ids = partnership_ids(user, scope)
     key = (*_key("network", ids, scope), year)
-    result = dict(store.answer(key, network.evolution, ids, scope.year_from, scope.year_to, year, progress=progress))
+    result = dict(
+        store.answer(
+            key, network.evolution, ids, scope.year_from, scope.year_to, year, tables=network.TABLES, progress=progress
+        )
+    )
     person_ids = [b["person_id"] for b in result["brokers"]]
     visible = dict(
         people_visible_to(user).filter(pk__in=person_ids).values_list("pk", "pseudo_id")
@@ -54,7 +64,13 @@ def collective_impact(user: AnyUser, scope: Scope, progress: Progress | None = N
 
     ids = partnership_ids(user, scope)
     result = store.answer(
-        _key("impact", ids, scope), impact.collective, ids, scope.year_from, scope.year_to, progress=progress
+        _key("impact", ids, scope),
+        impact.collective,
+        ids,
+        scope.year_from,
+        scope.year_to,
+        tables=impact.TABLES,
+        progress=progress,
     )
     return {"scope": scope.describe(), **result}
 
@@ -66,7 +82,9 @@ def value_for_money(user: AnyUser, scope: Scope, progress: Progress | None = Non
     ids = partnership_ids(user, scope)
     everyone = partnership_ids(user, Scope(year_from=scope.year_from, year_to=scope.year_to))
     key = (*_key("vfm", ids, scope), _key("vfm-all", everyone, scope))
-    result = store.answer(key, impact.vfm, ids, everyone, scope.year_from, scope.year_to, progress=progress)
+    result = store.answer(
+        key, impact.vfm, ids, everyone, scope.year_from, scope.year_to, tables=impact.TABLES, progress=progress
+    )
     return {"scope": scope.describe(), **result}
 
 
@@ -74,5 +92,7 @@ def typology_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
     from healthlinks.analytics import typology
 
     ids = partnership_ids(user, scope)
-    result = store.answer(_key("typology", ids, scope), typology.typology, ids, progress=progress)
+    result = store.answer(
+        _key("typology", ids, scope), typology.typology, ids, tables=typology.TABLES, progress=progress
+    )
     return {"scope": scope.describe(), **result}

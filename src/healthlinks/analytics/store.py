@@ -62,23 +62,32 @@ def _name(key: Any) -> str:
 @dataclass(frozen=True)
 class Recipe:
     """How to compute a result, in this process or in the task worker: a module-level function and its arguments
-    (both picklable). With `key`, the function is an analysis called as func(snapshot, *args) and its result is also
-    kept in the snapshot under that key; without, it is called as func(*args)."""
+    (both picklable). With `key`, the function is an analysis called as func(snapshot, *args) on a snapshot holding
+    `tables` (default: all), and its result is also kept in the snapshot under that key; without, it is called as
+    func(*args)."""
 
     func: Callable[..., Any]
     args: tuple[Any, ...] = ()
     key: Any = None
+    tables: tuple[str, ...] | None = None
 
     def run(self, progress: Progress | None = None) -> Any:
         if self.key is None:
             return self.func(*self.args)
-        snap = engine.snapshot(progress)
+        snap = engine.snapshot(progress, self.tables)
         return snap.cached(self.key, lambda: self.func(snap, *self.args))
 
 
-def answer(key: Any, analysis: Callable[..., Any], *args: Any, progress: Progress | None = None) -> Any:
-    """analysis(snapshot, *args) on the current snapshot (or, within the staleness window, the last one stored)."""
-    return remember(key, Recipe(analysis, args, key), progress)
+def answer(
+    key: Any,
+    analysis: Callable[..., Any],
+    *args: Any,
+    tables: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """analysis(snapshot, *args) on the current snapshot holding `tables` (or, within the staleness window, the
+    last result stored)."""
+    return remember(key, Recipe(analysis, args, key, tables), progress)
 
 
 def remember(key: Any, recipe: Recipe, progress: Progress | None = None) -> Any:

@@ -24,6 +24,9 @@ from healthlinks.activities.models import ActivityType
 from healthlinks.analytics.engine import Snapshot
 from healthlinks.network.models import continuum_bounds
 
+# the engine's tables this analysis reads (engine.EXTRACT)
+TABLES = ("activities", "partnerships", "stays")
+
 DIMENSIONS = ("capacity_focus", "intervention", "skills", "delivery", "visiting_groups", "host_entities", "frequency")
 MIN_FOR_GROUPING = 12
 KINDS = [k for k, _label in ActivityType.choices]
