@@ -1,5 +1,5 @@
 """The analytics engine: tables pulled in bulk from the database as Arrow (ADBC where it can read the
-database directly, else the Django connection), held in an in-memory DuckDB, and reused until the data
+database directly, else the Django connection), queried in place by DuckDB, and reused until the data
 version changes. Analyses are SQL over these tables plus, for models, statsmodels on the small frames that
 SQL returns."""
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection
 
@@ -61,18 +62,14 @@ EXTRACT: dict[str, str] = {
         CAST(end_date AS TEXT) AS end_date FROM network_tie""",
 }
 
-# DuckDB views that give the extracted text columns their types.
-TYPED: dict[str, str] = {
-    "stays": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
-        FROM raw_stays""",
-    "activities": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
-        FROM raw_activities""",
-    "partnerships": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
-        FROM raw_partnerships""",
-    "ties": """SELECT * REPLACE (CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date)
-        FROM raw_ties""",
-    "cash": "SELECT * REPLACE (CAST(spent_on AS DATE) AS spent_on) FROM raw_cash",
-    "gifts": "SELECT * REPLACE (CAST(received_on AS DATE) AS received_on) FROM raw_gifts",
+# The date columns, extracted as ISO text (portable) and typed once, in Arrow, when extracted.
+DATES: dict[str, tuple[str, ...]] = {
+    "stays": ("start_date", "end_date"),
+    "activities": ("start_date", "end_date"),
+    "partnerships": ("start_date", "end_date"),
+    "ties": ("start_date", "end_date"),
+    "cash": ("spent_on",),
+    "gifts": ("received_on",),
 }
 
 
@@ -189,30 +186,41 @@ LARGEST_FIRST += [name for name in EXTRACT if name not in LARGEST_FIRST]
 
 @dataclass
 class Snapshot:
-    """The extracted tables in one DuckDB database, and the results computed on them. Tables are extracted
-    when an analysis first needs them (`need`), once per data version: the dashboard does not wait for the
-    network's ties or the mobility analysis's assessments."""
+    """The extracted tables, and the results computed on them. Tables are extracted when an analysis first needs
+    them (`need`), once per data version: the dashboard does not wait for the network's ties or the mobility
+    analysis's assessments. They stay Arrow tables: each cursor sees them as DuckDB views, without a copy."""
 
     token: str | None
     db: duckdb.DuckDBPyConnection
     results: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    loaded: set[str] = field(default_factory=set)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def loaded(self) -> set[str]:
+        return set(self.tables)
 
     def need(self, names: Iterable[str] | None = None, progress: Callable[[str, int, int], None] | None = None) -> None:
-        """Extract and load the tables named (default: all) that this snapshot does not hold yet."""
+        """Extract the tables named (default: all) that this snapshot does not hold yet."""
         with self.lock:
-            missing = [name for name in (EXTRACT if names is None else names) if name not in self.loaded]
+            missing = [name for name in (EXTRACT if names is None else names) if name not in self.tables]
             if missing:
-                _load_into(self.db, extract(progress, missing))
-                self.loaded.update(missing)
+                self.tables = {**self.tables, **typed(extract(progress, missing))}
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection of its own (temporary views and tables on it are private: safe across threads and
+        requests) on which every table held is a view of its Arrow table."""
+        cursor = self.db.cursor()
+        for name, table in self.tables.items():
+            cursor.register(name, table)
+        return cursor
 
     def query(self, sql: str, params: list[Any] | None = None) -> Any:
-        """A DataFrame of the result (each call on its own cursor: safe across threads)."""
-        return self.db.cursor().execute(sql, params or []).df()
+        """A DataFrame of the result."""
+        return self.cursor().execute(sql, params or []).df()
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        cursor = self.db.cursor().execute(sql, params or [])
+        cursor = self.cursor().execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -231,20 +239,24 @@ def _database() -> duckdb.DuckDBPyConnection:
 
 
 def load(tables: dict[str, pa.Table], token: str | None) -> Snapshot:
-    """A snapshot holding these tables."""
-    db = _database()
-    _load_into(db, tables)
-    return Snapshot(token=token, db=db, loaded=set(tables))
+    """A snapshot holding these tables (as `extract` returns them)."""
+    return Snapshot(token=token, db=_database(), tables=typed(tables))
 
 
-def _load_into(db: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
-    """One DuckDB table per extracted table; dates are typed once here, not in every query."""
+def typed(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """The date columns as dates. A column with no date at all comes from SQLite typed as integer: through text
+    it becomes a column of null dates like the others."""
+    out = {}
     for name, table in tables.items():
-        db.register(f"arrow_{name}", table)
-        source = f"arrow_{name}"
-        select = TYPED[name].replace(f"raw_{name}", source) if name in TYPED else f"SELECT * FROM {source}"  # noqa: S608
-        db.execute(f"CREATE TABLE {name} AS {select}")  # noqa: S608 (names and SQL are ours)
-        db.unregister(f"arrow_{name}")
+        for column in DATES.get(name, ()):
+            values = table[column]
+            if not pa.types.is_date32(values.type):
+                values = pc.cast(
+                    values if pa.types.is_string(values.type) else pc.cast(values, pa.string()), pa.date32()
+                )
+            table = table.set_column(table.schema.get_field_index(column), column, values)
+        out[name] = table
+    return out
 
 
 _lock = threading.Lock()

@@ -226,7 +226,7 @@ def vfm(
 ) -> dict[str, Any]:
     """Each partnership's value-for-money figures beside the median of its comparison group: the visible
     partnerships with the same main activity type and geography class (like with like)."""
-    rows = figures(snap.db.cursor(), all_ids, year_from, year_to)
+    rows = figures(snap.cursor(), all_ids, year_from, year_to)
     groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row["main_activity"], row["geography_class"]), []).append(row)
@@ -275,7 +275,7 @@ def vfm(
 
 def collective(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> dict[str, Any]:
     """All partnerships in scope added up, and by country, specialty, funder, year and typology."""
-    db = snap.db.cursor()
+    db = snap.cursor()
     rows = figures(db, ids, year_from, year_to)
 
     def unique_trained(join: str, key: str) -> dict[Any, int]:

@@ -134,7 +134,7 @@ def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int |
     drawn from a frame is the same for the same data). Each activity's mobility is worked out once, into a
     temporary table of this cursor, and joined to the four outcomes."""
     mob, params = _activity_mobility_sql(ids, year_from, year_to)
-    cursor = snap.db.cursor()
+    cursor = snap.cursor()
     cursor.execute(f"CREATE TEMPORARY TABLE mob AS {mob}", params)  # noqa: S608 - our SQL, bound values
     cols = """m.partnership_id, m.mode, m.continuum, m.repeat, m.volunteer_days_band AS volunteer_days,
               coalesce(m.volunteer_cadre, 'not recorded') AS volunteer_cadre,

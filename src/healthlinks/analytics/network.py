@@ -32,7 +32,7 @@ PICTURE_NODES = 250
 def _edges_by_year(snap: Snapshot, ids: list[int], first: int, last: int) -> dict[int, set[tuple[int, int]]]:
     """Co-presence and recorded ties per year. Two queries: as one statement (UNION ALL under DISTINCT) DuckDB
     chose a plan that spilled tens of GB at M scale, while each part takes a fraction of a second."""
-    copresence = snap.db.cursor().execute(
+    copresence = snap.cursor().execute(
         """
         WITH s AS (SELECT * FROM stays WHERE list_contains(?, partnership_id) AND mode = 'physical'),
         pairs AS (
@@ -45,7 +45,7 @@ def _edges_by_year(snap: Snapshot, ids: list[int], first: int, last: int) -> dic
         """,
         [ids],
     )
-    recorded = snap.db.cursor().execute(
+    recorded = snap.cursor().execute(
         """
         WITH active AS (
             SELECT DISTINCT person_id, unnest(range(year(start_date), year(end_date) + 1)) AS y
