@@ -70,3 +70,22 @@ def test_extract_reads_only_the_tables_named(small):  # noqa: F811
     tables = engine.extract(names=["ties", "people"])
     assert list(tables) == ["people", "ties"] and tables["people"].num_rows > 0
     assert engine.extract(names=[]) == {}
+
+
+def test_dates_are_typed_in_arrow_whatever_type_the_driver_gave_them():
+    """ISO text becomes dates; a column SQLite's driver typed as integer because it held no date at all becomes
+    null dates; other columns are left as they are. DuckDB reads the result in place."""
+    import datetime
+
+    import pyarrow as pa
+
+    tables = {
+        "cash": pa.table({"spent_on": pa.array(["2024-03-01", None]), "amount": [1.0, 2.0]}),
+        "gifts": pa.table({"received_on": pa.array([None, None], pa.int64())}),
+    }
+    snap = engine.load(tables, None)
+    assert snap.tables["cash"]["spent_on"].to_pylist() == [datetime.date(2024, 3, 1), None]
+    assert snap.tables["cash"]["amount"].to_pylist() == [1.0, 2.0]
+    assert snap.tables["gifts"].schema.field("received_on").type == pa.date32()
+    assert snap.rows("SELECT year(spent_on) AS y FROM cash WHERE spent_on IS NOT NULL") == [{"y": 2024}]
+    assert snap.loaded == {"cash", "gifts"}
