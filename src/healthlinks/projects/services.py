@@ -179,6 +179,7 @@ class _Table:
         self.getter = itemgetter(*self.names)
         self.id_index = self.names.index("id")
         self.update_names = [n for n in self.names if n not in {"id", "created_at", "partnership_id"}]
+        self.sequence: str | None = None  # PostgreSQL: the id sequence's name
 
     def row(self, values: dict[str, Any]) -> list[Any]:
         """The values of one row in column order, adapted for the database (missing ones take their default)."""
@@ -196,10 +197,10 @@ class _Table:
         quote = self.conn.ops.quote_name
         with self.conn.cursor() as cursor:
             if self.conn.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [quote(self.table), count],
-                )
+                if self.sequence is None:  # looked up once: per row it made reserving ids 10x slower
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [quote(self.table)])
+                    self.sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count])
                 return [r[0] for r in cursor.fetchall()]
             # SQLite (AUTOINCREMENT): past the largest id ever given, as sqlite_sequence records it
             cursor.execute(f"SELECT MAX(id) FROM {quote(self.table)}")  # noqa: S608 - quoted table name
