@@ -89,3 +89,55 @@ def test_dates_are_typed_in_arrow_whatever_type_the_driver_gave_them():
     assert snap.tables["gifts"].schema.field("received_on").type == pa.date32()
     assert snap.rows("SELECT year(spent_on) AS y FROM cash WHERE spent_on IS NOT NULL") == [{"y": 2024}]
     assert snap.loaded == {"cash", "gifts"}
+
+
+def _extractions(monkeypatch):
+    """The table names of every extraction from now on."""
+    calls = []
+    real = engine.extract
+
+    def recording(progress=None, names=None):
+        calls.append(sorted(names) if names is not None else None)
+        return real(progress, names)
+
+    monkeypatch.setattr(engine, "extract", recording)
+    return calls
+
+
+def test_after_a_write_only_the_tables_written_are_extracted_again(small, admin_user, monkeypatch):  # noqa: F811
+    """One outcome changed: the next dashboard extracts the outcomes only, keeps the 16 other tables, and its
+    figures include the change. A bulk write (no tables named) makes every table count as changed."""
+    from healthlinks.activities.models import Outcome
+    from healthlinks.analytics import impact, signals
+    from healthlinks.analytics.scope import Scope
+    from healthlinks.analytics.selectors import collective_impact
+
+    before = collective_impact(admin_user, Scope())["totals"]["practice_changed"]
+    calls = _extractions(monkeypatch)
+    outcome = Outcome.objects.filter(level=3, practice_changed=False).first()
+    outcome.practice_changed = True
+    outcome.save()
+    after = collective_impact(admin_user, Scope())
+    assert calls == [["outcomes"]]
+    assert after["totals"]["practice_changed"] == before + 1
+    assert engine.snapshot(tables=()).loaded == set(impact.TABLES)
+
+    calls.clear()
+    signals.bump()
+    collective_impact(admin_user, Scope())
+    assert calls == [sorted(impact.TABLES)]
+
+    calls.clear()
+    signals.bump(["registry_partnershipaccess"])  # written, but read by no analysis: nothing to extract again
+    collective_impact(admin_user, Scope())
+    assert calls == []
+
+
+def test_every_extracted_table_names_the_database_table_it_reads():
+    from django.apps import apps
+
+    tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True)}
+    assert {name: engine.source(name) for name in engine.EXTRACT if engine.source(name) not in tables} == {}
+    assert (
+        engine.source("stays") == "network_stay" and engine.source("funders") == "registry_partnership_funding_schemes"
+    )

@@ -5,6 +5,7 @@ SQL returns."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -195,6 +196,7 @@ class Snapshot:
     results: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    versions: signals.Versions | None = None  # the table versions read before any of its tables was extracted
 
     @property
     def loaded(self) -> set[str]:
@@ -265,17 +267,38 @@ _snapshot: Snapshot | None = None
 
 def snapshot(progress: Callable[[str, int, int], None] | None = None, tables: Iterable[str] | None = None) -> Snapshot:
     """The current snapshot, holding at least `tables` (default: all): reused while the data version is
-    unchanged, replaced after any write."""
+    unchanged. After a write, the new snapshot keeps the previous one's tables whose database table was not
+    written since (signals.versions), and extracts the others when they are needed."""
     global _snapshot
     token = signals.current()
     with _lock:
         if _snapshot is not None and token is not None and _snapshot.token == token:
             snap = _snapshot
         else:
-            snap = Snapshot(token=token, db=_database())
+            snap = Snapshot(token=token, db=_database(), versions=signals.versions() if token is not None else None)
+            if _snapshot is not None and token is not None:
+                snap.tables = unchanged(_snapshot, snap.versions)
             _snapshot = snap if token is not None else None
     snap.need(tables, progress)  # outside the module lock: a second data version need not wait for this one
     return snap
+
+
+def source(name: str) -> str:
+    """The database table an extracted table is read from."""
+    match = re.search(r"\bFROM\s+(\w+)", EXTRACT[name], re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"no FROM in the extraction of {name}")
+    return match.group(1)
+
+
+def unchanged(previous: Snapshot, versions: signals.Versions | None) -> dict[str, pa.Table]:
+    """The previous snapshot's tables that no write has touched since they were extracted: same generation (no
+    bulk write) and the same token for their database table. Arrow tables are immutable: both snapshots share
+    them."""
+    if previous.versions is None or versions is None or previous.versions[0] != versions[0]:
+        return {}
+    before, now = previous.versions[1], versions[1]
+    return {name: table for name, table in previous.tables.items() if before.get(source(name)) == now.get(source(name))}
 
 
 def clear() -> None:

@@ -66,9 +66,17 @@ def _views(db: Any, ids: list[int], year_from: int | None, year_to: int | None) 
         f"""CREATE OR REPLACE TEMP VIEW s_activities AS SELECT a.* FROM activities a
             JOIN scope USING (partnership_id) WHERE true {a_years}""",  # noqa: S608 (fixed clauses, bound values)
     )
+    # the stays in scope, added up once per partnership, year, grade and cadre: the volunteer days, the valuation
+    # of volunteer time and the trend read this small table, not the stays
     db.execute(
-        f"""CREATE OR REPLACE TEMP VIEW s_stays AS SELECT s.*, p.grade, p.cadre_id FROM stays s
-            JOIN scope USING (partnership_id) LEFT JOIN people p ON p.id = s.person_id WHERE true {s_years}""",  # noqa: S608
+        f"""CREATE OR REPLACE TEMP TABLE s_stay_days AS
+        SELECT s.partnership_id, year(s.start_date) AS y, lower(trim(coalesce(p.grade, ''))) AS grade_key,
+               coalesce(p.cadre_id, '') AS cadre_key, p.cadre_id,
+               sum(s.duration_days) FILTER (WHERE s.mode = 'physical') AS physical_days,
+               sum(CASE WHEN s.mode = 'physical' THEN s.duration_days
+                        ELSE coalesce(s.virtual_hours, 0) / {HOURS_PER_DAY} END) AS days
+        FROM stays s JOIN scope USING (partnership_id) LEFT JOIN people p ON p.id = s.person_id
+        WHERE true {s_years} GROUP BY ALL""",  # noqa: S608 (fixed clauses)
     )
     # materialised once: the figures and every breakdown read it
     db.execute(
@@ -106,12 +114,7 @@ def _views(db: Any, ids: list[int], year_from: int | None, year_to: int | None) 
     )
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW s_time AS
-        WITH days AS (
-            SELECT partnership_id, year(start_date) AS y, lower(trim(coalesce(grade, ''))) AS grade_key,
-                   coalesce(cadre_id, '') AS cadre_key, cadre_id,
-                   sum(CASE WHEN mode = 'physical' THEN duration_days
-                            ELSE coalesce(virtual_hours, 0) / {HOURS_PER_DAY} END) AS days
-            FROM s_stays GROUP BY ALL),
+        WITH days AS (SELECT partnership_id, y, grade_key, cadre_key, cadre_id, days FROM s_stay_days),
         -- the rate joins run on the few distinct (year, grade, cadre) keys, then a hash join prices every row
         keys AS (SELECT DISTINCT y, grade_key, cadre_key, cadre_id FROM days),
         by_grade AS (SELECT lower(trim(grade)) AS grade_key, year, currency, day_rate FROM day_rates WHERE grade <> ''),
@@ -148,8 +151,7 @@ tr AS (SELECT partnership_id,
        sum(n) FILTER (WHERE sex = 'female') AS female, sum(n) AS trainee_records,
        sum(n) FILTER (WHERE facility_level IN ('district', 'primary')) AS district_primary
        FROM s_trained GROUP BY partnership_id),
-st AS (SELECT partnership_id, sum(duration_days) FILTER (WHERE mode = 'physical') AS volunteer_days
-       FROM s_stays GROUP BY partnership_id),
+st AS (SELECT partnership_id, sum(physical_days) AS volunteer_days FROM s_stay_days GROUP BY partnership_id),
 ac AS (SELECT a.partnership_id, count(*) AS activities, sum(coalesce(a.hours, 0)) AS training_hours,
        count(*) FILTER (WHERE c.ssl2023 = 1) AS activities_ssl
        FROM s_activities a LEFT JOIN institutions i ON i.id = a.venue_id LEFT JOIN countries c ON c.iso3 = i.country_id
@@ -312,7 +314,7 @@ def collective(snap: Snapshot, ids: list[int], year_from: int | None, year_to: i
         trained = unique_trained(join, key)
         by[dimension] = [{"group": k, "trained": v} for k, v in sorted(trained.items(), key=lambda kv: str(kv[0]))]
     days = db.execute(
-        "SELECT year(start_date), sum(duration_days) FROM s_stays WHERE mode = 'physical' GROUP BY 1"
+        "SELECT y, sum(physical_days) FROM s_stay_days GROUP BY 1 HAVING count(physical_days) > 0"
     ).fetchall()
     cash = db.execute("SELECT y, sum(value) FROM s_cash GROUP BY 1").fetchall()
     trend: dict[int, dict[str, Any]] = {}

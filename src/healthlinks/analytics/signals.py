@@ -1,8 +1,9 @@
-"""Any write to a model the analyses read replaces the data version token."""
+"""Any write to a model the analyses read replaces the data version token, and the token of the table written."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
@@ -11,14 +12,28 @@ from django.utils import timezone
 
 WATCHED_APPS = ("registry", "network", "activities", "results", "reference")
 
+# what the engine compares to decide which extracted tables it can keep: (generation, {table: token})
+Versions = tuple[str, dict[str, str]]
 
-def bump() -> None:
-    """Mark the analysed data as changed (bulk writers that bypass signals call this themselves)."""
-    from healthlinks.analytics.models import DataVersion
+
+def bump(tables: Iterable[str] | None = None) -> None:
+    """Mark the analysed data as changed: the database tables named (one token each), or, without names, every
+    table (bulk writers that bypass signals call this themselves)."""
+    from healthlinks.analytics.models import DataVersion, TableVersion
 
     token = uuid.uuid4().hex
-    if not DataVersion.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
-        DataVersion.objects.update_or_create(pk=1, defaults={"token": token})
+    changes: dict[str, Any] = {"token": token, "changed_at": timezone.now()}
+    if tables is None:
+        changes["generation"] = token
+    if not DataVersion.objects.filter(pk=1).update(**changes):
+        DataVersion.objects.update_or_create(pk=1, defaults={k: v for k, v in changes.items() if k != "changed_at"})
+    if tables is not None:
+        TableVersion.objects.bulk_create(
+            [TableVersion(table=name, token=token) for name in sorted(set(tables))],
+            update_conflicts=True,
+            unique_fields=["table"],
+            update_fields=["token"],
+        )
 
 
 def current() -> str | None:
@@ -27,8 +42,16 @@ def current() -> str | None:
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
 
 
+def versions() -> Versions:
+    """The generation and every table's token, as they are now."""
+    from healthlinks.analytics.models import DataVersion, TableVersion
+
+    generation = DataVersion.objects.filter(pk=1).values_list("generation", flat=True).first() or ""
+    return generation, dict(TableVersion.objects.values_list("table", "token"))
+
+
 def _on_write(sender: Any, **_kwargs: Any) -> None:
-    bump()
+    bump([sender._meta.db_table])
 
 
 def connect() -> None:

@@ -365,3 +365,28 @@ def test_the_reading_process_runs_ahead_of_a_slow_importer(tmp_path, monkeypatch
         time.sleep(0.05)
     assert started[0].returncode == 0, "the reading process was held back by the importer"
     assert 1 + sum(1 for _ in activities) == 600
+
+
+def test_an_import_keeps_the_analytics_tables_it_did_not_write(tmp_path, admin_user, monkeypatch):
+    """The bulk writes are the projects' tables, which no analysis reads: after a re-import that only updates
+    projects, the next analysis extracts nothing again (before, every table was extracted again)."""
+    from healthlinks.analytics import engine
+    from healthlinks.analytics.scope import Scope
+    from healthlinks.analytics.selectors import typology_analysis
+
+    import_iati(write(tmp_path, document(*_many(3)), "v1.xml"))
+    engine.clear()
+    typology_analysis(admin_user, Scope())
+    calls = []
+    real = engine.extract
+    monkeypatch.setattr(
+        engine, "extract", lambda progress=None, names=None: calls.append(names) or real(progress, names)
+    )
+    assert import_iati(write(tmp_path, document(*_many(3, title="Renamed")), "v2.xml")).updated == 3
+    assert typology_analysis(admin_user, Scope())["partnerships"] >= 1
+    assert calls == []
+    import_iati(
+        write(tmp_path, document(activity("GB-CHC-1234567-NEW", [org("Epsilon Hospital", ref="TZ-NGO-1")])), "v3.xml")
+    )
+    typology_analysis(admin_user, Scope())
+    assert calls and "partnerships" in calls[0]  # a new institution and partnership: the registry tables again

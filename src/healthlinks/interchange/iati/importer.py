@@ -240,7 +240,9 @@ class _Importer:
                 close()
         self._flush(chunk)
         if self.written:  # bulk writes send no signals: the cached analyses and API pages must see the change
-            analytics_signals.bump()
+            # the bulk writes are the projects' tables (institutions and partnerships are saved one by one and
+            # signal their own tables): the analyses' extracted tables are all kept
+            analytics_signals.bump([m._meta.db_table for m in Project._meta.app_config.get_models()])
             api_signals.bump()
 
     def _flush(self, chunk: list[ParsedActivity]) -> None:
