@@ -39,9 +39,9 @@ test: $(STAMP) chromium lint
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static
 
-# Speed, measured (docs/benchmarks.md): every analysis and the dashboard cold and warm beside pandas, ORM and DuckDB
-# baselines, then IATI throughput. Demo worlds are built once under var/bench (M takes about 10 minutes; L, an
-# hour or more: BENCH_SCALES=S,M,L). Results: bench/results.json.
+# Speed, measured (docs/benchmarks.md): every analysis and the dashboard cold, warm and after one edit, beside pandas, ORM and DuckDB
+# baselines, then IATI throughput. Demo worlds are built once under var/bench (M takes about 3 minutes; L, about
+# 15: BENCH_SCALES=S,M,L). Results: bench/results.json.
 BENCH_SCALES ?= S,M
 bench: $(STAMP) bench-iati
 	$(BIN)/python bench/analytics.py --scales $(BENCH_SCALES)
