@@ -163,9 +163,8 @@ def child(kind: str) -> dict[str, Any]:
         return {"seconds": time.perf_counter() - t0, "core": core, "peak_mb": _peak_mb()}
     if kind == "floor":
         snap = engine.load(engine.extract(), None)
-        cursor = snap.cursor()
-        core = baselines.floor_core(cursor)
-        seconds = min(_timed(lambda: baselines.floor_core(cursor)) for _ in range(5))
+        core = baselines.floor_core(snap)
+        seconds = min(_timed(lambda: baselines.floor_core(snap)) for _ in range(5))
         return {"seconds": seconds, "core": core, "peak_mb": _peak_mb()}
     raise SystemExit(f"unknown measurement {kind!r}")
 

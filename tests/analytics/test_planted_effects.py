@@ -75,7 +75,7 @@ def _dashboard_figures_equal_the_baselines(admin_user):
     others = {
         "pandas": baselines.pandas_core(connection.connection),
         "orm": baselines.orm_core(),
-        "floor": baselines.floor_core(engine.snapshot().cursor()),
+        "floor": baselines.floor_core(engine.snapshot()),
     }
     for name, theirs in others.items():
         assert baselines.differences(ours, theirs) == [], name

@@ -287,14 +287,17 @@ def collective(snap: Snapshot, ids: list[int], year_from: int | None, year_to: i
         return {k: int(v) for k, v in db.execute(sql).fetchall()}
 
     joins = {
+        # each partnership once per group: two member institutions in one country count its trainees once there
         "country": (
-            "JOIN members m ON m.partnership_id = t.partnership_id JOIN institutions i ON i.id = m.institution_id",
-            "i.country_id",
+            """JOIN (SELECT DISTINCT m.partnership_id, i.country_id FROM members m
+                     JOIN institutions i ON i.id = m.institution_id) g ON g.partnership_id = t.partnership_id""",
+            "g.country_id",
         ),
         "specialty": ("JOIN specialties s ON s.partnership_id = t.partnership_id", "s.specialty_id"),
         "funder": (
-            "JOIN funders f ON f.partnership_id = t.partnership_id JOIN funding_schemes fs ON fs.id = f.funder_id",
-            "fs.name",
+            """JOIN (SELECT DISTINCT f.partnership_id, fs.name FROM funders f
+                     JOIN funding_schemes fs ON fs.id = f.funder_id) g ON g.partnership_id = t.partnership_id""",
+            "g.name",
         ),
         "year": ("JOIN s_activities a ON a.id = t.activity_id", "year(a.end_date)"),
         "typology": ("JOIN partnerships p ON p.id = t.partnership_id", "coalesce(p.intervention, '')"),
