@@ -129,7 +129,12 @@ def _no_api_rate_limits(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> None:
-    """Stored analysis results (analytics.store, files) and their refresh locks stay within one test."""
+def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> Any:
+    """Stored analysis results (analytics.store, files) and their refresh locks stay within one test; the
+    PostgreSQL connections the analytics keep are closed after it (the test database is dropped at the end)."""
+    from healthlinks.analytics import engine
+
     location = str(tmp_path_factory.mktemp("analytics-store"))
     settings.CACHES = {**settings.CACHES, "analytics": {**settings.CACHES["analytics"], "LOCATION": location}}
+    yield
+    engine.close_idle()

@@ -69,7 +69,7 @@ class Recipe:
     func: Callable[..., Any]
     args: tuple[Any, ...] = ()
     key: Any = None
-    tables: tuple[str, ...] | None = None
+    tables: engine.Needs | None = None
 
     def run(self, progress: Progress | None = None) -> Any:
         if self.key is None:
@@ -82,7 +82,7 @@ def answer(
     key: Any,
     analysis: Callable[..., Any],
     *args: Any,
-    tables: tuple[str, ...] | None = None,
+    tables: engine.Needs | None = None,
     progress: Progress | None = None,
 ) -> Any:
     """analysis(snapshot, *args) on the current snapshot holding `tables` (or, within the staleness window, the

@@ -380,7 +380,9 @@ def test_an_import_keeps_the_analytics_tables_it_did_not_write(tmp_path, admin_u
     calls = []
     real = engine.extract
     monkeypatch.setattr(
-        engine, "extract", lambda progress=None, names=None: calls.append(names) or real(progress, names)
+        engine,
+        "extract",
+        lambda progress=None, names=None, columns=None: calls.append(names) or real(progress, names, columns),
     )
     assert import_iati(write(tmp_path, document(*_many(3, title="Renamed")), "v2.xml")).updated == 3
     assert typology_analysis(admin_user, Scope())["partnerships"] >= 1
