@@ -347,9 +347,13 @@ def orm_core(currency: str = "GBP") -> Core:
             district_primary=Sum("extra", filter=Q(facility_level__in=DISTRICT_PRIMARY)),
         ):
             extra_by_partnership[row["pid"]] += float(row["s"] or 0)
-            for figure, key in (("trained", "s"), ("trainee_records", "s"), ("female", "female")):
+            for figure, key in (
+                ("trained", "s"),
+                ("trainee_records", "s"),
+                ("female", "female"),
+                ("district_primary", "district_primary"),
+            ):
                 put(figure, [(row["pid"], row[key])])
-            put("district_primary", [(row["pid"], row["district_primary"])])
         for row in qs.values(y=ExtractYear("activity__end_date")).annotate(s=Sum("extra")):
             extra_by_year[row["y"]] += float(row["s"] or 0)
 

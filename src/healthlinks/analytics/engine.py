@@ -154,12 +154,15 @@ def _adbc_open() -> Any | None:
         auth = f"{user}{password}@" if user else ""
         port = f":{db['PORT']}" if db.get("PORT") else ""
         uri = f"postgresql://{auth}{db.get('HOST') or 'localhost'}{port}/{db['NAME']}"
-        with _idle_lock:
-            while _idle:
-                pid, key, adbc = _idle.pop()
-                if pid == os.getpid() and key == uri and _alive(adbc):
-                    return adbc
-                _close(adbc)
+        while True:
+            with _idle_lock:  # taken under the lock, checked outside it (a round trip to the server)
+                kept = _idle.pop() if _idle else None
+            if kept is None:
+                break
+            pid, key, adbc = kept
+            if pid == os.getpid() and key == uri and _alive(adbc):
+                return adbc
+            _close(adbc)
         adbc = adbc_driver_postgresql.dbapi.connect(uri, autocommit=True)  # each query sees what is committed
         adbc.healthlinks_uri = uri  # kept with it: `_release` files it under its database
         return adbc
