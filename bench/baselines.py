@@ -200,7 +200,8 @@ def pandas_core(con: Any, currency: str = "GBP") -> Core:
     for suffix, rated, key in (("g", by_grade, "grade_key"), ("c", by_cadre, "cadre_key")):
         first = rated.sort_values("year").groupby(key)[["day_rate", "currency"]].first()
         for column in ("day_rate", "currency"):
-            prices[f"{column}_{suffix}"] = _asof(prices, rated, key, column).fillna(prices[key].map(first[column]))
+            found = _asof(prices, rated, key, column)
+            prices[f"{column}_{suffix}"] = found.where(found.notna(), prices[key].map(first[column]))
     graded = prices["day_rate_g"].notna()
     prices["day_rate"] = prices["day_rate_g"].where(graded, prices["day_rate_c"])
     prices["currency"] = prices["currency_g"].where(graded, prices["currency_c"])

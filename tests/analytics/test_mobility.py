@@ -158,11 +158,18 @@ def _binary_frame(partnerships: int, seed: int = 0):
     return frame
 
 
+def _grouped(frame):
+    """The observations summed by partnership and predictors, as the analysis reads them from DuckDB."""
+    keys = ["partnership_id", *[c for c in frame.columns if c not in ("partnership_id", "y")]]
+    frame = frame.assign(yy=frame["y"] ** 2)
+    return frame.groupby(keys, as_index=False).agg(n=("y", "size"), s=("y", "sum"), ss=("yy", "sum"))
+
+
 @pytest.mark.django_db(False)
 def test_many_partnerships_use_the_cluster_sandwich_which_agrees_with_gee(monkeypatch):
     from healthlinks.analytics import mobility
 
-    frame = _binary_frame(150)
+    frame = _grouped(_binary_frame(150))
     fast = mobility.fit(frame, "binary", mobility.PREDICTORS)
     monkeypatch.setattr(mobility, "MANY_PARTNERSHIPS", 10**9)
     gee = mobility.fit(frame, "binary", mobility.PREDICTORS)
@@ -176,4 +183,50 @@ def test_many_partnerships_use_the_cluster_sandwich_which_agrees_with_gee(monkey
 def test_few_partnerships_keep_the_bias_reduced_gee():
     from healthlinks.analytics import mobility
 
-    assert "GEE" in mobility.fit(_binary_frame(12), "binary", mobility.PREDICTORS)["method"]
+    assert "GEE" in mobility.fit(_grouped(_binary_frame(12)), "binary", mobility.PREDICTORS)["method"]
+
+
+@pytest.mark.django_db(False)
+def test_models_fitted_from_counts_equal_the_same_models_on_every_row():
+    """The analysis reads observations summed by partnership and predictors: the logistic model with its
+    cluster-robust errors, the linear mixed model and the one-partnership regression must equal the same models
+    fitted on one row per observation."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    from healthlinks.analytics import mobility
+    from healthlinks.analytics.mixed import fit_random_intercept
+
+    rows = _binary_frame(150, seed=4)
+    grouped = _grouped(rows)
+    assert len(grouped) < len(rows) / 3
+    exog = sm.add_constant(rows[mobility.PREDICTORS].astype(float))
+    glm = sm.GLM(rows["y"], exog, family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": rows["partnership_id"].to_numpy()}
+    )
+    fast = mobility.fit(grouped, "binary", mobility.PREDICTORS)
+    assert [e["estimate"] for e in fast["effects"]] == pytest.approx(list(glm.params), rel=1e-7)
+    quantile = (fast["effects"][0]["high"] - fast["effects"][0]["estimate"]) / glm.bse.iloc[0]
+    assert [(e["high"] - e["low"]) / 2 / quantile for e in fast["effects"]] == pytest.approx(list(glm.bse), rel=1e-6)
+    assert fast["n"] == len(rows) and fast["effects"][1]["n_with"] == int(rows["repeat_visit"].sum())
+
+    rng = np.random.default_rng(1)
+    rows["y"] = 0.3 + 0.1 * rows["repeat_visit"] + rng.normal(0, 0.2, len(rows))
+    row_fit = fit_random_intercept(rows["y"], exog.to_numpy(), rows["partnership_id"].to_numpy())
+    mixed = mobility.fit(_grouped(rows), "mean", mobility.PREDICTORS)
+    assert [e["estimate"] for e in mixed["effects"]] == pytest.approx(list(row_fit.params), rel=1e-7)
+    one = rows.assign(partnership_id=0)
+    ols = sm.OLS(one["y"], exog.loc[one.index]).fit()
+    single = mobility.fit(_grouped(one), "mean", mobility.PREDICTORS)
+    assert [e["estimate"] for e in single["effects"]] == pytest.approx(list(ols.params), rel=1e-7)
+    assert "one partnership" in single["method"]
+
+
+@pytest.mark.django_db(False)
+def test_counts_turn_back_into_the_same_rows():
+    from healthlinks.analytics import mobility
+
+    rows = _binary_frame(5, seed=2)
+    again = mobility.rows_of(_grouped(rows), ["partnership_id", *mobility.PREDICTORS])
+    key = ["partnership_id", *mobility.PREDICTORS, "y"]
+    assert again.sort_values(key).reset_index(drop=True).equals(rows[key].sort_values(key).reset_index(drop=True))

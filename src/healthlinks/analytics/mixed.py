@@ -32,13 +32,22 @@ class RandomInterceptFit:
 def fit_random_intercept(y: np.ndarray, exog: np.ndarray, groups: np.ndarray) -> RandomInterceptFit:
     """REML fit of y = exog @ beta + u[group] + e, u ~ N(0, tau2), e ~ N(0, sigma2)."""
     y = np.asarray(y, dtype=float)
+    return fit_random_intercept_sums(exog, np.ones(len(y)), y, y * y, groups)
+
+
+def fit_random_intercept_sums(
+    exog: np.ndarray, n: np.ndarray, s: np.ndarray, ss: np.ndarray, groups: np.ndarray
+) -> RandomInterceptFit:
+    """The same fit from rows that each stand for n observations with the same predictors in the same group
+    (s: their sum of y, ss: their sum of y squared), as a database's GROUP BY gives them."""
     x = np.asarray(exog, dtype=float)
-    n_obs, p = x.shape
+    n, s = np.asarray(n, dtype=float), np.asarray(s, dtype=float)
+    n_obs, p = int(round(float(n.sum()))), x.shape[1]
     _codes, index = np.unique(np.asarray(groups), return_inverse=True)
-    sizes = np.bincount(index).astype(float)
-    x_sums = np.column_stack([np.bincount(index, weights=x[:, j]) for j in range(p)])  # G x p
-    y_sums = np.bincount(index, weights=y)
-    xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
+    sizes = np.bincount(index, weights=n)
+    x_sums = np.column_stack([np.bincount(index, weights=x[:, j] * n) for j in range(p)])  # G x p
+    y_sums = np.bincount(index, weights=s)
+    xtx, xty, yty = (x * n[:, None]).T @ x, x.T @ s, float(np.sum(ss))
     dof = n_obs - p
     if dof <= 0:
         raise ValueError("fewer observations than fixed effects")

@@ -10,6 +10,8 @@ Each outcome reaches the stays behind it through its activity (Activity.stays). 
   cadres        of the volunteer (longest stay) and of the trainee
 Outcomes: L3 practice changed at follow-up (binary), L2 normalised gain (continuous), cascade (the trainee
 went on to train others: binary), knowledge effective (item reached stage 3: binary).
+The breakdowns and the sums the models need (by partnership and predictors) are computed in DuckDB, so no frame
+of one row per observation is built, whatever their number.
 Models account for partnerships: L2 gain by a linear mixed model with partnership random intercepts (REML, fitted
 from sums per partnership by mixed.py: statsmodels' MixedLM gives the same estimates, 100 times slower); binary
 outcomes by a logistic model fitted with GEE, its 95% intervals robust to clustering within partnerships (bias-
@@ -31,7 +33,7 @@ import pandas as pd
 
 from healthlinks.analytics import stats
 from healthlinks.analytics.engine import Snapshot
-from healthlinks.analytics.mixed import fit_random_intercept
+from healthlinks.analytics.mixed import fit_random_intercept_sums
 from healthlinks.network.models import continuum_bounds
 
 # the engine's tables this analysis reads (engine.EXTRACT)
@@ -129,10 +131,18 @@ def _activity_mobility_sql(ids: list[int], year_from: int | None, year_to: int |
     return classify, params
 
 
-def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> dict[str, pd.DataFrame]:
-    """One row per observation of each outcome, with the mobility behind it, in a fixed order (so that a sample
-    drawn from a frame is the same for the same data). Each activity's mobility is worked out once, into a
-    temporary table of this cursor, and joined to the four outcomes."""
+GROUPED = ["partnership_id", "repeat_visit", "long_term", "virtual_only", "training_of_trainers"]
+
+
+def tables(
+    snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """For each outcome, two small tables computed where the observations are (DuckDB), whatever their number:
+    the breakdowns (n, events or sum, mean and sd of each group of each dimension, one GROUPING SETS scan) and
+    the observations summed by partnership and predictors (n, sum of y, sum of y squared: what the models need).
+    Each activity's mobility is worked out once, into a temporary table of this cursor, and joined to the four
+    outcomes. The grouped table comes in a fixed order (so that a sample drawn from it is the same for the same
+    data)."""
     mob, params = _activity_mobility_sql(ids, year_from, year_to)
     cursor = snap.cursor()
     cursor.execute(f"CREATE TEMPORARY TABLE mob AS {mob}", params)  # noqa: S608 - our SQL, bound values
@@ -141,12 +151,12 @@ def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int |
               coalesce(p.cadre_id, 'not recorded') AS trainee_cadre, m.repeat_visit, m.long_term, m.virtual_only,
               m.training_of_trainers"""
     queries = {
-        "l3": f"""SELECT {cols}, o.practice_changed AS y, o.follow_up_months
+        "l3": f"""SELECT {cols}, CAST(o.practice_changed AS INTEGER) AS y
             FROM outcomes o JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN people p ON p.id = o.person_id
             WHERE o.level = 3 AND o.practice_changed IS NOT NULL""",  # noqa: S608 - our SQL
-        "l2": f"""SELECT {cols}, (a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS y
+        "l2": f"""SELECT {cols}, CAST((a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS DOUBLE) AS y
             FROM assessments a JOIN mob m ON m.activity_id = a.activity_id LEFT JOIN people p ON p.id = a.person_id
-            WHERE a.max_score > a.pre_score""",  # noqa: S608 - our SQL
+            WHERE a.max_score > a.pre_score AND a.post_score IS NOT NULL""",  # noqa: S608 - our SQL
         "cascade": f"""SELECT {cols}, CAST(EXISTS (SELECT 1 FROM cascades c WHERE c.person_id = t.person_id
                 AND c.source_activity_id = t.activity_id) AS INTEGER) AS y
             FROM trainees t JOIN mob m ON m.activity_id = t.activity_id LEFT JOIN people p ON p.id = t.person_id
@@ -154,11 +164,23 @@ def frames(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int |
         "knowledge": f"""SELECT {cols}, CAST(k.stage >= 3 AS INTEGER) AS y
             FROM knowledge k JOIN mob m ON m.activity_id = k.activity_id LEFT JOIN people p ON p.id = -1""",  # noqa: S608 - our SQL
     }
+    sets = ", ".join(f"({d})" for d in DIMENSIONS)
+    which = ", ".join(f"grouping({d})" for d in DIMENSIONS)
+    out = {}
     try:
-        return {
-            key: cursor.sql(f"{sql} ORDER BY ALL").to_arrow_table().to_pandas(strings_to_categorical=True)  # noqa: S608
-            for key, sql in queries.items()
-        }
+        for key, sql in queries.items():
+            cursor.execute(f"CREATE OR REPLACE TEMPORARY TABLE obs AS {sql}")  # noqa: S608 - our SQL
+            groups = cursor.sql(
+                f"""SELECT [{which}] AS flags, {", ".join(f"CAST({d} AS VARCHAR) AS {d}" for d in DIMENSIONS)},
+                    count(*) AS n, CAST(sum(y) AS DOUBLE) AS total, avg(y) AS mean, stddev_samp(y) AS sd
+                FROM obs GROUP BY GROUPING SETS ({sets})"""  # noqa: S608 - our SQL
+            ).df()
+            grouped = cursor.sql(
+                f"""SELECT {", ".join(GROUPED)}, count(*) AS n, CAST(sum(y) AS DOUBLE) AS s,
+                    CAST(sum(y * y) AS DOUBLE) AS ss FROM obs GROUP BY ALL ORDER BY ALL"""  # noqa: S608 - our SQL
+            ).df()
+            out[key] = (groups, grouped)
+        return out
     finally:
         cursor.close()
 
@@ -171,80 +193,129 @@ OUTCOMES = {
 }
 
 
-def breakdown(frame: pd.DataFrame, kind: str, dimension: str) -> list[dict[str, Any]]:
-    if frame.empty:
-        return []
+def breakdown(groups: pd.DataFrame, kind: str, dimension: str) -> list[dict[str, Any]]:
+    """The rows of one dimension from the GROUPING SETS table (the other dimensions' columns are empty there)."""
+    index = DIMENSIONS.index(dimension)
+    summary = groups.loc[[flags[index] == 0 for flags in groups["flags"]]] if len(groups) else groups
     order = ORDER.get(dimension, [])
-    summary = frame.groupby(dimension, observed=True)["y"].agg(["count", "sum", "mean", "std"])
     rows = []
-    for label in sorted(summary.index, key=lambda g: (order.index(g) if g in order else len(order), str(g))):
-        n, total, mean, sd = summary.loc[label]
-        n = int(n)
+    for label, n, total, mean, sd in sorted(
+        zip(summary[dimension], summary["n"], summary["total"], summary["mean"], summary["sd"], strict=True),
+        key=lambda r: (order.index(r[0]) if r[0] in order else len(order), str(r[0])),
+    ):
         if kind == "binary":
-            rows.append(stats.proportion_row(str(label), int(total), n))
+            rows.append(stats.proportion_row(str(label), int(total), int(n)))
         else:
-            rows.append(stats.mean_row(str(label), n, float(mean), float(sd) if n > 1 else None))
+            spread = None if n < 2 or sd is None or pd.isna(sd) else float(sd)
+            rows.append(stats.mean_row(str(label), int(n), float(mean), spread))
     return rows
 
 
-def _thin(frame: pd.DataFrame, kind: str, predictors: list[str]) -> str:
-    n = len(frame)
+def _thin(n: int, events: int, kind: str) -> str:
     if n < MIN_MODEL_N:
         return f"Too few observations to model (n={n}; at least {MIN_MODEL_N} needed)."
-    if kind == "binary":
-        events = int(frame["y"].sum())
-        if min(events, n - events) < MIN_MODEL_EVENTS:
-            return f"Too few events to model ({events} of {n}; at least {MIN_MODEL_EVENTS} each way needed)."
+    if kind == "binary" and min(events, n - events) < MIN_MODEL_EVENTS:
+        return f"Too few events to model ({events} of {n}; at least {MIN_MODEL_EVENTS} each way needed)."
     return ""
 
 
-def _usable(frame: pd.DataFrame, predictors: list[str]) -> tuple[list[str], list[str]]:
+def _usable(grouped: pd.DataFrame, n: int, predictors: list[str]) -> tuple[list[str], list[str]]:
     keep, dropped = [], []
     for name in predictors:
-        count = int(frame[name].sum())
-        if count >= MIN_GROUP and len(frame) - count >= MIN_GROUP:
+        count = int(grouped.loc[grouped[name] == 1, "n"].sum())
+        if count >= MIN_GROUP and n - count >= MIN_GROUP:
             keep.append(name)
         else:
             dropped.append(name)
     return keep, dropped
 
 
-def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]:
-    """Effects with 95% intervals; a plain note instead when the data are too thin. The linear mixed model uses
-    every observation (mixed.py fits it from sums per partnership); above MAX_MODEL_ROWS observations a binary
-    outcome's model is fitted on a random sample of that size (said in the note), the same sample for the same
-    data (the frames come in a fixed order)."""
-    note = _thin(frame, kind, predictors)
-    if note:
-        return {"n": len(frame), "effects": [], "note": note}
-    sampled = ""
-    if kind == "binary" and len(frame) > MAX_MODEL_ROWS:
-        sampled = f"Model fitted on a random sample of {MAX_MODEL_ROWS:,} of {len(frame):,} observations. "
-        frame = frame.sample(n=MAX_MODEL_ROWS, random_state=0)
-    keep, dropped = _usable(frame, predictors)
-    exog = frame[keep].astype(float)
+def rows_of(grouped: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """One row per binary observation again (y = 1 for s of a group's n, 0 for the rest), in the grouped order."""
+    import numpy as np
+
+    n, s = grouped["n"].to_numpy(dtype=int), grouped["s"].to_numpy(dtype=float).round().astype(int)
+    counts = np.column_stack([s, n - s]).ravel()
+    index = np.repeat(np.repeat(np.arange(len(grouped)), 2), counts)
+    frame = grouped[columns].iloc[index].reset_index(drop=True)
+    frame["y"] = np.repeat(np.tile([1, 0], len(grouped)), counts)
+    return frame
+
+
+def _cluster_logistic(grouped: pd.DataFrame, keep: list[str], n: int) -> tuple[Any, Any]:
+    """The logistic model of every observation, fitted on their counts by partnership and predictors: the same
+    estimates and, with the small-sample factor of the ungrouped fit, the same cluster-robust (CR1) errors."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    exog = grouped[keep].astype(float)
     exog.insert(0, "Intercept", 1.0)
-    endog = frame["y"].astype(float)
-    partnership = frame["partnership_id"].astype(int).to_numpy()
-    groups = int(frame["partnership_id"].nunique())
+    successes = grouped["s"].to_numpy(dtype=float)
+    endog = np.column_stack([successes, grouped["n"].to_numpy(dtype=float) - successes])
+    clusters = grouped["partnership_id"].to_numpy()
+    result = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False}
+    )
+    g = len(np.unique(clusters))
+    factor = g / (g - 1) * (n - 1) / (n - exog.shape[1])  # as statsmodels' correction for n observations
     names = list(exog.columns)
+    return result.params[names].to_numpy(), result.bse[names].to_numpy() * math.sqrt(factor)
+
+
+def _ols_from_sums(x: Any, n: Any, s: Any, ss: Any) -> tuple[Any, Any]:
+    """Ordinary least squares from sums over groups of identical predictors (the same as on every row)."""
+    import numpy as np
+
+    xtx = (x * n[:, None]).T @ x
+    xty = x.T @ s
+    beta = np.linalg.solve(xtx, xty)
+    dof = float(n.sum()) - x.shape[1]
+    sigma2 = max(float(ss.sum()) - float(beta @ xty), 0.0) / dof
+    return beta, np.sqrt(np.diag(sigma2 * np.linalg.inv(xtx)))
+
+
+def fit(grouped: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]:
+    """Effects with 95% intervals from the observations summed by partnership and predictors (columns
+    partnership_id, the predictors, n, s = sum of y, ss = sum of y squared); a plain note instead when the data
+    are too thin. With MANY_PARTNERSHIPS or more, a binary outcome's model uses every observation (from counts);
+    with fewer, GEE needs one row per observation, and above MAX_MODEL_ROWS of them it is fitted on a random
+    sample of that size (said in the note), the same sample for the same data. The linear mixed model always uses
+    every observation (mixed.py fits it from sums)."""
+    import numpy as np
+
+    n = int(grouped["n"].sum())
+    events = int(round(float(grouped["s"].sum()))) if kind == "binary" else 0
+    note = _thin(n, events, kind)
+    if note:
+        return {"n": n, "effects": [], "note": note}
+    keep, dropped = _usable(grouped, n, predictors)
+    collapsed = grouped.groupby(["partnership_id", *keep], as_index=False, sort=True)[["n", "s", "ss"]].sum()
+    groups = int(collapsed["partnership_id"].nunique())
+    names = ["Intercept", *keep]
+    with_predictor = {name: int(grouped.loc[grouped[name] == 1, "n"].sum()) for name in keep}
+    sampled = ""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if kind == "binary":
+        if kind == "binary" and groups >= MANY_PARTNERSHIPS:
+            # the same estimates as GEE with independence; the cluster-robust sandwich with its small-sample
+            # factor is within 1% of the bias-reduced one with this many clusters, and far faster
+            means, sds = _cluster_logistic(collapsed, keep, n)
+            method = "logistic model, intervals robust to clustering within partnerships (cluster sandwich)"
+        elif kind == "binary":
             import statsmodels.api as sm
 
-            if groups >= MANY_PARTNERSHIPS:
-                # the same estimates as GEE with independence; the cluster-robust sandwich with its small-sample
-                # factor is within 1% of the bias-reduced one with this many clusters, and 15 times faster
-                result = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(
-                    cov_type="cluster", cov_kwds={"groups": partnership}
-                )
-                method = "logistic model, intervals robust to clustering within partnerships (cluster sandwich)"
-            elif groups >= 2:
+            frame = rows_of(collapsed, ["partnership_id", *keep])
+            if len(frame) > MAX_MODEL_ROWS:
+                sampled = f"Model fitted on a random sample of {MAX_MODEL_ROWS:,} of {len(frame):,} observations. "
+                frame = frame.sample(n=MAX_MODEL_ROWS, random_state=0)
+            exog = frame[keep].astype(float)
+            exog.insert(0, "Intercept", 1.0)
+            endog = frame["y"].astype(float)
+            if groups >= 2:
                 result = sm.GEE(
                     endog,
                     exog,
-                    groups=partnership,
+                    groups=frame["partnership_id"].to_numpy(),
                     family=sm.families.Binomial(),
                     cov_struct=sm.cov_struct.Independence(),
                 ).fit(cov_type="bias_reduced")
@@ -253,19 +324,17 @@ def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]
                 result = sm.Logit(endog, exog).fit(disp=False)
                 method = "logistic regression (one partnership)"
             means, sds = result.params[names].to_numpy(), result.bse[names].to_numpy()
-            scale = "log-odds"
         else:
+            x = np.column_stack([np.ones(len(collapsed)), collapsed[keep].to_numpy(dtype=float)])
+            counts, sums, squares = (collapsed[c].to_numpy(dtype=float) for c in ("n", "s", "ss"))
             if groups >= 2:
-                mixed = fit_random_intercept(endog.to_numpy(), exog.to_numpy(), partnership)
+                mixed = fit_random_intercept_sums(x, counts, sums, squares, collapsed["partnership_id"].to_numpy())
                 means, sds = mixed.params, mixed.bse
                 method = "linear mixed model, partnership random intercepts (REML)"
             else:
-                import statsmodels.api as sm
-
-                ols = sm.OLS(endog, exog).fit()
-                means, sds = ols.params[names].to_numpy(), ols.bse[names].to_numpy()
+                means, sds = _ols_from_sums(x, counts, sums, squares)
                 method = "linear regression (one partnership)"
-            scale = "difference in normalised gain"
+    scale = "log-odds" if kind == "binary" else "difference in normalised gain"
     # with few partnerships the normal quantile is too optimistic: use t with (partnerships - 1) df
     from scipy.stats import t as student_t
 
@@ -279,14 +348,14 @@ def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]
             "estimate": float(mean),
             "low": float(low),
             "high": float(high),
-            "n_with": int(frame[name].sum()) if name in frame else len(frame),
+            "n_with": with_predictor.get(name, n),
         }
         if kind == "binary" and name != "Intercept":
             effect.update(odds_ratio=math.exp(mean), or_low=math.exp(low), or_high=math.exp(high))
         effects.append(effect)
     notes = [f"{LABELS.get(d, d)}: too few observations with and without it to estimate." for d in dropped]
     return {
-        "n": len(frame),
+        "n": n,
         "partnerships": groups,
         "method": method,
         "scale": scale,
@@ -296,15 +365,15 @@ def fit(frame: pd.DataFrame, kind: str, predictors: list[str]) -> dict[str, Any]
 
 
 def analyse(snap: Snapshot, ids: list[int], year_from: int | None = None, year_to: int | None = None) -> dict[str, Any]:
-    data = frames(snap, ids, year_from, year_to)
+    data = tables(snap, ids, year_from, year_to)
     out: dict[str, Any] = {"partnerships": len(ids), "outcomes": {}}
     for key, meta in OUTCOMES.items():
-        frame = data[key]
+        groups, grouped = data[key]
         predictors = PREDICTORS + (["training_of_trainers"] if key == "cascade" else [])
         out["outcomes"][key] = {
             **meta,
-            "n": len(frame),
-            "breakdowns": {d: breakdown(frame, meta["kind"], d) for d in DIMENSIONS},
-            "model": fit(frame, meta["kind"], predictors),
+            "n": int(grouped["n"].sum()),
+            "breakdowns": {d: breakdown(groups, meta["kind"], d) for d in DIMENSIONS},
+            "model": fit(grouped, meta["kind"], predictors),
         }
     return out

@@ -63,6 +63,15 @@ CURRENCIES = {
     "USD": Decimal("0.78"),
 }
 FACILITY_LEVELS = ["national_referral", "regional", "district", "primary"]
+# trainees an activity takes, by kind (a course or a workshop fills a room; an attachment teaches a ward team)
+CLASS_SIZE = {
+    "training_course": (20, 45),
+    "workshop": (15, 40),
+    "clinical_attachment": (8, 20),
+    "mentoring_programme": (10, 30),
+    "e_learning_module": (25, 60),
+}
+RETURNING = 0.8  # chance that a seat goes to one of the partnership's health workers trained before
 TRAINEE_CADRES = [("2221", 35), ("2222", 20), ("2240", 12), ("2211", 10), ("3221", 10), ("3253", 8), ("2262", 5)]
 
 
@@ -176,13 +185,11 @@ def _activity(
     )
     batch["activities"].append(activity)
     batch["links"].append((activity, stay))
-    # trainees: a pool of local health workers per partnership, who come back to later activities
-    for _ in range(rng.randint(4, 12)):
-        if pool and rng.random() < 0.3:
-            person = rng.choice(pool)
-            if any(t.person is person and t.activity is activity for t in batch["trainees"][-12:]):
-                continue
-        else:
+    # trainees: a pool of local health workers per partnership, most of whom come back to later activities
+    seated: set[int] = set()
+    for _ in range(rng.randint(*CLASS_SIZE[kind])):
+        person = rng.choice(pool) if pool and rng.random() < RETURNING else None
+        if person is None or id(person) in seated:
             person = Person(
                 pseudo_id=_pseudo(rng, taken),
                 cadre_id=rng.choices([c for c, _w in TRAINEE_CADRES], [w for _c, w in TRAINEE_CADRES])[0],
@@ -195,6 +202,7 @@ def _activity(
             pool.append(person)
             batch["people"].append(person)
             batch["roles"].append(PersonRole(person=person, partnership_id=stay.partnership_id, role="trainee"))
+        seated.add(id(person))
         batch["trainees"].append(Trainee(activity=activity, person=person, facility_level=rng.choice(FACILITY_LEVELS)))
         mean_gain = EFFECTS["l2_gain_virtual"] if virtual else EFFECTS["l2_gain_physical"]
         gain = min(max(rng.gauss(mean_gain, 0.15), -0.2), 1.0)
@@ -214,7 +222,7 @@ def _activity(
                 recorded_on=activity.end_date + timedelta(days=183),
             )
         )
-        if rng.random() < 0.5:
+        if rng.random() < 0.9:  # most courses hand out an evaluation form at the end
             batch["outcomes"].append(
                 Outcome(
                     activity=activity,
