@@ -392,3 +392,32 @@ def test_an_import_keeps_the_analytics_tables_it_did_not_write(tmp_path, admin_u
     )
     typology_analysis(admin_user, Scope())
     assert calls and "partnerships" in calls[0]  # a new institution and partnership: the registry tables again
+
+
+def test_the_cyclic_collector_is_paused_during_an_import_and_resumed_after(tmp_path, monkeypatch, small_chunks):
+    """The collector is off while a file is imported (its full collections went over every activity read ahead)
+    and on again afterwards, also when the file is refused late or an import runs inside another."""
+    seen = []
+    flush = importer._Importer._flush
+
+    def watching(self, chunk):
+        seen.append(gc.isenabled())
+        return flush(self, chunk)
+
+    monkeypatch.setattr(importer._Importer, "_flush", watching)
+    path = write(tmp_path, document(*[activity(f"GB-1-P{i}", orgs=ORGS) for i in range(5)]))
+    assert gc.isenabled()
+    assert import_iati(str(path)).refused is None
+    assert seen and not any(seen) and gc.isenabled()
+    bad = write(tmp_path, document(*[activity(f"GB-1-B{i}", orgs=ORGS) for i in range(5)])[:-40], "bad.xml")
+    assert import_iati(str(bad)).refused is not None and gc.isenabled()
+    with importer._collector_paused():
+        assert import_iati(str(path)).refused is None
+        assert not gc.isenabled(), "the outer import is still running"
+    assert gc.isenabled()
+    gc.disable()  # a program that keeps the collector off keeps it off
+    try:
+        import_iati(str(path))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

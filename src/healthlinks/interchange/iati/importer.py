@@ -13,9 +13,12 @@ behind), and the chunk's projects, parts and history rows are written in bulk
 
 from __future__ import annotations
 
+import gc
 import os
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -134,13 +137,38 @@ def import_iati(
     if isinstance(source, str) and os.path.isfile(source) and os.path.getsize(source) >= BACKGROUND_MIN_BYTES:
         reader = BackgroundReader(source, strict=strict)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _collector_paused():
             _Importer(user, report, str(label)).run(reader)
     except (FileRefused, OSError) as exc:
         report.refused = exc if isinstance(exc, FileRefused) else FileRefused(None, f"cannot be read: {exc}")
         report.imported = report.imported_with_warnings = report.created = report.updated = report.unchanged = 0
         report.skipped, report.notes, report.warnings, report.warnings_total = [], [], [], 0
     return report
+
+
+_paused = {"imports": 0, "was_enabled": True}
+_paused_lock = threading.Lock()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector is off while a file is imported. An import allocates millions of small,
+    short-lived objects (the activities as read, their rows), none in reference cycles, which reference counting
+    frees as before; with the collector on, its full collections went over them again and again: 15% of the
+    importer's CPU time. Peak memory is the same with it off (bench/iati.py measures it). Concurrent imports
+    (threads) turn it back on when the last one ends."""
+    with _paused_lock:
+        if _paused["imports"] == 0:
+            _paused["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["imports"] += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused["imports"] -= 1
+            if _paused["imports"] == 0 and _paused["was_enabled"]:
+                gc.enable()
 
 
 def _d(value: str | None) -> date | None:

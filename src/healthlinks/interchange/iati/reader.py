@@ -77,18 +77,24 @@ class ParsedActivity:
     warnings: list[Issue] = field(default_factory=list)
     skip_reason: str = ""
     digest: str = ""  # of the data and the file's version: a re-import with the same digest changes nothing
+    packed: bytes = b""  # the data as the digest read them (marshal format 2), kept when the reader is asked to
 
 
 DIGEST_FORMAT = b"healthlinks-iati-activity/2\n"  # changes when the digest or the mapping changes
 
 
-def data_digest(data: dict[str, Any], version: str) -> str:
-    """Of the mapped activity and the file's version. marshal (format 2: no references between equal objects) is
-    five times faster than sorted JSON and as deterministic for the mapper's plain dicts, lists, strings,
-    booleans and None, whose keys it always inserts in the same order."""
+def pack(data: dict[str, Any]) -> bytes:
+    """marshal format 2 (no references between equal objects): five times faster than sorted JSON and as
+    deterministic for the mapper's plain dicts, lists, strings, booleans and None, whose keys it always inserts
+    in the same order."""
+    return marshal.dumps(data, 2)
+
+
+def data_digest(data: dict[str, Any], version: str, packed: bytes | None = None) -> str:
+    """Of the mapped activity (`packed`, when it is already packed) and the file's version."""
     digest = hashlib.sha256(DIGEST_FORMAT)
     digest.update(version.encode())
-    digest.update(marshal.dumps(data, 2))
+    digest.update(pack(data) if packed is None else packed)
     return digest.hexdigest()
 
 
@@ -99,9 +105,10 @@ def _local(tag: Any) -> str:
 class ActivityReader:
     """Iterate over the activities of one file: ``for activity in ActivityReader(source): ...``."""
 
-    def __init__(self, source: str | IO[bytes], *, strict: bool = False) -> None:
+    def __init__(self, source: str | IO[bytes], *, strict: bool = False, keep_packed: bool = False) -> None:
         self.source = source
         self.strict = strict
+        self.keep_packed = keep_packed  # each activity's data also packed (`pack`), to be sent to another process
         self.version = ""
         self.activities_seen = 0
         self._seen_ids: dict[str, int] = {}  # the one thing that grows: ~100 bytes per activity
@@ -197,7 +204,12 @@ class ActivityReader:
         elif parsed.data.get("reporting_org") is None:
             parsed.skip_reason = "no reporting organisation"
         else:
-            parsed.digest = data_digest(parsed.data, self.version)
+            packed = pack(parsed.data)
+            parsed.digest = data_digest(parsed.data, self.version, packed)
+            if self.keep_packed:
+                parsed.packed = packed
+        if self.keep_packed and not parsed.packed:
+            parsed.packed = pack(parsed.data)
         if identifier:
             if identifier in self._seen_ids:
                 parsed.warnings.append(
