@@ -4,7 +4,8 @@ EFFECTS): the right sign, and the planted value inside the 95% interval.
 A 95% interval misses the true value about one time in twenty, and nine planted values are checked here, so
 on a given world one of them can fall just outside by chance: of the S worlds of seeds 1 to 6, five hold all
 nine inside, and on seed 5 the L2 intercept (planted 0.350) lies just above its interval, 0.341-0.350. The test
-uses the S world of seed 3, on which all nine are inside; a wrong linkage or model moves the estimates far outside, and fails it."""
+uses the S world of seed 3, on which all nine are inside; a wrong linkage or model moves the estimates far
+outside, and fails it."""
 
 import math
 
