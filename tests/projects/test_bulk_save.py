@@ -144,3 +144,25 @@ def test_iter_with_parts_reads_in_chunks_what_with_parts_reads(make_partnership)
     one_chunk = queries(Project.objects.all(), 5)
     assert queries(Project.objects.filter(title="P0"), 5) == one_chunk  # per chunk, not per project
     assert queries(Project.objects.all(), 2) > one_chunk
+
+
+
+def test_bulk_json_text_is_what_json_dumps_writes():
+    import json
+    import math
+
+    from healthlinks.projects.services import _json_text
+
+    values = [
+        [],
+        {},
+        [{"lang": "fr", "text": "Évaluation à mi-parcours — ç"}],
+        {"a": [1, 2.5, None, True, False], "b": {"c": "line\nbreak \"quoted\" \\ tab\t"}},
+        "plain",
+        "🙂",
+        1e300,
+        math.nan,
+        [math.inf, -math.inf],
+    ]
+    for value in values:
+        assert _json_text(value) == json.dumps(value), value
