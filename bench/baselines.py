@@ -135,7 +135,10 @@ def pandas_core(con: Any, currency: str = "GBP") -> Core:
     stays = _read(
         "SELECT partnership_id, person_id, mode, start_date, duration_days, virtual_hours FROM network_stay", con
     )
-    outcomes = _read("SELECT activity_id, person_id, level, practice_changed FROM activities_outcome", con)
+    # level 3 only, as the engine extracts (engine.ROWS): the filter an analyst would also write in the query
+    outcomes = _read(
+        "SELECT activity_id, person_id, level, practice_changed FROM activities_outcome WHERE level = 3", con
+    )
     institutions = _read("SELECT id AS institution_id, country_id FROM registry_institution", con)
     countries = _read("SELECT iso3 AS country_id, ssl2023 FROM reference_country", con)
     members = _read("SELECT partnership_id, institution_id FROM registry_partnershipmember", con)

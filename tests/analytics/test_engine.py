@@ -16,7 +16,7 @@ def _rows(table):
     return sorted((tuple(row.values()) for row in table.to_pylist()), key=repr)
 
 
-def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatch, tmp_path):  # noqa: F811
+def _file_copy(monkeypatch, tmp_path):
     if engine._adbc_connect() is None:  # SQLite tests run in memory: read a copy of it as a file instead
         assert connection.vendor == "sqlite"
         import adbc_driver_sqlite.dbapi
@@ -26,17 +26,55 @@ def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatc
             connection.connection.backup(target)
         monkeypatch.setattr(engine, "_adbc_open", lambda: adbc_driver_sqlite.dbapi.connect(f"file:{copy}?mode=ro"))
         monkeypatch.setattr(engine, "_adbc_connect", lambda: engine._adbc_open())
+
+
+def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatch, tmp_path):  # noqa: F811
+    _file_copy(monkeypatch, tmp_path)
     reads = []
     read = engine._read
-    monkeypatch.setattr(engine, "_read", lambda adbc, sql: reads.append(id(adbc)) or read(adbc, sql))
+    monkeypatch.setattr(engine, "_read", lambda adbc, sql: reads.append((id(adbc), sql)) or read(adbc, sql))
     progress = []
     tables = engine.extract(lambda stage, i, n: progress.append((i, n)))
     assert list(tables) == list(engine.EXTRACT)
-    assert len(reads) == len(engine.EXTRACT) and 1 <= len(set(reads)) <= engine.EXTRACT_THREADS
+    extractions = [(adbc, sql) for adbc, sql in reads if "min(id)" not in sql]
+    assert len(extractions) == len(engine.EXTRACT) and 1 <= len({a for a, _ in reads}) <= engine.EXTRACT_THREADS
     assert progress[-1] == (len(engine.EXTRACT), len(engine.EXTRACT))
     for name in engine.EXTRACT:
         assert _rows(tables[name]) == _rows(engine._via_django(engine.select(name))), name
     assert tables["stays"].num_rows > 0 and tables["outcomes"].num_rows > 0
+
+
+def test_large_tables_are_read_in_parts_that_add_up_to_the_whole(small, monkeypatch, tmp_path):  # noqa: F811
+    """A large table is read as id ranges by both threads (after an edit it may be the only table read): the
+    parts, put together, are the table, with no row twice or missing; a table with no rows is one part."""
+    _file_copy(monkeypatch, tmp_path)
+    whole = engine.extract()
+    monkeypatch.setattr(engine, "PART_IDS", 2)
+    reads = []
+    read = engine._read
+    monkeypatch.setattr(engine, "_read", lambda adbc, sql: reads.append(sql) or read(adbc, sql))
+    parts = engine.extract(names=["stays", "outcomes", "ties", "cascades"])
+    for name in ("stays", "outcomes"):
+        assert parts[name].num_rows == whole[name].num_rows > 0
+        assert _rows(parts[name]) == _rows(whole[name]), name
+    assert parts["ties"].num_rows == 0  # an empty table: one part
+    stays = [sql for sql in reads if "FROM network_stay" in sql and "BETWEEN" in sql]
+    assert len(stays) > 1
+    assert not [sql for sql in reads if "activities_cascadereport" in sql and "BETWEEN" in sql]  # not split
+
+
+def test_only_the_outcomes_the_analyses_read_are_extracted(small):  # noqa: F811
+    """Level 3 (practice at follow-up): the reactions of level 1 are read by no analysis."""
+    from healthlinks.activities.models import Outcome
+
+    first = Outcome.objects.first()
+    Outcome.objects.create(
+        activity=first.activity, person=first.person, level=1, rating=4, recorded_on=first.recorded_on
+    )
+    assert Outcome.objects.filter(level=1).exists()
+    outcomes = engine.extract(names=["outcomes"])["outcomes"]
+    assert set(outcomes["level"].to_pylist()) == {3}
+    assert outcomes.num_rows == Outcome.objects.filter(level=3).count()
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,10 @@ EXTRACT: dict[str, str] = {
         CAST(end_date AS TEXT) AS end_date FROM network_tie""",
 }
 
+# The rows extracted, where the analyses read only some: every analysis reads outcomes at Kirkpatrick level 3
+# (practice at follow-up); the reactions (level 1) are as many again and are read by none of them
+ROWS: dict[str, str] = {"outcomes": "level = 3"}
+
 # What an analysis needs: table names (every column) or (name, the columns it reads); a tuple stays hashable and
 # picklable in an analytics.store Recipe
 Needs = Iterable[str | tuple[str, tuple[str, ...]]]
@@ -105,10 +109,11 @@ def _columns(sql: str) -> dict[str, str]:
 COLUMNS: dict[str, dict[str, str]] = {name: _columns(sql) for name, sql in EXTRACT.items()}
 
 
-def select(name: str, columns: Iterable[str] | None = None) -> str:
-    """The extraction query of table `name`, with only `columns` (default: all), in EXTRACT's order. PostgreSQL
-    sends dates as dates (Arrow date32): the text cast that makes SQLite and PostgreSQL agree costs PostgreSQL a
-    fifth of the time it takes to send the stays."""
+def select(name: str, columns: Iterable[str] | None = None, ids: tuple[int, int] | None = None) -> str:
+    """The extraction query of table `name`, with only `columns` (default: all), in EXTRACT's order, of its ROWS
+    and, given `ids` (first, last), of those ids only. PostgreSQL sends dates as dates (Arrow date32): the text
+    cast that makes SQLite and PostgreSQL agree costs PostgreSQL a fifth of the time it takes to send the
+    stays."""
     known = COLUMNS[name]
     wanted = set(known if columns is None else columns)
     if unknown := wanted - set(known):
@@ -120,7 +125,11 @@ def select(name: str, columns: Iterable[str] | None = None) -> str:
             if native_dates and column in DATES.get(name, ()):
                 expression = column
             parts.append(column if expression == column else f"{expression} AS {column}")
-    return f"SELECT {', '.join(parts)} FROM {source(name)}"  # noqa: S608 - our table and column names
+    conditions = [ROWS[name]] if name in ROWS else []
+    if ids is not None:
+        conditions.append(f"id BETWEEN {int(ids[0])} AND {int(ids[1])}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT {', '.join(parts)} FROM {source(name)}{where}"  # noqa: S608 - our table and column names
 
 
 def _adbc_connect() -> Any | None:
@@ -235,50 +244,89 @@ def extract(
     columns: Mapping[str, Iterable[str] | None] | None = None,
 ) -> dict[str, pa.Table]:
     """The tables named (default: every table) in bulk, as Arrow, each with its `columns` (default: all): with
-    ADBC, EXTRACT_THREADS tables at a time, each thread on its own connection, the largest tables first; else one
-    after the other through Django's connection."""
+    ADBC, EXTRACT_THREADS tables or parts of a large table at a time, each thread on its own connection, the
+    largest tables first; else one after the other through Django's connection."""
     wanted = list(EXTRACT) if names is None else [name for name in EXTRACT if name in set(names)]
     if not wanted:
         return {}
-    queries = {name: select(name, (columns or {}).get(name)) for name in wanted}
     first = _adbc_connect()
     if first is None:
         tables: dict[str, pa.Table] = {}
         for i, name in enumerate(wanted):
-            tables[name] = _via_django(queries[name])
+            tables[name] = _via_django(select(name, (columns or {}).get(name)))
             if progress:
                 progress("extract", i + 1, len(wanted))
         return tables
     import queue
     from concurrent.futures import ThreadPoolExecutor
 
-    opened = [
-        first,
-        *(_adbc_open() for _ in range(min(EXTRACT_THREADS, len(wanted)) - 1)),
-    ]  # could open one: can open more
-    free: queue.Queue[Any] = queue.Queue()
-    for adbc in opened:
-        free.put(adbc)
-
-    def read(name: str) -> pa.Table:
-        adbc = free.get()
-        try:
-            return _read(adbc, queries[name])
-        finally:
+    opened = [first]
+    try:
+        # the large tables in parts of PART_IDS ids, read in turn by the threads: one large table (the only one
+        # extracted again after an edit of it) is read by both, and the two finish together
+        tasks: list[tuple[str, tuple[int, int] | None]] = []
+        for name in [n for n in LARGEST_FIRST if n in wanted]:
+            tasks.extend((name, part) for part in _parts(first, name))
+        opened += [_adbc_open() for _ in range(min(EXTRACT_THREADS, len(tasks)) - 1)]  # could open one: can more
+        free: queue.Queue[Any] = queue.Queue()
+        for adbc in opened:
             free.put(adbc)
 
-    order = [name for name in LARGEST_FIRST if name in wanted]
-    results: dict[str, pa.Table] = {}
-    try:
+        def read(task: tuple[str, tuple[int, int] | None]) -> pa.Table:
+            name, ids = task
+            adbc = free.get()
+            try:
+                return _read(adbc, select(name, (columns or {}).get(name), ids))
+            finally:
+                free.put(adbc)
+
+        parts: dict[str, list[pa.Table]] = {}
         with ThreadPoolExecutor(EXTRACT_THREADS, thread_name_prefix="analytics-extract") as pool:
-            for name, table in zip(order, pool.map(read, order), strict=True):
-                results[name] = table
+            for (name, _ids), table in zip(tasks, pool.map(read, tasks), strict=True):
+                parts.setdefault(name, []).append(table)
                 if progress:
-                    progress("extract", len(results), len(order))
+                    progress("extract", len(parts), len(wanted))
     finally:
         for adbc in opened:
             _release(adbc)
-    return {name: results[name] for name in wanted}
+    return {name: _combined(parts[name]) for name in wanted}
+
+
+def _combined(parts: list[pa.Table]) -> pa.Table:
+    """The parts of one table as one table. SQLite's driver types each part's columns from its own values: a
+    part whose column is all null has it typed null or integer, and a part may have integers where another has
+    decimals; each column takes the type of its values (text before decimals before integers), nulls cast."""
+    if len(parts) == 1:
+        return parts[0]
+    fields = []
+    for field in parts[0].schema:
+        types = {part.schema.field(field.name).type for part in parts} - {pa.null()}
+        kind = field.type
+        if len(types) > 1:
+            kind = next(
+                (t for t in types if pa.types.is_string(t) or pa.types.is_large_string(t)),
+                next((t for t in types if pa.types.is_floating(t)), field.type),
+            )
+        elif types:
+            kind = types.pop()
+        fields.append(pa.field(field.name, kind))
+    schema = pa.schema(fields)
+    return pa.concat_tables([part if part.schema == schema else part.cast(schema) for part in parts])
+
+
+PART_IDS = 500_000  # ids a part of a large table covers
+SPLIT = {"stays", "outcomes", "people", "assessments", "trainees", "ties", "activity_stays"}  # tables with an id
+
+
+def _parts(adbc: Any, name: str) -> list[tuple[int, int] | None]:
+    """The id ranges a table is read in: one part (None: all of it) unless it is large."""
+    if name not in SPLIT:
+        return [None]
+    bounds = _read(adbc, f"SELECT min(id) AS lo, max(id) AS hi FROM {source(name)}").to_pylist()[0]  # noqa: S608
+    low, high = bounds["lo"], bounds["hi"]
+    if low is None or high - low < PART_IDS:
+        return [None]
+    return [(start, min(start + PART_IDS - 1, high)) for start in range(low, high + 1, PART_IDS)]
 
 
 # the order tables are read in: the large ones first, so that the two threads finish together

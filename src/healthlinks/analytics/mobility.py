@@ -36,17 +36,17 @@ from healthlinks.analytics.engine import Snapshot
 from healthlinks.analytics.mixed import fit_random_intercept_sums
 from healthlinks.network.models import continuum_bounds
 
-# the engine's tables this analysis reads (engine.EXTRACT)
-TABLES = (
-    "activities",
+# the engine's tables this analysis reads (engine.EXTRACT), and of the large ones only the columns read
+TABLES: tuple[str | tuple[str, tuple[str, ...]], ...] = (
+    ("activities", ("id", "partnership_id", "end_date", "training_of_trainers")),
     "activity_stays",
     "assessments",
-    "cascades",
-    "knowledge",
-    "outcomes",
-    "people",
-    "stays",
-    "trainees",
+    ("cascades", ("person_id", "source_activity_id")),
+    ("knowledge", ("activity_id", "stage")),
+    ("outcomes", ("activity_id", "person_id", "level", "practice_changed")),
+    ("people", ("id", "cadre_id")),
+    ("stays", ("id", "person_id", "partnership_id", "mode", "start_date", "duration_days", "repeat_index")),
+    ("trainees", ("activity_id", "person_id", "completed")),
 )
 
 MIN_MODEL_N = 100
@@ -139,50 +139,73 @@ def tables(
 ) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
     """For each outcome, two small tables computed where the observations are (DuckDB), whatever their number:
     the breakdowns (n, events or sum, mean and sd of each group of each dimension, one GROUPING SETS scan) and
-    the observations summed by partnership and predictors (n, sum of y, sum of y squared: what the models need).
-    Each activity's mobility is worked out once, into a temporary table of this cursor, and joined to the four
-    outcomes. The grouped table comes in a fixed order (so that a sample drawn from it is the same for the same
-    data)."""
+    the observations summed by partnership and predictors (n, sum of y, sum of y squared: what the models need),
+    both in one pass. Each activity's mobility is worked out once, into a temporary table of this cursor, and
+    joined to the four outcomes. The grouped table comes in a fixed order (so that a sample drawn from it is the
+    same for the same data)."""
     mob, params = _activity_mobility_sql(ids, year_from, year_to)
     cursor = snap.cursor()
     cursor.execute(f"CREATE TEMPORARY TABLE mob AS {mob}", params)  # noqa: S608 - our SQL, bound values
-    cols = """m.partnership_id, m.mode, m.continuum, m.repeat, m.volunteer_days_band AS volunteer_days,
-              coalesce(m.volunteer_cadre, 'not recorded') AS volunteer_cadre,
-              coalesce(p.cadre_id, 'not recorded') AS trainee_cadre, m.repeat_visit, m.long_term, m.virtual_only,
-              m.training_of_trainers"""
+    # each observation: its activity, the trainee's cadre and y; the semi join keeps the activities in scope
     queries = {
-        "l3": f"""SELECT {cols}, CAST(o.practice_changed AS INTEGER) AS y
-            FROM outcomes o JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN people p ON p.id = o.person_id
-            WHERE o.level = 3 AND o.practice_changed IS NOT NULL""",  # noqa: S608 - our SQL
-        "l2": f"""SELECT {cols}, CAST((a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS DOUBLE) AS y
-            FROM assessments a JOIN mob m ON m.activity_id = a.activity_id LEFT JOIN people p ON p.id = a.person_id
-            WHERE a.max_score > a.pre_score AND a.post_score IS NOT NULL""",  # noqa: S608 - our SQL
-        "cascade": f"""SELECT {cols}, CAST(EXISTS (SELECT 1 FROM cascades c WHERE c.person_id = t.person_id
-                AND c.source_activity_id = t.activity_id) AS INTEGER) AS y
-            FROM trainees t JOIN mob m ON m.activity_id = t.activity_id LEFT JOIN people p ON p.id = t.person_id
-            WHERE t.completed = 1""",  # noqa: S608 - our SQL
-        "knowledge": f"""SELECT {cols}, CAST(k.stage >= 3 AS INTEGER) AS y
-            FROM knowledge k JOIN mob m ON m.activity_id = k.activity_id LEFT JOIN people p ON p.id = -1""",  # noqa: S608 - our SQL
+        "l3": """SELECT o.activity_id, p.cadre_id AS trainee_cadre, CAST(o.practice_changed AS INTEGER) AS y
+            FROM outcomes o SEMI JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN people p ON p.id = o.person_id
+            WHERE o.level = 3 AND o.practice_changed IS NOT NULL""",
+        "l2": """SELECT a.activity_id, p.cadre_id AS trainee_cadre,
+                CAST((a.post_score - a.pre_score) / (a.max_score - a.pre_score) AS DOUBLE) AS y
+            FROM assessments a SEMI JOIN mob m ON m.activity_id = a.activity_id
+            LEFT JOIN people p ON p.id = a.person_id
+            WHERE a.max_score > a.pre_score AND a.post_score IS NOT NULL""",
+        "cascade": """SELECT t.activity_id, p.cadre_id AS trainee_cadre,
+                CAST(c.person_id IS NOT NULL AS INTEGER) AS y
+            FROM trainees t SEMI JOIN mob m ON m.activity_id = t.activity_id LEFT JOIN people p ON p.id = t.person_id
+            LEFT JOIN (SELECT DISTINCT person_id, source_activity_id FROM cascades) c
+                ON c.person_id = t.person_id AND c.source_activity_id = t.activity_id
+            WHERE t.completed = 1""",
+        "knowledge": """SELECT k.activity_id, NULL AS trainee_cadre, CAST(k.stage >= 3 AS INTEGER) AS y
+            FROM knowledge k SEMI JOIN mob m ON m.activity_id = k.activity_id""",
     }
-    sets = ", ".join(f"({d})" for d in DIMENSIONS)
-    which = ", ".join(f"grouping({d})" for d in DIMENSIONS)
+    sets = ", ".join([*(f"({d})" for d in DIMENSIONS), f"({', '.join(GROUPED)})"])
+    which = ", ".join(f"grouping({d})" for d in [*DIMENSIONS, "partnership_id"])
     out = {}
     try:
         for key, sql in queries.items():
-            cursor.execute(f"CREATE OR REPLACE TEMPORARY TABLE obs AS {sql}")  # noqa: S608 - our SQL
-            groups = cursor.sql(
-                f"""SELECT [{which}] AS flags, {", ".join(f"CAST({d} AS VARCHAR) AS {d}" for d in DIMENSIONS)},
-                    count(*) AS n, CAST(sum(y) AS DOUBLE) AS total, avg(y) AS mean, stddev_samp(y) AS sd
-                FROM obs GROUP BY GROUPING SETS ({sets})"""  # noqa: S608 - our SQL
+            # the observations added up by activity and trainee cadre (the dimensions and predictors are the
+            # activity's), then every group of each dimension and of each partnership and combination of
+            # predictors from those sums, in one pass
+            both = cursor.sql(
+                f"""WITH obs AS ({sql}),
+                cells AS (SELECT activity_id, coalesce(trainee_cadre, 'not recorded') AS trainee_cadre,
+                          count(*) AS n, sum(y) AS s, sum(y * y) AS ss FROM obs GROUP BY ALL),
+                j AS (SELECT m.partnership_id, m.mode, m.continuum, m.repeat, m.volunteer_days_band AS volunteer_days,
+                             coalesce(m.volunteer_cadre, 'not recorded') AS volunteer_cadre, c.trainee_cadre,
+                             m.repeat_visit, m.long_term, m.virtual_only, m.training_of_trainers, c.n, c.s, c.ss
+                      FROM cells c JOIN mob m ON m.activity_id = c.activity_id)
+                SELECT [{which}] AS flags, {", ".join(f"CAST({d} AS VARCHAR) AS {d}" for d in DIMENSIONS)},
+                    {", ".join(GROUPED)}, CAST(sum(n) AS BIGINT) AS n, CAST(sum(s) AS DOUBLE) AS total,
+                    CAST(sum(ss) AS DOUBLE) AS ss
+                FROM j GROUP BY GROUPING SETS ({sets})"""  # noqa: S608 - our SQL
             ).df()
-            grouped = cursor.sql(
-                f"""SELECT {", ".join(GROUPED)}, count(*) AS n, CAST(sum(y) AS DOUBLE) AS s,
-                    CAST(sum(y * y) AS DOUBLE) AS ss FROM obs GROUP BY ALL ORDER BY ALL"""  # noqa: S608 - our SQL
-            ).df()
-            out[key] = (groups, grouped)
+            by_predictors = [flags[-1] == 0 for flags in both["flags"]] if len(both) else []
+            groups = both.loc[[not b for b in by_predictors]] if len(both) else both
+            grouped = both.loc[by_predictors] if len(both) else both
+            grouped = grouped[[*GROUPED, "n", "total", "ss"]].rename(columns={"total": "s"})
+            out[key] = (_spread(groups), grouped.sort_values(GROUPED, ignore_index=True))
         return out
     finally:
         cursor.close()
+
+
+def _spread(groups: pd.DataFrame) -> pd.DataFrame:
+    """Each group's mean and sample standard deviation from its n, sum and sum of squares."""
+    import numpy as np
+
+    n = groups["n"].to_numpy(dtype=float)
+    total, squares = groups["total"].to_numpy(dtype=float), groups["ss"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / n
+        variance = np.maximum(squares - total * mean, 0.0) / (n - 1)
+    return groups.assign(mean=mean, sd=np.where(n > 1, np.sqrt(variance), np.nan))
 
 
 OUTCOMES = {
