@@ -299,17 +299,17 @@ def _combined(parts: list[pa.Table]) -> pa.Table:
     if len(parts) == 1:
         return parts[0]
     fields = []
-    for field in parts[0].schema:
-        types = {part.schema.field(field.name).type for part in parts} - {pa.null()}
-        kind = field.type
+    for column in parts[0].schema:
+        types = {part.schema.field(column.name).type for part in parts} - {pa.null()}
+        kind = column.type
         if len(types) > 1:
             kind = next(
                 (t for t in types if pa.types.is_string(t) or pa.types.is_large_string(t)),
-                next((t for t in types if pa.types.is_floating(t)), field.type),
+                next((t for t in types if pa.types.is_floating(t)), column.type),
             )
         elif types:
             kind = types.pop()
-        fields.append(pa.field(field.name, kind))
+        fields.append(pa.field(column.name, kind))
     schema = pa.schema(fields)
     return pa.concat_tables([part if part.schema == schema else part.cast(schema) for part in parts])
 
