@@ -421,3 +421,36 @@ def test_the_cyclic_collector_is_paused_during_an_import_and_resumed_after(tmp_p
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_pipe_from_the_reading_process_holds_a_batch():
+    """On Linux the pipe is widened from 64 kB to hold a whole batch (or as much as the system allows)."""
+    fcntl = pytest.importorskip("fcntl")
+    import os
+
+    from healthlinks.interchange.iati import background
+
+    read, write = os.pipe()
+    try:
+        before = fcntl.fcntl(read, fcntl.F_GETPIPE_SZ)
+        background._widen(read)
+        after = fcntl.fcntl(read, fcntl.F_GETPIPE_SZ)
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        assert after == min(background.PIPE_BYTES, limit) > before
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_the_first_chunks_are_smaller_so_that_writing_starts_early(tmp_path, monkeypatch):
+    """While the first chunk is read the importer waits: the first chunks grow to CHUNK_SIZE."""
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(importer, "FIRST_CHUNKS", (1, 2, 9))
+    sizes = []
+    flush = importer._Importer._flush
+    monkeypatch.setattr(
+        importer._Importer, "_flush", lambda self, chunk: sizes.append(len(chunk)) or flush(self, chunk)
+    )
+    report = import_iati(write(tmp_path, document(*_many(12))))
+    assert report.created == 12 and Project.objects.count() == 12
+    assert [s for s in sizes if s] == [1, 2, 4, 4, 1]
