@@ -178,6 +178,12 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _iso(value: str | None) -> str | None:
+    """A date of a budget or transaction as the reader checked it (ISO text): written as it is, since the
+    database adapter would turn a date object back into this same text."""
+    return value or None
+
+
 def _dec(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
@@ -587,11 +593,11 @@ def _parts(data: dict[str, Any], participants: list[dict[str, Any]]) -> ProjectP
         {
             "budget_type": b["type"][:10],
             "status": b["status"][:10],
-            "period_start": _d(b["period_start"]),
-            "period_end": _d(b["period_end"]),
+            "period_start": _iso(b["period_start"]),
+            "period_end": _iso(b["period_end"]),
             "value": _dec(b["value"]),
             "currency": b["currency"],
-            "value_date": _d(b["value_date"]),
+            "value_date": _iso(b["value_date"]),
         }
         for b in data["budgets"]
     ]
@@ -600,10 +606,10 @@ def _parts(data: dict[str, Any], participants: list[dict[str, Any]]) -> ProjectP
             "ref": t["ref"][:200],
             "humanitarian": t["humanitarian"],
             "transaction_type": t["type"][:10],
-            "date": _d(t["date"]),
+            "date": _iso(t["date"]),
             "value": _dec(t["value"]),
             "currency": t["currency"],
-            "value_date": _d(t["value_date"]),
+            "value_date": _iso(t["value_date"]),
             "descriptions": t["descriptions"],
             **_org_fields("provider", t["provider"]),
             **_org_fields("receiver", t["receiver"]),
