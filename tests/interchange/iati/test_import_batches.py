@@ -454,3 +454,32 @@ def test_the_first_chunks_are_smaller_so_that_writing_starts_early(tmp_path, mon
     report = import_iati(write(tmp_path, document(*_many(12))))
     assert report.created == 12 and Project.objects.count() == 12
     assert [s for s in sizes if s] == [1, 2, 4, 4, 1]
+
+
+def test_a_reading_process_that_dies_mid_record_is_reported_and_nothing_is_written(tmp_path, monkeypatch):
+    """The child's last record is cut short (it was killed while writing it): the import stops with the plain
+    'the process reading ... stopped' error, not a decoding error, and writes nothing."""
+    import sys
+
+    from healthlinks.interchange.iati import background
+
+    monkeypatch.setattr(importer, "BACKGROUND_MIN_BYTES", 0)
+    child = (
+        "import marshal, sys\n"
+        "out = sys.stdout.buffer\n"
+        "def send(record, cut=False):\n"
+        "    data = marshal.dumps(record)\n"
+        f"    out.write(len(data).to_bytes({background.SIZE}, 'big'))\n"
+        "    out.write(data[: len(data) // 2] if cut else data)\n"
+        "    out.flush()\n"
+        "send(('version', '2.03'))\n"
+        "send(('batch', [(1, 'X-1', marshal.dumps({'a': 1}, 2), [], '', 'digest')]), cut=True)\n"
+        "sys.exit(3)\n"
+    )
+    real_popen = background.subprocess.Popen
+    monkeypatch.setattr(
+        background.subprocess, "Popen", lambda command, **kwargs: real_popen([sys.executable, "-c", child], **kwargs)
+    )
+    with pytest.raises(RuntimeError, match="the process reading .* stopped"):
+        import_iati(write(tmp_path, document(*_many(3))))
+    assert not Project.objects.exists() and not Institution.objects.exists()

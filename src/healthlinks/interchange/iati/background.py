@@ -116,8 +116,10 @@ def _pump(stream: IO[bytes], records: queue.Queue[tuple[Any, ...]], stop: thread
     while not stop.is_set():
         try:
             size = stream.read(SIZE)
-            data = stream.read(int.from_bytes(size, "big")) if len(size) == SIZE else b""
-            record = ("data", data) if data else ("stopped",)
+            expected = int.from_bytes(size, "big") if len(size) == SIZE else 0
+            data = stream.read(expected) if expected else b""
+            # a record cut short (the child died while writing it) ends the stream like the end of the pipe
+            record = ("data", data) if data and len(data) == expected else ("stopped",)
         except (EOFError, OSError, ValueError, TypeError):
             record = ("stopped",)
         while not stop.is_set():
