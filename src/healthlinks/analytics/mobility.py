@@ -186,14 +186,20 @@ def tables(
                     CAST(sum(ss) AS DOUBLE) AS ss
                 FROM j GROUP BY GROUPING SETS ({sets})"""  # noqa: S608 - our SQL
             ).df()
-            by_predictors = [flags[-1] == 0 for flags in both["flags"]] if len(both) else []
-            groups = both.loc[[not b for b in by_predictors]] if len(both) else both
-            grouped = both.loc[by_predictors] if len(both) else both
+            by_predictors = _grouped_by(both, -1)
+            groups, grouped = both[~by_predictors], both[by_predictors]
             grouped = grouped[[*GROUPED, "n", "total", "ss"]].rename(columns={"total": "s"})
             out[key] = (_spread(groups), grouped.sort_values(GROUPED, ignore_index=True))
         return out
     finally:
         cursor.close()
+
+
+def _grouped_by(table: pd.DataFrame, index: int) -> Any:
+    """Which rows of a GROUPING SETS result group by the column at `index` of its `flags` (0: grouped by it)."""
+    import numpy as np
+
+    return np.array([flags[index] == 0 for flags in table["flags"]], dtype=bool)
 
 
 def _spread(groups: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +225,7 @@ OUTCOMES = {
 def breakdown(groups: pd.DataFrame, kind: str, dimension: str) -> list[dict[str, Any]]:
     """The rows of one dimension from the GROUPING SETS table (the other dimensions' columns are empty there)."""
     index = DIMENSIONS.index(dimension)
-    summary = groups.loc[[flags[index] == 0 for flags in groups["flags"]]] if len(groups) else groups
+    summary = groups[_grouped_by(groups, index)]
     order = ORDER.get(dimension, [])
     rows = []
     for label, n, total, mean, sd in sorted(

@@ -203,13 +203,11 @@ class ActivityReader:
             parsed.skip_reason = "no iati-identifier"
         elif parsed.data.get("reporting_org") is None:
             parsed.skip_reason = "no reporting organisation"
-        else:
-            packed = pack(parsed.data)
+        packed = pack(parsed.data) if self.keep_packed or not parsed.skip_reason else b""
+        if not parsed.skip_reason:
             parsed.digest = data_digest(parsed.data, self.version, packed)
-            if self.keep_packed:
-                parsed.packed = packed
-        if self.keep_packed and not parsed.packed:
-            parsed.packed = pack(parsed.data)
+        if self.keep_packed:
+            parsed.packed = packed
         if identifier:
             if identifier in self._seen_ids:
                 parsed.warnings.append(
