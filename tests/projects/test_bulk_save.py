@@ -157,6 +157,11 @@ def test_bulk_json_text_is_what_json_dumps_writes():
         [],
         {},
         [{"lang": "fr", "text": "Évaluation à mi-parcours — ç"}],
+        [{"lang": "en", "text": "a \"quoted\"\nline 🙂"}, {"lang": "", "text": ""}],  # narratives, written directly
+        [{"text": "text first", "lang": "en"}],  # not in the narratives' order: the encoder
+        [{"lang": "en", "text": None}],
+        [{"lang": "en", "text": "x"}, "not a narrative"],
+        [{"lang": "en", "text": "x", "type": "1"}],
         {"a": [1, 2.5, None, True, False], "b": {"c": "line\nbreak \"quoted\" \\ tab\t"}},
         "plain",
         "🙂",

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -169,6 +171,10 @@ class _Table:
         self.columns = ", ".join(columns)
         marks = ", ".join(["%s"] * len(columns))
         self.insert_sql = f"INSERT INTO {quote(self.table)} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        # SQLite: rows go `per_statement` at a time in one INSERT (a third faster than one row per execution),
+        # as many as the database's limit of parameters allows
+        self.per_statement = max(1, (conn.features.max_query_params or 999) // len(columns))
+        self.insert_many_sql = self.insert_sql + f", ({marks})" * (self.per_statement - 1)
         history: Any = model.history.model  # type: ignore[attr-defined]
         self.history_table = history._meta.db_table
         tracked = {f.attname for f in history.tracked_fields}
@@ -210,10 +216,10 @@ class _Table:
             start = max(top, seq[0] if seq else 0) + 1
             return list(range(start, start + count))
 
-    def insert(self, rows: list[list[Any]], history: list[Any]) -> None:
+    def insert(self, rows: list[list[Any]], history: list[Any], later: LaterWrites | None = None) -> None:
         """Insert `rows` and, for each, a history row with the `history` values (date, reason, type, user). The
         history rows are copied from the new rows by the database itself (INSERT ... SELECT on their ids): each
-        value is sent once."""
+        value is sent once; with `later`, when it sends them."""
         if not rows:
             return
         with self.conn.cursor() as cursor:
@@ -222,29 +228,39 @@ class _Table:
                 with cursor.cursor.copy(f"COPY {quote(self.table)} ({self.columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
-            else:
-                cursor.executemany(self.insert_sql, rows)
-        self.copy_to_history([row[self.id_index] for row in rows], history)
+            else:  # always two statements (the query count of a chunk does not depend on its size)
+                per = self.per_statement
+                whole = len(rows) - len(rows) % per
+                cursor.executemany(
+                    self.insert_many_sql, [list(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per)]
+                )
+                cursor.executemany(self.insert_sql, rows[whole:])
+        self.copy_to_history([row[self.id_index] for row in rows], history, later)
 
-    def copy_to_history(self, ids: list[int], history: list[Any]) -> None:
-        """A history row (the row's values and `history`) for each of the rows `ids`."""
+    def copy_to_history(self, ids: list[int], history: list[Any], later: LaterWrites | None = None) -> None:
+        """A history row (the row's values and `history`) for each of the rows `ids` (with `later`, when it sends
+        its statements)."""
         quote = self.conn.ops.quote_name
         marks = ", ".join(["%s"] * len(history))
         copy = (
             f"INSERT INTO {quote(self.history_table)} ({self.history_columns}) "  # noqa: S608 - quoted names
             f"SELECT {self.select_columns}, {marks} FROM {quote(self.table)} WHERE "
         )
-        with self.conn.cursor() as cursor:
-            ids = sorted(ids)
-            if ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one range (ids reserved together)
-                cursor.execute(copy + "id BETWEEN %s AND %s ORDER BY id", [*history, ids[0], ids[-1]])
-                return
+        statements: list[tuple[str, list[Any]]] = []
+        ids = sorted(ids)
+        if ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one range (ids reserved together)
+            statements.append((copy + "id BETWEEN %s AND %s ORDER BY id", [*history, ids[0], ids[-1]]))
+        else:
             for start in range(0, len(ids), 500):
                 some = ids[start : start + 500]
-                cursor.execute(
-                    copy + f"id IN ({', '.join(['%s'] * len(some))}) ORDER BY id",  # noqa: S608 - placeholders
-                    [*history, *some],
-                )
+                in_list = f"id IN ({', '.join(['%s'] * len(some))}) ORDER BY id"
+                statements.append((copy + in_list, [*history, *some]))
+        if later is not None:
+            later.statements += statements
+            return
+        with self.conn.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
     def delete_where(self, condition: str, params: list[Any], history: list[Any]) -> None:
         """Record a '-' history row for every row matching `condition`, then delete them."""
@@ -259,6 +275,73 @@ class _Table:
             cursor.execute(f"DELETE FROM {quote(self.table)} WHERE {condition}", params)  # noqa: S608
 
 
+class LaterWrites:
+    """Statements of bulk saves whose results nobody reads, sent at the end of a save without waiting for them.
+
+    On PostgreSQL they go in pipeline mode, followed by the check of the foreign keys written so far (Django
+    defers those checks to the commit; `SET CONSTRAINTS ... IMMEDIATE` runs them, `DEFERRED` sets the keys back):
+    the server copies the history rows and checks the keys while the importer reads its next chunk, instead of
+    the importer waiting for each copy, and the commit waiting for every check (0.75 s of a 5 s import of 8,580
+    activities, with the reading process done). `wait()` must come before the connection is used again. On
+    other databases `send()` runs the statements at once."""
+
+    def __init__(self, conn: BaseDatabaseWrapper, foreign_keys: list[str]) -> None:
+        self.conn = conn
+        self.statements: list[tuple[str, list[Any]]] = []
+        self.pipeline: Any = None
+        names = ", ".join(conn.ops.quote_name(name) for name in foreign_keys)
+        self.check: list[tuple[str, list[Any]]] = (
+            [(f"SET CONSTRAINTS {names} IMMEDIATE", []), (f"SET CONSTRAINTS {names} DEFERRED", [])]
+            if foreign_keys
+            else []
+        )
+
+    def send(self) -> None:
+        statements, self.statements = self.statements, []
+        if self.conn.vendor != "postgresql":
+            with self.conn.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+            return
+        self.wait()
+        raw = self.conn.connection
+        self.pipeline = raw.pipeline()
+        self.pipeline.__enter__()
+        cursor = raw.cursor()
+        for sql, params in [*statements, *self.check]:
+            cursor.execute(sql, params or None)
+
+    def wait(self) -> None:
+        """Return when the server has run what was sent; raise its error if a statement failed."""
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(None, None, None)
+
+
+@contextmanager
+def later_writes(tables: Sequence[str]) -> Iterator[LaterWrites]:
+    """A `LaterWrites` for bulk saves into `tables`, inside the caller's transaction; waited for at the end."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    foreign_keys: list[str] = []
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable AND condeferred "
+                "AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
+                [list(tables)],
+            )
+            foreign_keys = [row[0] for row in cursor.fetchall()]
+    later = LaterWrites(conn, foreign_keys)
+    try:
+        yield later
+    except BaseException:
+        # the pipeline ends before the transaction is rolled back; the caller's error is the one to see
+        with suppress(Exception):
+            later.wait()
+        raise
+    later.wait()
+
+
 _JSON_TEXT = json.JSONEncoder()
 # json.dumps builds a new C encoder for every value; one built here writes the same text (default separators,
 # ASCII, NaN allowed) in half the time, for the dozens of JSON values of each imported activity
@@ -270,13 +353,32 @@ _C_ENCODER = (
 )
 
 
+_ESCAPE = json.encoder.encode_basestring_ascii  # C, as json.dumps escapes strings
+
+
 def _json_text(value: Any) -> str:
     """What json.dumps(value) returns."""
     if value == []:  # a transaction without description, an organisation without name
         return "[]"
+    if type(value) is list and (narratives := _narratives_text(value)) is not None:
+        return narratives
     if _C_ENCODER is None or isinstance(value, str):
         return _JSON_TEXT.encode(value)
     return "".join(_C_ENCODER(value, 0))
+
+
+def _narratives_text(value: list[Any]) -> str | None:
+    """A list of narratives (`{"lang": ..., "text": ...}`, most of the JSON values of an IATI activity) as
+    json.dumps writes it, a third faster than the encoder; None for any other list."""
+    parts = []
+    for item in value:
+        if type(item) is not dict or len(item) != 2 or next(iter(item)) != "lang":
+            return None
+        lang, text = item.get("lang"), item.get("text")
+        if type(lang) is not str or type(text) is not str:
+            return None
+        parts.append('{"lang": ' + _ESCAPE(lang) + ', "text": ' + _ESCAPE(text) + "}")
+    return "[" + ", ".join(parts) + "]"
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 # per connection (each thread has its own): the adapters are bound to its operations
@@ -287,17 +389,34 @@ def _adapter(field: models.Field[Any, Any], conn: BaseDatabaseWrapper) -> Callab
     ops = conn.ops
     if isinstance(field, models.JSONField):
         encoder = field.encoder
-        if encoder is None and type(ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value:
+        # PostgreSQL's adapter wraps the value for psycopg, which calls json.dumps on it when the row is sent;
+        # the text itself goes as well into COPY and into the quoted literals of Django's client-side binding
+        if encoder is None and (
+            conn.vendor == "postgresql" or type(ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value
+        ):
             return _json_text
         return lambda value: ops.adapt_json_value(value, encoder)
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        return _same_as_last(ops.adapt_datetimefield_value)
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField):
         max_digits, places = field.max_digits, field.decimal_places
         return lambda value: ops.adapt_decimalfield_value(value, max_digits, places)
     return None
+
+
+def _same_as_last(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`adapt`, answering from memory when given the same object again: the bulk rows of a save share one
+    timestamp (created and updated), which SQLite's adapter converts to the connection's time zone each time."""
+    last: list[Any] = [None, None]
+
+    def adapted(value: Any) -> Any:
+        if value is not last[0]:
+            last[:] = [value, adapt(value)]
+        return last[1]
+
+    return adapted
 
 
 def _table(model: type[models.Model]) -> _Table:
@@ -313,10 +432,14 @@ def bulk_writes_supported() -> bool:
 
 
 @transaction.atomic
-def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite]) -> None:
+def projects_bulk_save(
+    *, by: User | None, writes: Sequence[ProjectWrite], later: LaterWrites | None = None
+) -> None:
     """Create and update many projects with their parts in a few statements per table, each change recorded in
     the history as `project_save` records it ('+' new rows, '~' updated projects, '-' replaced parts). Signals
-    are not sent: the caller bumps the data versions once. Falls back to `project_save` on other databases."""
+    are not sent: the caller bumps the data versions once. Falls back to `project_save` on other databases.
+    With `later` (`later_writes()`), the history rows of new rows and updated projects are copied when it sends
+    its statements, at the end of this call, without waiting for them."""
     if not writes:
         return
     allowed = (PROJECT_FIELDS - {"reporting_org"}) | {"reporting_org_id"}
@@ -363,7 +486,7 @@ def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite]) -> No
         else:
             values.update(id=w.pk, created_at=w.created_at)
             update_rows.append(projects.row(values))
-    projects.insert(project_rows, added)
+    projects.insert(project_rows, added, later)
     if update_rows:
         index = {name: i for i, name in enumerate(projects.names)}
         quote = projects.conn.ops.quote_name
@@ -373,11 +496,13 @@ def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite]) -> No
                 f"UPDATE {quote(projects.table)} SET {assignments} WHERE id = %s",  # noqa: S608 - quoted names
                 [[row[index[name]] for name in projects.update_names] + [row[index["id"]]] for row in update_rows],
             )
-        projects.copy_to_history([row[projects.id_index] for row in update_rows], changed)
-    _insert_parts(writes, added)
+        projects.copy_to_history([row[projects.id_index] for row in update_rows], changed, later)
+    _insert_parts(writes, added, later)
+    if later is not None:
+        later.send()
 
 
-def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any]) -> None:
+def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any], later: LaterWrites | None) -> None:
     for model, attribute in zip(CHILD_MODELS, ("participants", "budgets", "transactions"), strict=True):
         table = _table(model)
         items = [(w.pk, i, values) for w in writes for i, values in enumerate(getattr(w.parts, attribute))]
@@ -388,6 +513,7 @@ def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any]) -> None:
                 for pk, (project_id, position, values) in zip(ids, items, strict=True)
             ],
             added,
+            later,
         )
     results, indicators, periods = _table(ProjectResult), _table(ProjectIndicator), _table(ProjectPeriod)
     result_items = [(w.pk, i, values) for w in writes for i, values in enumerate(w.parts.results)]
@@ -399,7 +525,7 @@ def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any]) -> None:
         values = dict(values)
         indicator_items.extend((pk, i, v) for i, v in enumerate(values.pop("indicators", [])))
         result_rows.append(results.row({**values, "id": pk, "project_id": project_id, "position": position}))
-    results.insert(result_rows, added)
+    results.insert(result_rows, added, later)
     indicator_rows: list[list[Any]] = []
     period_items: list[tuple[int, int, dict[str, Any]]] = []
     for pk, (result_id, position, values) in zip(
@@ -408,7 +534,7 @@ def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any]) -> None:
         values = dict(values)
         period_items.extend((pk, i, v) for i, v in enumerate(values.pop("periods", [])))
         indicator_rows.append(indicators.row({**values, "id": pk, "result_id": result_id, "position": position}))
-    indicators.insert(indicator_rows, added)
+    indicators.insert(indicator_rows, added, later)
     periods.insert(
         [
             periods.row({**values, "id": pk, "indicator_id": indicator_id, "position": position})
@@ -417,6 +543,7 @@ def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any]) -> None:
             )
         ],
         added,
+        later,
     )
 
 

@@ -37,7 +37,7 @@ from healthlinks.api import signals as api_signals
 from healthlinks.interchange.iati.background import BackgroundReader
 from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity, data_digest
 from healthlinks.projects.models import Project, first_text
-from healthlinks.projects.services import ProjectParts, ProjectWrite, projects_bulk_save
+from healthlinks.projects.services import LaterWrites, ProjectParts, ProjectWrite, later_writes, projects_bulk_save
 from healthlinks.reference.models import Country, OrganisationType
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import IATI_ORG_RE, ROR_RE, Institution, Partnership, ror_checksum_ok
@@ -140,13 +140,18 @@ def import_iati(
     if isinstance(source, str) and os.path.isfile(source) and os.path.getsize(source) >= BACKGROUND_MIN_BYTES:
         reader = BackgroundReader(source, strict=strict)
     try:
-        with transaction.atomic(), _collector_paused():
-            _Importer(user, report, str(label)).run(reader)
+        with transaction.atomic(), _collector_paused(), later_writes(_project_tables()) as later:
+            _Importer(user, report, str(label), later).run(reader)
     except (FileRefused, OSError) as exc:
         report.refused = exc if isinstance(exc, FileRefused) else FileRefused(None, f"cannot be read: {exc}")
         report.imported = report.imported_with_warnings = report.created = report.updated = report.unchanged = 0
         report.skipped, report.notes, report.warnings, report.warnings_total = [], [], [], 0
     return report
+
+
+def _project_tables() -> list[str]:
+    """The tables an import writes in bulk: the projects' and their parts', with their history tables."""
+    return [model._meta.db_table for model in Project._meta.app_config.get_models()]
 
 
 _paused = {"imports": 0, "was_enabled": True}
@@ -239,8 +244,9 @@ class _Existing:
 
 
 class _Importer:
-    def __init__(self, user: User | None, report: IatiImportReport, label: str) -> None:
+    def __init__(self, user: User | None, report: IatiImportReport, label: str, later: LaterWrites) -> None:
         self.user = user
+        self.later = later  # the history copies and key checks of the last chunk, run while the next is read
         self.report = report
         self.label = label
         self.editable: set[int] | None = (
@@ -279,13 +285,15 @@ class _Importer:
             if close is not None:
                 close()
         self._flush(chunk)
+        self.later.wait()
         if self.written:  # bulk writes send no signals: the cached analyses and API pages must see the change
             # the bulk writes are the projects' tables (institutions and partnerships are saved one by one and
             # signal their own tables): the analyses' extracted tables are all kept
-            analytics_signals.bump([m._meta.db_table for m in Project._meta.app_config.get_models()])
+            analytics_signals.bump(_project_tables())
             api_signals.bump()
 
     def _flush(self, chunk: list[ParsedActivity]) -> None:
+        self.later.wait()
         if not chunk:
             return
         to_import = [p for p in chunk if not p.skip_reason]
@@ -315,7 +323,7 @@ class _Importer:
             if write is not None:
                 writes.append(write)
         if writes:
-            projects_bulk_save(by=self.user, writes=writes)
+            projects_bulk_save(by=self.user, writes=writes, later=self.later)
             self.written = True
 
     def _existing(self, identifiers: list[str]) -> dict[str, _Existing]:
