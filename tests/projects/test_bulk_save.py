@@ -171,3 +171,61 @@ def test_bulk_json_text_is_what_json_dumps_writes():
     ]
     for value in values:
         assert _json_text(value) == json.dumps(value), value
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_bulk_save_writes_every_row_when_a_table_takes_several_statements(make_partnership, extra):
+    """SQLite writes `per_statement` rows in one INSERT and the rest one by one: a whole number of statements and
+    one more row both land, in order, each with its history row."""
+    from healthlinks.projects.services import _table
+
+    partnership = make_partnership(name="Many")
+    per = _table(ProjectParticipant).per_statement
+    count = 2 * per + extra  # two full statements, and one row left over (or none)
+    write = _write(partnership, "GB-1-MANY", "Many")
+    write.parts.participants = [
+        {"role": "4", "ref": f"XM-{i}", "names": [{"lang": "en", "text": f"Org {i}"}], "institution_id": None}
+        for i in range(count)
+    ]
+    projects_bulk_save(by=None, writes=[write])
+    rows = ProjectParticipant.objects.filter(project_id=write.pk).order_by("position").values_list("position", "ref")
+    assert list(rows) == [(i, f"XM-{i}") for i in range(count)]
+    assert ProjectParticipant.history.filter(history_type="+", project_id=write.pk).count() == count
+
+
+def test_later_writes_copy_the_history_and_leave_the_keys_deferred(make_partnership):
+    """With `later_writes`, the history copies run when the save ends (PostgreSQL: in pipeline mode, with the
+    check of the foreign keys), and afterwards the keys are checked at the commit again, as Django declares them."""
+    from django.db import IntegrityError, transaction
+
+    from healthlinks.interchange.iati.importer import _project_tables
+    from healthlinks.projects.services import later_writes
+
+    partnership = make_partnership(name="Later")
+    with transaction.atomic(), later_writes(_project_tables()) as later:
+        projects_bulk_save(by=None, writes=[_write(partnership, "GB-1-L", "L")], later=later)
+        later.wait()
+        project = Project.objects.get(iati_identifier="GB-1-L")
+        assert project.history.filter(history_type="+").count() == 1
+        assert ProjectPeriod.history.filter(history_type="+").count() == 2
+    if connection.vendor != "postgresql":
+        return
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic(), connection.cursor() as cursor:
+        # a participant of no project is accepted until the commit (it would raise here if the keys had been left
+        # to be checked statement by statement)
+        cursor.execute(
+            "INSERT INTO projects_projectparticipant (position, role, org_type, ref, activity_id, crs_channel_code, "
+            "names, project_id) VALUES (0, '1', '', '', '', '', '[]', %s)",
+            [project.pk + 10_000],
+        )
+        raise Undo
+    # and the keys of what a save wrote are checked when the server runs its later statements
+    bad = _write(partnership, "GB-1-BAD", "Bad")
+    bad.parts.participants = [{"role": "1", "names": [], "institution_id": 10**9}]
+    with pytest.raises(IntegrityError), transaction.atomic(), later_writes(_project_tables()) as later:
+        projects_bulk_save(by=None, writes=[bad], later=later)
+        later.wait()

@@ -308,14 +308,16 @@ class LaterWrites:
         self.pipeline = raw.pipeline()
         self.pipeline.__enter__()
         cursor = raw.cursor()
-        for sql, params in [*statements, *self.check]:
-            cursor.execute(sql, params or None)
+        with self.conn.wrap_database_errors:
+            for sql, params in [*statements, *self.check]:
+                cursor.execute(sql, params or None)
 
     def wait(self) -> None:
         """Return when the server has run what was sent; raise its error if a statement failed."""
         pipeline, self.pipeline = self.pipeline, None
         if pipeline is not None:
-            pipeline.__exit__(None, None, None)
+            with self.conn.wrap_database_errors:  # Django's exceptions, as for its own statements
+                pipeline.__exit__(None, None, None)
 
 
 @contextmanager
