@@ -194,20 +194,24 @@ def test_bulk_save_writes_every_row_when_a_table_takes_several_statements(make_p
 
 
 def test_later_writes_copy_the_history_and_leave_the_keys_deferred(make_partnership):
-    """With `later_writes`, the history copies run when the save ends (PostgreSQL: in pipeline mode, with the
-    check of the foreign keys), and afterwards the keys are checked at the commit again, as Django declares them."""
+    """With `later_writes`, the history copies are sent after a save (PostgreSQL: in pipeline mode, with
+    the check of the foreign keys), Django's next statement waits for them, what is left is sent at the end, and
+    afterwards the keys are checked at the commit again, as Django declares them."""
     from django.db import IntegrityError, transaction
 
     from healthlinks.interchange.iati.importer import _project_tables
-    from healthlinks.projects.services import later_writes
+    from healthlinks.projects.later import later_writes
 
     partnership = make_partnership(name="Later")
     with transaction.atomic(), later_writes(_project_tables()) as later:
         projects_bulk_save(by=None, writes=[_write(partnership, "GB-1-L", "L")], later=later)
-        later.wait()
-        project = Project.objects.get(iati_identifier="GB-1-L")
+        assert later.statements  # collected
+        later.send()
+        project = Project.objects.get(iati_identifier="GB-1-L")  # this query waits for them
         assert project.history.filter(history_type="+").count() == 1
         assert ProjectPeriod.history.filter(history_type="+").count() == 2
+        later.statements.append(("DELETE FROM projects_historicalproject WHERE id = %s", [project.pk]))
+    assert not project.history.exists()  # what was left is sent at the end
     if connection.vendor != "postgresql":
         return
 
@@ -228,4 +232,5 @@ def test_later_writes_copy_the_history_and_leave_the_keys_deferred(make_partners
     bad.parts.participants = [{"role": "1", "names": [], "institution_id": 10**9}]
     with pytest.raises(IntegrityError), transaction.atomic(), later_writes(_project_tables()) as later:
         projects_bulk_save(by=None, writes=[bad], later=later)
+        later.send()
         later.wait()

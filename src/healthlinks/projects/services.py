@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -20,6 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from healthlinks.accounts.models import User
+from healthlinks.projects.later import LaterWrites
 from healthlinks.projects.models import (
     Project,
     ProjectBudget,
@@ -275,75 +275,6 @@ class _Table:
             cursor.execute(f"DELETE FROM {quote(self.table)} WHERE {condition}", params)  # noqa: S608
 
 
-class LaterWrites:
-    """Statements of bulk saves whose results nobody reads, sent at the end of a save without waiting for them.
-
-    On PostgreSQL they go in pipeline mode, followed by the check of the foreign keys written so far (Django
-    defers those checks to the commit; `SET CONSTRAINTS ... IMMEDIATE` runs them, `DEFERRED` sets the keys back):
-    the server copies the history rows and checks the keys while the importer reads its next chunk, instead of
-    the importer waiting for each copy, and the commit waiting for every check (0.75 s of a 5 s import of 8,580
-    activities, with the reading process done). `wait()` must come before the connection is used again. On
-    other databases `send()` runs the statements at once."""
-
-    def __init__(self, conn: BaseDatabaseWrapper, foreign_keys: list[str]) -> None:
-        self.conn = conn
-        self.statements: list[tuple[str, list[Any]]] = []
-        self.pipeline: Any = None
-        names = ", ".join(conn.ops.quote_name(name) for name in foreign_keys)
-        self.check: list[tuple[str, list[Any]]] = (
-            [(f"SET CONSTRAINTS {names} IMMEDIATE", []), (f"SET CONSTRAINTS {names} DEFERRED", [])]
-            if foreign_keys
-            else []
-        )
-
-    def send(self) -> None:
-        statements, self.statements = self.statements, []
-        if self.conn.vendor != "postgresql":
-            with self.conn.cursor() as cursor:
-                for sql, params in statements:
-                    cursor.execute(sql, params)
-            return
-        self.wait()
-        raw = self.conn.connection
-        self.pipeline = raw.pipeline()
-        self.pipeline.__enter__()
-        cursor = raw.cursor()
-        with self.conn.wrap_database_errors:
-            for sql, params in [*statements, *self.check]:
-                cursor.execute(sql, params or None)
-
-    def wait(self) -> None:
-        """Return when the server has run what was sent; raise its error if a statement failed."""
-        pipeline, self.pipeline = self.pipeline, None
-        if pipeline is not None:
-            with self.conn.wrap_database_errors:  # Django's exceptions, as for its own statements
-                pipeline.__exit__(None, None, None)
-
-
-@contextmanager
-def later_writes(tables: Sequence[str]) -> Iterator[LaterWrites]:
-    """A `LaterWrites` for bulk saves into `tables`, inside the caller's transaction; waited for at the end."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    foreign_keys: list[str] = []
-    if conn.vendor == "postgresql":
-        with conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable AND condeferred "
-                "AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
-                [list(tables)],
-            )
-            foreign_keys = [row[0] for row in cursor.fetchall()]
-    later = LaterWrites(conn, foreign_keys)
-    try:
-        yield later
-    except BaseException:
-        # the pipeline ends before the transaction is rolled back; the caller's error is the one to see
-        with suppress(Exception):
-            later.wait()
-        raise
-    later.wait()
-
-
 _JSON_TEXT = json.JSONEncoder()
 # json.dumps builds a new C encoder for every value; one built here writes the same text (default separators,
 # ASCII, NaN allowed) in half the time, for the dozens of JSON values of each imported activity
@@ -440,10 +371,13 @@ def projects_bulk_save(
     """Create and update many projects with their parts in a few statements per table, each change recorded in
     the history as `project_save` records it ('+' new rows, '~' updated projects, '-' replaced parts). Signals
     are not sent: the caller bumps the data versions once. Falls back to `project_save` on other databases.
-    With `later` (`later_writes()`), the history rows of new rows and updated projects are copied when it sends
-    its statements, at the end of this call, without waiting for them."""
+    With `later` (`projects.later.later_writes()`), the history rows of new rows and updated projects are copied
+    by statements the caller sends once this returns (`later.send()`: outside this function's savepoint, whose
+    release would wait for them)."""
     if not writes:
         return
+    if later is not None:
+        later.wait()  # what it sent is written before these rows are (COPY does not wait for it)
     allowed = (PROJECT_FIELDS - {"reporting_org"}) | {"reporting_org_id"}
     for w in writes:
         if unknown := set(w.fields) - allowed:
@@ -500,8 +434,6 @@ def projects_bulk_save(
             )
         projects.copy_to_history([row[projects.id_index] for row in update_rows], changed, later)
     _insert_parts(writes, added, later)
-    if later is not None:
-        later.send()
 
 
 def _insert_parts(writes: Sequence[ProjectWrite], added: list[Any], later: LaterWrites | None) -> None:

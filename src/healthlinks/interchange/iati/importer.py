@@ -36,8 +36,9 @@ from healthlinks.analytics import signals as analytics_signals
 from healthlinks.api import signals as api_signals
 from healthlinks.interchange.iati.background import BackgroundReader
 from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity, data_digest
+from healthlinks.projects.later import LaterWrites, later_writes
 from healthlinks.projects.models import Project, first_text
-from healthlinks.projects.services import LaterWrites, ProjectParts, ProjectWrite, later_writes, projects_bulk_save
+from healthlinks.projects.services import ProjectParts, ProjectWrite, projects_bulk_save
 from healthlinks.reference.models import Country, OrganisationType
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import IATI_ORG_RE, ROR_RE, Institution, Partnership, ror_checksum_ok
@@ -246,7 +247,7 @@ class _Existing:
 class _Importer:
     def __init__(self, user: User | None, report: IatiImportReport, label: str, later: LaterWrites) -> None:
         self.user = user
-        self.later = later  # the history copies and key checks of the last chunk, run while the next is read
+        self.later = later  # the history copies and key checks of a chunk, run while the next one is read
         self.report = report
         self.label = label
         self.editable: set[int] | None = (
@@ -293,7 +294,6 @@ class _Importer:
             api_signals.bump()
 
     def _flush(self, chunk: list[ParsedActivity]) -> None:
-        self.later.wait()
         if not chunk:
             return
         to_import = [p for p in chunk if not p.skip_reason]
@@ -324,6 +324,7 @@ class _Importer:
                 writes.append(write)
         if writes:
             projects_bulk_save(by=self.user, writes=writes, later=self.later)
+            self.later.send()  # the history copies and key checks run while the next chunk is read
             self.written = True
 
     def _existing(self, identifiers: list[str]) -> dict[str, _Existing]:
