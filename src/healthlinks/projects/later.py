@@ -27,6 +27,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 class LaterWrites:
     def __init__(self, conn: BaseDatabaseWrapper, foreign_keys: list[str]) -> None:
         self.conn = conn
+        self.pipelined = conn.vendor == "postgresql" and _pipeline_supported()
         self.statements: list[tuple[str, list[Any]]] = []  # collected, not sent yet
         self.pipeline: Any = None
         names = ", ".join(conn.ops.quote_name(name) for name in foreign_keys)
@@ -37,12 +38,13 @@ class LaterWrites:
         )
 
     def send(self) -> None:
-        """Send what was collected (PostgreSQL: in pipeline mode, then return; elsewhere: run it)."""
+        """Send what was collected (PostgreSQL: in pipeline mode, then return; elsewhere, or with a libpq older
+        than 14, which has no pipeline mode: run it)."""
         self.wait()
         statements, self.statements = self.statements, []
         if not statements:
             return
-        if self.conn.vendor != "postgresql":
+        if not self.pipelined:
             with self.conn.cursor() as cursor:
                 for sql, params in statements:
                     cursor.execute(sql, params)
@@ -66,6 +68,12 @@ class LaterWrites:
     def _wait_first(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         self.wait()
         return execute(sql, params, many, context)
+
+
+def _pipeline_supported() -> bool:
+    import psycopg
+
+    return bool(psycopg.Pipeline.is_supported())
 
 
 @contextmanager

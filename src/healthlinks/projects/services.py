@@ -255,7 +255,7 @@ class _Table:
                 some = ids[start : start + 500]
                 in_list = f"id IN ({', '.join(['%s'] * len(some))}) ORDER BY id"
                 statements.append((copy + in_list, [*history, *some]))
-        if later is not None:
+        if later is not None and later.pipelined:
             later.statements += statements
             return
         with self.conn.cursor() as cursor:
