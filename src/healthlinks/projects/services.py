@@ -219,7 +219,7 @@ class _Table:
     def insert(self, rows: list[list[Any]], history: list[Any], later: LaterWrites | None = None) -> None:
         """Insert `rows` and, for each, a history row with the `history` values (date, reason, type, user). The
         history rows are copied from the new rows by the database itself (INSERT ... SELECT on their ids): each
-        value is sent once; with `later`, when it sends them."""
+        value is sent once; with a pipelined `later` (PostgreSQL), when it sends them."""
         if not rows:
             return
         with self.conn.cursor() as cursor:
@@ -238,8 +238,8 @@ class _Table:
         self.copy_to_history([row[self.id_index] for row in rows], history, later)
 
     def copy_to_history(self, ids: list[int], history: list[Any], later: LaterWrites | None = None) -> None:
-        """A history row (the row's values and `history`) for each of the rows `ids` (with `later`, when it sends
-        its statements)."""
+        """A history row (the row's values and `history`) for each of the rows `ids` (with a pipelined `later`,
+        when it sends its statements; otherwise at once)."""
         quote = self.conn.ops.quote_name
         marks = ", ".join(["%s"] * len(history))
         copy = (
@@ -371,9 +371,9 @@ def projects_bulk_save(
     """Create and update many projects with their parts in a few statements per table, each change recorded in
     the history as `project_save` records it ('+' new rows, '~' updated projects, '-' replaced parts). Signals
     are not sent: the caller bumps the data versions once. Falls back to `project_save` on other databases.
-    With `later` (`projects.later.later_writes()`), the history rows of new rows and updated projects are copied
-    by statements the caller sends once this returns (`later.send()`: outside this function's savepoint, whose
-    release would wait for them)."""
+    With a pipelined `later` (`projects.later.later_writes()`, PostgreSQL), the history rows of new rows and
+    updated projects are copied by statements the caller sends once this returns (`later.send()`: outside this
+    function's savepoint, whose release would wait for them)."""
     if not writes:
         return
     if later is not None:
