@@ -37,6 +37,10 @@ FIXTURES = ROOT / "tests" / "fixtures" / "external" / "iati"
 PLACEHOLDER = "@@HEALTHLINKS-BENCH-ID@@"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/hl_bench_iati"
+# issue 7: 2,000 activities/s on the machine where the bare parse (the floor) ran 13,000 activities/s. Machines here
+# differ from session to session (floors of 5,700 to 10,200/s on this same file), so each import is also given as a
+# share of the floor measured beside it, against the target's share (15.4%)
+TARGET_PER_S, TARGET_FLOOR_PER_S = 2000, 13000
 
 
 # -- the generated files --------------------------------------------------------------------------------------------
@@ -305,6 +309,7 @@ def import_record(
         "floor_activities_per_s": round(floor["activities"] / floor["seconds"]),
         "floor_mb_per_s": round(mb / floor["seconds"], 1),
         "floor_peak_mb": floor["child_peak_mb"],
+        "share_of_floor": round(got["activities"] / got["seconds"] / (floor["activities"] / floor["seconds"]), 3),
     }
 
 
@@ -333,7 +338,8 @@ def main() -> int:
             scale = f"iati-{megabytes:g}MB"
             file = generate(workdir / f"{scale}.xml", megabytes=megabytes)
             print(f"{scale}: {file['activities']} activities, {file['bytes'] / 1e6:.1f} MB", flush=True)
-            floor = measure("floor", str(file["path"]))
+            floors = [measure("floor", str(file["path"])) for _ in range(args.repeat)]
+            floor = sorted(floors, key=lambda f: f["seconds"])[len(floors) // 2]  # the median, as for the imports
             mb = file["bytes"] / 1e6
             print(
                 f"  floor (bare lxml iterparse): {floor['seconds']:.2f} s, "
@@ -376,7 +382,8 @@ def main() -> int:
                     f"{record['mb_per_s']} MB/s, peak {record['peak_mb']:.0f} MB + reader "
                     f"{record['reader_peak_mb']:.0f} MB, CPU {record['cpu_seconds']:.1f} s + reader "
                     f"{record['reader_cpu_seconds']:.1f} s, load "
-                    f"{record['load_average']}, median of {record['runs_activities_per_s']} activities/s "
+                    f"{record['load_average']}, median of {record['runs_activities_per_s']} activities/s, "
+                    f"{record['share_of_floor']:.1%} of the floor (target {TARGET_PER_S / TARGET_FLOOR_PER_S:.1%}) "
                     f"({got['summary'].split(': ', 1)[1]})",
                     flush=True,
                 )
@@ -430,13 +437,21 @@ def main() -> int:
 
 
 def table(records: list[dict[str, Any]]) -> str:
-    head = f"{'scale':<20}{'analysis':<22}{'seconds':>9}{'act/s':>8}{'MB/s':>7}{'peak MB':>9}{'floor act/s':>13}"
+    head = (
+        f"{'scale':<20}{'analysis':<22}{'seconds':>9}{'act/s':>8}{'MB/s':>7}{'peak MB':>9}{'floor act/s':>13}"
+        f"{'of floor':>10}"
+    )
     lines = [head, "-" * len(head)]
     for r in records:
+        share = f"{r['share_of_floor']:.1%}" if "share_of_floor" in r else ""
         lines.append(
             f"{r['scale']:<20}{r['analysis']:<22}{r['seconds']:>9.2f}{r['activities_per_s']:>8}"
-            f"{r.get('mb_per_s', ''):>7}{r['peak_mb']:>9.0f}{r.get('floor_activities_per_s', ''):>13}"
+            f"{r.get('mb_per_s', ''):>7}{r['peak_mb']:>9.0f}{r.get('floor_activities_per_s', ''):>13}{share:>10}"
         )
+    lines.append(
+        f"target: {TARGET_PER_S:,} activities/s where the floor ran {TARGET_FLOOR_PER_S:,}/s, "
+        f"{TARGET_PER_S / TARGET_FLOOR_PER_S:.1%} of the floor"
+    )
     return "\n".join(lines)
 
 
