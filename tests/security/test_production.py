@@ -125,6 +125,11 @@ def test_serve_production_runs_gunicorn_with_whitenoise_and_security_headers(tmp
         css = _get(base + static.group(1), **{"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"})
         assert css.status == 200 and "immutable" in css.headers["Cache-Control"]
         assert (tmp_path / "static" / "healthlinks" / "app.css").exists()  # collectstatic into var/static
+        # scripts are served compressed; source maps (for developer tools only) as they are
+        static_files = list((tmp_path / "static").rglob("*"))
+        assert any(p.name.endswith(".js.gz") for p in static_files)
+        assert any(p.name.endswith(".map") for p in static_files)
+        assert not [p for p in static_files if p.name.endswith((".map.gz", ".map.br"))]
         workers = subprocess.run(["pgrep", "-g", str(server.pid)], capture_output=True, text=True, check=False)
         assert len(workers.stdout.split()) >= 3, "expected a gunicorn master and 2 workers"
     finally:
