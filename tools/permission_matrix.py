@@ -27,7 +27,27 @@ LABELS = {
     405: "405",
     None: "pending",
 }
-HEADERS = ("public", "researcher", "member", "coord. other", "coordinator", "hub admin")
+HEADERS = (
+    "public",
+    "researcher",
+    "member",
+    "coord. other",
+    "coordinator",
+    "hub admin",
+    "coord. B + member A",
+    "coord. A, no account role",
+    "hub admin + member A",
+)
+WRITE_LABELS = {
+    200: "✓",
+    201: "✓ 201",
+    204: "✓ 204",
+    302: "login",
+    400: "✗ 400",
+    401: "✗ 401",
+    403: "✗ 403",
+    404: "✗ 404",
+}
 
 
 def render() -> str:
@@ -36,7 +56,7 @@ def render() -> str:
     import django
 
     django.setup()
-    from tests.security.matrix import MATRIX
+    from tests.security.matrix import MATRIX, WRITES
 
     lines = [
         START,
@@ -55,6 +75,17 @@ def render() -> str:
             ]
         note = entry.note + (" (app in progress: no 5xx, no leak)" if entry.pending else "")
         lines.append(f"| {name} | {paths} | " + " | ".join(cells) + f" | {note} |")
+    lines += [
+        "",
+        "Writes, every method, each request rolled back (`tests/security/test_write_matrix.py`; ✓ accepted, "
+        "✗ 400 refused by validation, naming the partnership the user does not coordinate):",
+        "",
+        "| write | request | " + " | ".join(HEADERS) + " | note |",
+        "| --- | --- | " + " | ".join("---" for _ in HEADERS) + " | --- |",
+    ]
+    for name, write in WRITES.items():
+        cells = [WRITE_LABELS.get(code, str(code)) for code in write.codes]
+        lines.append(f"| {name} | `{write.method} {write.path}` | " + " | ".join(cells) + f" | {write.note} |")
     lines += ["", END]
     return "\n".join(lines)
 

@@ -31,7 +31,8 @@ def test_list_and_detail_carry_an_etag_and_answer_304_while_nothing_changed(clie
     for path in ("/api/v1/partnerships/", f"/api/v1/partnerships/{p.slug}/"):
         first = client.get(path)
         etag = first["ETag"]
-        assert first.status_code == 200 and etag.startswith('W/"')
+        # a list: a weak validator of the data; a record: a strong one of its representation (If-Match needs it)
+        assert first.status_code == 200 and etag.startswith('W/"' if path.endswith("partnerships/") else '"')
         assert "private" in first["Cache-Control"] and "Authorization" in first["Vary"]
         again = client.get(path, HTTP_IF_NONE_MATCH=etag)
         assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag

@@ -259,3 +259,13 @@ def csv_rows(header: str, row: str, count: int) -> Callable[[], Iterator[bytes]]
 
 def joined(chunks: Callable[[], Iterable[bytes]]) -> bytes:
     return b"".join(chunks())
+
+
+def csv_wide_header(columns: int) -> Callable[[], Iterator[bytes]]:
+    """A header of `columns` columns (c0,c1,...), then one row."""
+    return lambda: iter([",".join(f"c{i}" for i in range(columns)).encode(), b"\nV-1\n"])
+
+
+def csv_wide_row(columns: int) -> Callable[[], Iterator[bytes]]:
+    """A sound header, then one row of `columns` cells."""
+    return lambda: iter([b"external_id,given_name\n", b"V-1," + b"x," * columns, b"\n"])

@@ -201,7 +201,8 @@ def test_coordinators_import_only_into_their_partnerships(tmp_path, network_worl
 
 
 def test_export_leaves_out_personal_columns_for_researchers(network_world, people_file, researcher):
-    import_people(people_file)
+    # researchers see consenting people of partnerships open to research (not drafts, not nobody's)
+    import_people(people_file, partnership=network_world["p"])
     columns, rows = export_rows("people", researcher)
     text = repr(rows)
     assert "Given1" not in text and "p1@example.org" not in text

@@ -29,7 +29,7 @@ class Entry:
 
 
 def e(paths: str, codes: str, note: str = "", method: str = "GET") -> Entry:
-    values = tuple(int(c) for c in codes.split())
+    values: tuple[int | None, ...] = tuple(int(c) for c in codes.split())
     assert len(values) == len(ROLES), paths
     return Entry(tuple(paths.split()), values, method, note)
 
@@ -38,19 +38,23 @@ def pending(paths: str, note: str) -> Entry:
     return Entry(tuple(paths.split()), (None,) * len(ROLES), "GET", note, pending=True)
 
 
-ALL = "200 200 200 200 200 200"
-SIGNED_IN = "302 200 200 200 200 200"
-EDIT_A = "302 403 403 403 200 200"
+ALL = "200 200 200 200 200 200  200 200 200"
+SIGNED_IN = "302 200 200 200 200 200  200 200 200"
+EDIT_A = "302 403 403 403 200 200  403 200 200"
 
 MATRIX: dict[str, Entry] = {
     # Pages
     "dashboard": e("/", ALL),
     "partnership-list": e("/partnerships/", ALL),
-    "partnership-create": e("/partnerships/new/", "302 403 403 200 200 200", "coordinators and hub admins"),
+    "partnership-create": e(
+        "/partnerships/new/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"
+    ),
     "partnership-detail": e("/partnerships/{a}/", ALL, "private fields only to A's members"),
     "partnership-edit": e("/partnerships/{a}/edit/", EDIT_A),
     "partnership-mobility": e("/partnerships/{a}/mobility/", ALL, "aggregates; person rows only if signed in"),
-    "partnership-network": e("/partnerships/{a}/network/", "403 200 200 200 200 200", "pseudonymous ids only"),
+    "partnership-network": e(
+        "/partnerships/{a}/network/", "403 200 200 200 200 200  200 200 200", "pseudonymous ids only"
+    ),
     "assessment-create": e("/partnerships/{a}/assessments/new/", EDIT_A),
     "partnership-results": e("/partnerships/{a}/results/", ALL),
     "partnership-outcomes": e("/partnerships/{a}/outcomes/", ALL),
@@ -60,8 +64,8 @@ MATRIX: dict[str, Entry] = {
     "activity-detail": e("/activities/{activity}/", ALL),
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
-    "person-detail": e("/people/{person}/", "302 200 200 404 200 200", "researchers: pseudonymous"),
-    "import": e("/import/", "302 403 403 200 200 200"),
+    "person-detail": e("/people/{person}/", "302 200 200 404 200 200  200 200 200", "researchers: pseudonymous"),
+    "import": e("/import/", "302 403 403 200 200 200  200 200 200"),
     "import-template": e("/import/template/people.csv /import/template/stays.xlsx", ALL, "blank templates"),
     "export": e(
         "/export/people.csv /export/people.xlsx /export/stays.csv /export/ties.csv /export/people.csv?partnership={a} "
@@ -70,26 +74,28 @@ MATRIX: dict[str, Entry] = {
         "rows the role may see; names and contacts only to members",
     ),
     "research-export": e(
-        "/research/export/ /research/export/?partnership={a}", "302 200 403 403 403 200", "researchers, hub admins"
+        "/research/export/ /research/export/?partnership={a}",
+        "302 200 403 403 403 200  403 403 200",
+        "researchers, hub admins",
     ),
     "research-export-zip": e(
         "/research/export.zip /research/export.zip?partnership={a}",
-        "302 200 403 403 403 200",
+        "302 200 403 403 403 200  403 403 200",
         "pseudonymous tables of consenting people; researchers and hub admins",
     ),
     "institution-list": e("/institutions/", ALL),
-    "institution-create": e("/institutions/new/", "302 403 403 200 200 200"),
+    "institution-create": e("/institutions/new/", "302 403 403 200 200 200  200 200 200"),
     "institution-detail": e("/institutions/{institution}/", ALL),
-    "institution-edit": e("/institutions/{institution}/edit/", "302 403 403 403 200 200"),
+    "institution-edit": e("/institutions/{institution}/edit/", "302 403 403 403 200 200  403 200 200"),
     "reference": e("/reference/", ALL),
     "login": e("/accounts/login/", ALL),
-    "logout": e("/accounts/logout/", "405 405 405 405 405 405", "POST only"),
-    "set_language": e("/i18n/setlang/", "302 302 302 302 302 302", "POST sets; GET goes back"),
-    "ops-users": e("/ops/users/", "302 403 403 403 403 200", "hub admins only"),
-    "ops-user-revoke": e("/ops/users/{victim}/revoke/", "302 403 403 403 403 302", method="POST"),
-    "ops-erasure": e("/ops/erasure/", "302 403 403 403 403 200", "hub admins only"),
-    "ops-deleted": e("/ops/deleted/", "302 403 403 403 403 200", "hub admins only"),
-    "admin:*": e("/admin/", "302 302 302 302 302 200", "every Django admin page: staff (hub admins) only"),
+    "logout": e("/accounts/logout/", "405 405 405 405 405 405  405 405 405", "POST only"),
+    "set_language": e("/i18n/setlang/", "302 302 302 302 302 302  302 302 302", "POST sets; GET goes back"),
+    "ops-users": e("/ops/users/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
+    "ops-user-revoke": e("/ops/users/{victim}/revoke/", "302 403 403 403 403 302  403 403 302", method="POST"),
+    "ops-erasure": e("/ops/erasure/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
+    "ops-deleted": e("/ops/deleted/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
+    "admin:*": e("/admin/", "302 302 302 302 302 200  302 302 200", "every Django admin page: staff (hub admins) only"),
     # API
     "schema": e("/api/schema/", ALL),
     "api-docs": e("/api/docs/", ALL),
@@ -107,94 +113,125 @@ MATRIX: dict[str, Entry] = {
     "api:partnership-detail": e("/api/v1/partnerships/{a}/", ALL),
     "api:partnership-summary": e("/api/v1/partnerships/{a}/summary/", ALL),
     "api:person-list": e("/api/v1/people/", ALL, "empty for the public"),
-    "api:person-detail": e("/api/v1/people/{person}/", "404 200 200 404 200 200"),
+    "api:person-detail#draft": e(
+        "/api/v1/people/{draft_person}/",
+        "404 404 404 404 404 200  404 404 200",
+        "a consenting person whose only partnership is a draft: hub admins only",
+    ),
+    "person-detail#draft": e(
+        "/people/{draft_person}/",
+        "302 404 404 404 404 200  404 404 200",
+        "a consenting person whose only partnership is a draft: hub admins only",
+    ),
+    "api:person-detail": e("/api/v1/people/{person}/", "404 200 200 404 200 200  200 200 200"),
     "api:stay-list": e("/api/v1/stays/", ALL),
-    "api:stay-detail": e("/api/v1/stays/{stay}/", "404 200 200 404 200 200"),
-    "api:stay-sessions": e("/api/v1/stays/{stay}/sessions/", "401 403 403 404 400 400", "PUT [] (replace)", "PUT"),
+    "api:stay-detail": e("/api/v1/stays/{stay}/", "404 200 200 404 200 200  200 200 200"),
+    "api:stay-sessions": e(
+        "/api/v1/stays/{stay}/sessions/", "401 403 403 404 400 400  403 400 400", "PUT [] (replace)", "PUT"
+    ),
     "api:tie-list": e("/api/v1/ties/", ALL),
-    "api:tie-detail": e("/api/v1/ties/{tie}/", "404 200 200 404 200 200"),
+    "api:tie-detail": e("/api/v1/ties/{tie}/", "404 200 200 404 200 200  200 200 200"),
     "api:activity-list": e("/api/v1/activities/", ALL),
     "api:activity-detail": e("/api/v1/activities/{activity}/", ALL),
     "api:trainee-list": e("/api/v1/trainees/", ALL),
-    "api:trainee-detail": e("/api/v1/trainees/{trainee}/", "404 200 200 404 200 200"),
+    "api:trainee-detail": e("/api/v1/trainees/{trainee}/", "404 200 200 404 200 200  200 200 200"),
     "api:aggregate-trainee-list": e("/api/v1/aggregate-trainees/", ALL),
     "api:aggregate-trainee-detail": e("/api/v1/aggregate-trainees/{aggregate}/", ALL),
     "api:assessment-list": e("/api/v1/assessments/", ALL),
-    "api:assessment-detail": e("/api/v1/assessments/{assessment}/", "404 200 200 404 200 200"),
+    "api:assessment-detail": e("/api/v1/assessments/{assessment}/", "404 200 200 404 200 200  200 200 200"),
     "api:outcome-list": e("/api/v1/outcomes/", ALL),
-    "api:outcome-detail": e("/api/v1/outcomes/{outcome}/", "404 200 200 404 200 200"),
+    "api:outcome-detail": e("/api/v1/outcomes/{outcome}/", "404 200 200 404 200 200  200 200 200"),
     "api:knowledge-item-list": e("/api/v1/knowledge-items/", ALL),
     "api:knowledge-item-detail": e("/api/v1/knowledge-items/{knowledge}/", ALL),
     "api:cost-list": e("/api/v1/costs/", ALL),
-    "api:cost-detail": e("/api/v1/costs/{cost}/", "404 200 200 404 200 200"),
+    "api:cost-detail": e("/api/v1/costs/{cost}/", "404 200 200 404 200 200  200 200 200"),
     "api:result-list": e("/api/v1/results/", ALL),
     "api:result-detail": e("/api/v1/results/{result}/", ALL),
     # API resources added with conditional GETs and token management (details: no such record in the world yet)
     "api:funding-scheme-list": e("/api/v1/funding-schemes/", ALL),
     "api:person-role-list": e("/api/v1/person-roles/", ALL, "people and partnerships the role may see"),
-    "api:person-role-detail": e("/api/v1/person-roles/999999/", "404 404 404 404 404 404"),
+    "api:person-role-detail": e("/api/v1/person-roles/999999/", "404 404 404 404 404 404  404 404 404"),
     "api:cascade-list": e("/api/v1/cascades/", ALL),
-    "api:cascade-detail": e("/api/v1/cascades/999999/", "404 404 404 404 404 404"),
+    "api:cascade-detail": e("/api/v1/cascades/999999/", "404 404 404 404 404 404  404 404 404"),
     "api:in-kind-list": e("/api/v1/in-kind/", ALL, "as cash costs"),
-    "api:in-kind-detail": e("/api/v1/in-kind/999999/", "404 404 404 404 404 404"),
+    "api:in-kind-detail": e("/api/v1/in-kind/999999/", "404 404 404 404 404 404  404 404 404"),
     "api:currency-rate-list": e("/api/v1/currency-rates/", ALL),
-    "api:currency-rate-detail": e("/api/v1/currency-rates/999999/", "404 404 404 404 404 404"),
+    "api:currency-rate-detail": e("/api/v1/currency-rates/999999/", "404 404 404 404 404 404  404 404 404"),
     "api:day-rate-list": e("/api/v1/day-rates/", ALL),
-    "api:day-rate-detail": e("/api/v1/day-rates/999999/", "404 404 404 404 404 404"),
+    "api:day-rate-detail": e("/api/v1/day-rates/999999/", "404 404 404 404 404 404  404 404 404"),
     "api:memo-list": e("/api/v1/memos/", ALL, "empty unless a member: memos only to A's members"),
-    "api:memo-detail": e("/api/v1/memos/999999/", "404 404 404 404 404 404"),
+    "api:memo-detail": e("/api/v1/memos/999999/", "404 404 404 404 404 404  404 404 404"),
     "api:theme-list": e("/api/v1/themes/", ALL),
-    "api:theme-detail": e("/api/v1/themes/none/", "404 404 404 404 404 404"),
-    "api:token": e("/api/v1/token/", "401 200 200 200 200 200", "your own token's state; never the key on GET"),
-    "api:not-found": e("/api/v1/no-such-thing/", "404 404 404 404 404 404", "JSON 404 for any other API path"),
+    "api:theme-detail": e("/api/v1/themes/none/", "404 404 404 404 404 404  404 404 404"),
+    "api:token": e(
+        "/api/v1/token/", "401 200 200 200 200 200  200 200 200", "your own token's state; never the key on GET"
+    ),
+    "api:not-found": e(
+        "/api/v1/no-such-thing/", "404 404 404 404 404 404  404 404 404", "JSON 404 for any other API path"
+    ),
     "account-token": e("/accounts/token/", SIGNED_IN, "your own API token"),
     # Routes of apps being built in this session: enumerated, checked for server errors and leaks; their owners
     # turn each into an e(...) line with objects in the matrix world (tests/security/world.py).
     "outcome-create": e("/activities/{activity}/outcomes/new/", EDIT_A),
     "rates": e("/rates/", ALL, "cost rate tables"),
-    "rate-create": e("/rates/day/new/ /rates/currency/new/", "302 403 403 403 403 200", "hub admins only"),
-    "rate-edit": e("/rates/day/999999/", "302 403 403 403 403 404", "hub admins only"),
+    "rate-create": e("/rates/day/new/ /rates/currency/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
+    "rate-edit": e("/rates/day/999999/", "302 403 403 403 403 404  403 403 404", "hub admins only"),
     "project-list": e("/projects/", ALL),
     "project-detail": e("/projects/{project}/", ALL, "projects of visible partnerships"),
     "partnership-iati": e("/partnerships/{a}/iati.xml", ALL, "published fields only"),
-    "iati-import": e("/import/iati/", "302 403 403 200 200 200", "coordinators and hub admins"),
+    "iati-import": e("/import/iati/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
     "api:project-list": e("/api/v1/projects/", ALL),
     "api:project-detail": e("/api/v1/projects/{project}/", ALL, "projects of visible partnerships"),
     "instrument-list": e("/surveys/", SIGNED_IN),
-    "instrument-upload": e("/surveys/upload/", "302 403 403 200 200 200", "coordinators and hub admins"),
-    "responses-upload": e("/surveys/import/", "302 403 403 200 200 200", "coordinators and hub admins"),
+    "instrument-upload": e("/surveys/upload/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
+    "responses-upload": e("/surveys/import/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
     "instrument-detail": e("/surveys/{instrument}/", SIGNED_IN, "frequencies of the responses the user may read"),
     "instrument-form": e("/surveys/{instrument}/form/", SIGNED_IN, "answers only for your own partnerships"),
     "instrument-export": e("/surveys/{instrument}/responses.csv", SIGNED_IN, "rows the user may read"),
     "api:instrument-list": e("/api/v1/instruments/", ALL),
-    "api:instrument-detail": e("/api/v1/instruments/{instrument}/", "404 200 200 200 200 200", "signed-in users"),
+    "api:instrument-detail": e(
+        "/api/v1/instruments/{instrument}/", "404 200 200 200 200 200  200 200 200", "signed-in users"
+    ),
     "api:response-list": e("/api/v1/responses/", ALL, "rows the role may see"),
-    "api:response-detail": e("/api/v1/responses/{response}/", "404 200 200 404 200 200", "researchers: no free text"),
+    "api:response-detail": e(
+        "/api/v1/responses/{response}/", "404 200 200 404 200 200  200 200 200", "researchers: no free text"
+    ),
     "interview-home": e("/interviews/", SIGNED_IN, "lists only transcripts the user may read"),
     "interview-analysis": e("/interviews/analysis/", SIGNED_IN, "researchers: aggregates, no speakers or titles"),
     "interview-codebook": e("/interviews/codes/", SIGNED_IN),
     "interview-code": e("/interviews/codes/{code}/", SIGNED_IN, "segments; speakers and titles only to readers"),
     "interview-codebook-export": e("/interviews/codebook.qdc", SIGNED_IN),
     "interview-export": e("/interviews/export.qdpx", SIGNED_IN, "transcripts the user may read"),
-    "interview-import": e("/interviews/import/", "302 403 403 200 200 200", "coordinators and hub admins"),
-    "interview-source-new": e("/interviews/sources/new/", "302 403 403 200 200 200", "coordinators, hub admins"),
-    "interview-source": e("/interviews/sources/{source}/", "302 404 200 404 200 200", "A's members and hub admins"),
-    "interview-memo": e("/interviews/sources/{source}/memos/", "302 405 405 405 405 405", "POST only"),
-    "interview-segment-create": e(
-        "/interviews/sources/{source}/segments/", "302 404 400 404 400 400", "coding: A's members; 400 no code", "POST"
+    "interview-import": e("/interviews/import/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
+    "interview-source-new": e(
+        "/interviews/sources/new/", "302 403 403 200 200 200  200 200 200", "coordinators, hub admins"
     ),
-    "interview-segment-delete": e("/interviews/segments/{segment}/delete/", "302 405 405 405 405 405", "POST only"),
-    "interview-speaker": e("/interviews/sources/{source}/speakers/", "302 405 405 405 405 405", "POST only"),
+    "interview-source": e(
+        "/interviews/sources/{source}/", "302 404 200 404 200 200  200 200 200", "A's members and hub admins"
+    ),
+    "interview-memo": e("/interviews/sources/{source}/memos/", "302 405 405 405 405 405  405 405 405", "POST only"),
+    "interview-segment-create": e(
+        "/interviews/sources/{source}/segments/",
+        "302 404 400 404 400 400  400 400 400",
+        "coding: A's members; 400 no code",
+        "POST",
+    ),
+    "interview-segment-delete": e(
+        "/interviews/segments/{segment}/delete/", "302 405 405 405 405 405  405 405 405", "POST only"
+    ),
+    "interview-speaker": e(
+        "/interviews/sources/{source}/speakers/", "302 405 405 405 405 405  405 405 405", "POST only"
+    ),
     "api:code-list": e("/api/v1/codes/", ALL, "empty for the public"),
-    "api:code-detail": e("/api/v1/codes/{code}/", "404 200 200 200 200 200"),
+    "api:code-detail": e("/api/v1/codes/{code}/", "404 200 200 200 200 200  200 200 200"),
     "api:segment-list": e("/api/v1/segments/", ALL, "researchers: no speakers"),
-    "api:segment-detail": e("/api/v1/segments/{segment}/", "404 200 200 404 200 200"),
+    "api:segment-detail": e("/api/v1/segments/{segment}/", "404 200 200 404 200 200  200 200 200"),
     "api:source-list": e("/api/v1/sources/", ALL, "empty unless a member"),
-    "api:source-detail": e("/api/v1/sources/{source}/", "404 404 200 404 200 200"),
+    "api:source-detail": e("/api/v1/sources/{source}/", "404 404 200 404 200 200  200 200 200"),
     "evidence-list": e("/evidence/", ALL, "published literature; links to visible partnerships only"),
     "evidence-detail": e("/evidence/{reference}/", ALL),
     "evidence-export": e("/evidence/export.ris /evidence/export.bib", ALL),
-    "evidence-import": e("/evidence/import/", "302 403 200 200 200 200", "signed in, not researchers"),
+    "evidence-import": e("/evidence/import/", "302 403 200 200 200 200  200 200 200", "signed in, not researchers"),
     "api:reference-list": e("/api/v1/references/", ALL),
     "api:reference-detail": e("/api/v1/references/{reference}/", ALL),
     "analytics-mobility": e("/analytics/mobility/", ALL, "aggregates of visible partnerships only"),
@@ -207,12 +244,14 @@ MATRIX: dict[str, Entry] = {
     "api:analytics-impact-list": e("/api/v1/analytics/impact/", ALL),
     "api:analytics-vfm-list": e("/api/v1/analytics/value-for-money/", ALL),
     "api:analytics-typology-list": e("/api/v1/analytics/typology/", ALL),
-    "analytics-report": e("/analytics/report/", "302 302 302 302 302 302", "queues a report task", "POST"),
+    "analytics-report": e("/analytics/report/", "302 302 302 302 302 302  302 302 302", "queues a report task", "POST"),
     "task-list": e("/tasks/", SIGNED_IN, "your own tasks; hub admins all"),
-    "task-detail": e("/tasks/999999/", "302 404 404 404 404 404", "tasks/test_tasks.py: owner and hub admin only"),
-    "task-status": e("/tasks/999999/status/", "302 404 404 404 404 404", "owner and hub admin only"),
-    "task-download": e("/tasks/999999/download/", "302 404 404 404 404 404", "owner and hub admin only"),
-    "task-rerun": e("/tasks/999999/rerun/", "302 404 404 404 404 404", "owner and hub admin only", "POST"),
+    "task-detail": e(
+        "/tasks/999999/", "302 404 404 404 404 404  404 404 404", "tasks/test_tasks.py: owner and hub admin only"
+    ),
+    "task-status": e("/tasks/999999/status/", "302 404 404 404 404 404  404 404 404", "owner and hub admin only"),
+    "task-download": e("/tasks/999999/download/", "302 404 404 404 404 404  404 404 404", "owner and hub admin only"),
+    "task-rerun": e("/tasks/999999/rerun/", "302 404 404 404 404 404  404 404 404", "owner and hub admin only", "POST"),
 }
 
 
@@ -233,6 +272,121 @@ def walk(
 
 def routes() -> dict[str, str]:
     found: dict[str, str] = {}
-    for name, route in walk():
+    for name, route in walk():  # a matrix line "name#case" is one more case of the route "name"
         found.setdefault(name, route)
     return found
+
+
+# Writes: every write method of every API resource that accepts writes, and the web forms that write, as every
+# role. Each request runs in a transaction that is rolled back, so one role's accepted write never changes what
+# the next role meets. Codes: 200/201/204 accepted; 400 refused by validation (a partnership the user does not
+# coordinate is named in the error); 401/403 refused; 404 the record is hidden from that role.
+
+
+@dataclass(frozen=True)
+class Write:
+    method: str
+    path: str
+    body: dict[str, object]
+    codes: tuple[int, ...]
+    note: str = ""
+
+
+def w(method: str, path: str, body: dict[str, object], codes: str, note: str = "") -> Write:
+    values = tuple(int(c) for c in codes.split())
+    assert len(values) == len(ROLES), path
+    return Write(method, path, body, values, note)
+
+
+NEW_STAY = {
+    "person": "{person}",
+    "partnership": "{a}",
+    "host_institution": "{institution}",
+    "mode": "physical",
+    "start_date": "2017-03-01",
+    "end_date": "2017-03-20",
+}
+NEW_ACTIVITY = {
+    "partnership": "{a}",
+    "title": "Matrix write",
+    "kind": "training_course",
+    "mode": "in_person",
+    "start_date": "2017-01-10",
+    "end_date": "2017-01-11",
+}
+NEW_OUTCOME = {
+    "activity": "{activity}",
+    "person": "{person}",
+    "level": 1,
+    "dimension": "satisfaction",
+    "rating": 4,
+    "recorded_on": "2017-02-01",
+}
+PERSON_CHANGE = {"email": "changed@example.org", "research_consent": True}
+
+WRITES: dict[str, Write] = {
+    "api person create": w(
+        "POST",
+        "/api/v1/people/",
+        {"partnership": "{a}", "role": "trainee", "external_id": "MATRIX-NEW", "given_name": "New"},
+        "401 403 403 400 201 201  400 201 201",
+        "in a partnership the user coordinates",
+    ),
+    "api person patch": w(
+        "PATCH", "/api/v1/people/{person}/", PERSON_CHANGE, "401 403 403 404 200 200  403 200 200", "A's person"
+    ),
+    "api person put": w(
+        "PUT",
+        "/api/v1/people/{person}/",
+        {"external_id": "SENTINEL-EXT-1", "sex": "female", **PERSON_CHANGE},
+        "401 403 403 404 200 200  403 200 200",
+    ),
+    "api stay create": w("POST", "/api/v1/stays/", NEW_STAY, "401 403 403 400 201 201  400 201 201"),
+    "api stay patch": w("PATCH", "/api/v1/stays/{stay}/", {"notes": "changed"}, "401 403 403 404 200 200  403 200 200"),
+    "api stay put": w("PUT", "/api/v1/stays/{stay}/", NEW_STAY, "401 403 403 404 200 200  403 200 200"),
+    "api stay move to B": w(
+        "PATCH",
+        "/api/v1/stays/{stay}/",
+        {"partnership": "{b}"},
+        "401 403 403 404 400 200  403 400 200",
+        "moving a record needs both partnerships",
+    ),
+    "api activity create": w("POST", "/api/v1/activities/", NEW_ACTIVITY, "401 403 403 400 201 201  400 201 201"),
+    "api activity patch": w(
+        "PATCH",
+        "/api/v1/activities/{activity}/",
+        {"title": "changed"},
+        "401 403 403 403 200 200  403 200 200",
+        "published activities are public: refused, not hidden",
+    ),
+    "api activity delete": w("DELETE", "/api/v1/activities/{activity}/", {}, "401 403 403 403 204 204  403 204 204"),
+    "api outcome create": w("POST", "/api/v1/outcomes/", NEW_OUTCOME, "401 403 403 400 201 201  400 201 201"),
+    "api outcome patch": w(
+        "PATCH", "/api/v1/outcomes/{outcome}/", {"rating": 3}, "401 403 403 404 200 200  403 200 200"
+    ),
+    "api outcome delete": w("DELETE", "/api/v1/outcomes/{outcome}/", {}, "401 403 403 404 204 204  403 204 204"),
+    "api partnership patch": w(
+        "PATCH", "/api/v1/partnerships/{a}/", {"summary": "changed"}, "401 403 403 403 200 200  403 200 200"
+    ),
+    "api institution patch": w(
+        "PATCH",
+        "/api/v1/institutions/{b_institution}/",
+        {"city": "Kisumu"},
+        "401 403 403 200 403 200  200 403 200",
+        "an institution follows the partnerships it is in (Kenyan: B only)",
+    ),
+    "web partnership edit": w(
+        "POST",
+        "/partnerships/{a}/edit/",
+        {"name": ""},
+        "302 403 403 403 200 200  403 200 200",
+        "200: the form again, with its errors",
+    ),
+    "web stay create": w(
+        "POST",
+        "/partnerships/{a}/stays/new/",
+        {},
+        "302 403 403 403 200 200  403 200 200",
+        "200: the form again, with its errors",
+    ),
+}

@@ -20,9 +20,23 @@ from healthlinks.registry.services import MemberSpec, institution_create, partne
 from healthlinks.results.models import CashCost, Result
 from tests.evaluation.conftest import CHOICES, SETTINGS, SURVEY, workbook
 
-ROLES = ("public", "researcher", "member", "other_coordinator", "coordinator", "hub_admin")
+ROLES = (
+    "public",
+    "researcher",
+    "member",
+    "other_coordinator",
+    "coordinator",
+    "hub_admin",
+    # Mixed memberships: what a user may do follows from their role in the record's partnership, never from the
+    # account's role alone.
+    "coord_b_member_a",  # account role coordinator; coordinates B, only a member of A
+    "no_role_coord_a",  # no account role at all; coordinates A
+    "admin_member_a",  # hub administrator who is also a member of A
+)
 # Roles that may see the sentinel person's personal data and partnership A's private fields.
-PERSONAL_ROLES = frozenset({"member", "coordinator", "hub_admin"})
+PERSONAL_ROLES = frozenset(
+    {"member", "coordinator", "hub_admin", "coord_b_member_a", "no_role_coord_a", "admin_member_a"}
+)
 SENTINELS = (
     "Sentinel-Name",
     "Sentinel-Family",
@@ -51,6 +65,9 @@ def build_world() -> dict[str, Any]:
         "other_coordinator": _user("m_other", Role.COORDINATOR),
         "coordinator": _user("m_coord", Role.COORDINATOR),
         "hub_admin": _user("m_admin", Role.HUB_ADMIN),
+        "coord_b_member_a": _user("m_mixed", Role.COORDINATOR),
+        "no_role_coord_a": _user("m_norole", ""),
+        "admin_member_a": _user("m_admin_member", Role.HUB_ADMIN),
     }
     victim = _user("m_victim", Role.MEMBER)
     uk = institution_create(by=None, country_id="GBR", name="Matrix Teaching Hospital", kind="hospital")
@@ -73,9 +90,20 @@ def build_world() -> dict[str, Any]:
         publication=Publication.PUBLISHED,
         start_date=date(2015, 1, 1),
     )
+    draft = partnership_create(
+        by=None,
+        members=[MemberSpec(institution=ke, role="lead"), MemberSpec(institution=ug, role="partner")],
+        name="Matrix Draft C",
+        publication=Publication.DRAFT,
+        start_date=date(2015, 1, 1),
+    )
     PartnershipAccess.objects.create(user=users["coordinator"], partnership=a, role=AccessRole.COORDINATOR)
     PartnershipAccess.objects.create(user=users["member"], partnership=a, role=AccessRole.MEMBER)
     PartnershipAccess.objects.create(user=users["other_coordinator"], partnership=b, role=AccessRole.COORDINATOR)
+    PartnershipAccess.objects.create(user=users["coord_b_member_a"], partnership=b, role=AccessRole.COORDINATOR)
+    PartnershipAccess.objects.create(user=users["coord_b_member_a"], partnership=a, role=AccessRole.MEMBER)
+    PartnershipAccess.objects.create(user=users["no_role_coord_a"], partnership=a, role=AccessRole.COORDINATOR)
+    PartnershipAccess.objects.create(user=users["admin_member_a"], partnership=a, role=AccessRole.MEMBER)
     sentinel = person_save(
         by=None,
         external_id="SENTINEL-EXT-1",
@@ -90,6 +118,9 @@ def build_world() -> dict[str, Any]:
     mentor = person_save(by=None, external_id="MENTOR-1", given_name="Mentor", research_consent=True)
     for person in (sentinel, mentor):
         PersonRole.objects.create(person=person, partnership=a, role="trainee")
+    # A consenting person whose only partnership is a draft: no researcher may see them.
+    drafted = person_save(by=None, external_id="DRAFT-ONLY-1", research_consent=True, cadre_id="2221")
+    PersonRole.objects.create(person=drafted, partnership=draft, role="trainee")
     stay = stay_create(
         by=None,
         person=sentinel,
@@ -185,5 +216,7 @@ def build_world() -> dict[str, Any]:
             "project": project.pk,
             "instrument": instrument.slug,
             "response": response.pk,
+            "b_institution": ke.pk,
+            "draft_person": drafted.pseudo_id,
         },
     }

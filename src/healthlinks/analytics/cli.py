@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from healthlinks.analytics.scope import Scope
+from healthlinks.interchange.tabular.cells import csv_dict
 
 
 class _Operator:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, user: Any) -> int:
                 fields += [k for k in row if k not in fields]
             writer = csv.DictWriter(out, fieldnames=fields)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(csv_dict(row) for row in rows)
         else:
             json.dump(data, out, indent=2, default=str)
             out.write("\n")

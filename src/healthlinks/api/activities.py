@@ -26,10 +26,10 @@ from healthlinks.api import base
 from healthlinks.api.filters import Ordering, is_id
 from healthlinks.api.serializers import call_service
 from healthlinks.network.models import Person, Stay
-from healthlinks.network.selectors import people_visible_to
+from healthlinks.network.selectors import people_editable_by, people_visible_to
 from healthlinks.reference.models import PurposeCode
 from healthlinks.registry.models import Institution, Partnership
-from healthlinks.registry.selectors import can_create_partnership, is_hub_admin, partnerships_editable_by
+from healthlinks.registry.selectors import can_edit_partnership, coordinates_any, is_hub_admin
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -49,7 +49,11 @@ class ActivitySerializer(serializers.ModelSerializer):
         many=True, queryset=Stay.objects.all(), required=False
     )
     facilitators: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="pseudo_id", many=True, queryset=Person.objects.all(), required=False
+        slug_field="pseudo_id",
+        many=True,
+        queryset=Person.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": "no such person"},
     )
     health_workers_trained = serializers.SerializerMethodField()
 
@@ -79,12 +83,15 @@ class ActivitySerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         partnership = attrs.get("partnership") or getattr(self.instance, "partnership", None)
-        if partnership is not None and not partnerships_editable_by(user).filter(pk=partnership.pk).exists():
+        if partnership is not None and not can_edit_partnership(user, partnership.pk):
             raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
         facilitators = attrs.get("facilitators") or []
-        visible = set(people_visible_to(user).filter(pk__in=[p.pk for p in facilitators]).values_list("pk", flat=True))
+        visible = set(people_editable_by(user).filter(pk__in=[p.pk for p in facilitators]).values_list("pk", flat=True))
         if any(p.pk not in visible for p in facilitators):
             raise DRFValidationError({"facilitators": "no such person"})
+        stays = attrs.get("stays") or []
+        if partnership is not None and any(s.partnership_id != partnership.pk for s in stays):
+            raise DRFValidationError({"stays": "only stays of the activity's partnership can be linked"})
         return attrs
 
     def _save(self, activity: Activity | None, data: dict[str, Any]) -> Activity:
@@ -143,10 +150,10 @@ class ActivityViewSet(base.ModelViewSet):
     ordering_fields = ["start_date", "end_date", "title", "kind", "hours", "id"]
 
     def can_create(self, user: Any) -> bool:
-        return can_create_partnership(user)
+        return coordinates_any(user)
 
     def can_edit(self, user: Any, obj: Activity) -> bool:
-        return partnerships_editable_by(user).filter(pk=obj.partnership_id).exists()
+        return can_edit_partnership(user, obj.partnership_id)
 
     def get_queryset(self) -> QuerySet[Activity]:
         qs = selectors.activities_visible_to(self.request.user).select_related("partnership")
@@ -204,10 +211,10 @@ class _WritableActivityScoped(_ActivityScoped, base.ModelViewSet):
     """Records of an activity that its partnership's coordinators (and hub admins) write."""
 
     def can_create(self, user: Any) -> bool:
-        return can_create_partnership(user)
+        return coordinates_any(user)
 
     def can_edit(self, user: Any, obj: Any) -> bool:
-        return partnerships_editable_by(user).filter(pk=obj.activity.partnership_id).exists()
+        return can_edit_partnership(user, obj.activity.partnership_id)
 
     def perform_destroy(self, instance: Any) -> None:
         instance._history_user = self.request.user
@@ -270,7 +277,11 @@ class OutcomeSerializer(serializers.ModelSerializer):
 
     activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(queryset=Activity.objects.all())
     person: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="pseudo_id", queryset=Person.objects.all(), required=False, allow_null=True
+        slug_field="pseudo_id",
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "no such person"},
     )
 
     class Meta:
@@ -294,10 +305,10 @@ class OutcomeSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         activity = attrs.get("activity") or getattr(self.instance, "activity", None)
-        if activity is not None and not partnerships_editable_by(user).filter(pk=activity.partnership_id).exists():
+        if activity is not None and not can_edit_partnership(user, activity.partnership_id):
             raise DRFValidationError({"activity": "you do not coordinate this activity's partnership"})
         person = attrs.get("person")
-        if person is not None and not people_visible_to(user).filter(pk=person.pk).exists():
+        if person is not None and not people_editable_by(user).filter(pk=person.pk).exists():
             raise DRFValidationError({"person": "no such person"})
         return attrs
 

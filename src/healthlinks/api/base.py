@@ -10,6 +10,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from healthlinks.api.concurrency import VersionedRecordMixin
 from healthlinks.api.conditional import ConditionalGetMixin
 
 NUL = "\x00"
@@ -42,13 +43,13 @@ class ViewSet(CleanInputMixin, ConditionalGetMixin, viewsets.ViewSet):
     pass
 
 
-class GenericViewSet(CleanInputMixin, ConditionalGetMixin, viewsets.GenericViewSet):
+class GenericViewSet(CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.GenericViewSet):
     pass
 
 
-class ReadOnlyModelViewSet(CleanInputMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyModelViewSet(CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class ModelViewSet(CleanInputMixin, ConditionalGetMixin, viewsets.ModelViewSet):
+class ModelViewSet(CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.ModelViewSet):
     pass

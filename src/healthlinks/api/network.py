@@ -18,7 +18,7 @@ from healthlinks.api import base
 from healthlinks.api.filters import Ordering
 from healthlinks.api.serializers import call_service
 from healthlinks.network import selectors, services
-from healthlinks.network.models import SAFEGUARD_NOTE, Person, PersonRole, Stay, StaySession, Tie
+from healthlinks.network.models import SAFEGUARD_NOTE, Person, PersonRole, PersonRoleKind, Stay, StaySession, Tie
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution, Partnership
 
@@ -31,6 +31,15 @@ class PersonSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="personal.email", required=False, allow_blank=True)
     phone = serializers.CharField(source="personal.phone", required=False, allow_blank=True)
     partnerships = serializers.SerializerMethodField()
+    partnership = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Partnership.objects.filter(deleted_at__isnull=True),
+        write_only=True,
+        required=False,
+        help_text="a partnership you coordinate: the person is registered in it with `role` (required to create, "
+        "unless you are a hub administrator)",
+    )
+    role = serializers.ChoiceField(choices=PersonRoleKind.choices, write_only=True, required=False)
 
     class Meta:
         model = Person
@@ -48,6 +57,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "research_consent",
             "consent_date",
             "partnerships",
+            "partnership",
+            "role",
             "is_synthetic",
         ]
         read_only_fields = ["pseudo_id", "is_synthetic"]
@@ -68,9 +79,31 @@ class PersonSerializer(serializers.ModelSerializer):
                 data.pop(key, None)
         return data
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        partnership = attrs.get("partnership")
+        if partnership is not None and not registry_selectors.can_edit_partnership(user, partnership.pk):
+            raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
+        if self.instance is None and partnership is None and not registry_selectors.is_hub_admin(user):
+            raise DRFValidationError({"partnership": "name the partnership you coordinate that this person is in"})
+        ext = attrs.get("external_id")
+        if ext:
+            holders = Person.objects.filter(external_id=ext)
+            if self.instance is not None:
+                holders = holders.exclude(pk=self.instance.pk)
+            holder = holders.first()
+            if holder is not None and not selectors.can_edit_person(user, holder):
+                raise DRFValidationError({"external_id": selectors.not_yours_message(ext)})
+        return attrs
+
     def _save(self, person: Person | None, data: dict[str, Any]) -> Person:
         personal = data.pop("personal", {})
-        return call_service(services.person_save, by=self.context["request"].user, person=person, **data, **personal)
+        partnership = data.pop("partnership", None)
+        role = data.pop("role", None) or PersonRoleKind.VOLUNTEER
+        roles = [services.RoleSpec(partnership_id=partnership.pk, role=role)] if partnership is not None else []
+        return call_service(
+            services.person_save, by=self.context["request"].user, person=person, roles=roles, **data, **personal
+        )
 
     def create(self, validated_data: dict[str, Any]) -> Person:
         return self._save(None, validated_data)
@@ -86,7 +119,9 @@ class StaySessionSerializer(serializers.ModelSerializer):
 
 
 class StaySerializer(serializers.ModelSerializer):
-    person = serializers.SlugRelatedField(slug_field="pseudo_id", queryset=Person.objects.all())
+    person = serializers.SlugRelatedField(
+        slug_field="pseudo_id", queryset=Person.objects.all(), error_messages={"does_not_exist": "no such person"}
+    )
     partnership = serializers.SlugRelatedField(slug_field="slug", queryset=Partnership.objects.all())
     sending_institution = serializers.PrimaryKeyRelatedField(
         queryset=Institution.objects.all(), required=False, allow_null=True
@@ -148,11 +183,11 @@ class StaySerializer(serializers.ModelSerializer):
         partnership = attrs.get("partnership") or getattr(self.instance, "partnership", None)
         if (
             partnership is not None
-            and not registry_selectors.partnerships_editable_by(user).filter(pk=partnership.pk).exists()
+            and not registry_selectors.can_edit_partnership(user, partnership.pk)
         ):
             raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
         person = attrs.get("person")
-        if person is not None and not selectors.people_visible_to(user).filter(pk=person.pk).exists():
+        if person is not None and not selectors.people_editable_by(user).filter(pk=person.pk).exists():
             raise DRFValidationError({"person": "no such person"})
         return attrs
 
@@ -238,12 +273,10 @@ class PersonViewSet(
         return self.get_paginated_response(PersonSerializer(page, many=True, context=context).data)
 
     def can_create(self, user: Any) -> bool:
-        return registry_selectors.can_create_partnership(user)
+        return registry_selectors.coordinates_any(user)
 
     def can_edit(self, user: Any, obj: Person) -> bool:
-        return registry_selectors.is_hub_admin(user) or (
-            registry_selectors.can_create_partnership(user) and selectors.can_see_personal(user, obj)
-        )
+        return selectors.can_edit_person(user, obj)
 
 
 STAY_FILTERS = [
@@ -305,10 +338,10 @@ class StayViewSet(
         return Response(StaySerializer(stay, context=self.get_serializer_context()).data)
 
     def can_create(self, user: Any) -> bool:
-        return registry_selectors.can_create_partnership(user)
+        return registry_selectors.coordinates_any(user)
 
     def can_edit(self, user: Any, obj: Stay) -> bool:
-        return registry_selectors.partnerships_editable_by(user).filter(pk=obj.partnership_id).exists()
+        return registry_selectors.can_edit_partnership(user, obj.partnership_id)
 
 
 @extend_schema_view(

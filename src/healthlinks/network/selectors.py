@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRole, Stay, Tie, continuum_bounds
 from healthlinks.registry import selectors as registry_selectors
@@ -63,8 +64,34 @@ def people_visible_to(user: AnyUser) -> QuerySet[Person]:
         return Person.objects.none()
     visible = _in_partnerships(personal_partnership_ids(user))
     if _is_researcher(user):
-        visible |= Q(research_consent=True)
+        # consenting people of partnerships open to research (not drafts): never someone whose only
+        # partnerships are drafts
+        open_to_research = Partnership.objects.filter(deleted_at__isnull=True).exclude(
+            publication=Publication.DRAFT
+        )
+        visible |= Q(research_consent=True) & _in_partnerships(open_to_research.values_list("pk", flat=True))
     return Person.objects.filter(visible, deleted_at__isnull=True)
+
+
+def people_editable_by(user: AnyUser) -> QuerySet[Person]:
+    """People a user may change: those with a role or a stay in a partnership the user coordinates (hub admins:
+    everyone). Membership of a partnership gives reading, never writing."""
+    if is_hub_admin(user):
+        return Person.objects.filter(deleted_at__isnull=True)
+    editable = registry_selectors.partnerships_editable_by(user).values_list("pk", flat=True)
+    return Person.objects.filter(_in_partnerships(editable), deleted_at__isnull=True)
+
+
+def not_yours_message(external_id: str) -> str:
+    """One answer, wherever an external id names nobody the user may change: whether it is unused or belongs to
+    someone outside the user's partnerships is not said (pages, importers and API alike)."""
+    return _("no person with external id %(id)r among the people of the partnerships you coordinate") % {
+        "id": external_id
+    }
+
+
+def can_edit_person(user: AnyUser, person: Person) -> bool:
+    return people_editable_by(user).filter(pk=person.pk).exists()
 
 
 def can_see_personal(user: AnyUser, person: Person) -> bool:

@@ -95,8 +95,28 @@ def partnerships_editable_by(user: AnyUser) -> QuerySet[Partnership]:
     )
 
 
+def can_edit_partnership(user: AnyUser, partnership_id: int | None) -> bool:
+    """The one rule for writes: a user may change a record only if they may edit the record's partnership (hub
+    admins, or coordinators of that partnership). A member of it may read it; their account role does not
+    matter."""
+    if partnership_id is None:
+        return is_hub_admin(user)
+    return partnerships_editable_by(user).filter(pk=partnership_id).exists()
+
+
+def coordinates_any(user: AnyUser) -> bool:
+    """May open a form that writes into a partnership (which one is checked when it is chosen)."""
+    return is_hub_admin(user) or partnerships_editable_by(user).exists()
+
+
 def can_create_partnership(user: AnyUser) -> bool:
-    return is_hub_admin(user) or (user.is_authenticated and getattr(user, "role", None) == Role.COORDINATOR)
+    """Starting a partnership (or registering an institution) has no partnership yet to take a role from: hub
+    admins, users whose account is a coordinator's, and anyone who already coordinates one."""
+    if is_hub_admin(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return getattr(user, "role", None) == Role.COORDINATOR or partnerships_editable_by(user).exists()
 
 
 def institutions_visible_to(user: AnyUser) -> QuerySet[Institution]:

@@ -23,6 +23,7 @@ from healthlinks.analytics.selectors import (
     typology_analysis,
     value_for_money,
 )
+from healthlinks.interchange.tabular.cells import csv_dict
 from healthlinks.reference.models import Country, Specialty
 from healthlinks.registry.models import FundingScheme
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
@@ -79,7 +80,7 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> HttpResponse:
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_dict(row) for row in rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -25,6 +25,7 @@ from healthlinks.registry import selectors, services
 from healthlinks.registry.models import GeographyClass, Institution, Partnership, PartnershipMember
 from healthlinks.results.selectors import partnership_summary
 from healthlinks.web import charts
+from healthlinks.web.concurrency import Stale, merge_stale, record_version
 from healthlinks.web.forms import (
     AssessmentForm,
     InstitutionForm,
@@ -161,9 +162,12 @@ def _save_partnership(request: HttpRequest, partnership: Partnership | None) -> 
         if partnership
         else [{"role": "lead"}, {"role": "partner"}]
     )
-    form = PartnershipForm(request.POST or None, instance=partnership)
+    data, stale = _merged(request, PartnershipForm, partnership)
+    form = PartnershipForm(data, instance=partnership)
     formset = MemberFormSet(request.POST or None, initial=initial_members, prefix="members")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    if _conflicts_shown(form, stale):
+        pass
+    elif request.method == "POST" and form.is_valid() and formset.is_valid():
         data = dict(form.cleaned_data)
         relations = {k: data.pop(k) for k in ("specialties", "delivery_methods", "funding_schemes")}
         try:
@@ -187,8 +191,13 @@ def _save_partnership(request: HttpRequest, partnership: Partnership | None) -> 
             _apply_errors(form, formset, exc)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            _say_merged(request, stale)
             return redirect("partnership-detail", slug=saved.slug)
-    return render(request, "web/partnership_form.html", {"form": form, "formset": formset, "p": partnership})
+    return render(
+        request,
+        "web/partnership_form.html",
+        {"form": form, "formset": formset, "p": partnership, **_version_context(partnership, stale)},
+    )
 
 
 @login_required
@@ -247,8 +256,11 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save_institution(request: HttpRequest, institution: Institution | None) -> HttpResponse:
-    form = InstitutionForm(request.POST or None, instance=institution)
-    if request.method == "POST" and form.is_valid():
+    data, stale = _merged(request, InstitutionForm, institution)
+    form = InstitutionForm(data, instance=institution)
+    if _conflicts_shown(form, stale):
+        pass
+    elif request.method == "POST" and form.is_valid():
         try:
             if institution is None:
                 saved = services.institution_create(by=_actor(request), **form.cleaned_data)
@@ -263,8 +275,45 @@ def _save_institution(request: HttpRequest, institution: Institution | None) -> 
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            _say_merged(request, stale)
             return redirect("institution-detail", pk=saved.pk)
-    return render(request, "web/institution_form.html", {"form": form, "i": institution})
+    context = {"form": form, "i": institution, **_version_context(institution, stale)}
+    return render(request, "web/institution_form.html", context)
+
+
+# Edit forms and concurrent edits (healthlinks.web.concurrency) -------------------------------------------------
+
+
+def _merged(request: HttpRequest, form_class: Any, obj: Any) -> tuple[Any, Stale | None]:
+    """The data to bind the form to: None for a GET; a POST merged with changes made since it was opened."""
+    if request.method != "POST":
+        return None, None
+    if obj is None:
+        return request.POST, None
+    return merge_stale(form_class(instance=obj), obj, request.POST)
+
+
+def _conflicts_shown(form: Any, stale: Stale | None) -> bool:
+    """Marks each field both people changed; True when there is any (nothing is saved then)."""
+    if stale is None or not stale.conflicts:
+        return False
+    form.is_valid()
+    for name in stale.conflicts:
+        form.add_error(name, _("changed by someone else meanwhile: the record now holds another value"))
+    return True
+
+
+def _say_merged(request: HttpRequest, stale: Stale | None) -> None:
+    if stale is not None and stale.kept:
+        messages.info(
+            request,
+            _("Someone else changed this record meanwhile; their changes were kept with yours: %(fields)s.")
+            % {"fields": ", ".join(stale.kept)},
+        )
+
+
+def _version_context(obj: Any, stale: Stale | None) -> dict[str, Any]:
+    return {"version": stale.version if stale else record_version(obj), "stale": stale}
 
 
 @login_required

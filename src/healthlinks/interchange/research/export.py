@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from healthlinks.accounts.models import User
 from healthlinks.interchange.research.tables import TABLES, Scope, build_all, person_cells
+from healthlinks.interchange.tabular import cells
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Partnership
 
@@ -155,6 +156,7 @@ def build_export(user: User | None, partnership: str = "") -> ResearchExport:
 def csv_bytes(table: pa.Table) -> bytes:
     """UTF-8, header row, comma, quotes only where needed, ISO dates, true/false, empty cell for null."""
     out = io.BytesIO()
+    table = cells.arrow_table(table)  # formula injection: text a spreadsheet would run gets a leading quote
     pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=True, quoting_style="needed"))
     return out.getvalue()
 
@@ -178,7 +180,7 @@ def dictionary_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(DICTIONARY_COLUMNS)
-    writer.writerows(dictionary_rows())
+    writer.writerows(cells.csv_row(row) for row in dictionary_rows())
     return out.getvalue().encode("utf-8")
 
 

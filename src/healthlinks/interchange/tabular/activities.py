@@ -40,6 +40,7 @@ from healthlinks.interchange.tabular.common import (
     upsert,
 )
 from healthlinks.interchange.tabular.reader import read_table
+from healthlinks.network import selectors as network_selectors
 from healthlinks.network.models import PersonRole, Sex, Stay
 from healthlinks.reference.models import Occupation, PurposeCode
 from healthlinks.results.models import CashCost, CostCategory
@@ -287,7 +288,7 @@ def import_trainees(
         if v["person"]:
             person = people.get(v["person"])
             if person is None:
-                rows.error(number, "person", f"no person with external id {v['person']!r}")
+                rows.error(number, "person", network_selectors.not_yours_message(v["person"]))
             completed = rows.cell(number, v, "completed", _bool, default=True)
             if v["count"]:
                 rows.error(number, "count", "a named trainee row has no count; leave person empty to count")
@@ -347,7 +348,7 @@ def import_assessments(
         activity = _activity_for(user, rows, number, v["activity"], activities)
         person = people.get(v["person"])
         if person is None:
-            rows.error(number, "person", f"no person with external id {v['person']!r}")
+            rows.error(number, "person", network_selectors.not_yours_message(v["person"]))
         pre = rows.cell(number, v, "pre_score", f.parse_decimal)
         post = rows.cell(number, v, "post_score", f.parse_decimal)
         top = rows.cell(number, v, "max_score", f.parse_decimal) or 100
@@ -388,7 +389,7 @@ def import_outcomes(
         activity = _activity_for(user, rows, number, v["activity"], activities)
         person = people.get(v["person"]) if v["person"] else None
         if v["person"] and person is None:
-            rows.error(number, "person", f"no person with external id {v['person']!r}")
+            rows.error(number, "person", network_selectors.not_yours_message(v["person"]))
         level = rows.cell(number, v, "level", _int, low=1, high=4, required=True)
         dimension = rows.cell(number, v, "dimension", f.parse_choice, choices=DIMENSIONS)
         rating = rows.cell(number, v, "rating", _int, low=1, high=5)
@@ -509,7 +510,7 @@ def import_cascades(
         activity = _activity_for(user, rows, number, v["activity"], activities)
         person = people.get(v["person"])
         if person is None:
-            rows.error(number, "person", f"no person with external id {v['person']!r}")
+            rows.error(number, "person", network_selectors.not_yours_message(v["person"]))
         trained = rows.cell(number, v, "people_trained", _int, required=True)
         reported = rows.cell(number, v, "reported_on", f.parse_date)
         if activity is None or person is None or trained is None or reported is None:

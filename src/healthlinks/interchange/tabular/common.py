@@ -154,7 +154,7 @@ def editable_partnership_ids(user: User | None) -> set[int] | None:
 def people_by_external_id(values: Iterable[str], user: User | None) -> dict[str, Person]:
     qs = Person.objects.filter(external_id__in=set(values))
     if user is not None and not registry_selectors.is_hub_admin(user):
-        qs = qs.filter(pk__in=network_selectors.people_visible_to(user).values("pk"))
+        qs = qs.filter(pk__in=network_selectors.people_editable_by(user).values("pk"))
     return {p.external_id: p for p in qs if p.external_id}
 
 

@@ -173,7 +173,7 @@ def import_people(
     editable_people: set[int] | None = None
     if editable is not None and user is not None:
         editable_people = set(
-            network_selectors.people_visible_to(user)
+            network_selectors.people_editable_by(user)
             .filter(pk__in=[p.pk for p in existing.values()])
             .values_list("pk", flat=True)
         )
@@ -189,7 +189,7 @@ def import_people(
             continue
         seen[ext] = number
         if ext in existing and editable_people is not None and existing[ext].pk not in editable_people:
-            rows.error(number, "external_id", f"{ext!r} belongs to a person outside your partnerships")
+            rows.error(number, "external_id", network_selectors.not_yours_message(ext))
             continue
         if v["email"]:
             try:
@@ -278,7 +278,7 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
         seen.setdefault(ext, number)
         person = people.get(v["person"])
         if person is None:
-            rows.error(number, "person", f"no person with external id {v['person']!r} (import people first)")
+            rows.error(number, "person", network_selectors.not_yours_message(v["person"]) + " (import people first)")
         partnership = partnerships.get(v["partnership"])
         if partnership is None:
             rows.error(number, "partnership", f"no partnership with slug or name {v['partnership']!r}")
@@ -383,7 +383,7 @@ def import_ties(source: str | Path | IO[bytes], *, user: User | None = None, nam
         a, b = people.get(v["person_a"]), people.get(v["person_b"])
         for column, person in (("person_a", a), ("person_b", b)):
             if person is None:
-                rows.error(number, column, f"no person with external id {v[column]!r}")
+                rows.error(number, column, network_selectors.not_yours_message(v[column]))
         kind = rows.cell(number, v, "kind", f.parse_choice, choices=TIE_KINDS)
         start = rows.cell(number, v, "start_date", f.parse_date, required=False)
         end = rows.cell(number, v, "end_date", f.parse_date, required=False)

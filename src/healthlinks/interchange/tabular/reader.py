@@ -2,7 +2,9 @@
 
 Hostile files are refused before they cost memory or time (limits below, each refusal says which):
 - a CSV is decoded and parsed as a stream, never copied whole, and refused at its first row past MAX_ROWS; a
-  cell longer than the csv module's field limit (an unclosed quote, usually) is refused with its row;
+  cell longer than the csv module's field limit (an unclosed quote, usually) is refused with its row; a header
+  row longer than MAX_HEADER_BYTES is refused before anything is parsed, and a row of more than MAX_COLUMNS cells
+  as soon as it is read;
 - an XLSX is first unpacked member by member, counting the bytes each member really inflates to (not the sizes
   the archive declares) and the rows, columns, cells and shared strings its sheets' XML holds, so a zip bomb, a
   shared-strings bomb or a sheet whose used area reaches XFD1048576 is refused before the workbook is read;
@@ -31,6 +33,8 @@ from healthlinks.archives import (  # noqa: F401 (ArchiveRefused, check_workbook
 
 MAX_CELL = 10_000
 MAX_NAME = 100  # characters of the upload's file name kept (messages, records that cite the file)
+MAX_COLUMNS = 5_000  # cells of one CSV row (a Kobo export of a long form with repeats has a few hundred)
+MAX_HEADER_BYTES = 256 * 1024
 CSV_FIELD_LIMIT = csv.field_size_limit()  # 131072 characters: a longer CSV cell is refused with its row
 
 
@@ -122,6 +126,9 @@ def iter_csv(raw: bytes, name: str, *, max_rows: int = MAX_ROWS) -> Iterator[lis
     """The records of a CSV file, header first, read as a stream. Refuses the file (ImportRejected) when it holds
     more than `max_rows` records after the header, before reading any of them, or at a record the csv module
     cannot read (a cell past its field limit)."""
+    first_line = max(raw.find(b"\n", 0, MAX_HEADER_BYTES + 1), raw.find(b"\r", 0, MAX_HEADER_BYTES + 1))
+    if first_line < 0 and len(raw) > MAX_HEADER_BYTES:
+        raise _refuse(name, f"the header row is longer than {MAX_HEADER_BYTES // 1024} KB; is this a table?", row=1)
     encoding = _encoding(raw, name)
     delimiter = _delimiter(raw, encoding)
     newlines = max(raw.count(b"\n"), raw.count(b"\r"))  # at least the records after the first
@@ -131,6 +138,8 @@ def iter_csv(raw: bytes, name: str, *, max_rows: int = MAX_ROWS) -> Iterator[lis
     number = 0
     try:
         for number, record in enumerate(reader, start=1):  # noqa: B007 (number is read after the loop)
+            if len(record) > MAX_COLUMNS:
+                raise _refuse(name, f"more than {MAX_COLUMNS} columns; is the separator right?", row=number)
             yield record
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
