@@ -40,10 +40,6 @@ class Stale:
     conflicts: list[str] = field(default_factory=list)  # form field names changed by both
     kept: list[str] = field(default_factory=list)  # labels of fields whose newer value was taken into the form
 
-    @property
-    def conflict_labels(self) -> list[str]:
-        return self.conflicts
-
 
 def record_version(obj: models.Model | None) -> str:
     if obj is None or obj.pk is None:
@@ -53,12 +49,9 @@ def record_version(obj: models.Model | None) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, list | tuple | set) or hasattr(value, "all"):
-        items = value.all() if hasattr(value, "all") else value
-        return sorted(str(v.pk if isinstance(v, models.Model) else v) for v in items)
-    return value
+    """A foreign key as its id (model_to_dict gives ids, a cleaned form instances); many-to-many fields are not
+    merged (_concrete)."""
+    return value.pk if isinstance(value, models.Model) else value
 
 
 def _concrete(form: forms.ModelForm, name: str) -> bool:
