@@ -186,6 +186,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["healthlinks.api.permissions.ScopedAccess"],
     "DEFAULT_PAGINATION_CLASS": "healthlinks.api.pagination.Pagination",
+    # Bodies are JSON: nested records (a partnership's members, a stay's sessions) have no form encoding.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "healthlinks.api.schema.AutoSchema",
     # 429 with Retry-After past these rates: anonymous use per address, signed-in use per user.

@@ -98,10 +98,11 @@ def build_api_world() -> dict[str, Any]:
         project=project.pk,
         in_kind=InKindContribution.objects.get().pk,
         currency_rate=CurrencyRate.objects.get(currency="UGX").pk,
-        day_rate=DayRate.objects.get().pk,
+        day_rate=DayRate.objects.get(year=2016).pk,
         person_role=a.person_roles.order_by("pk").values_list("pk", flat=True).first(),
         memo=a.interview_memos.values_list("pk", flat=True).first(),
         iso3="UGA",
     )
-    world["token"] = Token.objects.create(user=world["users"]["hub_admin"]).key
+    world["tokens"] = {role: Token.objects.create(user=user).key for role, user in world["users"].items()}
+    world["token"] = world["tokens"]["hub_admin"]
     return world

@@ -53,7 +53,7 @@ def test_api_lists_references_and_only_visible_links(library, client_for):
 
 
 @pytest.mark.parametrize(
-    ("who", "status"), [("public", 302), ("researcher", 403), ("member", 200), ("coordinator", 200)]
+    ("who", "status"), [("public", 302), ("researcher", 403), ("member", 403), ("coordinator", 200)]
 )
 def test_import_page_access(library, client_for, who, status):
     user = None if who == "public" else library[who]
@@ -61,7 +61,7 @@ def test_import_page_access(library, client_for, who, status):
 
 
 def test_upload_reports_line_errors_and_imports(library, client_for):
-    client = client_for(library["member"])
+    client = client_for(library["coordinator"])
     bad = client.post(
         "/evidence/import/", {"format": "ris", "file": SimpleUploadedFile("b.ris", b"TY  - JOUR\nPY  - 2020\nER  - \n")}
     )

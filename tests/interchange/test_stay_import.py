@@ -274,3 +274,18 @@ def test_every_import_changes_the_data_version_and_a_refused_one_does_not(tmp_pa
     with pytest.raises(ImportRejected):
         import_ties(write_csv(tmp_path / "bad.csv", TIE_COLUMNS, [["P1", "P404", "counterparts", "2016-01-01", ""]]))
     assert current() == versions[-1]
+
+
+def test_a_people_import_that_changes_an_email_leaves_a_history_row_by_the_importer(
+    tmp_path, network_world, people_file, admin_user
+):
+    """The importer writes through network.services.people_save_many: the same history as a form's edit."""
+    import_people(people_file, user=admin_user)
+    p1 = PersonalData.objects.get(person__external_id="P1")
+    assert p1.history.count() == 1  # created
+    rows = [["P1", "Given1", "Family1", "new@example.org", "2221", "female", "", "Band 6", "yes"]]
+    assert import_people(write_csv(tmp_path / "again.csv", PEOPLE_COLUMNS, rows), user=admin_user).updated == 1
+    latest = p1.history.order_by("-history_id").first()
+    assert (latest.email, latest.history_user, latest.history_type) == ("new@example.org", admin_user, "~")
+    assert PersonalData.objects.get(person__external_id="P2").history.count() == 1  # not in the file: untouched
+

@@ -86,3 +86,29 @@ def test_activity_form_errors_and_permissions(world, client_for, make_user):
     assert resp.status_code == 200 and "the end date is before the start date" in resp.content.decode()
     assert not Activity.objects.filter(title="Bad").exists()
     assert client_for(make_user("outsider", "coordinator")).get(url).status_code == 403
+
+
+def test_an_activity_is_linked_to_any_stay_of_the_partnership_even_one_not_offered(world, client_for, monkeypatch):
+    """Linking a stay used to fail for every stay ("… is not a valid value"): the picker's queryset was a slice."""
+    from healthlinks.network.models import Stay
+    from healthlinks.web import forms as web_forms
+
+    p = world["p"]
+    stays = list(Stay.objects.filter(partnership=p).order_by("-start_date"))
+    monkeypatch.setattr(web_forms, "STAYS_OFFERED", 1)  # the oldest stay is past the list offered
+    page = client_for(world["coordinator"]).get(reverse("activity-create", args=[p.slug])).content.decode()
+    assert f'value="{stays[0].pk}"' in page and f'value="{stays[-1].pk}"' not in page
+    resp = client_for(world["coordinator"]).post(
+        reverse("activity-create", args=[p.slug]),
+        {
+            "title": "Linked",
+            "kind": "training_course",
+            "mode": "in_person",
+            "start_date": "2022-03-02",
+            "end_date": "2022-03-03",
+            "facility_level": "district",
+            "stays": [stays[0].pk, stays[-1].pk],
+        },
+    )
+    assert resp.status_code == 302, resp.content.decode()[:3000]
+    assert set(Activity.objects.get(title="Linked").stays.all()) == {stays[0], stays[-1]}

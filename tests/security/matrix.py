@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -231,7 +232,7 @@ MATRIX: dict[str, Entry] = {
     "evidence-list": e("/evidence/", ALL, "published literature; links to visible partnerships only"),
     "evidence-detail": e("/evidence/{reference}/", ALL),
     "evidence-export": e("/evidence/export.ris /evidence/export.bib", ALL),
-    "evidence-import": e("/evidence/import/", "302 403 200 200 200 200  200 200 200", "signed in, not researchers"),
+    "evidence-import": e("/evidence/import/", "302 403 403 200 200 200  200 200 200", "who may start a partnership"),
     "api:reference-list": e("/api/v1/references/", ALL),
     "api:reference-detail": e("/api/v1/references/{reference}/", ALL),
     "analytics-mobility": e("/analytics/mobility/", ALL, "aggregates of visible partnerships only"),
@@ -287,12 +288,12 @@ def routes() -> dict[str, str]:
 class Write:
     method: str
     path: str
-    body: dict[str, object]
+    body: Any
     codes: tuple[int, ...]
     note: str = ""
 
 
-def w(method: str, path: str, body: dict[str, object], codes: str, note: str = "") -> Write:
+def w(method: str, path: str, body: Any, codes: str, note: str = "") -> Write:
     values = tuple(int(c) for c in codes.split())
     assert len(values) == len(ROLES), path
     return Write(method, path, body, values, note)
@@ -321,6 +322,15 @@ NEW_OUTCOME = {
     "dimension": "satisfaction",
     "rating": 4,
     "recorded_on": "2017-02-01",
+}
+NEW_INSTITUTION = {"name": "Matrix New Clinic", "country": "KEN", "kind": "hospital", "city": "Kisumu"}
+NEW_PARTNERSHIP = {
+    "name": "Matrix Partnership A",
+    "start_date": "2015-01-01",
+    "members": [
+        {"institution": "{institution}", "role": "lead"},
+        {"institution": "{b_institution}", "role": "partner"},
+    ],
 }
 PERSON_CHANGE = {"email": "changed@example.org", "research_consent": True}
 
@@ -374,6 +384,156 @@ WRITES: dict[str, Write] = {
         {"city": "Kisumu"},
         "401 403 403 200 403 200  200 403 200",
         "an institution follows the partnerships it is in (Kenyan: B only)",
+    ),
+    "api activity put": w(
+        "PUT", "/api/v1/activities/{activity}/", NEW_ACTIVITY, "401 403 403 403 200 200  403 200 200"
+    ),
+    "api institution create": w(
+        "POST",
+        "/api/v1/institutions/",
+        NEW_INSTITUTION,
+        "401 403 403 201 201 201  201 201 201",
+        "no partnership yet: coordinators and hub admins",
+    ),
+    "api institution put": w(
+        "PUT",
+        "/api/v1/institutions/{b_institution}/",
+        NEW_INSTITUTION,
+        "401 403 403 200 403 200  200 403 200",
+        "the Kenyan institution is in B only",
+    ),
+    "api outcome put": w("PUT", "/api/v1/outcomes/{outcome}/", NEW_OUTCOME, "401 403 403 404 200 200  403 200 200"),
+    "api partnership create": w(
+        "POST",
+        "/api/v1/partnerships/",
+        NEW_PARTNERSHIP,
+        "401 403 403 201 201 201  201 201 201",
+        "no partnership yet: coordinators and hub admins",
+    ),
+    "api partnership put": w(
+        "PUT", "/api/v1/partnerships/{a}/", NEW_PARTNERSHIP, "401 403 403 403 200 200  403 200 200"
+    ),
+    "api stay sessions put": w(
+        "PUT",
+        "/api/v1/stays/{stay}/sessions/",
+        [{"date": "2016-01-05", "hours": "2"}],
+        "401 403 403 404 400 400  403 400 400",
+        "400: sessions are for virtual stays (checked after the permission)",
+    ),
+    "api token create": w("POST", "/api/v1/token/", {}, "401 201 201 201 201 201  201 201 201", "one's own token"),
+    "api token delete": w("DELETE", "/api/v1/token/", {}, "401 204 204 204 204 204  204 204 204", "one's own token"),
+    "web partnership create": w(
+        "POST", "/partnerships/new/", {}, "302 403 403 200 200 200  200 200 200", "200: the form again, with its errors"
+    ),
+    "web institution create": w("POST", "/institutions/new/", {}, "302 403 403 200 200 200  200 200 200"),
+    "web institution edit": w(
+        "POST",
+        "/institutions/{institution}/edit/",
+        {},
+        "302 403 403 403 200 200  403 200 200",
+        "the Ugandan institution is in A",
+    ),
+    "web assessment create": w(
+        "POST", "/partnerships/{a}/assessments/new/", {}, "302 403 403 403 200 200  403 200 200"
+    ),
+    "web activity create": w("POST", "/partnerships/{a}/activities/new/", {}, "302 403 403 403 200 200  403 200 200"),
+    "web outcome create": w("POST", "/activities/{activity}/outcomes/new/", {}, "302 403 403 403 200 200  403 200 200"),
+    "web results": w(
+        "POST",
+        "/partnerships/{a}/results/",
+        {},
+        "200 200 200 200 200 200  200 200 200",
+        "the page again: only A's coordinators get the form, and only theirs is saved",
+    ),
+    "web import": w(
+        "POST",
+        "/import/",
+        {},
+        "302 403 403 200 200 200  200 200 200",
+        "each row is checked against the user's partnerships",
+    ),
+    "web iati import": w(
+        "POST", "/import/iati/", {}, "302 403 403 200 200 200  200 200 200", "the file's partnership is checked"
+    ),
+    "web survey upload": w("POST", "/surveys/upload/", {}, "302 403 403 200 200 200  200 200 200"),
+    "web survey responses upload": w("POST", "/surveys/import/", {}, "302 403 403 200 200 200  200 200 200"),
+    "web survey form": w(
+        "POST", "/surveys/{instrument}/form/", {}, "302 200 200 200 200 200  200 200 200", "answering a survey"
+    ),
+    "web rate create": w("POST", "/rates/day/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web rate edit": w("POST", "/rates/day/{day_rate}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web interview source create": w(
+        "POST",
+        "/interviews/sources/new/",
+        {},
+        "302 403 403 200 200 200  200 200 200",
+        "the partnership chosen is checked",
+    ),
+    "web interview segment create": w(
+        "POST",
+        "/interviews/sources/{source}/segments/",
+        {},
+        "302 404 400 404 400 400  400 400 400",
+        "A's members code A's transcripts (400: empty form)",
+    ),
+    "web interview memo": w(
+        "POST",
+        "/interviews/sources/{source}/memos/",
+        {},
+        "302 404 302 404 302 302  302 302 302",
+        "A's members write memos",
+    ),
+    "web interview speaker": w(
+        "POST",
+        "/interviews/sources/{source}/speakers/",
+        {},
+        "302 404 403 404 302 302  403 302 302",
+        "describing speakers: A's coordinators",
+    ),
+    "web interview segment delete": w(
+        "POST", "/interviews/segments/{segment}/delete/", {}, "302 404 302 404 302 302  302 302 302", "A's members code"
+    ),
+    "web interview codebook": w(
+        "POST",
+        "/interviews/codes/",
+        {},
+        "302 403 403 302 302 302  302 302 302",
+        "shared codebook: anyone who may start a partnership",
+    ),
+    "web interview import": w("POST", "/interviews/import/", {}, "302 403 403 200 200 200  200 200 200"),
+    "web evidence links": w(
+        "POST",
+        "/evidence/{reference}/",
+        {},
+        "403 403 403 302 302 302  302 302 302",
+        "shared library; links only to partnerships one coordinates",
+    ),
+    "web evidence import": w("POST", "/evidence/import/", {}, "302 403 403 200 200 200  200 200 200"),
+    "web analytics report": w(
+        "POST",
+        "/analytics/report/",
+        {},
+        "302 302 302 302 302 302  302 302 302",
+        "queues a report of what the user may see",
+    ),
+    "web account token": w("POST", "/accounts/token/", {}, "302 200 200 200 200 200  200 200 200", "one's own token"),
+    "web erasure": w("POST", "/ops/erasure/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web deleted records": w(
+        "POST",
+        "/ops/deleted/",
+        {"action": "delete_person", "key": "{person}"},
+        "302 403 403 403 403 302  403 403 302",
+        "hub admins",
+    ),
+    "web user revoke": w(
+        "POST", "/ops/users/{victim}/revoke/", {}, "302 403 403 403 403 302  403 403 302", "hub admins"
+    ),
+    "web task rerun": w(
+        "POST",
+        "/tasks/999999/rerun/",
+        {},
+        "302 404 404 404 404 404  404 404 404",
+        "no such task; owners and hub admins otherwise",
     ),
     "web partnership edit": w(
         "POST",

@@ -17,7 +17,7 @@ from healthlinks.network.services import person_save, stay_create, tie_save
 from healthlinks.projects.models import Project
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
 from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
-from healthlinks.results.models import CashCost, Result
+from healthlinks.results.models import CashCost, DayRate, Result
 from tests.evaluation.conftest import CHOICES, SETTINGS, SURVEY, workbook
 
 ROLES = (
@@ -157,6 +157,9 @@ def build_world() -> dict[str, Any]:
         partnership=a, category="travel", amount=Decimal(500), currency="GBP", spent_on=date(2016, 1, 1)
     )
     result = Result.objects.create(partnership=a, level=1, title="Matrix skilled staff")
+    day_rate = DayRate.objects.create(
+        cadre_id="2221", year=2015, currency="GBP", day_rate=Decimal(240), method="custom"
+    )
     # Interviews: a transcript of A whose speaker description and memo are sentinels (A's members and hub admins
     # only; researchers see the coded passage without them); a reference linked to A.
     code = interview_services.code_save(by=None, name="Matrix funding")
@@ -218,5 +221,6 @@ def build_world() -> dict[str, Any]:
             "response": response.pk,
             "b_institution": ke.pk,
             "draft_person": drafted.pseudo_id,
+            "day_rate": day_rate.pk,
         },
     }

@@ -189,6 +189,9 @@ def test_iati_import_as_a_task_reports_its_counts_and_a_broken_file_fails_with_n
     imported = task.result["imported"] + task.result["imported_with_warnings"]
     assert imported == Project.objects.count() > 0 and task.result["created"] == imported
     assert f"{task.result['activities']} activities" in task.message
+    shown = services.task_status(task)  # the import told the task how far it got, in activities
+    assert (shown["stage"], shown["done"], shown["total"]) == ("activities", task.result["activities"],
+                                                               task.result["activities"])
 
     broken = folder / "broken.xml"
     broken.write_bytes(source.read_bytes()[: len(source.read_bytes()) // 2])

@@ -67,7 +67,22 @@ EXTRACT: dict[str, str] = {
 
 # The rows extracted, where the analyses read only some: every analysis reads outcomes at Kirkpatrick level 3
 # (practice at follow-up); the reactions (level 1) are as many again and are read by none of them
-ROWS: dict[str, str] = {"outcomes": "level = 3"}
+# Soft-deleted partnerships and people (healthlinks.ops.softdelete) and their stays and ties are not analysed, as
+# the selectors hide them from every reader.
+LIVE_PEOPLE = "SELECT id FROM network_person WHERE deleted_at IS NULL"
+LIVE_PARTNERSHIPS = "SELECT id FROM registry_partnership WHERE deleted_at IS NULL"
+ROWS: dict[str, str] = {
+    "outcomes": "level = 3",
+    "people": "deleted_at IS NULL",
+    "partnerships": "deleted_at IS NULL",
+    "stays": f"person_id IN ({LIVE_PEOPLE}) AND partnership_id IN ({LIVE_PARTNERSHIPS})",
+    "ties": f"person_a_id IN ({LIVE_PEOPLE}) AND person_b_id IN ({LIVE_PEOPLE})",
+}
+# Database tables a ROWS condition reads besides the table's own: a write to them renews the extract too.
+ALSO_READS: dict[str, tuple[str, ...]] = {
+    "stays": ("network_person", "registry_partnership"),
+    "ties": ("network_person",),
+}
 
 # What an analysis needs: table names (every column) or (name, the columns it reads); a tuple stays hashable and
 # picklable in an analytics.store Recipe
@@ -470,7 +485,11 @@ def unchanged(previous: Snapshot, versions: signals.Versions | None) -> dict[str
     if previous.versions is None or versions is None or previous.versions[0] != versions[0]:
         return {}
     before, now = previous.versions[1], versions[1]
-    return {name: table for name, table in previous.tables.items() if before.get(source(name)) == now.get(source(name))}
+    return {
+        name: table
+        for name, table in previous.tables.items()
+        if all(before.get(t) == now.get(t) for t in (source(name), *ALSO_READS.get(name, ())))
+    }
 
 
 def clear() -> None:

@@ -18,12 +18,12 @@ from healthlinks.analytics.selectors import (
     value_for_money,
 )
 from healthlinks.api import base
-from healthlinks.api.filters import int_param
+from healthlinks.api.filters import YEAR, int_param
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 SCOPE_PARAMETERS = [OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS] + [
-    OpenApiParameter("year_from", OpenApiTypes.INT, description=f"{FIRST_YEAR}-{LAST_YEAR}"),
-    OpenApiParameter("year_to", OpenApiTypes.INT, description=f"{FIRST_YEAR}-{LAST_YEAR}, not before year_from"),
+    OpenApiParameter("year_from", YEAR),
+    OpenApiParameter("year_to", YEAR, description="a year_to before year_from selects nothing"),
 ]
 
 
@@ -36,8 +36,6 @@ def scope_of(request: Any) -> Scope:
         year = getattr(scope, name)
         if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValidationError({name: f"{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}"})
-    if scope.year_from is not None and scope.year_to is not None and scope.year_from > scope.year_to:
-        raise ValidationError({"year_to": f"{scope.year_to} is before year_from {scope.year_from}"})
     return scope
 
 
@@ -55,7 +53,7 @@ class NetworkViewSet(base.ViewSet):
     ties, ties per person by cadre, brokers (pseudonymous ids only for people you may see) and bridges."""
 
     @extend_schema(
-        parameters=[*SCOPE_PARAMETERS, OpenApiParameter("year", OpenApiTypes.INT, description="year of the picture")],
+        parameters=[*SCOPE_PARAMETERS, OpenApiParameter("year", YEAR, description="year of the picture")],
         responses={200: OpenApiTypes.OBJECT},
     )
     def list(self, request: Any) -> Response:

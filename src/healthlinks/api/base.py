@@ -12,6 +12,7 @@ from rest_framework.request import Request
 
 from healthlinks.api.concurrency import VersionedRecordMixin
 from healthlinks.api.conditional import ConditionalGetMixin
+from healthlinks.api.query import validate_query
 
 NUL = "\x00"
 
@@ -34,6 +35,7 @@ class CleanInputMixin:
             raise Http404
         if any(has_nul(key) or has_nul(request.query_params.getlist(key)) for key in request.query_params):
             raise ValidationError({"detail": "the query contains a NUL character"})
+        validate_query(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if request.method not in ("GET", "HEAD", "OPTIONS") and has_nul(request.data):
             raise ValidationError({"detail": "the body contains a NUL character"})

@@ -1,8 +1,10 @@
 """`?ordering=` for every list: one or more of the view's `ordering_fields`, comma-separated, `-` for descending.
-Unknown fields are ignored; the primary key breaks ties so that pages never overlap."""
+The schema's pattern lists them and the server refuses any other (healthlinks.api.query); the primary key breaks
+ties so that pages never overlap."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,15 +23,22 @@ class Ordering(OrderingFilter):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         fields = list(getattr(view, "ordering_fields", None) or [])
+        one = "-?(" + "|".join(re.escape(f) for f in fields) + ")"
         return [
             {
                 "name": self.ordering_param,
                 "required": False,
                 "in": "query",
-                "description": "order by one of these, comma-separated for more than one; - for descending",
-                "schema": {"type": "string", "enum": [x for f in fields for x in (f, f"-{f}")]},
+                "description": "order by any of " + ", ".join(fields) + "; comma-separated for more than one, "
+                "- for descending",
+                "schema": {"type": "string", "pattern": f"^{one}(,{one})*$"},
             }
         ]
+
+
+# Query parameter schemas the views share (the server enforces them: healthlinks.api.query).
+ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a database id (64-bit)
+YEAR = {"type": "integer", "minimum": 1900, "maximum": 2100}
 
 
 def int_param(request: Request, name: str) -> int | None:

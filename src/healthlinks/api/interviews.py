@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from healthlinks.api import base
-from healthlinks.api.filters import Ordering, int_param
+from healthlinks.api.filters import ID, YEAR, Ordering, int_param
 from healthlinks.evidence import selectors as evidence_selectors
 from healthlinks.evidence.models import Reference, Theme
 from healthlinks.interviews import selectors
@@ -103,8 +103,8 @@ class SegmentSerializer(serializers.ModelSerializer):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("code", OpenApiTypes.INT),
-            OpenApiParameter("source", OpenApiTypes.INT),
+            OpenApiParameter("code", ID),
+            OpenApiParameter("source", ID),
             OpenApiParameter("partnership", OpenApiTypes.STR),
         ]
     )
@@ -171,7 +171,7 @@ class ReferenceSerializer(serializers.ModelSerializer):
             OpenApiParameter("q", OpenApiTypes.STR),
             OpenApiParameter("theme", OpenApiTypes.STR),
             OpenApiParameter("partnership", OpenApiTypes.STR),
-            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("year", YEAR),
             OpenApiParameter("kind", OpenApiTypes.STR),
         ]
     )
@@ -211,8 +211,8 @@ class MemoSerializer(serializers.ModelSerializer):
     list=extend_schema(
         parameters=[
             OpenApiParameter("partnership", OpenApiTypes.STR),
-            OpenApiParameter("source", OpenApiTypes.INT),
-            OpenApiParameter("code", OpenApiTypes.INT),
+            OpenApiParameter("source", ID),
+            OpenApiParameter("code", ID),
         ]
     )
 )

@@ -36,8 +36,7 @@ class PersonSerializer(serializers.ModelSerializer):
         queryset=Partnership.objects.filter(deleted_at__isnull=True),
         write_only=True,
         required=False,
-        help_text="a partnership you coordinate: the person is registered in it with `role` (required to create, "
-        "unless you are a hub administrator)",
+        help_text="a partnership you coordinate: the person is also registered in it with `role`",
     )
     role = serializers.ChoiceField(choices=PersonRoleKind.choices, write_only=True, required=False)
 
@@ -84,8 +83,6 @@ class PersonSerializer(serializers.ModelSerializer):
         partnership = attrs.get("partnership")
         if partnership is not None and not registry_selectors.can_edit_partnership(user, partnership.pk):
             raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
-        if self.instance is None and partnership is None and not registry_selectors.is_hub_admin(user):
-            raise DRFValidationError({"partnership": "name the partnership you coordinate that this person is in"})
         ext = attrs.get("external_id")
         if ext:
             holders = Person.objects.filter(external_id=ext)
@@ -110,6 +107,19 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Person, validated_data: dict[str, Any]) -> Person:
         return self._save(instance, validated_data)
+
+
+class PersonCreateSerializer(PersonSerializer):
+    """A new person is registered in a partnership the user coordinates, with a role there: without one nobody
+    could record their stays."""
+
+    partnership = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Partnership.objects.filter(deleted_at__isnull=True),
+        write_only=True,
+        help_text="a partnership you coordinate: the person is registered in it with `role`",
+    )
+    role = serializers.ChoiceField(choices=PersonRoleKind.choices, write_only=True)
 
 
 class StaySessionSerializer(serializers.ModelSerializer):
@@ -181,10 +191,7 @@ class StaySerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         partnership = attrs.get("partnership") or getattr(self.instance, "partnership", None)
-        if (
-            partnership is not None
-            and not registry_selectors.can_edit_partnership(user, partnership.pk)
-        ):
+        if partnership is not None and not registry_selectors.can_edit_partnership(user, partnership.pk):
             raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
         person = attrs.get("person")
         if person is not None and not selectors.people_editable_by(user).filter(pk=person.pk).exists():
@@ -236,6 +243,10 @@ class PersonViewSet(
 
     serializer_class = PersonSerializer
     lookup_field = "pseudo_id"
+
+    def get_serializer_class(self) -> type[PersonSerializer]:
+        return PersonCreateSerializer if self.action == "create" else PersonSerializer
+
     filter_backends = [Ordering]
     ordering_fields = ["pseudo_id", "cadre", "sex", "grade", "created_at"]
 

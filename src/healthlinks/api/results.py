@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from healthlinks.api import base
-from healthlinks.api.filters import Ordering, int_param
+from healthlinks.api.filters import YEAR, Ordering, int_param
 from healthlinks.network.selectors import personal_partnership_ids
 from healthlinks.registry.models import Partnership, Publication
 from healthlinks.registry.selectors import AnyUser, is_hub_admin, partnerships_visible_to
@@ -96,7 +96,7 @@ class CurrencyRateSerializer(serializers.ModelSerializer):
     list=extend_schema(
         parameters=[
             OpenApiParameter("currency", OpenApiTypes.STR, description="ISO 4217"),
-            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("year", YEAR),
         ]
     )
 )
@@ -132,7 +132,7 @@ class DayRateSerializer(serializers.ModelSerializer):
         parameters=[
             OpenApiParameter("grade", OpenApiTypes.STR),
             OpenApiParameter("cadre", OpenApiTypes.STR, description="ISCO-08 code"),
-            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("year", YEAR),
         ]
     )
 )

@@ -7,6 +7,8 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 from healthlinks.api.conditional import ConditionalGetMixin
 from healthlinks.api.permissions import ScopedAccess
@@ -40,6 +42,24 @@ class AutoSchema(SpectacularAutoSchema):
             if not schema["required"]:
                 del schema["required"]
         return schema
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
+        """A nested list's bounds (`many=True, min_length=2`) are part of its schema."""
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer):
+            for bound, key in (("min_length", "minItems"), ("max_length", "maxItems")):
+                if getattr(field, bound, None) is not None:
+                    schema[key] = getattr(field, bound)
+        return schema
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        """ScopedAccess lets anyone read (each reader sees what the selectors give them): a read declares signing
+        in as optional (`{}`), so the schema does not claim that the public is refused."""
+        auths: list[dict[str, Any]] = super().get_auth()
+        scoped = all(isinstance(p, ScopedAccess) for p in self.view.get_permissions())
+        if scoped and self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
 
     def _ref(self, name: str, schema: dict[str, Any]) -> dict[str, str]:
         component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)

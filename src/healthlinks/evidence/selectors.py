@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from healthlinks.accounts.models import Role
 from healthlinks.evidence.models import Reference
 from healthlinks.registry.models import Partnership
-from healthlinks.registry.selectors import AnyUser, partnerships_visible_to
+from healthlinks.registry.selectors import (
+    AnyUser,
+    can_add_shared_records,
+    partnerships_editable_by,
+    partnerships_visible_to,
+)
 
 
 def can_add_references(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) != Role.RESEARCHER)
+    """The library is shared: those who may start a partnership add to it and describe it; members read it."""
+    return bool(user.is_active) and can_add_shared_records(user)
 
 
 def reference_list(
@@ -50,9 +55,5 @@ def reference_list(
 
 
 def linkable_partnerships(user: AnyUser) -> QuerySet[Partnership]:
-    """Partnerships a user may link references to: those they belong to (hub admins: all)."""
-    from healthlinks.interviews.selectors import member_partnership_ids
-
-    ids = member_partnership_ids(user)
-    qs = Partnership.objects.order_by("name")
-    return qs if ids is None else qs.filter(pk__in=ids)
+    """Partnerships a user may link references to: those they coordinate (hub admins: all)."""
+    return partnerships_editable_by(user).order_by("name")

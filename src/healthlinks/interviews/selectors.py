@@ -28,7 +28,7 @@ from django.db.models import Count, Q, QuerySet
 from healthlinks.accounts.models import Role
 from healthlinks.interviews.models import Code, Memo, Segment, Source, SpeakerRole
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
-from healthlinks.registry.selectors import AnyUser, is_hub_admin
+from healthlinks.registry.selectors import AnyUser, can_add_shared_records, is_hub_admin
 
 NOT_RECORDED = "not recorded"
 
@@ -76,7 +76,7 @@ def _is_researcher(user: AnyUser) -> bool:
 
 def can_edit_codebook(user: AnyUser) -> bool:
     """The codebook is shared by all partnerships: hub admins and coordinators edit it."""
-    return is_hub_admin(user) or bool(user.is_authenticated and getattr(user, "role", None) == Role.COORDINATOR)
+    return can_add_shared_records(user)
 
 
 def can_add_sources(user: AnyUser) -> bool:

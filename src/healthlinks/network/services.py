@@ -218,10 +218,7 @@ def person_save(
     person = person or Person()
     for name, value in fields.items():
         setattr(person, name, value)
-    if person.research_consent and not person.consent_date:
-        person.consent_date = date.today()
-    if not person.research_consent:
-        person.consent_date = None
+    _consent_dated(person)
     person.full_clean()
     person._history_user = by  # type: ignore[attr-defined]
     person.save()
@@ -235,6 +232,110 @@ def person_save(
     for spec in roles:
         PersonRole.objects.get_or_create(person=person, partnership_id=spec.partnership_id, role=spec.role)
     return person
+
+
+class PersonInvalid(ValidationError):
+    """`people_save_many` refused the person at `index` of its input (the message dict names the fields)."""
+
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(error.message_dict)
+        self.index = index
+
+
+@dataclass(frozen=True)
+class PersonIn:
+    """One person for `people_save_many`: the record's fields and their personal data."""
+
+    external_id: str
+    fields: dict[str, Any]
+    personal: dict[str, str]
+
+
+def _consent_dated(person: Person) -> None:
+    if person.research_consent and not person.consent_date:
+        person.consent_date = date.today()
+    if not person.research_consent:
+        person.consent_date = None
+
+
+@transaction.atomic
+def people_save_many(
+    *, by: User | None, people: Sequence[PersonIn], roles: Sequence[RoleSpec] = ()
+) -> tuple[list[Person], list[Person]]:
+    """Create or update many people by external id, as `person_save` does one: the same fields, the same
+    validation (`full_clean`), history rows for the person and their personal data, a role in each of `roles`.
+    Rows are written in batches. Returns (created, updated)."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    from healthlinks.analytics import signals as analytics_signals
+
+    for item in people:
+        unknown = (set(item.fields) - PERSON_FIELDS) | (set(item.personal) - PERSONAL_FIELDS)
+        if unknown:
+            raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    existing = {
+        p.external_id: p
+        for p in Person.objects.filter(external_id__in=[i.external_id for i in people]).select_related("personal")
+    }
+    created: list[Person] = []
+    updated: list[Person] = []
+    pairs: list[tuple[Person, PersonIn]] = []
+    person_fields: set[str] = {"research_consent", "consent_date"}
+    for index, item in enumerate(people):
+        person = existing.get(item.external_id) or Person(external_id=item.external_id)
+        pairs.append((person, item))
+        for name, value in item.fields.items():
+            setattr(person, name, value)
+            person_fields.add(name)
+        _consent_dated(person)
+        # References (cadre, home institution) are resolved by the caller in one query each, not one per row;
+        # external ids are one per row (the caller's reader refuses repeats).
+        try:
+            person.full_clean(exclude=["cadre", "home_institution"], validate_unique=False)
+        except ValidationError as exc:
+            raise PersonInvalid(index, exc) from None
+        (updated if person.pk else created).append(person)
+    if created:
+        bulk_create_with_history(created, Person, batch_size=1000, default_user=by)
+    if updated:
+        columns = sorted(f for f in person_fields if f != "external_id")
+        bulk_update_with_history(updated, Person, columns, batch_size=1000, default_user=by)
+    personal_existing = {d.person_id: d for d in PersonalData.objects.filter(person__in=[*created, *updated])}
+    new_personal: list[PersonalData] = []
+    changed_personal: list[PersonalData] = []
+    personal_fields: set[str] = set()
+    for index, (person, item) in enumerate(pairs):
+        if not item.personal:
+            continue
+        data = personal_existing.get(person.pk) or PersonalData(person=person)
+        if data.pk is not None and all(getattr(data, k) == (v or "") for k, v in item.personal.items()):
+            continue  # unchanged: no history row
+        for name, value in item.personal.items():
+            setattr(data, name, value or "")
+            personal_fields.add(name)
+        try:
+            data.full_clean(exclude=["person"], validate_unique=False)
+        except ValidationError as exc:
+            raise PersonInvalid(index, exc) from None
+        (changed_personal if person.pk in personal_existing else new_personal).append(data)
+    if new_personal:
+        bulk_create_with_history(new_personal, PersonalData, batch_size=1000, default_user=by)
+    if changed_personal:
+        bulk_update_with_history(
+            changed_personal, PersonalData, sorted(personal_fields), batch_size=1000, default_user=by
+        )
+    if roles:
+        PersonRole.objects.bulk_create(
+            [
+                PersonRole(person=p, partnership_id=spec.partnership_id, role=spec.role)
+                for p, _item in pairs
+                for spec in roles
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+    analytics_signals.bump()  # bulk writes send no signals: analyses, dashboard and API ETags must change
+    return created, updated
 
 
 def tie_key(person_a: Person, person_b: Person, kind: str) -> tuple[Person, Person]:

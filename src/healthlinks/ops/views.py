@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks.accounts.models import User
 from healthlinks.ops.sessions import user_revoke
@@ -25,6 +25,7 @@ def _hub_admin(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def users(request: HttpRequest) -> HttpResponse:
     _hub_admin(request)
     qs = User.objects.order_by("username")

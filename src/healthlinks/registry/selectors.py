@@ -91,7 +91,7 @@ def partnerships_editable_by(user: AnyUser) -> QuerySet[Partnership]:
         return Partnership.objects.none()
     return Partnership.objects.filter(
         deleted_at__isnull=True,
-        pk__in=PartnershipAccess.objects.filter(user_id=user.pk, role=AccessRole.COORDINATOR).values("partnership_id")
+        pk__in=PartnershipAccess.objects.filter(user_id=user.pk, role=AccessRole.COORDINATOR).values("partnership_id"),
     )
 
 
@@ -117,6 +117,12 @@ def can_create_partnership(user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False
     return getattr(user, "role", None) == Role.COORDINATOR or partnerships_editable_by(user).exists()
+
+
+def can_add_shared_records(user: AnyUser) -> bool:
+    """Lists no partnership owns (the interview codebook, the evidence library) take the same rule as starting a
+    partnership: hub admins, coordinators' accounts and anyone who coordinates one. Members read them."""
+    return can_create_partnership(user)
 
 
 def institutions_visible_to(user: AnyUser) -> QuerySet[Institution]:

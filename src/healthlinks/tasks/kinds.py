@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -42,12 +41,13 @@ def iati_import(task: Task, progress: Progress) -> dict[str, Any]:
     from healthlinks.interchange.iati.importer import import_iati
 
     source = _media(task.input_file)
-    kwargs: dict[str, Any] = {"user": task.created_by, "strict": bool(task.params.get("strict")), "name": task.label}
-    if "progress" in inspect.signature(import_iati).parameters:
-        kwargs["progress"] = progress
-    else:
-        progress("import", 0, 1)
-    report = import_iati(str(source), **kwargs)
+    report = import_iati(
+        str(source),
+        user=task.created_by,
+        strict=bool(task.params.get("strict")),
+        name=task.label,
+        progress=progress,
+    )
     if report.refused is not None:
         raise TaskRejected(str(report))
     counts = ("activities", "imported", "imported_with_warnings", "created", "updated", "unchanged")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from healthlinks.activities import selectors
 from healthlinks.activities.models import Activity
@@ -25,6 +26,7 @@ from healthlinks.web.forms import ActivityForm, OutcomeForm
 from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
 
 
+@require_safe
 def activity_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.activities_visible_to(request.user).select_related("partnership").order_by("-start_date", "pk")
     slug = request.GET.get("partnership", "")
@@ -46,6 +48,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(
         selectors.activities_visible_to(request.user).select_related("partnership", "venue", "purpose_code"), pk=pk
@@ -93,6 +96,7 @@ def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/outcome_form.html", {"a": activity, "form": form})
 
 
+@require_safe
 def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = _visible_partnership(request, slug)
     activities = Activity.objects.filter(partnership=partnership)
@@ -117,6 +121,7 @@ def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def partnership_costs(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, _access = _visible_partnership(request, slug)
     data = costs_breakdown(partnership)
@@ -148,7 +153,7 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
         institutions=Institution.objects.filter(memberships__partnership=partnership).order_by("name"),
         stays=Stay.objects.filter(partnership=partnership)
         .select_related("person", "host_institution")
-        .order_by("-start_date")[:300],
+        .order_by("-start_date"),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks.analytics import mobility
 from healthlinks.analytics.scope import Scope
@@ -129,6 +129,7 @@ def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
     return sections
 
 
+@require_safe
 def mobility_page(request: HttpRequest) -> HttpResponse:
     """Which kinds of stays were followed by learning, changed practice and cascades, with intervals."""
     form, scope = _scope(request)
@@ -181,6 +182,7 @@ def network_specs(data: dict[str, Any]) -> dict[str, Any]:
     return specs
 
 
+@require_safe
 def network_page(request: HttpRequest) -> HttpResponse:
     """How the knowledge network grew: measures per year, a picture of one year, brokers and bridges."""
     form, scope = _scope(request)
@@ -236,6 +238,7 @@ def impact_views(data: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]],
 IMPACT_ROWS = 100
 
 
+@require_safe
 def impact_page(request: HttpRequest) -> HttpResponse:
     """All partnerships in scope added up: trained, volunteer days, practice changed, costs; by country,
     specialty, funder, year and typology, each figure a link to the records behind it."""
@@ -277,6 +280,7 @@ VFM_LABELS = {
 VFM_CARDS = 50
 
 
+@require_safe
 def vfm_page(request: HttpRequest) -> HttpResponse:
     """Value for money by the 4Es, each partnership beside the median of like partnerships."""
     form, scope = _scope(request)
@@ -300,6 +304,7 @@ def vfm_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def typology_page(request: HttpRequest) -> HttpResponse:
     """The published typology of the partnerships in scope beside a grouping found in their records."""
     form, scope = _scope(request)

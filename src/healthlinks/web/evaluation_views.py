@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from healthlinks.evaluation import selectors
 from healthlinks.evaluation.exports import response_table
@@ -44,6 +45,7 @@ def _instrument(request: HttpRequest, slug: str) -> Instrument:
 
 
 @login_required
+@require_safe
 def instrument_list(request: HttpRequest) -> HttpResponse:
     visible = selectors.responses_visible_to(request.user)
     counts = dict(visible.values("instrument_id").annotate(n=Count("id")).values_list("instrument_id", "n").order_by())
@@ -56,6 +58,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
     instrument = _instrument(request, slug)
     responses = selectors.responses_visible_to(request.user).filter(instrument=instrument)
@@ -121,6 +124,7 @@ def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def instrument_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404

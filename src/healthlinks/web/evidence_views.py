@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from healthlinks.evidence import selectors, services
 from healthlinks.evidence.models import ReferenceType, Theme
@@ -45,6 +46,7 @@ def _filters(request: HttpRequest) -> tuple[ReferenceFilterForm, dict[str, Any]]
     return form, filters
 
 
+@require_safe
 def reference_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     qs = selectors.reference_list(request.user, **filters)
@@ -135,6 +137,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/import.html", context)
 
 
+@require_safe
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404

@@ -305,6 +305,9 @@ class IndicatorForm(forms.Form):
         return data
 
 
+STAYS_OFFERED = 300
+
+
 class StayChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.start_date} {obj.person.pseudo_id} at {obj.host_institution.name} ({obj.get_mode_display()})"
@@ -372,7 +375,11 @@ class ActivityForm(forms.Form):
         cast(forms.ModelChoiceField, f["purpose_code"]).queryset = PurposeCode.objects.filter(
             category__in=["121", "122", "123", "130", "114"]
         )
-        cast(forms.ModelChoiceField, f["stays"]).queryset = stays
+        # Any of the partnership's stays is accepted; the list offers the most recent (a picker, not a slice of
+        # the queryset: a sliced queryset cannot check the values posted).
+        stay_field = cast(StayChoiceField, f["stays"])
+        stay_field.queryset = stays
+        stay_field.widget.choices = [(s.pk, stay_field.label_from_instance(s)) for s in stays[:STAYS_OFFERED]]
         cast(forms.ModelChoiceField, f["facilitators"]).queryset = people
         cast(forms.ModelChoiceField, f["trainees"]).queryset = people
 

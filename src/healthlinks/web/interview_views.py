@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks.interchange.refi_qda.project import export_qdc, export_qdpx, import_qdc, import_qdpx
 from healthlinks.interchange.refi_qda.safe import QdaRejected
@@ -45,6 +45,7 @@ def _can_edit_source(request: HttpRequest, source: Source) -> bool:
 
 
 @login_required
+@require_safe
 def interviews_home(request: HttpRequest) -> HttpResponse:
     sources = (
         selectors.sources_readable_by(request.user)
@@ -145,6 +146,7 @@ def _pieces(source: Source, segments: list[Segment]) -> list[dict[str, Any]]:
 
 
 @login_required
+@require_safe
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = _source_for(request, pk)
     segments = list(source.segments.select_related("code", "speaker", "coder").order_by("start", "end"))
@@ -297,6 +299,7 @@ def codebook_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def code_segments(request: HttpRequest, pk: int) -> HttpResponse:
     code = get_object_or_404(Code, pk=pk)
     rows = selectors.segments_for_code(request.user, code, include_children=request.GET.get("children") == "1")
@@ -308,6 +311,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 
 @login_required
+@require_safe
 def analysis(request: HttpRequest) -> HttpResponse:
     visible = selectors.segments_visible_to(request.user)
     filters = _filters(request)
@@ -380,6 +384,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def export_project(request: HttpRequest) -> HttpResponse:
     sources = selectors.sources_readable_by(request.user)
     slug = request.GET.get("partnership", "")
@@ -393,6 +398,7 @@ def export_project(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def export_codebook(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(export_qdc(), content_type="application/xml")
     response["Content-Disposition"] = 'attachment; filename="healthlinks-codebook.qdc"'

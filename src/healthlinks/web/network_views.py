@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from healthlinks.interchange.tabular import catalogue as tabular
 from healthlinks.interchange.tabular.reader import ImportRejected
@@ -24,6 +25,7 @@ from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
 
 
 @login_required
+@require_safe
 def people_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.people_visible_to(request.user).select_related("cadre", "home_institution__country")
     personal_ids = None
@@ -46,6 +48,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def person_detail(request: HttpRequest, pseudo_id: str) -> HttpResponse:
     person = get_object_or_404(
         selectors.people_visible_to(request.user).select_related("cadre", "home_institution"), pseudo_id=pseudo_id
@@ -102,6 +105,7 @@ def _history(person: Person) -> list[dict[str, Any]]:
     return history_entries(person)
 
 
+@require_safe
 def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = _visible_partnership(request, slug)
     # Charts and totals are aggregates over every stay of a partnership the user can see;
@@ -142,6 +146,7 @@ def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def partnership_network(request: HttpRequest, slug: str) -> HttpResponse:
     """People and institutions of one partnership, ties coloured by kind, laid out with networkx."""
     partnership, access = _visible_partnership(request, slug)
@@ -258,6 +263,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/import.html", context)
 
 
+@require_safe
 def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in tabular.COLUMNS or fmt not in CONTENT_TYPES:
         raise Http404
@@ -268,6 +274,7 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in tabular.EXPORTERS or fmt not in CONTENT_TYPES:
         raise Http404

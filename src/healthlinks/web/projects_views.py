@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from healthlinks.interchange.iati.exporter import write_activities
 from healthlinks.interchange.iati.importer import can_import, import_iati
@@ -39,6 +40,7 @@ ROLES = {"1": _("Funding"), "2": _("Accountable"), "3": _("Extending"), "4": _("
 RESULT_TYPES = {"1": _("Output"), "2": _("Outcome"), "3": _("Impact"), "9": _("Other")}
 
 
+@require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("partnership", "")
     q = request.GET.get("q", "").strip()
@@ -59,6 +61,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project: Project = get_object_or_404(selectors.with_parts(selectors.projects_visible_to(request.user)), pk=pk)
     access = registry_selectors.partnership_access(request.user, project.partnership)
@@ -77,6 +80,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/project_detail.html", context)
 
 
+@require_safe
 def partnership_iati(request: HttpRequest, slug: str) -> HttpResponse:
     """The partnership's projects as IATI 2.03 activity XML (anyone who may see the partnership)."""
     partnership, _access = _visible_partnership(request, slug)

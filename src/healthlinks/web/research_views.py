@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from healthlinks.interchange.research import export as research
 from healthlinks.interchange.research.tables import TABLES
@@ -31,6 +32,7 @@ def _allowed(request: HttpRequest) -> str:
 
 
 @login_required
+@require_safe
 def research_export_page(request: HttpRequest) -> HttpResponse:
     slug = _allowed(request)
     summary = research.preview(_actor(request), slug)
@@ -51,6 +53,7 @@ def research_export_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def research_export_zip(request: HttpRequest) -> HttpResponseBase:
     slug = _allowed(request)
     export = research.build_export(_actor(request), slug)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.results.models import CurrencyRate, DayRate
@@ -44,6 +45,7 @@ def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
 RATE_FORMS: dict[str, Any] = {"currency": CurrencyRateForm, "day": DayRateForm}
 
 
+@require_safe
 def rates(request: HttpRequest) -> HttpResponse:
     """The currency and day-rate tables that value costs and volunteer time; hub admins edit them."""
     editor = registry_selectors.is_hub_admin(request.user)

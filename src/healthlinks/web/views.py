@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from healthlinks.accounts.models import User
 from healthlinks.analytics import store
@@ -44,6 +45,7 @@ def _actor(request: HttpRequest) -> User:
     return request.user
 
 
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Counts, map and charts of the partnerships the user may see: the same for everyone who sees the same
     partnerships, so computed once per data version and shared by every server process (analytics.store)."""
@@ -84,6 +86,7 @@ def _countries_in_registry() -> list[Country]:
     return list(Country.objects.filter(iso3__in=ids).order_by("name"))
 
 
+@require_safe
 def partnership_list(request: HttpRequest) -> HttpResponse:
     form = PartnershipFilterForm(request.GET or None, countries=_countries_in_registry())
     filters = {k: v for k, v in (form.cleaned_data.items() if form.is_valid() else []) if v}
@@ -110,6 +113,7 @@ def _visible_partnership(request: HttpRequest, slug: str) -> tuple[Partnership, 
     return partnership, access
 
 
+@require_safe
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = _visible_partnership(request, slug)
     context: dict[str, Any] = {
@@ -215,6 +219,7 @@ def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return _save_partnership(request, partnership)
 
 
+@require_safe
 def institution_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.institutions_visible_to(request.user).annotate(n_partnerships=Count("memberships"))
     q = request.GET.get("q", "").strip()
@@ -240,6 +245,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     institution = get_object_or_404(selectors.institutions_visible_to(request.user), pk=pk)
     partnerships = selectors.partnerships_visible_to(request.user).filter(members__institution=institution)
@@ -331,6 +337,7 @@ def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _save_institution(request, institution)
 
 
+@require_safe
 def reference(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -129,10 +129,32 @@ def can_import(user: User | None) -> bool:
     return user is None or registry_selectors.can_create_partnership(user)
 
 
+Progress = Callable[[str, int, int], None]
+
+
+def count_activities(path: str) -> int:
+    """About how many activities a file holds (its `<iati-activity` tags, which `<iati-activities` is not), read
+    in 1 MB blocks: the total that progress is reported against."""
+    tag = b"<iati-activity"
+    count, tail = 0, b""
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            data = tail + block
+            count += data.count(tag)
+            tail = data[-(len(tag) - 1) :]  # too short to hold a whole tag: none is counted twice
+    return count
+
+
 def import_iati(
-    source: str | IO[bytes], *, user: User | None = None, strict: bool = False, name: str = ""
+    source: str | IO[bytes],
+    *,
+    user: User | None = None,
+    strict: bool = False,
+    name: str = "",
+    progress: Progress | None = None,
 ) -> IatiImportReport:
-    """Import one file (a path or a binary file object). Never raises for bad content: see report.refused."""
+    """Import one file (a path or a binary file object). Never raises for bad content: see report.refused.
+    `progress(stage, done, total)` is told the activities imported so far, after each chunk."""
     if not can_import(user):
         raise ImportNotAllowed("only coordinators and hub admins may import IATI files")
     label = name or (source if isinstance(source, str) else getattr(source, "name", "upload"))
@@ -142,7 +164,8 @@ def import_iati(
         reader = BackgroundReader(source, strict=strict)
     try:
         with transaction.atomic(), _collector_paused(), later_writes(_project_tables()) as later:
-            _Importer(user, report, str(label), later).run(reader)
+            total = count_activities(source) if progress is not None and isinstance(source, str) else 0
+            _Importer(user, report, str(label), later, progress, total).run(reader)
     except (FileRefused, OSError) as exc:
         report.refused = exc if isinstance(exc, FileRefused) else FileRefused(None, f"cannot be read: {exc}")
         report.imported = report.imported_with_warnings = report.created = report.updated = report.unchanged = 0
@@ -245,8 +268,18 @@ class _Existing:
 
 
 class _Importer:
-    def __init__(self, user: User | None, report: IatiImportReport, label: str, later: LaterWrites) -> None:
+    def __init__(
+        self,
+        user: User | None,
+        report: IatiImportReport,
+        label: str,
+        later: LaterWrites,
+        progress: Progress | None = None,
+        total: int = 0,
+    ) -> None:
         self.user = user
+        self.progress = progress
+        self.total = total
         self.later = later  # the history copies and key checks of a chunk, run while the next one is read
         self.report = report
         self.label = label
@@ -281,12 +314,17 @@ class _Importer:
                     self._flush(chunk)
                     chunk, identifiers = [], set()
                     size = min(next(sizes, CHUNK_SIZE), CHUNK_SIZE)
+                    if self.progress is not None:
+                        done = self.report.activities
+                        self.progress("activities", done, max(self.total, done))
         finally:  # stopped early (an error): the reading (a child process for large files) ends too
             close = getattr(activities, "close", None)
             if close is not None:
                 close()
         self._flush(chunk)
         self.later.wait()
+        if self.progress is not None:
+            self.progress("activities", self.report.activities, self.report.activities)
         if self.written:  # bulk writes send no signals: the cached analyses and API pages must see the change
             # the bulk writes are the projects' tables (institutions and partnerships are saved one by one and
             # signal their own tables): the analyses' extracted tables are all kept

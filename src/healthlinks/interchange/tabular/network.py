@@ -26,12 +26,12 @@ from healthlinks.interchange.tabular.common import (
 )
 from healthlinks.interchange.tabular.reader import ImportRejected, RowError, Table, read_table
 from healthlinks.network import selectors as network_selectors
+from healthlinks.network import services as network_services
 from healthlinks.network.models import (
     DIRECTED_TIES,
     Funding,
     Mode,
     Person,
-    PersonalData,
     PersonRole,
     PersonRoleKind,
     Purpose,
@@ -205,55 +205,32 @@ def import_people(
         for column, limit in (("given_name", 100), ("family_name", 100), ("grade", 60)):
             if len(v[column]) > limit:
                 rows.error(number, column, f"longer than {limit} characters")
-        parsed.append((v, sex, home, consent))
+        parsed.append((number, v, sex, home, consent))
     rows.raise_if_any()
     result = ImportResult("people", table.name)
-    from datetime import date
-
-    with transaction.atomic():
-        new_people: list[Person] = []
-        changed_people: list[Person] = []
-        personal_rows: list[tuple[Person, dict[str, str]]] = []
-        for v, sex, home, consent in parsed:
-            person = existing.get(v["external_id"]) or Person(external_id=v["external_id"])
-            person.cadre_id = v["cadre_isco"] or None
-            person.sex = sex or Sex.NOT_RECORDED
-            person.home_institution = home
-            person.grade = v["grade"]
-            agreed, when = consent or (False, None)
-            person.consent_date = (when or person.consent_date or date.today()) if agreed else None
-            person.research_consent = agreed
-            (changed_people if person.pk else new_people).append(person)
-            personal_rows.append((person, v))
-        if new_people:
-            bulk_create_with_history(new_people, Person, batch_size=1000, default_user=user)
-        if changed_people:
-            bulk_update_with_history(
-                changed_people,
-                Person,
-                ["cadre", "sex", "home_institution", "grade", "research_consent", "consent_date"],
-                batch_size=1000,
-                default_user=user,
-            )
-        personal_existing = {
-            d.person_id: d for d in PersonalData.objects.filter(person_id__in=[p.pk for p, _v in personal_rows])
+    people = []
+    for _number, v, sex, home, consent in parsed:
+        agreed, when = consent or (False, None)
+        fields: dict[str, Any] = {
+            "cadre_id": v["cadre_isco"] or None,
+            "sex": sex or Sex.NOT_RECORDED,
+            "home_institution": home,
+            "grade": v["grade"],
+            "research_consent": agreed,
         }
-        new_personal: list[PersonalData] = []
-        changed_personal: list[PersonalData] = []
-        for person, v in personal_rows:
-            data = personal_existing.get(person.pk) or PersonalData(person=person)
-            data.given_name, data.family_name, data.email = v["given_name"], v["family_name"], v["email"]
-            (changed_personal if person.pk in personal_existing else new_personal).append(data)
-        PersonalData.objects.bulk_create(new_personal, batch_size=1000)
-        PersonalData.objects.bulk_update(changed_personal, ["given_name", "family_name", "email"], batch_size=1000)
-        if partnership is not None:
-            PersonRole.objects.bulk_create(
-                [PersonRole(person=p, partnership=partnership, role=role) for p, _v in personal_rows],
-                ignore_conflicts=True,
-                batch_size=1000,
-            )
-        analytics_signals.bump()  # bulk writes send no signals: analyses, dashboard and API ETags must change
-    result.created, result.updated = len(new_people), len(changed_people)
+        if agreed and when:
+            fields["consent_date"] = when
+        personal = {"given_name": v["given_name"], "family_name": v["family_name"], "email": v["email"]}
+        people.append(network_services.PersonIn(external_id=v["external_id"], fields=fields, personal=personal))
+    roles = [network_services.RoleSpec(partnership_id=partnership.pk, role=role)] if partnership is not None else []
+    try:
+        created, updated = network_services.people_save_many(by=user, people=people, roles=roles)
+    except network_services.PersonInvalid as exc:
+        number = parsed[exc.index][0]
+        raise ImportRejected(
+            [RowError(table.name, number, field, "; ".join(msgs)) for field, msgs in exc.message_dict.items()]
+        ) from None
+    result.created, result.updated = len(created), len(updated)
     return result
 
 
