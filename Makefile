@@ -33,8 +33,10 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/python tools/audit_dependencies.py
 
+# pytest-xdist: one worker per core, each test file on one worker (its module-scoped worlds are built once)
+TEST_WORKERS ?= auto
 test: $(STAMP) chromium lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

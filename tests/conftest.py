@@ -20,10 +20,21 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 def pytest_configure() -> None:
     """Test users' passwords are hashed with a fast hasher: PBKDF2's 1,000,000 rounds were 41% of the suite's time.
-    Servers started as subprocesses (production, backup tests) keep the real settings."""
+    Each test process (each pytest-xdist worker) keeps its files (uploads, task progress, the analyses' cache) in
+    a directory of its own, never in the developer's var/. Servers started as subprocesses (production, backup
+    tests) keep the real settings."""
+    import tempfile
+    from pathlib import Path
+
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    var = Path(tempfile.mkdtemp(prefix=f"healthlinks-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
+    settings.VAR_DIR = var
+    settings.MEDIA_ROOT = var / "media"
+    for cache in settings.CACHES.values():
+        if "FileBasedCache" in cache["BACKEND"]:
+            cache["LOCATION"] = str(var / "cache" / Path(cache["LOCATION"]).name)
 
 
 @pytest.fixture

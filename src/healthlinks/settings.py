@@ -135,7 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "workspace"
 LOGOUT_REDIRECT_URL = "dashboard"
 # Sessions expire after HEALTHLINKS_SESSION_SECONDS idle (ops.middleware.IdleSessionMiddleware pushes the expiry
 # forward at most every HEALTHLINKS_SESSION_REFRESH_SECONDS while the session is in use).

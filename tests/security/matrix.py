@@ -46,6 +46,7 @@ EDIT_A = "302 403 403 403 200 200  403 200 200"
 MATRIX: dict[str, Entry] = {
     # Pages
     "dashboard": e("/", ALL),
+    "workspace": e("/me/", SIGNED_IN, "one's own partnerships"),
     "partnership-list": e("/partnerships/", ALL),
     "partnership-create": e(
         "/partnerships/new/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"
@@ -64,6 +65,7 @@ MATRIX: dict[str, Entry] = {
     "activity-list": e("/activities/", ALL),
     "activity-detail": e("/activities/{activity}/", ALL),
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
+    "person-create": e("/partnerships/{a}/people/new/", EDIT_A),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
     "person-detail": e("/people/{person}/", "302 200 200 404 200 200  200 200 200", "researchers: pseudonymous"),
     "import": e("/import/", "302 403 403 200 200 200  200 200 200"),
@@ -541,6 +543,13 @@ WRITES: dict[str, Write] = {
         {"name": ""},
         "302 403 403 403 200 200  403 200 200",
         "200: the form again, with its errors",
+    ),
+    "web person create": w(
+        "POST",
+        "/partnerships/{a}/people/new/",
+        {"given_name": "Matrix new", "role": "trainee", "sex": "female"},
+        "302 403 403 403 302 302  403 302 302",
+        "302: registered, to the person's page",
     ),
     "web stay create": w(
         "POST",

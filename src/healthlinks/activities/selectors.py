@@ -9,6 +9,7 @@ different activities cannot be told apart and are summed."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -127,4 +128,70 @@ def partnership_outcomes(activities: QuerySet[Activity]) -> dict[str, Any]:
         "knowledge": knowledge,
         "cascade_trainers": cascades.values("person_id").distinct().count(),
         "cascade_trained": sum(cascades.values_list("people_trained", flat=True), 0),
+    }
+
+
+FOLLOW_UPS = (3, 6, 12)  # months after an activity ends when practice change is followed up
+FOLLOW_UP_WINDOW_DAYS = 30  # a follow-up is due from its date until this many days after
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs doing in one partnership, as counts (each zero when nothing does)."""
+
+    stays_starting_soon: int
+    stays_flagged: int
+    activities_without_trainees: int
+    activities_without_outcomes: int
+    follow_ups_due: int
+
+
+def attention(partnership_ids: list[int], *, today: date | None = None) -> dict[int, Attention]:
+    """Per partnership: stays starting in the next 30 days, stays flagged under the WHO Global Code, activities
+    that ended with no trainee named or counted, or with no outcome, and 3/6/12-month follow-ups due (the month
+    reached in the last FOLLOW_UP_WINDOW_DAYS days, no outcome recorded at that follow-up). A fixed number of
+    queries, however many partnerships."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from healthlinks.activities.models import Outcome
+    from healthlinks.network.models import Stay
+
+    today = today or date.today()
+    stays = (
+        Stay.objects.filter(partnership_id__in=partnership_ids, person__deleted_at__isnull=True)
+        .values("partnership_id")
+        .annotate(
+            soon=Count("pk", filter=Q(start_date__gte=today, start_date__lte=today + timedelta(days=30))),
+            flagged=Count("pk", filter=Q(safeguard_flag=True)),
+        )
+    )
+    ended = Activity.objects.filter(partnership_id__in=partnership_ids, end_date__lt=today).annotate(
+        named=Exists(Trainee.objects.filter(activity=OuterRef("pk"))),
+        counted=Exists(AggregateTrainees.objects.filter(activity=OuterRef("pk"))),
+        any_outcome=Exists(Outcome.objects.filter(activity=OuterRef("pk"))),
+    )
+    activities = ended.values("partnership_id").annotate(
+        no_trainees=Count("pk", filter=Q(named=False, counted=False)),
+        no_outcomes=Count("pk", filter=Q(any_outcome=False)),
+    )
+    due: Counter[int] = Counter()
+    for months in FOLLOW_UPS:
+        # ended `months` months ago, give or take the window: roughly 30.44 days a month
+        latest = today - timedelta(days=round(months * 30.44))
+        window = ended.filter(end_date__lte=latest, end_date__gt=latest - timedelta(days=FOLLOW_UP_WINDOW_DAYS))
+        missing = window.exclude(outcomes__follow_up_months=months)
+        due.update(missing.values_list("partnership_id", flat=True))
+    by_stays = {row["partnership_id"]: row for row in stays}
+    by_activities = {row["partnership_id"]: row for row in activities}
+    return {
+        pid: Attention(
+            stays_starting_soon=by_stays.get(pid, {}).get("soon", 0),
+            stays_flagged=by_stays.get(pid, {}).get("flagged", 0),
+            activities_without_trainees=by_activities.get(pid, {}).get("no_trainees", 0),
+            activities_without_outcomes=by_activities.get(pid, {}).get("no_outcomes", 0),
+            follow_ups_due=due.get(pid, 0),
+        )
+        for pid in partnership_ids
     }

@@ -119,6 +119,17 @@ def can_create_partnership(user: AnyUser) -> bool:
     return getattr(user, "role", None) == Role.COORDINATOR or partnerships_editable_by(user).exists()
 
 
+def my_partnerships(user: AnyUser) -> list[PartnershipAccess]:
+    """The partnerships a user coordinates or belongs to (not deleted), coordinators' first, then by name; each
+    access row with its partnership."""
+    if not user.is_authenticated:
+        return []
+    rows = PartnershipAccess.objects.filter(user_id=user.pk, partnership__deleted_at__isnull=True).select_related(
+        "partnership"
+    )
+    return sorted(rows, key=lambda a: (a.role != AccessRole.COORDINATOR, a.partnership.name.lower()))
+
+
 def can_add_shared_records(user: AnyUser) -> bool:
     """Lists no partnership owns (the interview codebook, the evidence library) take the same rule as starting a
     partnership: hub admins, coordinators' accounts and anyone who coordinates one. Members read them."""

@@ -8,7 +8,7 @@ from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
 from healthlinks.network.models import Person, Stay
-from healthlinks.reference.models import Country, PurposeCode, Specialty
+from healthlinks.reference.models import Country, Occupation, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
 
@@ -159,6 +159,51 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return person_label(obj)
+
+
+class PersonForm(forms.Form):
+    """Register one person in a partnership, with the role they have in it (the phone form for a new volunteer
+    or trainee). Names, email and phone are kept apart from the pseudonymous record."""
+
+    given_name = forms.CharField(max_length=100, required=False, label=_("Given name"))
+    family_name = forms.CharField(max_length=100, required=False, label=_("Family name"))
+    role = forms.ChoiceField(choices=[], label=_("Role in this partnership"))
+    cadre = forms.ModelChoiceField(queryset=Occupation.objects.none(), required=False, label=_("Cadre"))
+    sex = forms.ChoiceField(choices=[], label=_("Sex"))
+    grade = forms.CharField(max_length=60, required=False, label=_("Grade or pay band"))
+    home_institution = forms.ModelChoiceField(
+        queryset=Institution.objects.none(), required=False, label=_("Home institution")
+    )
+    email = forms.EmailField(required=False, label=_("Email"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+    external_id = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("External id"),
+        help_text=_("Your own reference for this person (a staff number), if you keep one."),
+    )
+    research_consent = forms.BooleanField(
+        required=False,
+        label=_("Consents to research use"),
+        help_text=_("Pseudonymised records of consenting people reach researchers."),
+    )
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        from healthlinks.network.models import PersonRoleKind, Sex
+
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        cast(forms.ChoiceField, fields["role"]).choices = PersonRoleKind.choices
+        cast(forms.ChoiceField, fields["sex"]).choices = Sex.choices
+        cast(forms.ModelChoiceField, fields["cadre"]).queryset = Occupation.objects.order_by("label")
+        cast(forms.ModelChoiceField, fields["home_institution"]).queryset = institutions
+
+    def clean_external_id(self) -> str | None:
+        return (self.cleaned_data.get("external_id") or "").strip() or None
+
+    def person_fields(self) -> dict[str, Any]:
+        """What `network.services.person_save` takes, the role apart."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "role"}
 
 
 class StayForm(forms.Form):

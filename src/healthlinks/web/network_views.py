@@ -288,6 +288,50 @@ def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 
 @login_required
+def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Register a person in a partnership the user coordinates, with their role in it."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from healthlinks.network.services import RoleSpec, person_save
+    from healthlinks.web.forms import PersonForm, person_label
+
+    partnership, access = _visible_partnership(request, slug)
+    if access < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    institutions = Institution.objects.filter(memberships__partnership=partnership).order_by("name")
+    form = PersonForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = form.person_fields()
+        ext = data.get("external_id")
+        holder = Person.objects.filter(external_id=ext).first() if ext else None
+        if holder is not None:  # one answer whether the id is someone else's or not (docs/security.md)
+            form.add_error(
+                "external_id",
+                _("already registered: %(id)s") % {"id": holder.pseudo_id}
+                if selectors.can_edit_person(request.user, holder)
+                else selectors.not_yours_message(ext or ""),
+            )
+        else:
+            try:
+                person = person_save(
+                    by=_actor(request),
+                    roles=[RoleSpec(partnership_id=partnership.pk, role=form.cleaned_data["role"])],
+                    **data,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("%(person)s registered.") % {"person": person_label(person)})
+                if request.POST.get("then") == "another":
+                    return redirect("person-create", slug=partnership.slug)
+                return redirect("person-detail", pseudo_id=person.pseudo_id)
+    return render(request, "web/person_form.html", {"p": partnership, "form": form})
+
+
+@login_required
 def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Log a stay for one of the partnership's people; warnings (dates, WHO Code) are shown, not blocking."""
     from django.contrib import messages

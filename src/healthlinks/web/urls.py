@@ -17,6 +17,7 @@ from healthlinks.web import (
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("me/", views.workspace, name="workspace"),
     path("partnerships/", views.partnership_list, name="partnership-list"),
     path("partnerships/new/", views.partnership_create, name="partnership-create"),
     path("partnerships/<slug:slug>/", views.partnership_detail, name="partnership-detail"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/iati.xml", projects_views.partnership_iati, name="partnership-iati"),
     path("import/iati/", projects_views.iati_import_page, name="iati-import"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
+    path("partnerships/<slug:slug>/people/new/", network_views.person_create_page, name="person-create"),
     path("people/", network_views.people_list, name="people-list"),
     path("people/<str:pseudo_id>/", network_views.person_detail, name="person-detail"),
     path("import/", network_views.import_page, name="import"),

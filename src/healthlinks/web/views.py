@@ -86,6 +86,21 @@ def _countries_in_registry() -> list[Country]:
     return list(Country.objects.filter(iso3__in=ids).order_by("name"))
 
 
+@login_required
+@require_safe
+def workspace(request: HttpRequest) -> HttpResponse:
+    """A signed-in user's home: their partnerships by role, what needs attention in each, and the actions."""
+    from healthlinks.activities.selectors import attention
+
+    access = selectors.my_partnerships(request.user)
+    needs = attention([a.partnership_id for a in access])
+    rows = [
+        {"access": a, "p": a.partnership, "needs": needs[a.partnership_id], "coordinator": a.role == "coordinator"}
+        for a in access
+    ]
+    return render(request, "web/workspace.html", {"rows": rows, "is_hub_admin": selectors.is_hub_admin(request.user)})
+
+
 @require_safe
 def partnership_list(request: HttpRequest) -> HttpResponse:
     form = PartnershipFilterForm(request.GET or None, countries=_countries_in_registry())
