@@ -183,14 +183,14 @@ def attention(partnership_ids: list[int], *, today: date | None = None) -> dict[
         window = ended.filter(end_date__lte=latest, end_date__gt=latest - timedelta(days=FOLLOW_UP_WINDOW_DAYS))
         missing = window.exclude(outcomes__follow_up_months=months)
         due.update(missing.values_list("partnership_id", flat=True))
-    by_stays = {row["partnership_id"]: row for row in stays}
-    by_activities = {row["partnership_id"]: row for row in activities}
+    by_stays = {row["partnership_id"]: (row["soon"], row["flagged"]) for row in stays}
+    by_activities = {row["partnership_id"]: (row["no_trainees"], row["no_outcomes"]) for row in activities}
     return {
         pid: Attention(
-            stays_starting_soon=by_stays.get(pid, {}).get("soon", 0),
-            stays_flagged=by_stays.get(pid, {}).get("flagged", 0),
-            activities_without_trainees=by_activities.get(pid, {}).get("no_trainees", 0),
-            activities_without_outcomes=by_activities.get(pid, {}).get("no_outcomes", 0),
+            stays_starting_soon=by_stays.get(pid, (0, 0))[0],
+            stays_flagged=by_stays.get(pid, (0, 0))[1],
+            activities_without_trainees=by_activities.get(pid, (0, 0))[0],
+            activities_without_outcomes=by_activities.get(pid, (0, 0))[1],
             follow_ups_due=due.get(pid, 0),
         )
         for pid in partnership_ids
