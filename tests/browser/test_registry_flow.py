@@ -16,7 +16,9 @@ def _login(page, base, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "Correct-Horse-9")
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/me/")  # signing in lands on My partnerships
+    assert page.locator("h1").inner_text() == "My partnerships"
+    page.goto(f"{base}/")
 
 
 def test_create_find_and_map_a_partnership(live_server, page_factory, make_user, make_institution):
