@@ -169,7 +169,7 @@ class PersonForm(forms.Form):
     family_name = forms.CharField(max_length=100, required=False, label=_("Family name"))
     role = forms.ChoiceField(choices=[], label=_("Role in this partnership"))
     cadre = forms.ModelChoiceField(queryset=Occupation.objects.none(), required=False, label=_("Cadre"))
-    sex = forms.ChoiceField(choices=[], label=_("Sex"))
+    sex = forms.ChoiceField(choices=[], initial="not_recorded", label=_("Sex"))
     grade = forms.CharField(max_length=60, required=False, label=_("Grade or pay band"))
     home_institution = forms.ModelChoiceField(
         queryset=Institution.objects.none(), required=False, label=_("Home institution")
