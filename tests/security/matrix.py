@@ -66,6 +66,7 @@ MATRIX: dict[str, Entry] = {
     "activity-detail": e("/activities/{activity}/", ALL),
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
     "person-create": e("/partnerships/{a}/people/new/", EDIT_A),
+    "stay-edit": e("/stays/{stay}/edit/", "302 403 403 404 200 200  403 200 200", "hidden where not visible"),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
     "person-detail": e("/people/{person}/", "302 200 200 404 200 200  200 200 200", "researchers: pseudonymous"),
     "import": e("/import/", "302 403 403 200 200 200  200 200 200"),
@@ -550,6 +551,13 @@ WRITES: dict[str, Write] = {
         {"given_name": "Matrix new", "role": "trainee", "sex": "female"},
         "302 403 403 403 302 302  403 302 302",
         "302: registered, to the person's page",
+    ),
+    "web stay edit": w(
+        "POST",
+        "/stays/{stay}/edit/",
+        {"mode": "physical", "host_institution": "{institution}", "start_date": "2016-01-01", "end_date": "2016-02-03"},
+        "302 403 403 404 302 302  403 302 302",
+        "302: saved; the notes not posted are cleared, as a form's blank field",
     ),
     "web stay create": w(
         "POST",

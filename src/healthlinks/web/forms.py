@@ -206,6 +206,39 @@ class PersonForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name != "role"}
 
 
+class StayEditForm(forms.ModelForm):
+    """Correct a stay after it was logged (who it was stays fixed); saved by `network.services.stay_update`, merged
+    with any change made meanwhile (healthlinks.web.concurrency)."""
+
+    purposes = forms.MultipleChoiceField(
+        choices=[], widget=forms.CheckboxSelectMultiple, required=False, label=_("Purposes")
+    )
+
+    class Meta:
+        model = Stay
+        fields = [
+            "mode", "host_institution", "sending_institution", "start_date", "end_date", "purposes",
+            "virtual_hours", "funding", "external_id", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, institutions: Any = None, **kwargs: Any) -> None:
+        from healthlinks.network.models import Purpose
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["purposes"]).choices = Purpose.choices
+        if institutions is not None:
+            cast(forms.ModelChoiceField, self.fields["host_institution"]).queryset = institutions
+            cast(forms.ModelChoiceField, self.fields["sending_institution"]).queryset = institutions
+
+    def clean_external_id(self) -> str | None:
+        return (self.cleaned_data.get("external_id") or "").strip() or None
+
+
 class StayForm(forms.Form):
     """Log one stay or virtual engagement (the phone form a coordinator uses after a visit)."""
 

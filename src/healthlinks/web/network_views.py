@@ -90,6 +90,9 @@ def person_detail(request: HttpRequest, pseudo_id: str) -> HttpResponse:
             "show_personal": show_personal,
             "personal": getattr(person, "personal", None) if show_personal else None,
             "stays": stays,
+            "editable_partnerships": set(
+                registry_selectors.partnerships_editable_by(request.user).values_list("pk", flat=True)
+            ),
             "timeline_spec": charts.timeline(timeline),
             "ties": tie_rows,
             "totals": selectors.person_totals(person),
@@ -329,6 +332,43 @@ def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
                     return redirect("person-create", slug=partnership.slug)
                 return redirect("person-detail", pseudo_id=person.pseudo_id)
     return render(request, "web/person_form.html", {"p": partnership, "form": form})
+
+
+@login_required
+def stay_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a stay: the partnership's coordinators; a save against a stay changed meanwhile is merged."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from healthlinks.network.services import stay_update
+    from healthlinks.web.forms import StayEditForm
+    from healthlinks.web.views import _conflicts_shown, _merged, _say_merged, _version_context
+
+    stay = get_object_or_404(selectors.stays_visible_to(request.user).select_related("person", "partnership"), pk=pk)
+    if not registry_selectors.can_edit_partnership(request.user, stay.partnership_id):
+        raise PermissionDenied
+    institutions = Institution.objects.filter(memberships__partnership=stay.partnership_id).order_by("name")
+    data, stale = _merged(request, StayEditForm, stay)
+    form = StayEditForm(data, instance=stay, institutions=institutions)
+    if _conflicts_shown(form, stale):
+        pass
+    elif request.method == "POST" and form.is_valid():
+        try:
+            saved = stay_update(by=_actor(request), stay=stay, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Stay saved: %(days)s days, %(cls)s.")
+                % {"days": saved.duration_days, "cls": saved.get_continuum_class_display()},
+            )
+            _say_merged(request, stale)
+            return redirect("person-detail", pseudo_id=saved.person.pseudo_id)
+    context = {"form": form, "s": stay, **_version_context(stay, stale)}
+    return render(request, "web/stay_edit.html", context)
 
 
 @login_required

@@ -38,6 +38,7 @@ urlpatterns = [
     path("import/iati/", projects_views.iati_import_page, name="iati-import"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
     path("partnerships/<slug:slug>/people/new/", network_views.person_create_page, name="person-create"),
+    path("stays/<int:pk>/edit/", network_views.stay_edit_page, name="stay-edit"),
     path("people/", network_views.people_list, name="people-list"),
     path("people/<str:pseudo_id>/", network_views.person_detail, name="person-detail"),
     path("import/", network_views.import_page, name="import"),
