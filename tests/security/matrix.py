@@ -66,6 +66,7 @@ MATRIX: dict[str, Entry] = {
     "activity-detail": e("/activities/{activity}/", ALL),
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
     "person-create": e("/partnerships/{a}/people/new/", EDIT_A),
+    "activity-edit": e("/activities/{activity}/edit/", EDIT_A),
     "stay-edit": e("/stays/{stay}/edit/", "302 403 403 404 200 200  403 200 200", "hidden where not visible"),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
     "person-detail": e("/people/{person}/", "302 200 200 404 200 200  200 200 200", "researchers: pseudonymous"),
@@ -552,6 +553,14 @@ WRITES: dict[str, Write] = {
         "302 403 403 403 302 302  403 302 302",
         "302: registered, to the person's page",
     ),
+    "web activity edit": w(
+        "POST",
+        "/activities/{activity}/edit/",
+        {"title": "Matrix edited", "kind": "training_course", "mode": "in_person", "start_date": "2016-01-10",
+         "end_date": "2016-01-12"},
+        "302 403 403 403 302 302  403 302 302",
+        "302: saved",
+    ),  # fmt: skip
     "web stay edit": w(
         "POST",
         "/stays/{stay}/edit/",

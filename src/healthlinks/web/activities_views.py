@@ -77,6 +77,50 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an activity: the partnership's coordinators; a save against a changed activity is merged."""
+    from healthlinks.web.forms import ActivityEditForm
+    from healthlinks.web.views import _conflicts_shown, _merged, _say_merged, _version_context
+
+    activity = get_object_or_404(selectors.activities_visible_to(request.user).select_related("partnership"), pk=pk)
+    if not registry_selectors.can_edit_partnership(request.user, activity.partnership_id):
+        raise PermissionDenied
+    partnership = activity.partnership
+    choices = {
+        "people": people_with_personal_access(request.user)
+        .filter(roles__partnership=partnership)
+        .distinct()
+        .select_related("personal")
+        .order_by("pk"),
+        "institutions": Institution.objects.filter(memberships__partnership=partnership).order_by("name"),
+        "stays": Stay.objects.filter(partnership=partnership)
+        .select_related("person", "host_institution")
+        .order_by("-start_date"),
+    }
+    data, stale = _merged(request, ActivityEditForm, activity)
+    form = ActivityEditForm(data, instance=activity, **choices)
+    if _conflicts_shown(form, stale):
+        pass
+    elif request.method == "POST" and form.is_valid():
+        try:
+            activity_save(
+                by=_actor(request),
+                activity=activity,
+                stays=form.cleaned_data["stays"],
+                facilitators=form.cleaned_data["facilitators"],
+                **form.activity_fields(),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Activity saved."))
+            _say_merged(request, stale)
+            return redirect("activity-detail", pk=activity.pk)
+    return render(request, "web/activity_edit.html", {"form": form, "a": activity, **_version_context(activity, stale)})
+
+
+@login_required
 def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Record one outcome of an activity: a reaction rating, practice at follow-up, or a facility value."""
     activity = get_object_or_404(selectors.activities_visible_to(request.user).select_related("partnership"), pk=pk)

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
+from healthlinks.activities.models import Activity
 from healthlinks.network.models import Person, Stay
 from healthlinks.reference.models import Country, Occupation, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
@@ -394,6 +395,41 @@ class StayChoiceField(forms.ModelMultipleChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return person_label(obj)
+
+
+class ActivityEditForm(forms.ModelForm):
+    """Correct an activity after it was recorded: its details, the stays it was delivered during and its
+    facilitators (trainees are kept as they are); saved by `activities.services.activity_save`, merged with any
+    change made meanwhile (healthlinks.web.concurrency)."""
+
+    stays = StayChoiceField(queryset=Stay.objects.none(), required=False, label=_("Delivered during these stays"))
+    facilitators = PeopleChoiceField(queryset=Person.objects.none(), required=False, label=_("Facilitators"))
+
+    class Meta:
+        model = Activity
+        fields = [
+            "title", "kind", "mode", "start_date", "end_date", "venue", "purpose_code", "training_of_trainers",
+            "hours", "stays", "facilitators",
+        ]  # fmt: skip
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def __init__(self, *args: Any, people: Any = None, institutions: Any = None, stays: Any = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        f = self.fields
+        if institutions is not None:
+            cast(forms.ModelChoiceField, f["venue"]).queryset = institutions
+        if stays is not None:
+            stay_field = cast(StayChoiceField, f["stays"])
+            stay_field.queryset = stays
+            offered = list(stays[:STAYS_OFFERED])
+            linked = [getattr(s, "pk", s) for s in self.initial.get("stays") or []]  # instances or ids
+            chosen = [s for s in stays.filter(pk__in=linked) if s not in offered]
+            stay_field.widget.choices = [(s.pk, stay_field.label_from_instance(s)) for s in [*chosen, *offered]]
+        if people is not None:
+            cast(forms.ModelChoiceField, f["facilitators"]).queryset = people
+
+    def activity_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("stays", "facilitators")}
 
 
 class ActivityForm(forms.Form):

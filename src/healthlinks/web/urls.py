@@ -31,6 +31,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/activities/new/", activities_views.activity_create, name="activity-create"),
     path("activities/", activities_views.activity_list, name="activity-list"),
     path("activities/<int:pk>/", activities_views.activity_detail, name="activity-detail"),
+    path("activities/<int:pk>/edit/", activities_views.activity_edit, name="activity-edit"),
     path("activities/<int:pk>/outcomes/new/", activities_views.outcome_create_page, name="outcome-create"),
     path("projects/", projects_views.project_list, name="project-list"),
     path("projects/<int:pk>/", projects_views.project_detail, name="project-detail"),
