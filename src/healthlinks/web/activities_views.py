@@ -23,7 +23,7 @@ from healthlinks.registry.models import Institution
 from healthlinks.results.selectors import costs_breakdown, partnership_summary
 from healthlinks.web import charts
 from healthlinks.web.forms import ActivityForm, OutcomeForm
-from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
+from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership, add_service_errors
 
 
 @require_safe
@@ -111,8 +111,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.activity_fields(),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Activity saved."))
             _say_merged(request, stale)
@@ -132,8 +131,7 @@ def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             outcome_create(by=_actor(request), activity=activity, **form.outcome_fields())
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Outcome recorded."))
             return redirect("activity-detail", pk=activity.pk)
@@ -224,8 +222,7 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
                         count=data["counted"],
                     )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Activity recorded."))
             return redirect("activity-detail", pk=activity.pk)

@@ -21,7 +21,7 @@ from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRoleK
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.web import charts
-from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
+from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership, add_service_errors
 
 
 @login_required
@@ -324,8 +324,7 @@ def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
                     **data,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("%(person)s registered.") % {"person": person_label(person)})
                 if request.POST.get("then") == "another":
@@ -357,8 +356,7 @@ def stay_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             saved = stay_update(by=_actor(request), stay=stay, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -398,8 +396,7 @@ def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             stay = stay_create(by=_actor(request), partnership=partnership, **data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

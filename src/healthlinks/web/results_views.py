@@ -17,7 +17,7 @@ from healthlinks.results.models import CurrencyRate, DayRate
 from healthlinks.results.selectors import reporting_currency, results_framework
 from healthlinks.results.services import indicator_add, rate_delete, rate_save
 from healthlinks.web.forms import CurrencyRateForm, DayRateForm, IndicatorForm
-from healthlinks.web.views import _actor, _visible_partnership
+from healthlinks.web.views import _actor, _visible_partnership, add_service_errors
 
 
 def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
@@ -30,8 +30,7 @@ def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
                 by=_actor(request), partnership=partnership, targets_by=form.targets_by(), **form.service_fields()
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Indicator added."))
             return redirect("partnership-results", slug=partnership.slug)
@@ -78,8 +77,7 @@ def rate_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
         try:
             rate_save(by=_actor(request), rate=form.save(commit=False))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Rate saved."))
             return redirect("rates")

@@ -292,8 +292,7 @@ def _save_institution(request: HttpRequest, institution: Institution | None) -> 
                     **form.cleaned_data,
                 )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
             _say_merged(request, stale)
@@ -303,6 +302,12 @@ def _save_institution(request: HttpRequest, institution: Institution | None) -> 
 
 
 # Edit forms and concurrent edits (healthlinks.web.concurrency) -------------------------------------------------
+
+
+def add_service_errors(form: Any, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: each message under its field, or the form's own when it has none."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _merged(request: HttpRequest, form_class: Any, obj: Any) -> tuple[Any, Stale | None]:
@@ -380,8 +385,7 @@ def assessment_create(request: HttpRequest, slug: str) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Self-assessment saved."))
             return redirect("partnership-detail", slug=partnership.slug)
