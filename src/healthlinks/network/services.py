@@ -264,10 +264,9 @@ def people_save_many(
 ) -> tuple[list[Person], list[Person]]:
     """Create or update many people by external id, as `person_save` does one: the same fields, the same
     validation (`full_clean`), history rows for the person and their personal data, a role in each of `roles`.
-    Rows are written in batches. Returns (created, updated)."""
+    Rows are written in batches and send no model signals: the caller tells the analyses and API caches that the
+    data changed (`analytics.signals.bump`; the domain does not import analytics). Returns (created, updated)."""
     from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
-    from healthlinks.analytics import signals as analytics_signals
 
     for item in people:
         unknown = (set(item.fields) - PERSON_FIELDS) | (set(item.personal) - PERSONAL_FIELDS)
@@ -334,7 +333,6 @@ def people_save_many(
             ignore_conflicts=True,
             batch_size=1000,
         )
-    analytics_signals.bump()  # bulk writes send no signals: analyses, dashboard and API ETags must change
     return created, updated
 
 

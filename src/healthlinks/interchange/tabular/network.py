@@ -224,7 +224,9 @@ def import_people(
         people.append(network_services.PersonIn(external_id=v["external_id"], fields=fields, personal=personal))
     roles = [network_services.RoleSpec(partnership_id=partnership.pk, role=role)] if partnership is not None else []
     try:
-        created, updated = network_services.people_save_many(by=user, people=people, roles=roles)
+        with transaction.atomic():
+            created, updated = network_services.people_save_many(by=user, people=people, roles=roles)
+            analytics_signals.bump()  # bulk writes send no signals: analyses, dashboard and API ETags must change
     except network_services.PersonInvalid as exc:
         number = parsed[exc.index][0]
         raise ImportRejected(
