@@ -11,7 +11,6 @@ from typing import Any
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
-from healthlinks.activities.models import Activity, CascadeReport
 from healthlinks.evaluation.demo import CENSUS, INSTRUMENTS_DIR, census_demo
 from healthlinks.evaluation.models import Response
 from healthlinks.evaluation.services import AnswerIn, instrument_save, normalise, response_upsert
@@ -20,7 +19,7 @@ from healthlinks.network.models import Person
 from healthlinks.network.services import stay_create, stay_sessions_set
 from healthlinks.projects.services import ProjectParts, project_save
 from healthlinks.registry.models import Institution, Partnership
-from healthlinks.results.models import CurrencyRate, DayRate, InKindContribution
+from healthlinks.results.models import CurrencyRate, DayRate
 from healthlinks.results.services import indicator_add
 from tests.security.world import build_world
 
@@ -31,7 +30,6 @@ def build_api_world() -> dict[str, Any]:
     ids = world["ids"]
     a = Partnership.objects.get(slug=ids["a"])
     sentinel = Person.objects.get(pseudo_id=ids["person"])
-    activity = Activity.objects.get(pk=ids["activity"])
     ug = Institution.objects.get(pk=ids["institution"])
     uk = a.members.get(role="lead").institution
 
@@ -44,15 +42,8 @@ def build_api_world() -> dict[str, Any]:
         by=None, partnership=a, result_level=2, result_title="Matrix safer surgery", start=date(2016, 1, 1),
         end=date(2016, 12, 31), title="Checklist use", measure=2, numerator=Decimal(3), denominator=Decimal(4),
     )  # fmt: skip
-    InKindContribution.objects.create(
-        partnership=a, kind="donated_equipment", value=Decimal(250), currency="GBP", received_on=date(2016, 3, 1),
-        valuation_method="invoice", description="Matrix oximeters",
-    )  # fmt: skip
     CurrencyRate.objects.create(currency="UGX", year=2016, rate=Decimal("0.00021"), source="matrix")
     DayRate.objects.create(cadre_id="2221", year=2016, currency="GBP", day_rate=Decimal(250), method="custom")
-    cascade = CascadeReport.objects.create(
-        person=sentinel, source_activity=activity, people_trained=4, reported_on=date(2016, 6, 1)
-    )
     virtual = stay_create(
         by=None, person=sentinel, partnership=a, sending_institution=uk, host_institution=ug, mode="virtual",
         start_date=date(2016, 5, 1), end_date=date(2016, 5, 1), virtual_hours=Decimal(1),
@@ -89,14 +80,12 @@ def build_api_world() -> dict[str, Any]:
         ),
     )  # fmt: skip
     ids.update(
-        cascade=cascade.pk,
         virtual_stay=virtual.pk,
         theme=theme.slug,
         instrument=instrument.slug,
         response=response.pk,
         any_response=Response.objects.exclude(pk=response.pk).values_list("pk", flat=True).first(),
         project=project.pk,
-        in_kind=InKindContribution.objects.get().pk,
         currency_rate=CurrencyRate.objects.get(currency="UGX").pk,
         day_rate=DayRate.objects.get(year=2016).pk,
         person_role=a.person_roles.order_by("pk").values_list("pk", flat=True).first(),

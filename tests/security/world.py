@@ -8,7 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from healthlinks.accounts.models import Role, User
-from healthlinks.activities.models import Activity, AggregateTrainees, Assessment, KnowledgeItem, Outcome, Trainee
+from healthlinks.activities.models import (
+    Activity,
+    AggregateTrainees,
+    Assessment,
+    CascadeReport,
+    KnowledgeItem,
+    Outcome,
+    Trainee,
+)
 from healthlinks.evaluation import services as evaluation_services
 from healthlinks.evidence.models import Reference
 from healthlinks.interviews import services as interview_services
@@ -17,7 +25,7 @@ from healthlinks.network.services import person_save, stay_create, tie_save
 from healthlinks.projects.models import Project
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
 from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
-from healthlinks.results.models import CashCost, DayRate, Result
+from healthlinks.results.models import CashCost, DayRate, InKindContribution, Result
 from tests.evaluation.conftest import CHOICES, SETTINGS, SURVEY, workbook
 
 ROLES = (
@@ -157,6 +165,18 @@ def build_world() -> dict[str, Any]:
         partnership=a, category="travel", amount=Decimal(500), currency="GBP", spent_on=date(2016, 1, 1)
     )
     result = Result.objects.create(partnership=a, level=1, title="Matrix skilled staff")
+    cascade = CascadeReport.objects.create(
+        source_activity=activity, person=sentinel, people_trained=4, reported_on=date(2016, 6, 1)
+    )
+    gift = InKindContribution.objects.create(
+        partnership=a,
+        kind="donated_equipment",
+        value=Decimal(250),
+        currency="GBP",
+        received_on=date(2016, 3, 1),
+        valuation_method="invoice",
+        description="Matrix oximeters",
+    )
     day_rate = DayRate.objects.create(
         cadre_id="2221", year=2015, currency="GBP", day_rate=Decimal(240), method="custom"
     )
@@ -210,6 +230,9 @@ def build_world() -> dict[str, Any]:
             "outcome": outcome.pk,
             "knowledge": knowledge.pk,
             "cost": cost.pk,
+            "cascade": cascade.pk,
+            "in_kind": gift.pk,
+            "mentor": mentor.pseudo_id,
             "result": result.pk,
             "code": code.pk,
             "source": source.pk,

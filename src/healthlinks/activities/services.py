@@ -1,8 +1,9 @@
-"""Writes of activities, trainees and outcomes: validated, atomic, with history."""
+"""Writes of activities and what is kept under them (trainees named and counted, test scores, outcomes, knowledge
+items, cascade reports): validated, atomic, with history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,8 +11,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
-from healthlinks.activities.models import Activity, AggregateTrainees, Assessment, Outcome, Trainee
+from healthlinks.activities.models import (
+    Activity,
+    AggregateTrainees,
+    Assessment,
+    CascadeReport,
+    KnowledgeItem,
+    Outcome,
+    Trainee,
+)
 from healthlinks.network.models import Person, PersonRole, Stay
+from healthlinks.records import RowInvalid, record_delete, record_save
 
 
 @transaction.atomic
@@ -31,7 +41,7 @@ def activity_save(
     if stays and any(s.partnership_id != activity.partnership_id for s in stays):
         raise ValidationError({"stays": _("a stay of another partnership cannot be linked to this activity")})
     activity._history_user = by  # type: ignore[attr-defined]
-    activity.save()
+    activity.save()  # validated above, before the stays are checked
     if facilitators is not None:
         activity.facilitators.set(list(facilitators))
     if stays is not None:
@@ -41,15 +51,14 @@ def activity_save(
 
 @transaction.atomic
 def trainee_add(*, by: User | None, activity: Activity, person: Person, **fields: Any) -> Trainee:
+    """Record a named trainee of an activity (updated if already recorded); they become one of the partnership's
+    people, so that its coordinators see and edit their record."""
     trainee = Trainee.objects.filter(activity=activity, person=person).first() or Trainee(
         activity=activity, person=person
     )
     for name, value in fields.items():
         setattr(trainee, name, value)
-    trainee.full_clean(validate_unique=False)
-    trainee._history_user = by  # type: ignore[attr-defined]
-    trainee.save()
-    # a trainee of a partnership's activity is one of its people (visibility of personal data follows)
+    record_save(trainee, by=by, validate_unique=False)
     PersonRole.objects.get_or_create(person=person, partnership_id=activity.partnership_id, role="trainee")
     return trainee
 
@@ -58,43 +67,86 @@ def trainee_add(*, by: User | None, activity: Activity, person: Person, **fields
 def aggregate_set(
     *, by: User | None, activity: Activity, cadre_id: str | None, sex: str, facility_level: str, count: int
 ) -> AggregateTrainees:
+    """Trainees counted, not named: the count of one cadre x sex x facility level cell (replaced if present)."""
     row = AggregateTrainees.objects.filter(
         activity=activity, cadre_id=cadre_id, sex=sex, facility_level=facility_level
     ).first() or AggregateTrainees(activity=activity, cadre_id=cadre_id, sex=sex, facility_level=facility_level)
     row.count = count
-    row.full_clean(validate_unique=False)
-    row._history_user = by  # type: ignore[attr-defined]
-    row.save()
-    return row
+    return record_save(row, by=by, validate_unique=False)
 
 
 @transaction.atomic
 def assessment_save(*, by: User | None, activity: Activity, person: Person, **scores: Any) -> Assessment:
+    """A trainee's pre- and post-test scores for an activity (replaced if present)."""
     assessment = Assessment.objects.filter(activity=activity, person=person).first() or Assessment(
         activity=activity, person=person
     )
     for name, value in scores.items():
         setattr(assessment, name, value)
-    assessment.full_clean(validate_unique=False)
-    assessment._history_user = by  # type: ignore[attr-defined]
-    assessment.save()
-    return assessment
+    return record_save(assessment, by=by, validate_unique=False)
+
+
+@transaction.atomic
+def assessments_save_many(
+    *, by: User | None, activity: Activity, rows: Sequence[tuple[Person, dict[str, Any]]]
+) -> list[Assessment]:
+    """A class's scores in one step (the grid): every row as `assessment_save`, all or none; a row that fails
+    raises `RowInvalid` with its index. A row whose scores are all empty removes that person's assessment."""
+    existing = {a.person_id: a for a in Assessment.objects.filter(activity=activity, person__in=[p for p, _s in rows])}
+    saved = []
+    for index, (person, scores) in enumerate(rows):
+        current = existing.get(person.pk)
+        if all(v is None for v in scores.values()):
+            if current is not None:
+                record_delete(current, by=by)
+            continue
+        assessment = current or Assessment(activity=activity, person=person)
+        for name, value in scores.items():
+            setattr(assessment, name, value)
+        try:
+            saved.append(record_save(assessment, by=by, validate_unique=False))
+        except ValidationError as exc:
+            raise RowInvalid(index, exc) from None
+    return saved
 
 
 @transaction.atomic
 def outcome_create(*, by: User | None, **fields: Any) -> Outcome:
-    outcome = Outcome(**fields)
-    outcome.full_clean()
-    outcome._history_user = by  # type: ignore[attr-defined]
-    outcome.save()
-    return outcome
+    return record_save(Outcome(**fields), by=by)
 
 
 @transaction.atomic
 def outcome_update(*, by: User | None, outcome: Outcome, **fields: Any) -> Outcome:
     for name, value in fields.items():
         setattr(outcome, name, value)
-    outcome.full_clean()
-    outcome._history_user = by  # type: ignore[attr-defined]
-    outcome.save()
-    return outcome
+    return record_save(outcome, by=by)
+
+
+@transaction.atomic
+def knowledge_item_save(*, by: User | None, item: KnowledgeItem | None = None, **fields: Any) -> KnowledgeItem:
+    """Create or change a knowledge item: its stage dates follow one another, and from `translated` on it says
+    how it was adapted."""
+    item = item or KnowledgeItem()
+    for name, value in fields.items():
+        setattr(item, name, value)
+    return record_save(item, by=by)
+
+
+@transaction.atomic
+def cascade_save(*, by: User | None, activity: Activity, person: Person, **fields: Any) -> CascadeReport:
+    """A trainee of `activity` who went on to train others (one report per trainee and activity, replaced)."""
+    report = CascadeReport.objects.filter(source_activity=activity, person=person).first() or CascadeReport(
+        source_activity=activity, person=person
+    )
+    for name, value in fields.items():
+        setattr(report, name, value)
+    return record_save(report, by=by)
+
+
+ActivityRecord = Trainee | AggregateTrainees | Assessment | Outcome | KnowledgeItem | CascadeReport
+
+
+@transaction.atomic
+def record_remove(*, by: User | None, record: ActivityRecord) -> None:
+    """Delete one record kept under an activity, with its author in the history."""
+    record_delete(record, by=by)

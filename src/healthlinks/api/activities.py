@@ -18,6 +18,7 @@ from healthlinks.activities.models import (
     AggregateTrainees,
     Assessment,
     CascadeReport,
+    FacilityLevel,
     KnowledgeItem,
     Outcome,
     Trainee,
@@ -25,9 +26,9 @@ from healthlinks.activities.models import (
 from healthlinks.api import base
 from healthlinks.api.filters import Ordering, is_id
 from healthlinks.api.serializers import call_service
-from healthlinks.network.models import Person, Stay
+from healthlinks.network.models import Person, Sex, Stay
 from healthlinks.network.selectors import people_editable_by, people_visible_to
-from healthlinks.reference.models import PurposeCode
+from healthlinks.reference.models import Occupation, PurposeCode
 from healthlinks.registry.models import Institution, Partnership
 from healthlinks.registry.selectors import can_edit_partnership, coordinates_any, is_hub_admin
 
@@ -175,15 +176,47 @@ class ActivityViewSet(base.ModelViewSet):
         return self.get_paginated_response(ActivitySerializer(page, many=True, context=context).data)
 
 
-def _serializer(model_: Any, fields_: list[str], person: bool = False) -> type[serializers.ModelSerializer]:
-    attrs: dict[str, Any] = {"Meta": type("Meta", (), {"model": model_, "fields": fields_})}
-    if person:
-        attrs["person"] = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True, allow_null=True)
-    return type(f"{model_.__name__}Serializer", (serializers.ModelSerializer,), attrs)
+class ActivityRecordSerializer(serializers.ModelSerializer):
+    """A record kept under an activity (trainee, counted trainees, test scores, outcome, knowledge item, cascade
+    report). Its partnership's coordinators (and hub admins) write it through the activities services; people are
+    named by pseudonymous id and must be people the writer may edit. The activity and the person are fixed once
+    recorded: delete the record and record it again to move it."""
+
+    activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(queryset=Activity.objects.all())
+    person: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="pseudo_id", queryset=Person.objects.all(), error_messages={"does_not_exist": "no such person"}
+    )
+    activity_attr = "activity"  # the model's name of the activity field
+    fixed: tuple[str, ...] = ("activity", "person")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        activity = attrs.get(self.activity_attr) or getattr(self.instance, self.activity_attr, None)
+        if activity is not None and not can_edit_partnership(user, activity.partnership_id):
+            raise DRFValidationError({"activity": "you do not coordinate this activity's partnership"})
+        if self.instance is not None:
+            for name in self.fixed:
+                attr = self.activity_attr if name == "activity" else name
+                if attr in attrs and attrs[attr] != getattr(self.instance, attr):
+                    raise DRFValidationError({name: "cannot be changed: delete the record and record it again"})
+        person = attrs.get("person")
+        if person is not None and not people_editable_by(user).filter(pk=person.pk).exists():
+            raise DRFValidationError({"person": "no such person"})
+        return attrs
+
+    def save_record(self, instance: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        return self.save_record(None, validated_data)
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        return self.save_record(instance, validated_data)
 
 
-class _ActivityScoped(base.ReadOnlyModelViewSet):
-    """Records of activities the user can see; person-level rows only for people the user can see."""
+class _ActivityScoped(base.ModelViewSet):
+    """Records of activities the user can see; person-level rows only for people the user can see. The
+    activity's partnership's coordinators (and hub admins) write them."""
 
     filter_backends = [Ordering]
     ordering_fields = ["id", "activity"]
@@ -206,10 +239,6 @@ class _ActivityScoped(base.ReadOnlyModelViewSet):
             )
         return qs
 
-
-class _WritableActivityScoped(_ActivityScoped, base.ModelViewSet):
-    """Records of an activity that its partnership's coordinators (and hub admins) write."""
-
     def can_create(self, user: Any) -> bool:
         return coordinates_any(user)
 
@@ -217,16 +246,54 @@ class _WritableActivityScoped(_ActivityScoped, base.ModelViewSet):
         return can_edit_partnership(user, obj.activity.partnership_id)
 
     def perform_destroy(self, instance: Any) -> None:
-        instance._history_user = self.request.user
-        instance.delete()
+        call_service(services.record_remove, by=self.request.user, record=instance)
+
+
+class TraineeSerializer(ActivityRecordSerializer):
+    class Meta:
+        model = Trainee
+        fields = ["id", "activity", "person", "facility_level", "completed"]
+
+    def save_record(self, instance: Trainee | None, data: dict[str, Any]) -> Trainee:
+        activity = data.pop("activity", None) or instance.activity  # type: ignore[union-attr]
+        person = data.pop("person", None) or instance.person  # type: ignore[union-attr]
+        user = self.context["request"].user
+        return call_service(services.trainee_add, by=user, activity=activity, person=person, **data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
 class TraineeViewSet(_ActivityScoped):
-    """Named trainees (pseudonymous ids), only of people you may see."""
+    """Named trainees (pseudonymous ids), only of people you may see. Recording a trainee makes them one of the
+    partnership's people."""
 
     model = Trainee
-    serializer_class = _serializer(Trainee, ["id", "activity", "person", "facility_level", "completed"], True)
+    serializer_class = TraineeSerializer
+
+
+class AggregateTraineeSerializer(ActivityRecordSerializer):
+    person = None  # type: ignore[assignment]
+    cadre: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        queryset=Occupation.objects.all(), required=False, allow_null=True, help_text="ISCO-08 code"
+    )
+    fixed = ("activity", "cadre", "sex", "facility_level")
+
+    class Meta:
+        model = AggregateTrainees
+        fields = ["id", "activity", "cadre", "sex", "facility_level", "count"]
+        validators: list[Any] = []  # one count per cell: posting a cell again replaces its count (aggregate_set)
+
+    def save_record(self, instance: AggregateTrainees | None, data: dict[str, Any]) -> AggregateTrainees:
+        key = {name: data.get(name, getattr(instance, name, None)) for name in ("activity", "cadre")}
+        cadre = key["cadre"]
+        return call_service(
+            services.aggregate_set,
+            by=self.context["request"].user,
+            activity=key["activity"],
+            cadre_id=cadre.pk if cadre is not None else None,
+            sex=data.get("sex", getattr(instance, "sex", Sex.NOT_RECORDED)),
+            facility_level=data.get("facility_level", getattr(instance, "facility_level", FacilityLevel.NOT_RECORDED)),
+            count=data.get("count", getattr(instance, "count", 0)),
+        )
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
@@ -235,7 +302,23 @@ class AggregateTraineeViewSet(_ActivityScoped):
 
     model = AggregateTrainees
     person_level = False
-    serializer_class = _serializer(AggregateTrainees, ["id", "activity", "cadre", "sex", "facility_level", "count"])
+    serializer_class = AggregateTraineeSerializer
+
+
+class AssessmentSerializer(ActivityRecordSerializer):
+    gain = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    normalised_gain = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "activity", "person", "pre_score", "post_score", "max_score", "gain", "normalised_gain"]
+        ref_name = "LearningAssessment"
+
+    def save_record(self, instance: Assessment | None, data: dict[str, Any]) -> Assessment:
+        activity = data.pop("activity", None) or instance.activity  # type: ignore[union-attr]
+        person = data.pop("person", None) or instance.person  # type: ignore[union-attr]
+        user = self.context["request"].user
+        return call_service(services.assessment_save, by=user, activity=activity, person=person, **data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
@@ -243,39 +326,13 @@ class AssessmentViewSet(_ActivityScoped):
     """Kirkpatrick L2 pre/post scores with gain and normalised gain."""
 
     model = Assessment
-    serializer_class = type(
-        "LearningAssessmentSerializer",
-        (serializers.ModelSerializer,),
-        {
-            "person": serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True),
-            "gain": serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True),
-            "normalised_gain": serializers.FloatField(read_only=True, allow_null=True),
-            "Meta": type(
-                "Meta",
-                (),
-                {
-                    "model": Assessment,
-                    "fields": [
-                        "id",
-                        "activity",
-                        "person",
-                        "pre_score",
-                        "post_score",
-                        "max_score",
-                        "gain",
-                        "normalised_gain",
-                    ],
-                },
-            ),
-        },
-    )
+    serializer_class = AssessmentSerializer
 
 
-class OutcomeSerializer(serializers.ModelSerializer):
+class OutcomeSerializer(ActivityRecordSerializer):
     """Writes go through `outcome_create` and the model's rules (L1 needs a rating, L3 a yes/no and a
-    follow-up of 3, 6 or 12 months, L4 an indicator and its value)."""
+    follow-up of 3, 6 or 12 months, L4 an indicator and its value). Facility (L4) outcomes name no person."""
 
-    activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(queryset=Activity.objects.all())
     person: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="pseudo_id",
         queryset=Person.objects.all(),
@@ -283,6 +340,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
         allow_null=True,
         error_messages={"does_not_exist": "no such person"},
     )
+    fixed = ()
 
     class Meta:
         model = Outcome
@@ -302,27 +360,15 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "recorded_on",
         ]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+    def save_record(self, instance: Outcome | None, data: dict[str, Any]) -> Outcome:
         user = self.context["request"].user
-        activity = attrs.get("activity") or getattr(self.instance, "activity", None)
-        if activity is not None and not can_edit_partnership(user, activity.partnership_id):
-            raise DRFValidationError({"activity": "you do not coordinate this activity's partnership"})
-        person = attrs.get("person")
-        if person is not None and not people_editable_by(user).filter(pk=person.pk).exists():
-            raise DRFValidationError({"person": "no such person"})
-        return attrs
-
-    def create(self, validated_data: dict[str, Any]) -> Outcome:
-        return call_service(services.outcome_create, by=self.context["request"].user, **validated_data)
-
-    def update(self, instance: Outcome, validated_data: dict[str, Any]) -> Outcome:
-        return call_service(
-            services.outcome_update, by=self.context["request"].user, outcome=instance, **validated_data
-        )
+        if instance is None:
+            return call_service(services.outcome_create, by=user, **data)
+        return call_service(services.outcome_update, by=user, outcome=instance, **data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
-class OutcomeViewSet(_WritableActivityScoped):
+class OutcomeViewSet(_ActivityScoped):
     """Kirkpatrick L1, L3 and L4 outcomes; facility (L4) outcomes carry no person. Coordinators of the
     partnership (and hub admins) record them."""
 
@@ -332,14 +378,13 @@ class OutcomeViewSet(_WritableActivityScoped):
     ordering_fields = ["id", "activity", "level", "recorded_on"]
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
-class KnowledgeItemViewSet(_ActivityScoped):
-    model = KnowledgeItem
-    person_level = False
-    ordering_fields = ["id", "activity", "stage", "transferred_on"]
-    serializer_class = _serializer(
-        KnowledgeItem,
-        [
+class KnowledgeItemSerializer(ActivityRecordSerializer):
+    person = None  # type: ignore[assignment]
+    fixed = ("activity",)
+
+    class Meta:
+        model = KnowledgeItem
+        fields = [
             "id",
             "activity",
             "title",
@@ -351,25 +396,43 @@ class KnowledgeItemViewSet(_ActivityScoped):
             "transferred_on",
             "translated_on",
             "effective_on",
-        ],
-    )
+        ]
+
+    def save_record(self, instance: KnowledgeItem | None, data: dict[str, Any]) -> KnowledgeItem:
+        return call_service(services.knowledge_item_save, by=self.context["request"].user, item=instance, **data)
 
 
-class CascadeSerializer(serializers.ModelSerializer):
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR)]))
+class KnowledgeItemViewSet(_ActivityScoped):
+    """Knowledge moving through a partnership and its stage: transferred, translated (adapted), effective."""
+
+    model = KnowledgeItem
+    person_level = False
+    ordering_fields = ["id", "activity", "stage", "transferred_on"]
+    serializer_class = KnowledgeItemSerializer
+
+
+class CascadeSerializer(ActivityRecordSerializer):
     activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
-        source="source_activity", read_only=True, help_text="the activity where they were trained"
+        source="source_activity", queryset=Activity.objects.all(), help_text="the activity where they were trained"
     )
-    person: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
+    activity_attr = "source_activity"
 
     class Meta:
         model = CascadeReport
         fields = ["id", "activity", "person", "people_trained", "reported_on"]
 
+    def save_record(self, instance: CascadeReport | None, data: dict[str, Any]) -> CascadeReport:
+        activity = data.pop("source_activity", None) or instance.source_activity  # type: ignore[union-attr]
+        person = data.pop("person", None) or instance.person  # type: ignore[union-attr]
+        user = self.context["request"].user
+        return call_service(services.cascade_save, by=user, activity=activity, person=person, **data)
+
 
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("activity", OpenApiTypes.STR, description="id or external id")])
 )
-class CascadeViewSet(base.ReadOnlyModelViewSet):
+class CascadeViewSet(base.ModelViewSet):
     """Trainees who went on to train others, and how many: people you may see, of activities you may see."""
 
     serializer_class = CascadeSerializer
@@ -389,3 +452,12 @@ class CascadeViewSet(base.ReadOnlyModelViewSet):
                 else qs.filter(source_activity__external_id=activity)
             )
         return qs.order_by("pk")
+
+    def can_create(self, user: Any) -> bool:
+        return coordinates_any(user)
+
+    def can_edit(self, user: Any, obj: CascadeReport) -> bool:
+        return can_edit_partnership(user, obj.source_activity.partnership_id)
+
+    def perform_destroy(self, instance: CascadeReport) -> None:
+        call_service(services.record_remove, by=self.request.user, record=instance)

@@ -211,16 +211,48 @@ class SessionSerializer(serializers.Serializer):
 
 
 class TieSerializer(serializers.ModelSerializer):
-    person_a: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
-    person_b: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="pseudo_id", read_only=True)
+    """A recorded tie between two people (pseudonymous ids) that the writer may both edit; mentor → mentee is
+    directed (person_a mentors person_b). The people and the kind are fixed once recorded."""
+
+    person_a: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="pseudo_id", queryset=Person.objects.all(), error_messages={"does_not_exist": "no such person"}
+    )
+    person_b: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="pseudo_id", queryset=Person.objects.all(), error_messages={"does_not_exist": "no such person"}
+    )
+    id = serializers.IntegerField(read_only=True, allow_null=True, help_text="null for an inferred tie")
     inferred = serializers.SerializerMethodField()
 
     class Meta:
         model = Tie
-        fields = ["person_a", "person_b", "kind", "start_date", "end_date", "source", "inferred"]
+        fields = ["id", "person_a", "person_b", "kind", "start_date", "end_date", "source", "inferred"]
+        validators: list[Any] = []  # the same pair and kind again updates the tie (tie_save)
 
     def get_inferred(self, obj: Tie) -> bool:
         return False
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in ("person_a", "person_b", "kind"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise DRFValidationError({name: "cannot be changed: delete the tie and record it again"})
+        a = attrs.get("person_a") or getattr(self.instance, "person_a", None)
+        b = attrs.get("person_b") or getattr(self.instance, "person_b", None)
+        if a is not None and b is not None and not selectors.can_edit_tie(self.context["request"].user, a, b):
+            raise DRFValidationError({"person_b": "no such person"})
+        return attrs
+
+    def _save(self, tie: Tie | None, data: dict[str, Any]) -> Tie:
+        fields = {k: data.get(k, getattr(tie, k, None)) for k in ("person_a", "person_b", "kind")}
+        fields |= {k: data.get(k, getattr(tie, k, None)) for k in ("start_date", "end_date")}
+        fields["source"] = data.get("source", getattr(tie, "source", ""))
+        return call_service(services.tie_save, by=self.context["request"].user, **fields)
+
+    def create(self, validated_data: dict[str, Any]) -> Tie:
+        return self._save(None, validated_data)
+
+    def update(self, instance: Tie, validated_data: dict[str, Any]) -> Tie:
+        return self._save(instance, validated_data)
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -368,9 +400,9 @@ class StayViewSet(
         ]
     )
 )
-class TieViewSet(base.ReadOnlyModelViewSet):
+class TieViewSet(base.ModelViewSet):
     """Recorded ties; with include_inferred, also co-presence ties computed from stays (never stored), after
-    the recorded ones."""
+    the recorded ones. Recorded by someone who may edit both people."""
 
     serializer_class = TieSerializer
     filter_backends = [Ordering]
@@ -392,6 +424,7 @@ class TieViewSet(base.ReadOnlyModelViewSet):
                     continue  # already recorded: never listed twice
                 rows.append(
                     {
+                        "id": None,
                         "person_a": pseudo[tie["person_a"]],
                         "person_b": pseudo[tie["person_b"]],
                         "kind": "co_presence",
@@ -413,6 +446,15 @@ class TieViewSet(base.ReadOnlyModelViewSet):
             people = Person.objects.filter(roles__partnership__slug=params["partnership"]).values("pk")
             qs = qs.filter(person_a_id__in=people, person_b_id__in=people)
         return qs
+
+    def can_create(self, user: Any) -> bool:
+        return registry_selectors.coordinates_any(user)
+
+    def can_edit(self, user: Any, obj: Tie) -> bool:
+        return selectors.can_edit_tie(user, obj.person_a, obj.person_b)
+
+    def perform_destroy(self, instance: Tie) -> None:
+        call_service(services.tie_delete, by=self.request.user, tie=instance)
 
 
 class PersonRoleSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-"""API of results and costs (read): results frameworks, cash costs, in-kind contributions, and the currency and
+"""API of results and costs: results frameworks, cash costs, in-kind contributions, and the currency and
 day-rate tables that value them."""
 
 from __future__ import annotations
@@ -9,12 +9,22 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from healthlinks.activities.models import Activity
 from healthlinks.api import base
 from healthlinks.api.filters import YEAR, Ordering, int_param
+from healthlinks.api.serializers import call_service
 from healthlinks.network.selectors import personal_partnership_ids
 from healthlinks.registry.models import Partnership, Publication
-from healthlinks.registry.selectors import AnyUser, is_hub_admin, partnerships_visible_to
+from healthlinks.registry.selectors import (
+    AnyUser,
+    can_edit_partnership,
+    coordinates_any,
+    is_hub_admin,
+    partnerships_visible_to,
+)
+from healthlinks.results import services
 from healthlinks.results.models import (
     CashCost,
     CurrencyRate,
@@ -38,12 +48,15 @@ def cost_partnerships(user: AnyUser) -> QuerySet[Partnership] | None:
     return partnerships_visible_to(user).filter(pk__in=personal_partnership_ids(user))
 
 
-class _CostScoped(base.ReadOnlyModelViewSet):
+class _CostScoped(base.ModelViewSet):
+    """Costs of partnerships the user may read them for; the partnership's coordinators (and hub admins) record,
+    change and delete them through the results services."""
+
     filter_backends = [Ordering]
     model: Any = None
 
     def get_queryset(self) -> QuerySet[Any]:
-        qs = self.model.objects.all()
+        qs = self.model.objects.select_related("partnership")
         allowed = cost_partnerships(self.request.user)
         if allowed is not None:
             qs = qs.filter(partnership__in=allowed)
@@ -51,12 +64,63 @@ class _CostScoped(base.ReadOnlyModelViewSet):
             qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
         return qs.order_by("pk")
 
+    def can_create(self, user: Any) -> bool:
+        return coordinates_any(user)
 
-class CashCostSerializer(serializers.ModelSerializer):
+    def can_edit(self, user: Any, obj: Any) -> bool:
+        return can_edit_partnership(user, obj.partnership_id)
+
+    def perform_destroy(self, instance: Any) -> None:
+        call_service(services.cost_delete, by=self.request.user, record=instance)
+
+
+class _CostSerializer(serializers.ModelSerializer):
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Partnership.objects.filter(deleted_at__isnull=True)
+    )
+    currency = serializers.CharField(max_length=3, help_text="ISO 4217 code, e.g. GBP (any case)")
+
+    def validate_currency(self, value: str) -> str:
+        return value.strip().upper()  # checked against ISO 4217's form by the service
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        partnership = attrs.get("partnership") or getattr(self.instance, "partnership", None)
+        if partnership is not None and not can_edit_partnership(user, partnership.pk):
+            raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
+        return attrs
+
+
+class CashCostSerializer(_CostSerializer):
+    """Cash spent, in the currency it was spent in; optionally charged to one of the partnership's activities."""
+
+    activity: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        queryset=Activity.objects.all(), required=False, allow_null=True
+    )
+
     class Meta:
         model = CashCost
         fields = ["id", "external_id", "partnership", "activity", "category", "amount", "currency", "spent_on",
                   "description"]  # fmt: skip
+        extra_kwargs: dict[str, dict[str, Any]] = {"external_id": {"validators": [], "allow_null": True}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        ext = attrs.get("external_id")
+        if ext:
+            holders = CashCost.objects.filter(external_id=ext)
+            if self.instance is not None:
+                holders = holders.exclude(pk=self.instance.pk)
+            holder = holders.first()
+            if holder is not None:
+                raise DRFValidationError({"external_id": "another cost has this external id"})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> CashCost:
+        return call_service(services.cost_save, by=self.context["request"].user, **validated_data)
+
+    def update(self, instance: CashCost, validated_data: dict[str, Any]) -> CashCost:
+        return call_service(services.cost_save, by=self.context["request"].user, cost=instance, **validated_data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[PARTNERSHIP]))
@@ -69,12 +133,16 @@ class CashCostViewSet(_CostScoped):
     ordering_fields = ["id", "spent_on", "amount", "category"]
 
 
-class InKindSerializer(serializers.ModelSerializer):
-    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
+class InKindSerializer(_CostSerializer):
     class Meta:
         model = InKindContribution
         fields = ["id", "partnership", "kind", "value", "currency", "received_on", "valuation_method", "description"]
+
+    def create(self, validated_data: dict[str, Any]) -> InKindContribution:
+        return call_service(services.in_kind_save, by=self.context["request"].user, **validated_data)
+
+    def update(self, instance: InKindContribution, validated_data: dict[str, Any]) -> InKindContribution:
+        return call_service(services.in_kind_save, by=self.context["request"].user, gift=instance, **validated_data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[PARTNERSHIP]))

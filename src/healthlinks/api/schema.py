@@ -44,8 +44,17 @@ class AutoSchema(SpectacularAutoSchema):
         return schema
 
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
-        """A nested list's bounds (`many=True, min_length=2`) are part of its schema."""
+        """A nested list's bounds (`many=True, min_length=2`) are part of its schema; a decimal written as a string
+        has at least one digit (drf-spectacular's pattern also matches "", "-" and ".", which are not numbers), and no
+        sign where it may not be negative."""
         schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        pattern = schema.get("pattern")
+        if isinstance(field, serializers.DecimalField) and pattern and field.max_digits is not None:
+            unsigned = field.min_value is not None and field.min_value >= 0
+            sign = "-?" if pattern.startswith("^-?") and not unsigned else ""
+            whole, places = field.max_digits - (field.decimal_places or 0), field.decimal_places or 0
+            fraction = rf"(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}}" if places else ""
+            schema["pattern"] = rf"^{sign}(?:\d{{1,{whole}}}{fraction})$" if whole else rf"^{sign}\.\d{{1,{places}}}$"
         if isinstance(field, serializers.ListSerializer):
             for bound, key in (("min_length", "minItems"), ("max_length", "maxItems")):
                 if getattr(field, bound, None) is not None:

@@ -94,6 +94,11 @@ def can_edit_person(user: AnyUser, person: Person) -> bool:
     return people_editable_by(user).filter(pk=person.pk).exists()
 
 
+def can_edit_tie(user: AnyUser, person_a: Person, person_b: Person) -> bool:
+    """A tie is recorded, changed and deleted by someone who may edit both of its people."""
+    return people_editable_by(user).filter(pk__in=[person_a.pk, person_b.pk]).count() == 2
+
+
 def can_see_personal(user: AnyUser, person: Person) -> bool:
     return people_with_personal_access(user).filter(pk=person.pk).exists()
 

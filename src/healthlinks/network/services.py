@@ -24,6 +24,7 @@ from healthlinks.network.models import (
     StaySession,
     Tie,
 )
+from healthlinks.records import RowInvalid, record_delete, record_save
 from healthlinks.reference.models import IncomeGroup, UkCodeStatus
 from healthlinks.registry.models import Institution
 
@@ -234,12 +235,8 @@ def person_save(
     return person
 
 
-class PersonInvalid(ValidationError):
+class PersonInvalid(RowInvalid):
     """`people_save_many` refused the person at `index` of its input (the message dict names the fields)."""
-
-    def __init__(self, index: int, error: ValidationError) -> None:
-        super().__init__(error.message_dict)
-        self.index = index
 
 
 @dataclass(frozen=True)
@@ -361,10 +358,12 @@ def tie_save(
     a, b = tie_key(person_a, person_b, kind)
     tie = Tie.objects.filter(person_a=a, person_b=b, kind=kind).first() or Tie(person_a=a, person_b=b, kind=kind)
     tie.start_date, tie.end_date, tie.source = start_date, end_date, source or tie.source
-    tie.full_clean(validate_unique=False)
-    tie._history_user = by  # type: ignore[attr-defined]
-    tie.save()
-    return tie
+    return record_save(tie, by=by, validate_unique=False)
+
+
+@transaction.atomic
+def tie_delete(*, by: User | None, tie: Tie) -> None:
+    record_delete(tie, by=by)
 
 
 @transaction.atomic

@@ -1,21 +1,27 @@
-"""Writes to the results framework."""
+"""Writes to the results framework and the partnership's costs (cash and in kind)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
+from healthlinks.records import record_delete, record_save
 from healthlinks.registry.models import Partnership
 from healthlinks.results.library import LIBRARY
 from healthlinks.results.models import (
+    CashCost,
     CurrencyRate,
     DayRate,
     Indicator,
     IndicatorDisaggregation,
     IndicatorPeriod,
+    InKindContribution,
     Measure,
     Result,
 )
@@ -112,3 +118,35 @@ def rate_save(*, by: User | None, rate: CurrencyRate | DayRate) -> CurrencyRate 
 def rate_delete(*, by: User | None, rate: CurrencyRate | DayRate) -> None:
     rate._history_user = by  # type: ignore[union-attr]
     rate.delete()
+
+
+@transaction.atomic
+def cost_save(*, by: User | None, cost: CashCost | None = None, **fields: Any) -> CashCost:
+    """Record or change a cash cost; an activity it is charged to must be the partnership's own."""
+    cost = cost or CashCost()
+    for name, value in fields.items():
+        setattr(cost, name, value)
+    if isinstance(cost.currency, str):
+        cost.currency = cost.currency.strip().upper()
+    activity = cost.activity if cost.activity_id else None
+    if activity is not None and cost.partnership_id and activity.partnership_id != cost.partnership_id:
+        raise ValidationError({"activity": _("this activity belongs to another partnership")})
+    if not cost.external_id:
+        cost.external_id = None  # unique when given; many costs have none
+    return record_save(cost, by=by)
+
+
+@transaction.atomic
+def in_kind_save(*, by: User | None, gift: InKindContribution | None = None, **fields: Any) -> InKindContribution:
+    """Record or change an in-kind contribution (donated equipment and the like), with how it was valued."""
+    gift = gift or InKindContribution()
+    for name, value in fields.items():
+        setattr(gift, name, value)
+    if isinstance(gift.currency, str):
+        gift.currency = gift.currency.strip().upper()
+    return record_save(gift, by=by)
+
+
+@transaction.atomic
+def cost_delete(*, by: User | None, record: CashCost | InKindContribution) -> None:
+    record_delete(record, by=by)
