@@ -178,6 +178,16 @@ MATRIX: dict[str, Entry] = {
     # Routes of apps being built in this session: enumerated, checked for server errors and leaks; their owners
     # turn each into an e(...) line with objects in the matrix world (tests/security/world.py).
     "outcome-create": e("/activities/{activity}/outcomes/new/", EDIT_A),
+    "activity-scores": e("/activities/{activity}/scores/", EDIT_A, "the class's test scores as one grid"),
+    "knowledge-create": e("/activities/{activity}/knowledge/new/", EDIT_A),
+    "knowledge-edit": e("/knowledge/{knowledge}/edit/", EDIT_A),
+    "cascade-create": e("/activities/{activity}/cascades/new/", EDIT_A),
+    "cascade-edit": e("/cascades/{cascade}/edit/", EDIT_A),
+    "cost-create": e("/partnerships/{a}/costs/new/", EDIT_A),
+    "cost-edit": e("/costs/{cost}/edit/", EDIT_A),
+    "in-kind-create": e("/partnerships/{a}/in-kind/new/", EDIT_A),
+    "in-kind-edit": e("/in-kind/{in_kind}/edit/", EDIT_A),
+    "tie-create": e("/people/{person}/ties/new/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
     "rates": e("/rates/", ALL, "cost rate tables"),
     "rate-create": e("/rates/day/new/ /rates/currency/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
     "rate-edit": e("/rates/day/999999/", "302 403 403 403 403 404  403 403 404", "hub admins only"),
@@ -573,6 +583,49 @@ WRITES: dict[str, Write] = {
     ),
     "web activity create": w("POST", "/partnerships/{a}/activities/new/", {}, "302 403 403 403 200 200  403 200 200"),
     "web outcome create": w("POST", "/activities/{activity}/outcomes/new/", {}, "302 403 403 403 200 200  403 200 200"),
+    "web scores": w(
+        "POST", "/activities/{activity}/scores/", {}, "302 403 403 403 302 302  403 302 302", "an empty grid saves"
+    ),
+    "web knowledge create": w(
+        "POST",
+        "/activities/{activity}/knowledge/new/",
+        {"title": "Matrix card", "kind": "protocol", "direction": "north_south", "stage": "1"},
+        "302 403 403 403 302 302  403 302 302",
+    ),
+    "web knowledge edit": w(
+        "POST", "/knowledge/{knowledge}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302", "delete"
+    ),
+    "web cascade create": w(
+        "POST",
+        "/activities/{activity}/cascades/new/",
+        {"person": "", "people_trained": "3", "reported_on": "2017-01-01"},
+        "302 403 403 403 200 200  403 200 200",
+        "no trainee chosen: the form again",
+    ),
+    "web cascade edit": w(
+        "POST", "/cascades/{cascade}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302", "delete"
+    ),
+    "web cost create": w(
+        "POST",
+        "/partnerships/{a}/costs/new/",
+        {"category": "travel", "amount": "100", "currency": "gbp", "spent_on": "2017-01-01"},
+        "302 403 403 403 302 302  403 302 302",
+    ),
+    "web cost edit": w(
+        "POST",
+        "/costs/{cost}/edit/",
+        {"category": "travel", "amount": "90", "currency": "GBP", "spent_on": "2016-01-01"},
+        "302 403 403 403 302 302  403 302 302",
+    ),
+    "web in-kind create": w("POST", "/partnerships/{a}/in-kind/new/", {}, "302 403 403 403 200 200  403 200 200"),
+    "web in-kind edit": w("POST", "/in-kind/{in_kind}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
+    "web tie create": w(
+        "POST",
+        "/people/{person}/ties/new/",
+        {"kind": "co_authors", "other": "", "direction": "out"},
+        "302 404 404 404 200 200  404 200 200",
+        "no other person chosen: the form again",
+    ),
     "web results": w(
         "POST",
         "/partnerships/{a}/results/",

@@ -19,6 +19,7 @@ from healthlinks.network.models import (
     Person,
     PersonalData,
     PersonRole,
+    PersonRoleKind,
     Purpose,
     Stay,
     StaySession,
@@ -99,7 +100,7 @@ def people_refresh_stays(*, person_ids: Iterable[int]) -> int:
     return total
 
 
-def _check_stay(stay: Stay) -> None:
+def _stay_field_errors(stay: Stay) -> None:
     errors: dict[str, list[str]] = {}
     if stay.end_date and stay.start_date and stay.end_date < stay.start_date:
         errors.setdefault("end_date", []).append(_("the end date is before the start date"))
@@ -112,6 +113,10 @@ def _check_stay(stay: Stay) -> None:
         errors.setdefault("virtual_hours", []).append(_("hours cannot be negative"))
     if errors:
         raise ValidationError(errors)
+
+
+def _check_stay(stay: Stay) -> None:
+    _stay_field_errors(stay)
     if stay.mode == Mode.PHYSICAL:
         others = Stay.objects.filter(
             person_id=stay.person_id, mode=Mode.PHYSICAL, start_date__lte=stay.end_date, end_date__gte=stay.start_date
@@ -185,6 +190,54 @@ def stay_update(*, by: User | None, stay: Stay, **fields: Any) -> Stay:
     people_refresh_stays(person_ids=[old_person, stay.person_id])
     stay.refresh_from_db()
     return stay
+
+
+STAY_REFERENCES = ["person", "partnership", "sending_institution", "host_institution"]
+
+
+@transaction.atomic
+def stays_save_many(*, by: User | None, stays: Sequence[Stay]) -> tuple[list[Stay], list[Stay]]:
+    """Create or update many stays as `stay_create` and `stay_update` do one: the same validation (references are
+    resolved by the caller, in one query each), no overlapping physical stays of one person (within the batch or
+    against stays recorded), history rows, a volunteer role in the stay's partnership, derived fields recomputed.
+    Written in batches without model signals: the caller tells the analyses that the data changed. A refused stay
+    raises `RowInvalid` with its index; nothing is written. Returns (created, updated)."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    index_of = {id(stay): index for index, stay in enumerate(stays)}
+    for index, stay in enumerate(stays):
+        try:
+            stay.full_clean(exclude=[*DERIVED_FIELDS, *STAY_REFERENCES], validate_unique=False)
+            _stay_field_errors(stay)
+        except ValidationError as exc:
+            raise RowInvalid(index, exc) from None
+    ids = [stay.pk for stay in stays if stay.pk]
+    recorded = Stay.objects.filter(person_id__in={s.person_id for s in stays}, mode=Mode.PHYSICAL).exclude(pk__in=ids)
+    for first, second in overlapping_pairs([*recorded, *stays]):
+        later, other = (second, first) if id(second) in index_of else (first, second)
+        message = _("overlaps the physical stay %(other)s (%(start)s to %(end)s) of the same person") % {
+            "other": other.external_id or other.pk,
+            "start": other.start_date,
+            "end": other.end_date,
+        }
+        raise RowInvalid(index_of[id(later)], ValidationError({"start_date": message}))
+    created = [s for s in stays if not s.pk]
+    updated = [s for s in stays if s.pk]
+    if created:
+        bulk_create_with_history(created, Stay, batch_size=1000, default_user=by)
+    if updated:
+        columns = sorted(STAY_FIELDS - {"external_id", "notes"})
+        bulk_update_with_history(updated, Stay, columns, batch_size=1000, default_user=by)
+    PersonRole.objects.bulk_create(
+        [
+            PersonRole(person_id=s.person_id, partnership_id=s.partnership_id, role=PersonRoleKind.VOLUNTEER)
+            for s in stays
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    people_refresh_stays(person_ids=[s.person_id for s in stays])
+    return created, updated
 
 
 PERSON_FIELDS = {
@@ -364,6 +417,46 @@ def tie_save(
 @transaction.atomic
 def tie_delete(*, by: User | None, tie: Tie) -> None:
     record_delete(tie, by=by)
+
+
+@transaction.atomic
+def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], list[Tie]]:
+    """Create or update many ties as `tie_save` does one (the same pair and kind updates the tie's dates), in
+    batches with history rows and no model signals. A refused tie raises `RowInvalid`. Returns (created, updated)."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    keyed: list[Tie] = []
+    for index, tie in enumerate(ties):
+        if tie.person_a_id == tie.person_b_id:
+            raise RowInvalid(index, ValidationError({"person_b": _("a tie joins two different people")}))
+        if tie.start_date and tie.end_date and tie.end_date < tie.start_date:
+            raise RowInvalid(index, ValidationError({"end_date": _("the end date is before the start date")}))
+        if tie.kind not in DIRECTED_TIES and tie.person_b_id < tie.person_a_id:
+            tie.person_a_id, tie.person_b_id = tie.person_b_id, tie.person_a_id
+        try:
+            tie.full_clean(exclude=["person_a", "person_b"], validate_unique=False)
+        except ValidationError as exc:
+            raise RowInvalid(index, exc) from None
+        keyed.append(tie)
+    existing = {
+        (t.person_a_id, t.person_b_id, t.kind): t
+        for t in Tie.objects.filter(
+            person_a_id__in={t.person_a_id for t in keyed}, person_b_id__in={t.person_b_id for t in keyed}
+        )
+    }
+    created, updated = [], []
+    for tie in keyed:
+        old = existing.get((tie.person_a_id, tie.person_b_id, tie.kind))
+        if old is None:
+            created.append(tie)
+        else:
+            old.start_date, old.end_date = tie.start_date, tie.end_date
+            updated.append(old)
+    if created:
+        bulk_create_with_history(created, Tie, batch_size=1000, default_user=by)
+    if updated:
+        bulk_update_with_history(updated, Tie, ["start_date", "end_date"], batch_size=1000, default_user=by)
+    return created, updated
 
 
 @transaction.atomic

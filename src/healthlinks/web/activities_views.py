@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,7 +56,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.activities_visible_to(request.user).select_related("partnership", "venue", "purpose_code"), pk=pk
     )
     trained = selectors.health_workers_trained(Activity.objects.filter(pk=activity.pk))
-    personal = set(people_with_personal_access(request.user).values_list("pk", flat=True))
+    involved = {
+        *activity.trainees.values_list("person_id", flat=True),
+        *activity.outcomes.exclude(person=None).values_list("person_id", flat=True),
+        *activity.assessments.values_list("person_id", flat=True),
+        *activity.cascades.values_list("person_id", flat=True),
+    }
+    personal = set(people_with_personal_access(request.user).filter(pk__in=involved).values_list("pk", flat=True))
     trainees = [
         t for t in activity.trainees.select_related("person__cadre", "person__personal") if t.person_id in personal
     ]
@@ -68,12 +76,24 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "aggregates": activity.aggregate_trainees.select_related("cadre"),
             "stays": activity.stays.select_related("host_institution").order_by("start_date"),
             "knowledge": activity.knowledge_items.all(),
+            "cascades": activity.cascades.filter(person_id__in=personal).select_related("person__personal"),
+            "scores": _scores_summary(activity, personal),
             "outcomes": activity.outcomes.filter(person__isnull=True)
             | activity.outcomes.filter(person_id__in=personal),
             "can_edit": registry_selectors.partnership_access(request.user, activity.partnership)
             >= registry_selectors.Access.EDIT,
         },
     )
+
+
+def _scores_summary(activity: Activity, personal: set[int]) -> dict[str, Any] | None:
+    """Mean pre- and post-test scores (as % of the maximum) of the trainees the user may see."""
+    rows = [a for a in activity.assessments.all() if a.person_id in personal]
+    if not rows:
+        return None
+    pre = sum(float(a.pre_score / a.max_score) for a in rows) * 100 / len(rows)
+    post = sum(float(a.post_score / a.max_score) for a in rows) * 100 / len(rows)
+    return {"n": len(rows), "pre": pre, "post": post}
 
 
 @login_required
@@ -163,16 +183,26 @@ def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+COSTS_LISTED = 100
+
+
 @require_safe
 def partnership_costs(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, _access = _visible_partnership(request, slug)
+    partnership, access = _visible_partnership(request, slug)
     data = costs_breakdown(partnership)
+    can_edit = access >= registry_selectors.Access.EDIT
     return render(
         request,
         "web/partnership_costs.html",
         {
             "p": partnership,
             "data": data,
+            "can_edit": can_edit,
+            # the itemised rows, for those who keep them (the latest first; older ones through the API and export)
+            "costs": partnership.cash_costs.select_related("activity").order_by("-spent_on", "-pk")[:COSTS_LISTED]
+            if can_edit
+            else [],
+            "gifts": partnership.in_kind.order_by("-received_on", "-pk")[:COSTS_LISTED] if can_edit else [],
             "summary": partnership_summary(partnership),
             "cash_spec": charts.stacked_by_year(data["cash"], "category", _("Cash costs by year"), data["currency"]),
             "in_kind_spec": charts.stacked_by_year(

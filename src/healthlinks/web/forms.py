@@ -569,3 +569,101 @@ class OutcomeForm(forms.Form):
         data = dict(self.cleaned_data)
         data["method"] = data.get("method") or ""
         return data
+
+
+class RecordForm(forms.ModelForm):
+    """A ModelForm for one record that a service saves: the form parses, the service validates and writes.
+    Date fields get the date picker; `choices` narrow the foreign keys to what the page offers."""
+
+    def __init__(self, *args: Any, choices: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = DateInput()
+        for name, queryset in (choices or {}).items():
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
+
+    def _post_clean(self) -> None:
+        """The service runs the model's validation (full_clean) when it saves; running it here too would check
+        the record before the service has put in what the page does not ask for (its partnership, activity)."""
+
+    def record_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class CashCostForm(RecordForm):
+    class Meta:
+        from healthlinks.results.models import CashCost
+
+        model = CashCost
+        fields = ["category", "amount", "currency", "spent_on", "activity", "description"]
+        help_texts = {
+            "currency": _("The currency it was paid in: ISO 4217, e.g. GBP, USD, UGX."),
+            "activity": _("The activity it paid for, if any."),
+        }
+
+
+class InKindForm(RecordForm):
+    class Meta:
+        from healthlinks.results.models import InKindContribution
+
+        model = InKindContribution
+        fields = ["kind", "value", "currency", "received_on", "valuation_method", "description"]
+        help_texts = {
+            "valuation_method": _("e.g. replacement cost, the donor's invoice, a market price."),
+            "kind": _("Volunteer time is counted from the stays: do not enter it here."),
+        }
+
+
+class KnowledgeItemForm(RecordForm):
+    class Meta:
+        from healthlinks.activities.models import KnowledgeItem
+
+        model = KnowledgeItem
+        fields = [
+            "title",
+            "kind",
+            "direction",
+            "stage",
+            "adaptation",
+            "transferred_on",
+            "translated_on",
+            "effective_on",
+            "sustained_at_follow_up",
+        ]
+        help_texts = {
+            "stage": _("Transferred: taught. Translated: adapted to the local context. Effective: used in practice."),
+            "adaptation": _("Required from 'translated' on."),
+        }
+        widgets = {
+            "adaptation": forms.Textarea(attrs={"rows": 3}),
+            "sustained_at_follow_up": forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
+        }
+
+
+class CascadeForm(RecordForm):
+    person = PersonChoiceField(queryset=None, label=_("Trainee"))
+
+    class Meta:
+        from healthlinks.activities.models import CascadeReport
+
+        model = CascadeReport
+        fields = ["person", "people_trained", "reported_on"]
+        help_texts = {"people_trained": _("How many colleagues this trainee went on to train.")}
+
+
+class TieForm(RecordForm):
+    other = PersonChoiceField(queryset=None, label=_("With"))
+    direction = forms.ChoiceField(
+        choices=[("out", _("This person is the mentor")), ("in", _("This person is the mentee"))],
+        initial="out",
+        required=False,
+        label=_("For mentor → mentee"),
+    )
+
+    class Meta:
+        from healthlinks.network.models import Tie
+
+        model = Tie
+        fields = ["kind", "other", "direction", "start_date", "end_date", "source"]
+        help_texts = {"source": _("Where the tie is known from, e.g. the mentoring log.")}

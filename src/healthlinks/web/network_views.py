@@ -71,10 +71,12 @@ def person_detail(request: HttpRequest, pseudo_id: str) -> HttpResponse:
         }
         for s in stays
     ]
-    ties = Tie.objects.filter(person_a=person).select_related("person_b") | Tie.objects.filter(
-        person_b=person
-    ).select_related("person_a")
-    visible_people = set(selectors.people_visible_to(request.user).values_list("pk", flat=True))
+    ties = list(
+        Tie.objects.filter(person_a=person).select_related("person_b")
+        | Tie.objects.filter(person_b=person).select_related("person_a")
+    )
+    others = {t.person_a_id for t in ties} | {t.person_b_id for t in ties}
+    visible_people = set(selectors.people_visible_to(request.user).filter(pk__in=others).values_list("pk", flat=True))
     tie_rows = []
     for tie in ties:
         other = tie.person_b if tie.person_a_id == person.pk else tie.person_a
@@ -95,6 +97,7 @@ def person_detail(request: HttpRequest, pseudo_id: str) -> HttpResponse:
             ),
             "timeline_spec": charts.timeline(timeline),
             "ties": tie_rows,
+            "can_add_ties": selectors.can_edit_person(request.user, person),
             "totals": selectors.person_totals(person),
             "partnerships": selectors.partnerships_for_person(request.user, person),
             "history": _history(person) if show_personal else None,

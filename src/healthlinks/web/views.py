@@ -306,6 +306,9 @@ def _save_institution(request: HttpRequest, institution: Institution | None) -> 
 
 def add_service_errors(form: Any, exc: ValidationError) -> None:
     """A service's refusal shown on the form: each message under its field, or the form's own when it has none."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 

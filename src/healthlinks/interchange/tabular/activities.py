@@ -7,12 +7,13 @@ dimension and follow-up)."""
 
 from __future__ import annotations
 
+from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
-
 from healthlinks.accounts.models import User
+from healthlinks.activities import services
 from healthlinks.activities.models import (
     Activity,
     ActivityMode,
@@ -29,6 +30,7 @@ from healthlinks.activities.models import (
     Outcome,
     Trainee,
 )
+from healthlinks.activities.services import activity_save
 from healthlinks.interchange.tabular import fields as f
 from healthlinks.interchange.tabular.common import (
     ImportResult,
@@ -37,12 +39,13 @@ from healthlinks.interchange.tabular.common import (
     editable_partnership_ids,
     partnerships_by_reference,
     people_by_external_id,
-    upsert,
+    write_rows,
 )
 from healthlinks.interchange.tabular.reader import read_table
 from healthlinks.network import selectors as network_selectors
-from healthlinks.network.models import PersonRole, Sex, Stay
+from healthlinks.network.models import Sex, Stay
 from healthlinks.reference.models import Occupation, PurposeCode
+from healthlinks.results import services as results_services
 from healthlinks.results.models import CashCost, CostCategory
 
 COLUMNS = {
@@ -216,7 +219,7 @@ def import_activities(
     stay_refs = {ref.strip() for _n, v in table.rows for ref in v["stays"].split(";") if ref.strip()}
     stays = {s.external_id: s for s in Stay.objects.filter(external_id__in=stay_refs)}
     seen: dict[str, int] = {}
-    parsed: list[tuple[Activity, list[Stay]]] = []
+    parsed: list[tuple[int, Activity, list[Stay]]] = []
     for number, v in table.rows:
         ext = v["external_id"]
         if ext in seen:
@@ -257,17 +260,17 @@ def import_activities(
         activity.start_date, activity.end_date, activity.venue = start, end, venue
         activity.purpose_code_id = v["purpose_code"] or None
         activity.training_of_trainers, activity.hours = bool(tot), hours
-        parsed.append((activity, linked))
+        parsed.append((number, activity, linked))
     rows.raise_if_any()
     result = ImportResult("activities", table.name)
-    with transaction.atomic():
-        for activity, linked in parsed:
-            created = activity.pk is None
-            activity._history_user = user  # type: ignore[attr-defined]
-            activity.save()
-            activity.stays.set(linked)
-            result.created += created
-            result.updated += not created
+    write_rows(
+        result,
+        rows,
+        (
+            (number, activity.pk is not None, partial(activity_save, by=user, activity=activity, stays=linked))
+            for number, activity, linked in parsed
+        ),
+    )
     return result
 
 
@@ -325,14 +328,45 @@ def import_trainees(
             )
     rows.raise_if_any()
     result = ImportResult("trainees", table.name)
-    with transaction.atomic():
-        for _n, trainee in named.values():
-            upsert(result, trainee, ["activity", "person"], ["facility_level", "completed"])
-            PersonRole.objects.get_or_create(
-                person=trainee.person, partnership_id=trainee.activity.partnership_id, role="trainee"
-            )
-        for _n, agg in counted.values():
-            upsert(result, agg, ["activity", "cadre_id", "sex", "facility_level"], ["count"])
+    activity_ids = {key[0] for key in named} | {cell[0] for cell in counted}
+    known_named = set(Trainee.objects.filter(activity_id__in=activity_ids).values_list("activity_id", "person_id"))
+    known_cells = set(
+        AggregateTrainees.objects.filter(activity_id__in=activity_ids).values_list(
+            "activity_id", "cadre_id", "sex", "facility_level"
+        )
+    )
+    named_writes = (
+        (
+            number,
+            key in known_named,
+            partial(
+                services.trainee_add,
+                by=user,
+                activity=t.activity,
+                person=t.person,
+                facility_level=t.facility_level,
+                completed=t.completed,
+            ),
+        )
+        for key, (number, t) in named.items()
+    )
+    counted_writes = (
+        (
+            number,
+            cell in known_cells,
+            partial(
+                services.aggregate_set,
+                by=user,
+                activity=a.activity,
+                cadre_id=a.cadre_id,
+                sex=a.sex,
+                facility_level=a.facility_level,
+                count=a.count,
+            ),
+        )
+        for cell, (number, a) in counted.items()
+    )
+    write_rows(result, rows, chain(named_writes, counted_writes))
     return result
 
 
@@ -369,9 +403,29 @@ def import_assessments(
         )
     rows.raise_if_any()
     result = ImportResult("assessments", table.name)
-    with transaction.atomic():
-        for _n, a in parsed.values():
-            upsert(result, a, ["activity", "person"], ["pre_score", "post_score", "max_score"])
+    known = set(
+        Assessment.objects.filter(activity_id__in={k[0] for k in parsed}).values_list("activity_id", "person_id")
+    )
+    write_rows(
+        result,
+        rows,
+        (
+            (
+                number,
+                key in known,
+                partial(
+                    services.assessment_save,
+                    by=user,
+                    activity=a.activity,
+                    person=a.person,
+                    pre_score=a.pre_score,
+                    post_score=a.post_score,
+                    max_score=a.max_score,
+                ),
+            )
+            for key, (number, a) in parsed.items()
+        ),
+    )
     return result
 
 
@@ -384,7 +438,7 @@ def import_outcomes(
     rows = Rows(table)
     activities = _activity_cache(table)
     people = people_by_external_id((v["person"] for _n, v in table.rows if v["person"]), user)
-    parsed: list[Outcome] = []
+    parsed: list[tuple[int, Outcome]] = []
     for number, v in table.rows:
         activity = _activity_for(user, rows, number, v["activity"], activities)
         person = people.get(v["person"]) if v["person"] else None
@@ -422,17 +476,30 @@ def import_outcomes(
             for column, messages in exc.message_dict.items():
                 rows.error(number, column, " ".join(messages))
             continue
-        parsed.append(outcome)
+        parsed.append((number, outcome))
     rows.raise_if_any()
     result = ImportResult("outcomes", table.name)
-    with transaction.atomic():
-        for o in parsed:
-            upsert(
-                result,
-                o,
-                ["activity", "person", "level", "dimension", "follow_up_months"],
-                ["rating", "practice_changed", "indicator", "value", "unit", "method", "recorded_on"],
-            )
+    key = ("activity_id", "person_id", "level", "dimension", "follow_up_months")
+    known = {
+        tuple(getattr(o, k) for k in key): o
+        for o in Outcome.objects.filter(activity_id__in={o.activity_id for _n, o in parsed})
+    }
+    values = ("rating", "practice_changed", "indicator", "value", "unit", "method", "recorded_on")
+
+    def write(outcome: Outcome) -> Outcome:
+        fields = {k: getattr(outcome, k) for k in values}
+        stored = known.get(tuple(getattr(outcome, k) for k in key))
+        if stored is None:
+            return services.outcome_create(by=user, activity=outcome.activity, person=outcome.person,
+                                           level=outcome.level, dimension=outcome.dimension,
+                                           follow_up_months=outcome.follow_up_months, **fields)  # fmt: skip
+        return services.outcome_update(by=user, outcome=stored, **fields)
+
+    write_rows(
+        result,
+        rows,
+        ((n, tuple(getattr(o, k) for k in key) in known, partial(write, o)) for n, o in parsed),
+    )
     return result
 
 
@@ -446,7 +513,7 @@ def import_costs(source: str | Path | IO[bytes], *, user: User | None = None, na
         c.external_id: c for c in CashCost.objects.filter(external_id__in=[v["external_id"] for _n, v in table.rows])
     }
     seen: dict[str, int] = {}
-    parsed = []
+    parsed: list[tuple[int, CashCost]] = []
     for number, v in table.rows:
         ext = v["external_id"]
         if ext in seen:
@@ -472,16 +539,17 @@ def import_costs(source: str | Path | IO[bytes], *, user: User | None = None, na
         cost = existing.get(ext) or CashCost(external_id=ext)
         cost.partnership, cost.activity, cost.category = partnership, activity, category
         cost.amount, cost.currency, cost.spent_on, cost.description = amount, currency, spent, v["description"]
-        parsed.append(cost)
+        parsed.append((number, cost))
     rows.raise_if_any()
     result = ImportResult("costs", table.name)
-    with transaction.atomic():
-        for cost in parsed:
-            created = cost.pk is None
-            cost._history_user = user  # type: ignore[attr-defined]
-            cost.save()
-            result.created += created
-            result.updated += not created
+    write_rows(
+        result,
+        rows,
+        (
+            (number, cost.pk is not None, partial(results_services.cost_save, by=user, cost=cost))
+            for number, cost in parsed
+        ),
+    )
     return result
 
 
@@ -525,9 +593,30 @@ def import_cascades(
         )
     rows.raise_if_any()
     result = ImportResult("cascades", table.name)
-    with transaction.atomic():
-        for _n, c in parsed.values():
-            upsert(result, c, ["source_activity", "person"], ["people_trained", "reported_on"])
+    known = set(
+        CascadeReport.objects.filter(source_activity_id__in={k[0] for k in parsed}).values_list(
+            "source_activity_id", "person_id"
+        )
+    )
+    write_rows(
+        result,
+        rows,
+        (
+            (
+                number,
+                key in known,
+                partial(
+                    services.cascade_save,
+                    by=user,
+                    activity=c.source_activity,
+                    person=c.person,
+                    people_trained=c.people_trained,
+                    reported_on=c.reported_on,
+                ),
+            )
+            for key, (number, c) in parsed.items()
+        ),
+    )
     return result
 
 
@@ -588,9 +677,28 @@ def import_knowledge(
         "translated_on",
         "effective_on",
     ]
-    with transaction.atomic():
-        for _n, item in parsed.values():
-            upsert(result, item, ["activity", "title"], fields)
+    known = {
+        (k.activity_id, k.title): k for k in KnowledgeItem.objects.filter(activity_id__in={key[0] for key in parsed})
+    }
+    write_rows(
+        result,
+        rows,
+        (
+            (
+                number,
+                key in known,
+                partial(
+                    services.knowledge_item_save,
+                    by=user,
+                    item=known.get(key),
+                    activity=item.activity,
+                    title=item.title,
+                    **{name: getattr(item, name) for name in fields},
+                ),
+            )
+            for key, (number, item) in parsed.items()
+        ),
+    )
     return result
 
 

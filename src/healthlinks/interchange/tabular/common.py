@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from healthlinks.accounts.models import User
 from healthlinks.interchange.tabular.reader import ImportRejected, RowError, Table
@@ -107,6 +109,29 @@ class Rows:
             raise ImportRejected(sorted(self.errors, key=lambda e: (e.row, e.column)))
 
 
+class _Refused(Exception):
+    pass
+
+
+def write_rows(result: ImportResult, rows: Rows, writes: Iterable[tuple[int, bool, Callable[[], Any]]]) -> None:
+    """Write parsed rows through their app's services, all in one transaction: each write is (row number, whether
+    the record existed, the service call). A row the service refuses is reported with its columns, and nothing of
+    the file is written."""
+    try:
+        with transaction.atomic():
+            for number, existed, write in writes:
+                try:
+                    write()
+                except ValidationError as exc:
+                    messages = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
+                    for column, texts in messages.items():
+                        rows.error(number, "row" if column == "__all__" else column, " ".join(texts))
+                    raise _Refused from None
+                result.count(not existed)
+    except _Refused:
+        rows.raise_if_any()
+
+
 def _fit(column: str, value: Any) -> tuple[Any, str]:
     """The parsed value as its column stores it (a decimal rounded to the column's places), or why it cannot be."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
@@ -166,12 +191,3 @@ def partnerships_by_reference(values: Iterable[str]) -> dict[str, Partnership]:
         found.setdefault(p.slug, p)
         found.setdefault(p.name, p)
     return found
-
-
-def upsert(result: ImportResult, obj: Any, keys: Sequence[str], values: Sequence[str]) -> Any:
-    """Update the row with obj's key fields, or create it; counted in the result. Returns the stored row."""
-    row, created = type(obj).objects.update_or_create(
-        **{k: getattr(obj, k) for k in keys}, defaults={v: getattr(obj, v) for v in values}
-    )
-    result.count(created)
-    return row

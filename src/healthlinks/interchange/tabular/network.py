@@ -5,13 +5,13 @@ column and reason; the write is one transaction; re-importing updates rows by ex
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from healthlinks.accounts.models import User
 from healthlinks.analytics import signals as analytics_signals
@@ -32,7 +32,6 @@ from healthlinks.network.models import (
     Funding,
     Mode,
     Person,
-    PersonRole,
     PersonRoleKind,
     Purpose,
     Sex,
@@ -40,7 +39,8 @@ from healthlinks.network.models import (
     Tie,
     TieKind,
 )
-from healthlinks.network.services import STAY_FIELDS, overlapping_pairs, people_refresh_stays
+from healthlinks.network.services import overlapping_pairs
+from healthlinks.records import RowInvalid
 from healthlinks.reference.models import Occupation
 from healthlinks.registry.models import Partnership
 
@@ -310,27 +310,7 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
     rows.raise_if_any()
     result = ImportResult("stays", table.name)
     with transaction.atomic():
-        new = [s for _n, s in parsed if not s.pk]
-        changed = [s for _n, s in parsed if s.pk]
-        if new:
-            bulk_create_with_history(new, Stay, batch_size=1000, default_user=user)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Stay,
-                sorted(STAY_FIELDS - {"external_id", "notes"}),
-                batch_size=1000,
-                default_user=user,
-            )
-        PersonRole.objects.bulk_create(
-            [
-                PersonRole(person_id=s.person_id, partnership_id=s.partnership_id, role=PersonRoleKind.VOLUNTEER)
-                for _n, s in parsed
-            ],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
-        people_refresh_stays(person_ids=[s.person_id for _n, s in parsed])
+        new, changed = _saved_many(rows, parsed, partial(network_services.stays_save_many, by=user), "stays")
         analytics_signals.bump()
     for number, stay in parsed:
         if stay.outside_partnership_dates:
@@ -345,6 +325,19 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
         )
     result.created, result.updated = len(new), len(changed)
     return result
+
+
+def _saved_many(rows: Rows, parsed: list[tuple[int, Any]], save: Any, name: str) -> tuple[list[Any], list[Any]]:
+    """Run a service that saves many records; a record it refuses is reported on its row, and nothing is written."""
+    try:
+        created, updated = save(**{name: [record for _n, record in parsed]})
+    except RowInvalid as exc:
+        number = parsed[exc.index][0]
+        for column, texts in exc.message_dict.items():
+            rows.error(number, "row" if column == "__all__" else column, " ".join(texts))
+        rows.raise_if_any()
+        raise
+    return created, updated
 
 
 def v_person(stay: Stay) -> str:
@@ -384,24 +377,11 @@ def import_ties(source: str | Path | IO[bytes], *, user: User | None = None, nam
             Tie(person_a=a, person_b=b, kind=kind, start_date=start, end_date=end, source=f"import {table.name}"),
         )
     rows.raise_if_any()
-    existing = {
-        (t.person_a_id, t.person_b_id, t.kind): t
-        for t in Tie.objects.filter(person_a_id__in={k[0] for k in parsed}, person_b_id__in={k[1] for k in parsed})
-    }
     result = ImportResult("ties", table.name)
     with transaction.atomic():
-        new, changed = [], []
-        for key, (_number, tie) in parsed.items():
-            if key in existing:
-                old = existing[key]
-                old.start_date, old.end_date = tie.start_date, tie.end_date
-                changed.append(old)
-            else:
-                new.append(tie)
-        if new:
-            bulk_create_with_history(new, Tie, batch_size=1000, default_user=user)
-        if changed:
-            bulk_update_with_history(changed, Tie, ["start_date", "end_date"], batch_size=1000, default_user=user)
+        new, changed = _saved_many(
+            rows, list(parsed.values()), partial(network_services.ties_save_many, by=user), "ties"
+        )
         analytics_signals.bump()
     result.created, result.updated = len(new), len(changed)
     return result

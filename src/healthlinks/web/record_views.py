@@ -1,0 +1,306 @@
+"""Forms for the records a partnership keeps beside its stays and activities: cash costs and in-kind gifts,
+knowledge items, cascade reports, ties, and a class's test scores entered as one grid. Each page parses with a
+form and writes through the owning app's service; a record's page also deletes it (with history)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from healthlinks.activities import selectors as activity_selectors
+from healthlinks.activities import services as activity_services
+from healthlinks.activities.models import Activity, Assessment, CascadeReport, KnowledgeItem
+from healthlinks.network import selectors as network_selectors
+from healthlinks.network import services as network_services
+from healthlinks.network.models import DIRECTED_TIES, Person
+from healthlinks.records import RowInvalid
+from healthlinks.registry import selectors as registry_selectors
+from healthlinks.registry.models import Partnership
+from healthlinks.results import services as results_services
+from healthlinks.results.models import CashCost, InKindContribution
+from healthlinks.web.forms import CascadeForm, CashCostForm, InKindForm, KnowledgeItemForm, TieForm
+from healthlinks.web.views import _actor, _visible_partnership, add_service_errors
+
+
+def _record_page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    save: Callable[[dict[str, Any]], Any],
+    title: str,
+    back: tuple[str, str],
+    saved: str,
+    delete: Callable[[], None] | None = None,
+    intro: str = "",
+) -> HttpResponse:
+    """One form page: a valid POST is saved through `save` (a service; its refusal is shown on the form), a POST
+    with `delete` removes the record; either returns to `back`."""
+    if request.method == "POST" and delete is not None and "delete" in request.POST:
+        delete()
+        messages.success(request, _("Deleted."))
+        return redirect(back[0])
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.record_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, saved)
+            return redirect(back[0])
+    context = {"form": form, "title": title, "back_url": back[0], "back_label": back[1], "intro": intro}
+    return render(request, "web/record_form.html", {**context, "can_delete": delete is not None})
+
+
+def _editable_partnership(request: HttpRequest, slug: str) -> Partnership:
+    partnership, access = _visible_partnership(request, slug)
+    if access < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    return partnership
+
+
+def _cost_record(request: HttpRequest, model: type[Model], pk: int) -> Any:
+    record = get_object_or_404(
+        model.objects.select_related("partnership"),  # type: ignore[attr-defined]
+        pk=pk,
+        partnership__in=registry_selectors.partnerships_visible_to(request.user),
+    )
+    if not registry_selectors.can_edit_partnership(request.user, record.partnership_id):
+        raise PermissionDenied
+    return record
+
+
+def _costs_page(partnership: Partnership) -> tuple[str, str]:
+    return reverse("partnership-costs", args=[partnership.slug]), _("Costs of %(p)s") % {"p": partnership.name}
+
+
+def _cost_form(request: HttpRequest, partnership: Partnership, cost: CashCost | None) -> HttpResponse:
+    activities = Activity.objects.filter(partnership=partnership).order_by("-start_date")
+    form = CashCostForm(request.POST or None, instance=cost, choices={"activity": activities})
+    by = _actor(request)
+    return _record_page(
+        request,
+        form=form,
+        save=lambda data: results_services.cost_save(by=by, cost=cost, partnership=partnership, **data),
+        title=_("Cash cost") if cost else _("Add a cash cost"),
+        back=_costs_page(partnership),
+        saved=_("Cash cost saved."),
+        delete=(lambda: results_services.cost_delete(by=by, record=cost)) if cost else None,
+    )
+
+
+@login_required
+def cost_create(request: HttpRequest, slug: str) -> HttpResponse:
+    return _cost_form(request, _editable_partnership(request, slug), None)
+
+
+@login_required
+def cost_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    cost = _cost_record(request, CashCost, pk)
+    return _cost_form(request, cost.partnership, cost)
+
+
+def _in_kind_form(request: HttpRequest, partnership: Partnership, gift: InKindContribution | None) -> HttpResponse:
+    form = InKindForm(request.POST or None, instance=gift)
+    by = _actor(request)
+    return _record_page(
+        request,
+        form=form,
+        save=lambda data: results_services.in_kind_save(by=by, gift=gift, partnership=partnership, **data),
+        title=_("In-kind gift") if gift else _("Add an in-kind gift"),
+        back=_costs_page(partnership),
+        saved=_("In-kind gift saved."),
+        delete=(lambda: results_services.cost_delete(by=by, record=gift)) if gift else None,
+    )
+
+
+@login_required
+def in_kind_create(request: HttpRequest, slug: str) -> HttpResponse:
+    return _in_kind_form(request, _editable_partnership(request, slug), None)
+
+
+@login_required
+def in_kind_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = _cost_record(request, InKindContribution, pk)
+    return _in_kind_form(request, gift.partnership, gift)
+
+
+def _editable_activity(request: HttpRequest, pk: int) -> Activity:
+    activity = get_object_or_404(
+        activity_selectors.activities_visible_to(request.user).select_related("partnership"), pk=pk
+    )
+    if not registry_selectors.can_edit_partnership(request.user, activity.partnership_id):
+        raise PermissionDenied
+    return activity
+
+
+def _activity_page(activity: Activity) -> tuple[str, str]:
+    return reverse("activity-detail", args=[activity.pk]), activity.title
+
+
+def _knowledge_form(request: HttpRequest, activity: Activity, item: KnowledgeItem | None) -> HttpResponse:
+    by = _actor(request)
+    return _record_page(
+        request,
+        form=KnowledgeItemForm(request.POST or None, instance=item),
+        save=lambda data: activity_services.knowledge_item_save(by=by, item=item, activity=activity, **data),
+        title=_("Knowledge item") if item else _("Add a knowledge item"),
+        back=_activity_page(activity),
+        saved=_("Knowledge item saved."),
+        delete=(lambda: activity_services.record_remove(by=by, record=item)) if item else None,
+        intro=_(
+            "What moved from one side of the partnership to the other (a guideline, a protocol, a skill), and how "
+            "far it went: taught, adapted to local practice, used."
+        ),
+    )
+
+
+@login_required
+def knowledge_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _knowledge_form(request, _editable_activity(request, pk), None)
+
+
+@login_required
+def knowledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(KnowledgeItem.objects.select_related("activity"), pk=pk)
+    activity = _editable_activity(request, item.activity_id)
+    return _knowledge_form(request, activity, item)
+
+
+def _trainees(request: HttpRequest, activity: Activity) -> Any:
+    return (
+        network_selectors.people_with_personal_access(request.user)
+        .filter(trainings__activity=activity)
+        .select_related("personal")
+        .order_by("pk")
+    )
+
+
+@login_required
+def cascade_create(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _editable_activity(request, pk)
+    by = _actor(request)
+    return _record_page(
+        request,
+        form=CascadeForm(request.POST or None, choices={"person": _trainees(request, activity)}),
+        save=lambda data: activity_services.cascade_save(by=by, activity=activity, **data),
+        title=_("A trainee who trained others"),
+        back=_activity_page(activity),
+        saved=_("Cascade report saved."),
+        intro=_("Report again for the same trainee to replace the earlier figure."),
+    )
+
+
+@login_required
+def cascade_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(CascadeReport.objects.select_related("source_activity"), pk=pk)
+    activity = _editable_activity(request, report.source_activity_id)
+    by = _actor(request)
+    return _record_page(
+        request,
+        form=CascadeForm(request.POST or None, instance=report, choices={"person": _trainees(request, activity)}),
+        save=lambda data: activity_services.cascade_save(by=by, activity=activity, **data),
+        title=_("A trainee who trained others"),
+        back=_activity_page(activity),
+        saved=_("Cascade report saved."),
+        delete=lambda: activity_services.record_remove(by=by, record=report),
+    )
+
+
+@login_required
+def tie_create(request: HttpRequest, pseudo_id: str) -> HttpResponse:
+    """Record a tie of this person with another of the people the user may edit."""
+    person = get_object_or_404(network_selectors.people_editable_by(request.user), pseudo_id=pseudo_id)
+    others = (
+        network_selectors.people_editable_by(request.user)
+        .filter(roles__partnership__in=person.roles.values("partnership"))
+        .exclude(pk=person.pk)
+        .distinct()
+        .select_related("personal")
+        .order_by("pk")
+    )
+    by = _actor(request)
+
+    def save(data: dict[str, Any]) -> Any:
+        other: Person = data.pop("other")
+        inward = data.pop("direction") == "in" and data["kind"] in DIRECTED_TIES
+        a, b = (other, person) if inward else (person, other)
+        return network_services.tie_save(by=by, person_a=a, person_b=b, **data)
+
+    return _record_page(
+        request,
+        form=TieForm(request.POST or None, choices={"other": others}),
+        save=save,
+        title=_("Record a tie"),
+        back=(reverse("person-detail", args=[person.pseudo_id]), str(person.pseudo_id)),
+        saved=_("Tie saved."),
+        intro=_("A working relationship between two people: mentoring, counterparts, co-training, co-authorship."),
+    )
+
+
+def _score(text: str) -> Decimal | None:
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise ValueError(_("%(v)s is not a number") % {"v": text}) from None
+    if not value.is_finite():
+        raise ValueError(_("%(v)s is not a number") % {"v": text})
+    return value
+
+
+@login_required
+def activity_scores(request: HttpRequest, pk: int) -> HttpResponse:
+    """The class's pre- and post-test scores as one grid: a row per named trainee, saved all at once (all or
+    nothing); a row left empty removes that trainee's scores."""
+    activity = _editable_activity(request, pk)
+    trainees = list(_trainees(request, activity))
+    stored = {a.person_id: a for a in Assessment.objects.filter(activity=activity, person__in=trainees)}
+    rows: list[dict[str, Any]] = []
+    for index, person in enumerate(trainees):
+        current = stored.get(person.pk)
+        values = {
+            name: request.POST.get(f"{name}-{person.pk}", "")
+            if request.method == "POST"
+            else ("" if current is None else f"{getattr(current, name).normalize():f}")
+            for name in ("pre_score", "post_score", "max_score")
+        }
+        rows.append({"index": index, "person": person, "values": values, "errors": []})
+    if request.method == "POST":
+        parsed: list[tuple[Person, dict[str, Any]]] = []
+        for row in rows:
+            scores: dict[str, Any] = {}
+            for name, text in row["values"].items():
+                try:
+                    scores[name] = _score(text)
+                except ValueError as exc:
+                    row["errors"].append(str(exc))
+            if scores.get("max_score") is None and (
+                scores.get("pre_score") is not None or scores.get("post_score") is not None
+            ):
+                scores["max_score"] = Decimal(100)
+            parsed.append((row["person"], scores))
+        if not any(row["errors"] for row in rows):
+            try:
+                activity_services.assessments_save_many(by=_actor(request), activity=activity, rows=parsed)
+            except RowInvalid as exc:
+                rows[exc.index]["errors"].extend(m for ms in exc.message_dict.values() for m in ms)
+            else:
+                messages.success(request, _("Test scores saved."))
+                return redirect("activity-detail", pk=activity.pk)
+    return render(
+        request,
+        "web/activity_scores.html",
+        {"a": activity, "rows": rows, "has_errors": any(row["errors"] for row in rows)},
+    )
