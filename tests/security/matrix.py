@@ -187,6 +187,7 @@ MATRIX: dict[str, Entry] = {
     "cost-edit": e("/costs/{cost}/edit/", EDIT_A),
     "in-kind-create": e("/partnerships/{a}/in-kind/new/", EDIT_A),
     "in-kind-edit": e("/in-kind/{in_kind}/edit/", EDIT_A),
+    "pick-people": e("/pick/people/?q=Sentinel", SIGNED_IN, "options among people one may edit (none for readers)"),
     "tie-create": e("/people/{person}/ties/new/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
     "rates": e("/rates/", ALL, "cost rate tables"),
     "rate-create": e("/rates/day/new/ /rates/currency/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),

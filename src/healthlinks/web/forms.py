@@ -12,6 +12,7 @@ from healthlinks.network.models import Person, Stay
 from healthlinks.reference.models import Country, Occupation, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
+from healthlinks.web.pickers import PersonPicker
 
 
 class DateInput(forms.DateInput):
@@ -243,7 +244,7 @@ class StayEditForm(forms.ModelForm):
 class StayForm(forms.Form):
     """Log one stay or virtual engagement (the phone form a coordinator uses after a visit)."""
 
-    person = PersonChoiceField(queryset=Person.objects.none(), label=_("Person"))
+    person = PersonPicker(label=_("Person"))
     mode = forms.ChoiceField(label=_("Mode"), choices=[])
     host_institution = forms.ModelChoiceField(queryset=Institution.objects.none(), label=_("Host institution"))
     sending_institution = forms.ModelChoiceField(
@@ -266,12 +267,12 @@ class StayForm(forms.Form):
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Notes"))
 
-    def __init__(self, *args: Any, people: Any, institutions: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any, institutions: Any, partnership: str = "", **kwargs: Any) -> None:
         from healthlinks.network.models import Funding, Mode, Purpose
 
         super().__init__(*args, **kwargs)
         fields = self.fields
-        cast(forms.ModelChoiceField, fields["person"]).queryset = people
+        cast(PersonPicker, fields["person"]).configure(people, partnership=partnership)
         cast(forms.ModelChoiceField, fields["host_institution"]).queryset = institutions
         cast(forms.ModelChoiceField, fields["sending_institution"]).queryset = institutions
         cast(forms.ChoiceField, fields["mode"]).choices = Mode.choices
@@ -527,12 +528,7 @@ class OutcomeForm(forms.Form):
 
     level = forms.TypedChoiceField(coerce=int, choices=[], label=_("Kirkpatrick level"))
     dimension = forms.ChoiceField(choices=[], label=_("What was measured"))
-    person = PersonChoiceField(
-        queryset=None,
-        required=False,
-        label=_("Trainee"),
-        help_text=_("Leave empty for a facility (L4) measure."),
-    )
+    person = PersonPicker(required=False, label=_("Trainee"), help_text=_("Leave empty for a facility (L4) measure."))
     rating = forms.TypedChoiceField(
         coerce=int, empty_value=None, required=False, choices=[("", "—")] + [(i, str(i)) for i in range(1, 6)]
     )
@@ -563,7 +559,7 @@ class OutcomeForm(forms.Form):
             c for c in Dimension.choices if c[0] != Dimension.CONFIDENCE
         ]
         cast(forms.ChoiceField, self.fields["method"]).choices = _choices("—", Method.choices)
-        cast(forms.ModelChoiceField, self.fields["person"]).queryset = people
+        cast(PersonPicker, self.fields["person"]).configure(people)
 
     def outcome_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -581,7 +577,11 @@ class RecordForm(forms.ModelForm):
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
         for name, queryset in (choices or {}).items():
-            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
+            field = self.fields[name]
+            if isinstance(field, PersonPicker):
+                field.configure(queryset)
+            else:
+                cast(forms.ModelChoiceField, field).queryset = queryset
 
     def _post_clean(self) -> None:
         """The service runs the model's validation (full_clean) when it saves; running it here too would check
@@ -642,7 +642,7 @@ class KnowledgeItemForm(RecordForm):
 
 
 class CascadeForm(RecordForm):
-    person = PersonChoiceField(queryset=None, label=_("Trainee"))
+    person = PersonPicker(label=_("Trainee"))
 
     class Meta:
         from healthlinks.activities.models import CascadeReport
@@ -653,7 +653,7 @@ class CascadeForm(RecordForm):
 
 
 class TieForm(RecordForm):
-    other = PersonChoiceField(queryset=None, label=_("With"))
+    other = PersonPicker(label=_("With"))
     direction = forms.ChoiceField(
         choices=[("out", _("This person is the mentor")), ("in", _("This person is the mentee"))],
         initial="out",

@@ -393,7 +393,7 @@ def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("personal__family_name", "pk")
     )
     institutions = Institution.objects.filter(memberships__partnership=partnership).order_by("name")
-    form = StayForm(request.POST or None, people=people, institutions=institutions)
+    form = StayForm(request.POST or None, people=people, institutions=institutions, partnership=partnership.slug)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:

@@ -83,55 +83,53 @@ def _costs_page(partnership: Partnership) -> tuple[str, str]:
     return reverse("partnership-costs", args=[partnership.slug]), _("Costs of %(p)s") % {"p": partnership.name}
 
 
-def _cost_form(request: HttpRequest, partnership: Partnership, cost: CashCost | None) -> HttpResponse:
-    activities = Activity.objects.filter(partnership=partnership).order_by("-start_date")
-    form = CashCostForm(request.POST or None, instance=cost, choices={"activity": activities})
+def _cost_form(request: HttpRequest, partnership: Partnership, record: Any, model: type[Model]) -> HttpResponse:
+    """A cash cost or an in-kind gift of a partnership: added, corrected or deleted."""
     by = _actor(request)
+    save: Callable[..., Any]
+    if model is CashCost:
+        activities = Activity.objects.filter(partnership=partnership).order_by("-start_date")
+        form: Any = CashCostForm(request.POST or None, instance=record, choices={"activity": activities})
+        save, titles = results_services.cost_save, (_("Cash cost"), _("Add a cash cost"), _("Cash cost saved."))
+        key = "cost"
+    else:
+        form = InKindForm(request.POST or None, instance=record)
+        save, titles = (
+            results_services.in_kind_save,
+            (_("In-kind gift"), _("Add an in-kind gift"), _("In-kind gift saved.")),
+        )
+        key = "gift"
     return _record_page(
         request,
         form=form,
-        save=lambda data: results_services.cost_save(by=by, cost=cost, partnership=partnership, **data),
-        title=_("Cash cost") if cost else _("Add a cash cost"),
+        save=lambda data: save(by=by, partnership=partnership, **{key: record}, **data),
+        title=titles[0] if record else titles[1],
         back=_costs_page(partnership),
-        saved=_("Cash cost saved."),
-        delete=(lambda: results_services.cost_delete(by=by, record=cost)) if cost else None,
+        saved=titles[2],
+        delete=(lambda: results_services.cost_delete(by=by, record=record)) if record else None,
     )
 
 
 @login_required
 def cost_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _cost_form(request, _editable_partnership(request, slug), None)
+    return _cost_form(request, _editable_partnership(request, slug), None, CashCost)
 
 
 @login_required
 def cost_edit(request: HttpRequest, pk: int) -> HttpResponse:
     cost = _cost_record(request, CashCost, pk)
-    return _cost_form(request, cost.partnership, cost)
-
-
-def _in_kind_form(request: HttpRequest, partnership: Partnership, gift: InKindContribution | None) -> HttpResponse:
-    form = InKindForm(request.POST or None, instance=gift)
-    by = _actor(request)
-    return _record_page(
-        request,
-        form=form,
-        save=lambda data: results_services.in_kind_save(by=by, gift=gift, partnership=partnership, **data),
-        title=_("In-kind gift") if gift else _("Add an in-kind gift"),
-        back=_costs_page(partnership),
-        saved=_("In-kind gift saved."),
-        delete=(lambda: results_services.cost_delete(by=by, record=gift)) if gift else None,
-    )
+    return _cost_form(request, cost.partnership, cost, CashCost)
 
 
 @login_required
 def in_kind_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _in_kind_form(request, _editable_partnership(request, slug), None)
+    return _cost_form(request, _editable_partnership(request, slug), None, InKindContribution)
 
 
 @login_required
 def in_kind_edit(request: HttpRequest, pk: int) -> HttpResponse:
     gift = _cost_record(request, InKindContribution, pk)
-    return _in_kind_form(request, gift.partnership, gift)
+    return _cost_form(request, gift.partnership, gift, InKindContribution)
 
 
 def _editable_activity(request: HttpRequest, pk: int) -> Activity:

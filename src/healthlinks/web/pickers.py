@@ -1,0 +1,130 @@
+"""Pickers that scale: a person is chosen by typing, not from a list of every person. The browser asks
+`/pick/people/` (htmx) for the few people matching what was typed, shown in a <datalist>; without JavaScript the
+text typed (a pseudonymous id, an external id or a name) is resolved when the form is sent. Names are shown and
+searched only where the user may see them; otherwise the pseudonymous id with cadre and home institution."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from healthlinks.network import selectors
+from healthlinks.network.models import Person
+
+SHOWN = 20  # suggestions per answer
+PSEUDO = re.compile(r"\b(HL-[0-9A-Z]{6,})\b", re.IGNORECASE)
+
+
+def person_option(person: Person, *, personal: bool) -> str:
+    """How a person reads in a picker: name where the user may see it, then cadre and home institution."""
+    parts = []
+    data = getattr(person, "personal", None) if personal else None
+    name = f"{data.given_name} {data.family_name}".strip() if data else ""
+    if name:
+        parts.append(name)
+    if person.cadre is not None:
+        parts.append(person.cadre.label)
+    if person.home_institution is not None:
+        parts.append(person.home_institution.name)
+    return " · ".join(parts) or str(_("no details recorded"))
+
+
+def people_matching(people: QuerySet[Person], text: str, *, personal: bool) -> QuerySet[Person]:
+    """People of `people` whose pseudonymous id starts with, external id is, or (where the user may see names)
+    name contains what was typed; every word must match."""
+    text = text.strip()
+    found = PSEUDO.search(text)
+    if found:
+        return people.filter(pseudo_id__iexact=found.group(1).upper())
+    for word in text.split()[:4]:
+        match = Q(pseudo_id__istartswith=word) | Q(external_id__iexact=word)
+        if personal:
+            match |= Q(personal__given_name__icontains=word) | Q(personal__family_name__icontains=word)
+        people = people.filter(match)
+    return people
+
+
+class PickerInput(forms.TextInput):
+    template_name = "web/widgets/picker.html"
+
+    def __init__(self, *, url: str = "", people: QuerySet[Person] | None = None) -> None:
+        super().__init__()
+        self.url, self.people = url, people
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        """The first people in the list before anything is typed (what a browser without JavaScript offers)."""
+        context = super().get_context(name, value, attrs)
+        suggestions = suggested(self.people) if self.people is not None else []
+        context["widget"].update(url=self.url, suggestions=suggestions, required=self.is_required)
+        return context
+
+
+class PersonPicker(forms.ModelChoiceField):
+    """A person of `queryset`, chosen by typing. `partnership` narrows the suggestions to its people."""
+
+    widget: Any = PickerInput
+
+    def __init__(self, *, queryset: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {})
+        super().__init__(queryset=queryset if queryset is not None else Person.objects.none(), **kwargs)
+
+    def configure(self, queryset: QuerySet[Person], *, partnership: str = "") -> None:
+        """Called by the form once the user is known: the people that may be chosen (people the user may edit,
+        whose names they may see) and the partnership whose people are suggested first."""
+        self.queryset = queryset
+        query = {"partnership": partnership} if partnership else {}
+        widget = PickerInput(url=reverse("pick-people") + ("?" + urlencode(query) if query else ""), people=queryset)
+        widget.is_required = self.required
+        self.widget = widget
+
+    def _people(self) -> QuerySet[Person]:
+        return self.queryset if self.queryset is not None else Person.objects.none()
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Person):
+            return value.pseudo_id
+        if isinstance(value, int):
+            return self._people().filter(pk=value).values_list("pseudo_id", flat=True).first() or value
+        return value
+
+    def to_python(self, value: Any) -> Person | None:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if text.isdigit():  # a form posted with the record's id (older pages, scripts)
+            found = list(self._people().filter(pk=int(text))[:2])
+        else:
+            found = list(people_matching(self._people(), text, personal=True)[:2])
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise forms.ValidationError(_("No one matches %(t)s among the people you may choose.") % {"t": text})
+        raise forms.ValidationError(_("More than one person matches %(t)s: choose one from the list.") % {"t": text})
+
+
+def suggested(people: QuerySet[Person]) -> list[tuple[str, str]]:
+    shown = people.select_related("personal", "cadre", "home_institution").order_by("pseudo_id")[:SHOWN]
+    return [(p.pseudo_id, person_option(p, personal=True)) for p in shown]
+
+
+@login_required
+@require_safe
+def pick_people(request: HttpRequest) -> HttpResponse:
+    """The options of a person picker: people the user may edit (optionally of one partnership) matching `q` or
+    the picker's own field value. A constant number of queries, whatever the number of people."""
+    text = str(request.GET.get("q") or next((v for k, v in request.GET.items() if k != "partnership"), ""))
+    people = selectors.people_editable_by(request.user)
+    if request.GET.get("partnership"):
+        people = people.filter(roles__partnership__slug=request.GET["partnership"]).distinct()
+    options = suggested(people_matching(people, text, personal=True))
+    return render(request, "web/widgets/picker_options.html", {"options": options})
