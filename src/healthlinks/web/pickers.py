@@ -47,7 +47,11 @@ def people_matching(people: QuerySet[Person], text: str, *, personal: bool) -> Q
     if found:
         return people.filter(pseudo_id__iexact=found.group(1).upper())
     for word in text.split()[:4]:
-        match = Q(pseudo_id__istartswith=word) | Q(external_id__iexact=word)
+        if word.upper().startswith("HL-"):  # the start of a pseudonymous id: a range of the unique index
+            prefix = word.upper()
+            people = people.filter(pseudo_id__gte=prefix, pseudo_id__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+            continue
+        match = Q(pseudo_id__startswith=word.upper()) | Q(external_id__iexact=word)
         if personal:
             match |= Q(personal__given_name__icontains=word) | Q(personal__family_name__icontains=word)
         people = people.filter(match)
