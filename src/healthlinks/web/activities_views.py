@@ -17,8 +17,9 @@ from django.views.decorators.http import require_safe
 from healthlinks.activities import selectors
 from healthlinks.activities.models import Activity
 from healthlinks.activities.services import activity_save, aggregate_set, outcome_create, trainee_add
-from healthlinks.network.models import Stay
+from healthlinks.network.models import PersonRoleKind, Stay
 from healthlinks.network.selectors import people_with_personal_access
+from healthlinks.network.services import RoleSpec, person_save
 from healthlinks.reference.models import Occupation
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
@@ -238,7 +239,18 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
                     facilitators=data.pop("facilitators"),
                     **form.activity_fields(),
                 )
-                for person in data["trainees"]:
+                trainees = list(data["trainees"])
+                for given, family, cadre in data["new_trainees"]:
+                    trainees.append(
+                        person_save(
+                            by=_actor(request),
+                            given_name=given,
+                            family_name=family,
+                            cadre_id=cadre,
+                            roles=[RoleSpec(partnership_id=partnership.pk, role=PersonRoleKind.TRAINEE)],
+                        )
+                    )
+                for person in trainees:
                     trainee_add(
                         by=_actor(request), activity=activity, person=person, facility_level=data["facility_level"]
                     )

@@ -447,9 +447,30 @@ class ActivityForm(forms.Form):
     )
     training_of_trainers = forms.BooleanField(required=False, label=_("Training of trainers"))
     hours = forms.DecimalField(required=False, min_value=0, max_digits=7, decimal_places=1, label=_("Hours"))
-    stays = StayChoiceField(queryset=Stay.objects.none(), required=False, label=_("Delivered during these stays"))
-    facilitators = PeopleChoiceField(queryset=Person.objects.none(), required=False, label=_("Facilitators"))
-    trainees = PeopleChoiceField(queryset=Person.objects.none(), required=False, label=_("Named trainees"))
+    stays = StayChoiceField(
+        queryset=Stay.objects.none(),
+        required=False,
+        label=_("Delivered during these stays"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    facilitators = PeopleChoiceField(
+        queryset=Person.objects.none(), required=False, label=_("Facilitators"), widget=forms.CheckboxSelectMultiple
+    )
+    trainees = PeopleChoiceField(
+        queryset=Person.objects.none(),
+        required=False,
+        label=_("Named trainees already registered"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_trainees = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("New trainees, one per line"),
+        help_text=_(
+            "Given and family name, and after a comma the cadre's ISCO-08 code if you know it, e.g. "
+            "“Grace Akello, 2221”. Each becomes one of the partnership's people and a named trainee."
+        ),
+    )
     facility_level = forms.ChoiceField(choices=[], label=_("Trainees' facility level"))
     counted = forms.IntegerField(
         required=False,
@@ -500,6 +521,35 @@ class ActivityForm(forms.Form):
 
     def activity_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.ACTIVITY_FIELDS}
+
+    def clean_new_trainees(self) -> list[tuple[str, str, str | None]]:
+        """(given name, family name, cadre) for each line; a line's problem is named by its number."""
+        from healthlinks.reference.models import Occupation
+
+        rows: list[tuple[str, str, str | None]] = []
+        errors = []
+        cadres = set(Occupation.objects.values_list("code", flat=True))
+        for number, line in enumerate(self.cleaned_data.get("new_trainees", "").splitlines(), start=1):
+            name, _comma, cadre = (part.strip() for part in line.partition(","))
+            if not name and not cadre:
+                continue
+            words = name.split()
+            if not words:
+                errors.append(_("Line %(n)s: a name is needed.") % {"n": number})
+                continue
+            if len(name) > 200:
+                errors.append(_("Line %(n)s: the name is too long.") % {"n": number})
+                continue
+            if cadre and cadre not in cadres:
+                errors.append(
+                    _("Line %(n)s: %(c)s is not an ISCO-08 health occupation code.") % {"n": number, "c": cadre}
+                )
+                continue
+            given, family = (words[0], " ".join(words[1:])) if len(words) > 1 else (words[0], "")
+            rows.append((given[:100], family[:100], cadre or None))
+        if errors:
+            raise forms.ValidationError(errors)
+        return rows
 
 
 class CurrencyRateForm(forms.ModelForm):
