@@ -124,7 +124,8 @@ RECORD = {
     "person-roles": "person_role", "stays": "virtual_stay", "ties": "tie", "activities": "activity",
     "trainees": "trainee", "aggregate-trainees": "aggregate", "assessments": "assessment", "outcomes": "outcome",
     "knowledge-items": "knowledge", "cascades": "cascade", "costs": "cost", "in-kind": "in_kind",
-    "currency-rates": "currency_rate", "day-rates": "day_rate", "results": "result", "instruments": "instrument",
+    "currency-rates": "currency_rate", "day-rates": "day_rate", "results": "result", "indicators": "indicator",
+    "instruments": "instrument",
     "responses": "response", "projects": "project", "codes": "code", "sources": "source", "segments": "segment",
     "memos": "memo", "references": "reference", "themes": "theme",
 }  # fmt: skip

@@ -152,6 +152,8 @@ MATRIX: dict[str, Entry] = {
     "api:cost-detail": e("/api/v1/costs/{cost}/", "404 200 200 404 200 200  200 200 200"),
     "api:result-list": e("/api/v1/results/", ALL),
     "api:result-detail": e("/api/v1/results/{result}/", ALL),
+    "api:indicator-list": e("/api/v1/indicators/", ALL),
+    "api:indicator-detail": e("/api/v1/indicators/{indicator}/", ALL, "results frameworks are public"),
     # API resources added with conditional GETs and token management (details: no such record in the world yet)
     "api:funding-scheme-list": e("/api/v1/funding-schemes/", ALL),
     "api:person-role-list": e("/api/v1/person-roles/", ALL, "people and partnerships the role may see"),
@@ -388,6 +390,24 @@ WRITES: dict[str, Write] = {
     "api outcome create": w("POST", "/api/v1/outcomes/", NEW_OUTCOME, "401 403 403 400 201 201  400 201 201"),
     "api outcome patch": w(
         "PATCH", "/api/v1/outcomes/{outcome}/", {"rating": 3}, "401 403 403 404 200 200  403 200 200"
+    ),
+    "api indicator create": w(
+        "POST",
+        "/api/v1/indicators/",
+        {
+            "partnership": "{a}",
+            "result_level": 1,
+            "result_title": "Matrix skilled staff",
+            "library_code": "TRN-01",
+            "start": "2017-01-01",
+            "end": "2017-12-31",
+            "target": "10",
+            "targets": [{"dimension": "sex", "category": "female", "target": "6"}],
+        },  # fmt: skip
+        "401 403 403 400 201 201  400 201 201",
+    ),
+    "api indicator delete": w(
+        "DELETE", "/api/v1/indicators/{indicator}/", {}, "401 403 403 403 204 204  403 204 204", "public: refused"
     ),
     "api outcome delete": w("DELETE", "/api/v1/outcomes/{outcome}/", {}, "401 403 403 404 204 204  403 204 204"),
     # Records kept under an activity: its partnership's coordinators (and hub admins). Coordinators of B are

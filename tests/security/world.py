@@ -26,6 +26,7 @@ from healthlinks.projects.models import Project
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
 from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
 from healthlinks.results.models import CashCost, DayRate, InKindContribution, Result
+from healthlinks.results.services import indicator_add
 from tests.evaluation.conftest import CHOICES, SETTINGS, SURVEY, workbook
 
 ROLES = (
@@ -165,6 +166,10 @@ def build_world() -> dict[str, Any]:
         partnership=a, category="travel", amount=Decimal(500), currency="GBP", spent_on=date(2016, 1, 1)
     )
     result = Result.objects.create(partnership=a, level=1, title="Matrix skilled staff")
+    indicator = indicator_add(
+        by=None, partnership=a, result_level=1, result_title="Matrix skilled staff", start=date(2016, 1, 1),
+        end=date(2016, 12, 31), title="Matrix own indicator", actual=Decimal(3),
+    ).indicator  # fmt: skip
     cascade = CascadeReport.objects.create(
         source_activity=activity, person=sentinel, people_trained=4, reported_on=date(2016, 6, 1)
     )
@@ -231,6 +236,7 @@ def build_world() -> dict[str, Any]:
             "knowledge": knowledge.pk,
             "cost": cost.pk,
             "cascade": cascade.pk,
+            "indicator": indicator.pk,
             "in_kind": gift.pk,
             "mentor": mentor.pseudo_id,
             "result": result.pk,

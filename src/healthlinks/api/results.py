@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers
+from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from healthlinks.activities.models import Activity
@@ -25,6 +25,7 @@ from healthlinks.registry.selectors import (
     partnerships_visible_to,
 )
 from healthlinks.results import services
+from healthlinks.results.library import LIBRARY
 from healthlinks.results.models import (
     CashCost,
     CurrencyRate,
@@ -253,11 +254,15 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 class IndicatorSerializer(serializers.ModelSerializer):
     periods = serializers.SerializerMethodField()
+    partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        source="result.partnership", slug_field="slug", read_only=True
+    )
+    result: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Indicator
-        fields = ["id", "library_code", "title", "measure", "unit", "baseline", "baseline_year",
-                  "disaggregate_by_sex_and_cadre", "periods"]  # fmt: skip
+        fields = ["id", "partnership", "result", "library_code", "title", "measure", "unit", "baseline",
+                  "baseline_year", "disaggregate_by_sex_and_cadre", "periods"]  # fmt: skip
 
     @extend_schema_field(PeriodSerializer(many=True))
     def get_periods(self, obj: Indicator) -> list[dict[str, Any]]:
@@ -287,6 +292,58 @@ class IndicatorSerializer(serializers.ModelSerializer):
         return out
 
 
+class TargetSerializer(serializers.Serializer):
+    dimension = serializers.ChoiceField(choices=["sex", "cadre"])
+    category = serializers.CharField(max_length=40, help_text="female, male… or an ISCO-08 code")
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class IndicatorCreateSerializer(serializers.Serializer):
+    """An indicator with its first period, under a result of the partnership (created if it has none of that level
+    and title): a library indicator (`library_code`, e.g. TRN-01, whose actuals are computed from the records) or
+    the partnership's own (`title`, with typed actuals or numerator and denominator)."""
+
+    partnership = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Partnership.objects.filter(deleted_at__isnull=True)
+    )
+    result_level = serializers.ChoiceField(choices=[1, 2, 3], help_text="1 output, 2 outcome, 3 impact (IATI)")
+    result_title = serializers.CharField(max_length=200)
+    library_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    measure = serializers.ChoiceField(
+        choices=[1, 2, 5], required=False, help_text="1 unit, 2 percentage, 5 qualitative"
+    )
+    start = serializers.DateField()
+    end = serializers.DateField()
+    baseline = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    target = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    actual = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    numerator = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    targets = TargetSerializer(many=True, required=False, help_text="targets by sex or cadre")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not can_edit_partnership(self.context["request"].user, attrs["partnership"].pk):
+            raise DRFValidationError({"partnership": "you do not coordinate this partnership"})
+        if attrs.get("library_code") and attrs["library_code"] not in LIBRARY:
+            raise DRFValidationError({"library_code": "not an indicator of the shared library (e.g. TRN-01)"})
+        if not attrs.get("library_code") and not attrs.get("title"):
+            raise DRFValidationError({"title": "give a library_code or your own indicator's title"})
+        if attrs["end"] < attrs["start"]:
+            raise DRFValidationError({"end": "the period ends before it starts"})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Indicator:
+        targets = {(t["dimension"], t["category"]): t["target"] for t in validated_data.pop("targets", [])}
+        period = call_service(
+            services.indicator_add, by=self.context["request"].user, targets_by=targets, **validated_data
+        )
+        return period.indicator
+
+    def to_representation(self, instance: Indicator) -> dict[str, Any]:
+        return dict(IndicatorSerializer(instance, context=self.context).data)
+
+
 class ResultSerializer(serializers.ModelSerializer):
     partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     indicators = IndicatorSerializer(many=True, read_only=True)
@@ -314,3 +371,44 @@ class ResultViewSet(base.ReadOnlyModelViewSet):
         if self.request.query_params.get("partnership"):
             qs = qs.filter(partnership__slug=self.request.query_params["partnership"])
         return qs
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PARTNERSHIP]),
+    create=extend_schema(request=IndicatorCreateSerializer, responses={201: IndicatorSerializer}),
+)
+class IndicatorViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    base.GenericViewSet,
+):
+    """Indicators of the results frameworks you may see, with their periods; the partnership's coordinators (and
+    hub admins) add them (with the first period and its targets) and delete them."""
+
+    filter_backends = [Ordering]
+    ordering_fields = ["id", "library_code", "title"]
+
+    def get_serializer_class(self) -> Any:
+        return IndicatorCreateSerializer if self.action == "create" else IndicatorSerializer
+
+    def get_queryset(self) -> QuerySet[Indicator]:
+        qs = (
+            Indicator.objects.filter(result__partnership__in=partnerships_visible_to(self.request.user))
+            .select_related("result__partnership")
+            .prefetch_related("periods__disaggregations")
+            .order_by("pk")
+        )
+        if self.request.query_params.get("partnership"):
+            qs = qs.filter(result__partnership__slug=self.request.query_params["partnership"])
+        return qs
+
+    def can_create(self, user: Any) -> bool:
+        return coordinates_any(user)
+
+    def can_edit(self, user: Any, obj: Indicator) -> bool:
+        return can_edit_partnership(user, obj.result.partnership_id)
+
+    def perform_destroy(self, instance: Indicator) -> None:
+        call_service(services.indicator_delete, by=self.request.user, indicator=instance)

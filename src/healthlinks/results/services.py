@@ -85,6 +85,20 @@ def indicator_add(
 
 
 @transaction.atomic
+def indicator_delete(*, by: User | None, indicator: Indicator) -> None:
+    """Delete an indicator with its periods and targets (history keeps them); a result left without indicators
+    goes too."""
+    result = indicator.result
+    for period in indicator.periods.all():
+        for row in period.disaggregations.all():
+            record_delete(row, by=by)
+        record_delete(period, by=by)
+    record_delete(indicator, by=by)
+    if not result.indicators.exists():
+        record_delete(result, by=by)
+
+
+@transaction.atomic
 def disaggregation_set(
     *,
     by: User | None,
