@@ -189,6 +189,7 @@ MATRIX: dict[str, Entry] = {
     "cost-edit": e("/costs/{cost}/edit/", EDIT_A),
     "in-kind-create": e("/partnerships/{a}/in-kind/new/", EDIT_A),
     "in-kind-edit": e("/in-kind/{in_kind}/edit/", EDIT_A),
+    "pick-partnerships": e("/pick/partnerships/?q=Matrix", ALL, "partnerships the role may see"),
     "pick-people": e("/pick/people/?q=Sentinel", SIGNED_IN, "options among people one may edit (none for readers)"),
     "tie-create": e("/people/{person}/ties/new/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
     "rates": e("/rates/", ALL, "cost rate tables"),

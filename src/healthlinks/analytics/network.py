@@ -236,6 +236,8 @@ def _picture(graph: ig.Graph, nodes: list[int], cadre: dict[int, str], betweenne
             "type": "person",
             "label": f"cadre {cadre.get(nodes[keep[i]], 'not recorded')}",
             "detail": f"{graph.degree(keep[i])} ties, betweenness {betweenness[keep[i]]:.0f}",
+            "cadre": cadre.get(nodes[keep[i]]),  # the code: pages show its label
+            "ties": graph.degree(keep[i]),
             "size": round(betweenness[keep[i]], 1),
         }
         for i, (x, y) in enumerate(layout.coords)

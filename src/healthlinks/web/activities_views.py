@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from healthlinks import labels
 from healthlinks.activities import selectors
 from healthlinks.activities.models import Activity
 from healthlinks.activities.services import activity_save, aggregate_set, outcome_create, trainee_add
 from healthlinks.network.models import PersonRoleKind, Stay
 from healthlinks.network.selectors import people_with_personal_access
 from healthlinks.network.services import RoleSpec, person_save
-from healthlinks.reference.models import Occupation
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.results.selectors import costs_breakdown, partnership_summary
@@ -164,9 +164,10 @@ def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = _visible_partnership(request, slug)
     activities = Activity.objects.filter(partnership=partnership)
     data = selectors.partnership_outcomes(activities)
-    labels = dict(Occupation.objects.values_list("code", "label"))
-    cadres = [{"cadre": labels.get(k, _("not recorded")), "n": v} for k, v in data["trained"]["by_cadre"].items()]
-    sexes = [{"sex": k, "n": v} for k, v in data["trained"]["by_sex"].items()]
+    cadre = labels.labeller("cadre", data["trained"]["by_cadre"])
+    sex = labels.labeller("sex")
+    cadres = [{"cadre": cadre(k), "n": v} for k, v in data["trained"]["by_cadre"].items()]
+    sexes = [{"sex": sex(k), "n": v} for k, v in data["trained"]["by_sex"].items()]
     return render(
         request,
         "web/partnership_outcomes.html",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from healthlinks import labels
 from healthlinks.analytics import mobility
 from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import (
@@ -25,10 +26,10 @@ from healthlinks.analytics.selectors import (
 )
 from healthlinks.interchange.tabular.cells import csv_dict
 from healthlinks.reference.models import Country, Specialty
-from healthlinks.registry.models import FundingScheme
+from healthlinks.registry.models import FundingScheme, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
 from healthlinks.tasks.services import submit
-from healthlinks.web import charts
+from healthlinks.web import charts, pickers
 
 DIMENSION_LABELS = {
     "continuum": gettext_lazy("Continuum class of the longest stay"),
@@ -40,8 +41,100 @@ DIMENSION_LABELS = {
 }
 
 
+GROUP_KINDS = {"continuum": "continuum_class", "mode": "mode", "volunteer_cadre": "cadre", "trainee_cadre": "cadre"}
+
+
+def typology_label(key: str) -> str:
+    """A typology filter (`dimension:value`, or the Edwards combination) in words."""
+    if key == "mobility_resilient":
+        return _("Resilient to staff mobility (training with infrastructure, generic skills)")
+    dimension, _sep, value = key.partition(":")
+    return f"{TYPOLOGY_DIMENSIONS.get(dimension, dimension)}: {labels.label(dimension, value)}"
+
+
+TYPOLOGY_DIMENSIONS = {
+    "capacity_focus": gettext_lazy("Capacity focus"),
+    "intervention": gettext_lazy("Intervention"),
+    "skills": gettext_lazy("Skills"),
+    "delivery": gettext_lazy("Delivery"),
+    "visiting_groups": gettext_lazy("Visiting groups"),
+    "host_entities": gettext_lazy("Host entities"),
+    "frequency": gettext_lazy("Frequency"),
+}
+
+
+def distribution_in_words(distribution: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The typology's counts by dimension, dimensions and categories as words."""
+    return {
+        str(TYPOLOGY_DIMENSIONS.get(d, d)): {labels.label(d, k): n for k, n in counts.items()}
+        for d, counts in distribution.items()
+    }
+
+
+def feature_label(feature: str) -> str:
+    """A grouping feature ("activity: training_course") in words."""
+    kind, _sep, code = feature.partition(": ")
+    if kind == "activity":
+        return f"{_('Activity')}: {labels.label('activity_type', code)}"
+    if kind == "geography":
+        return f"{_('Geography')}: {labels.label('geography', code)}"
+    return feature
+
+
+def groups_in_words(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **g,
+            "distinguished_by": [{**d, "feature": feature_label(d["feature"])} for d in g["distinguished_by"]],
+            "edwards_intervention": {labels.label("intervention", k): v for k, v in g["edwards_intervention"].items()},
+        }
+        for g in groups
+    ]
+
+
+def comparison_in_words(row: dict[str, Any]) -> dict[str, Any]:
+    comparison = row["comparison"]
+    return {
+        **row,
+        "comparison": {
+            **comparison,
+            "main_activity": labels.label("activity_type", comparison.get("main_activity")),
+            "geography_class": labels.label("geography", comparison.get("geography_class")),
+        },
+        "measures": [{**m, "label": VFM_LABELS[m["key"]]} for m in row["measures"]],
+    }
+
+
+def network_in_words(data: dict[str, Any]) -> dict[str, Any]:
+    """Cadres (ISCO codes) in the tables and the picture as their names; the cached result is left as it is."""
+    picture = data.get("picture")
+    codes = {b.get("cadre") for b in data.get("brokers", [])} | {c.get("cadre") for c in data.get("cadres", [])}
+    codes |= {n.get("cadre") for n in (picture or {}).get("nodes", [])}
+    cadre = labels.labeller("cadre", {c for c in codes if c})
+    nodes = [
+        {
+            **n,
+            "label": cadre(n["cadre"]),
+            "detail": _("%(t)s ties, betweenness %(b).0f") % {"t": n["ties"], "b": n["size"]},
+        }
+        if "cadre" in n
+        else n
+        for n in (picture or {}).get("nodes", [])
+    ]
+    return {
+        **data,
+        "brokers": [{**b, "cadre": cadre(b.get("cadre"))} for b in data.get("brokers", [])],
+        "cadres": [{**c, "cadre": cadre(c.get("cadre"))} for c in data.get("cadres", [])],
+        "picture": {**picture, "nodes": nodes} if picture else picture,
+    }
+
+
 class ScopeForm(forms.Form):
-    partnership = forms.CharField(required=False, label=gettext_lazy("Partnership (slug)"))
+    partnership = forms.CharField(
+        required=False,
+        label=gettext_lazy("Partnership"),
+        help_text=gettext_lazy("Type its name and choose it from the list."),
+    )
     country = forms.ChoiceField(required=False, label=gettext_lazy("Country"))
     region = forms.ChoiceField(required=False, label=gettext_lazy("WHO region"))
     specialty = forms.ChoiceField(required=False, label=gettext_lazy("Specialty"))
@@ -59,7 +152,7 @@ class ScopeForm(forms.Form):
             "country": blank + [(c.iso3, c.name) for c in Country.objects.order_by("name")],
             "region": blank + list(WhoRegion.choices),
             "specialty": blank + [(s.slug, s.name) for s in Specialty.objects.order_by("name")],
-            "typology": blank + [(k, k.replace("_", " ")) for k in TYPOLOGY_FILTERS],
+            "typology": blank + [(k, typology_label(k)) for k in TYPOLOGY_FILTERS],
             "funder": blank + [(f.slug, f.name) for f in FundingScheme.objects.order_by("name")],
         }
         for name, options in choices.items():
@@ -67,9 +160,18 @@ class ScopeForm(forms.Form):
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
 
+    def clean_partnership(self) -> str:
+        """A slug as it is; a name typed without JavaScript becomes the slug of the one partnership it names."""
+        text = (self.cleaned_data.get("partnership") or "").strip()
+        if not text or Partnership.objects.filter(slug=text).exists():
+            return text
+        named = list(Partnership.objects.filter(name__iexact=text).values_list("slug", flat=True)[:2])
+        return named[0] if len(named) == 1 else text
+
 
 def _scope(request: HttpRequest) -> tuple[ScopeForm, Scope]:
     form = ScopeForm(request.GET or None)
+    form.fields["partnership"].widget = pickers.partnership_picker()
     if form.is_valid():
         return form, Scope.from_params(form.cleaned_data)
     return form, Scope()
@@ -110,6 +212,9 @@ def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
         tables = []
         for dim in mobility.DIMENSIONS:
             rows = outcome["breakdowns"][dim]
+            if dim in GROUP_KINDS:  # codes (continuum classes, ISCO cadres) shown as words
+                label = labels.labeller(GROUP_KINDS[dim], {r["group"] for r in rows})
+                rows = [{**r, "group": label(r["group"])} for r in rows]
             spec = charts.intervals(rows, str(DIMENSION_LABELS[dim]), axis, percent=binary)
             tables.append(
                 {"dimension": dim, "label": DIMENSION_LABELS[dim], "rows": rows, "spec": spec, "id": f"iv-{key}-{dim}"}
@@ -193,6 +298,7 @@ def network_page(request: HttpRequest) -> HttpResponse:
     data = network_evolution(request.user, scope, year)
     if request.GET.get("format") == "csv":
         return _csv([{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]], "network.csv")
+    data = network_in_words(data)
     specs = network_specs(data)
     return render(
         request,
@@ -219,7 +325,9 @@ def impact_views(data: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]],
             {**r, "label": specialties.get(r["group"], r["group"]), "link": ""} for r in data["by"]["specialty"]
         ],
         "funder": [{**r, "label": r["group"], "link": ""} for r in data["by"]["funder"]],
-        "typology": [{**r, "label": r["group"] or _("not recorded"), "link": ""} for r in data["by"]["typology"]],
+        "typology": [
+            {**r, "label": labels.label("intervention", r["group"]), "link": ""} for r in data["by"]["typology"]
+        ],
     }
     specs = {
         "map": charts.choropleth(by_country, "trained", _("Health workers trained, by country of the partnerships")),
@@ -291,7 +399,7 @@ def vfm_page(request: HttpRequest) -> HttpResponse:
     # labels added to copies: the result itself is cached and shared between requests and languages; a card per
     # partnership for the first VFM_CARDS by name (2,000 cards of nine rows is a page no one reads), all in the CSV
     shown = sorted(data["partnerships"], key=lambda r: r["name"])[:VFM_CARDS]
-    rows = [{**row, "measures": [{**m, "label": VFM_LABELS[m["key"]]} for m in row["measures"]]} for row in shown]
+    rows = [comparison_in_words(row) for row in shown]
     return render(
         request,
         "web/analytics_vfm.html",
@@ -314,12 +422,9 @@ def typology_page(request: HttpRequest) -> HttpResponse:
             {"group": g["group"], "partnerships": g["partnerships"], **g["means"]} for g in data["grouping"]["groups"]
         ]
         return _csv(rows, "typology-groups.csv")
+    distribution = distribution_in_words(data["distribution"])
     specs = {
-        dimension: charts.counts(
-            [{dimension: k.replace("_", " "), "n": v} for k, v in counts.items()],
-            dimension,
-            dimension.replace("_", " "),
-        )
+        f"typology-{index}": charts.counts([{dimension: k, "n": v} for k, v in counts.items()], dimension, dimension)
         | {
             "encoding": {
                 "y": {"field": dimension, "type": "nominal", "sort": "-x", "title": None},
@@ -327,10 +432,16 @@ def typology_page(request: HttpRequest) -> HttpResponse:
                 "tooltip": [{"field": dimension}, {"field": "n"}],
             }
         }
-        for dimension, counts in data["distribution"].items()
+        for index, (dimension, counts) in enumerate(distribution.items())
     }
+    grouping = {**data["grouping"], "groups": groups_in_words(data["grouping"]["groups"])}
     return render(
         request,
         "web/analytics_typology.html",
-        {"form": form, "data": data, "specs": specs, "querystring": request.GET.urlencode()},
+        {
+            "form": form,
+            "data": {**data, "distribution": distribution, "grouping": grouping},
+            "specs": specs,
+            "querystring": request.GET.urlencode(),
+        },
     )

@@ -7,6 +7,8 @@ from typing import Any
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
+from healthlinks import labels
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
 
 
@@ -81,7 +83,17 @@ CLASS_COLORS = {
 }
 
 
+def _class_colours(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows with their continuum class (and mode) in words, and the class colours keyed by those words."""
+    classes, modes = labels.labeller("continuum_class"), labels.labeller("mode")
+    labelled = [
+        {**r, "class": classes(r["class"]), **({"mode": modes(r["mode"])} if "mode" in r else {})} for r in rows
+    ]
+    return labelled, {"domain": [classes(c) for c in CLASS_COLORS["domain"]], "range": CLASS_COLORS["range"]}
+
+
 def stays_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    rows, colours = _class_colours(rows)
     return {
         "$schema": SCHEMA,
         "width": "container",
@@ -92,7 +104,7 @@ def stays_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": None},
             "y": {"field": "stays", "type": "quantitative", "aggregate": "sum", "title": _("Stays")},
-            "color": {"field": "class", "type": "nominal", "title": _("Class"), "scale": CLASS_COLORS},
+            "color": {"field": "class", "type": "nominal", "title": _("Class"), "scale": colours},
             "tooltip": [{"field": "year"}, {"field": "mode"}, {"field": "class"}, {"field": "stays"}],
         },
     }
@@ -116,6 +128,7 @@ def days_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def timeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One bar per stay from start to end, a row per host; virtual engagements in green."""
+    rows, colours = _class_colours(rows)
     return {
         "$schema": SCHEMA,
         "width": "container",
@@ -131,7 +144,7 @@ def timeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "field": "class",
                 "type": "nominal",
                 "title": _("Class"),
-                "scale": CLASS_COLORS,
+                "scale": colours,
                 "legend": {"orient": "bottom", "columns": 3},
             },
             "tooltip": [

@@ -6,6 +6,7 @@ searched only where the user may see them; otherwise the pseudonymous id with ca
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_safe
 
 from healthlinks.network import selectors
 from healthlinks.network.models import Person
+from healthlinks.registry.models import Partnership
+from healthlinks.registry.selectors import partnerships_visible_to
 
 SHOWN = 20  # suggestions per answer
 PSEUDO = re.compile(r"\b(HL-[0-9A-Z]{6,})\b", re.IGNORECASE)
@@ -61,15 +64,17 @@ def people_matching(people: QuerySet[Person], text: str, *, personal: bool) -> Q
 class PickerInput(forms.TextInput):
     template_name = "web/widgets/picker.html"
 
-    def __init__(self, *, url: str = "", people: QuerySet[Person] | None = None) -> None:
+    def __init__(
+        self, *, url: str = "", suggest: Callable[[], list[tuple[str, str]]] | None = None, how: str = ""
+    ) -> None:
         super().__init__()
-        self.url, self.people = url, people
+        self.url, self.suggest, self.how = url, suggest, how
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        """The first people in the list before anything is typed (what a browser without JavaScript offers)."""
+        """The first records in the list before anything is typed (what a browser without JavaScript offers)."""
         context = super().get_context(name, value, attrs)
-        suggestions = suggested(self.people) if self.people is not None else []
-        context["widget"].update(url=self.url, suggestions=suggestions, required=self.is_required)
+        suggestions = self.suggest() if self.suggest is not None else []
+        context["widget"].update(url=self.url, suggestions=suggestions, required=self.is_required, how=self.how)
         return context
 
 
@@ -87,7 +92,11 @@ class PersonPicker(forms.ModelChoiceField):
         whose names they may see) and the partnership whose people are suggested first."""
         self.queryset = queryset
         query = {"partnership": partnership} if partnership else {}
-        widget = PickerInput(url=reverse("pick-people") + ("?" + urlencode(query) if query else ""), people=queryset)
+        widget = PickerInput(
+            url=reverse("pick-people") + ("?" + urlencode(query) if query else ""),
+            suggest=lambda: suggested(queryset),
+            how=str(_("Type a name or an id (HL-…) and choose from the list.")),
+        )
         widget.is_required = self.required
         self.widget = widget
 
@@ -131,4 +140,28 @@ def pick_people(request: HttpRequest) -> HttpResponse:
     if request.GET.get("partnership"):
         people = people.filter(roles__partnership__slug=request.GET["partnership"]).distinct()
     options = suggested(people_matching(people, text, personal=True))
+    return render(request, "web/widgets/picker_options.html", {"options": options})
+
+
+def partnerships_matching(partnerships: QuerySet[Partnership], text: str) -> QuerySet[Partnership]:
+    for word in text.split()[:6]:
+        partnerships = partnerships.filter(Q(name__icontains=word) | Q(slug__startswith=word.lower()))
+    return partnerships
+
+
+def partnership_options(partnerships: QuerySet[Partnership]) -> list[tuple[str, str]]:
+    return list(partnerships.order_by("name").values_list("slug", "name")[:SHOWN])
+
+
+def partnership_picker() -> PickerInput:
+    """The picker of the analyses' scope form: any partnership the user may see (the public: published ones),
+    suggested as the user types (without JavaScript, the name typed is looked up when the form is sent)."""
+    return PickerInput(url=reverse("pick-partnerships"))
+
+
+@require_safe
+def pick_partnerships(request: HttpRequest) -> HttpResponse:
+    """The options of a partnership picker: partnerships the user may see whose name has every word typed."""
+    text = str(request.GET.get("q") or request.GET.get("partnership") or "")
+    options = partnership_options(partnerships_matching(partnerships_visible_to(request.user), text))
     return render(request, "web/widgets/picker_options.html", {"options": options})

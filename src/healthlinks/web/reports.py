@@ -28,7 +28,14 @@ from healthlinks.analytics.selectors import (
     typology_analysis,
     value_for_money,
 )
-from healthlinks.web.analytics_views import VFM_LABELS, impact_views, mobility_sections, network_specs
+from healthlinks.web.analytics_views import (
+    comparison_in_words,
+    distribution_in_words,
+    groups_in_words,
+    impact_views,
+    mobility_sections,
+    network_specs,
+)
 
 Progress = Callable[[str, int, int], None]
 CHART_WIDTH = 620
@@ -96,10 +103,7 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     for name in ("size", "structure", "reciprocity"):
         if name in net_specs:
             charts[f"network_{name}"] = _img(chart_svg(net_specs[name]))
-    vfm_rows = [
-        {**row, "measures": [{**m, "label": VFM_LABELS[m["key"]]} for m in row["measures"]]}
-        for row in vfm["partnerships"]
-    ]
+    vfm_rows = [comparison_in_words(row) for row in vfm["partnerships"]]
     title = _("Programme report")
     if scope.partnership and len(impact["partnerships"]) == 1:
         title = impact["partnerships"][0]["name"]
@@ -113,7 +117,11 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
         "sections": sections,
         "network": network,
         "vfm": {**vfm, "partnerships": vfm_rows},
-        "typology": typology,
+        "typology": {
+            **typology,
+            "distribution": distribution_in_words(typology["distribution"]),
+            "grouping": {**typology["grouping"], "groups": groups_in_words(typology["grouping"]["groups"])},
+        },
         "charts": charts,
     }
 

@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from healthlinks import labels
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.results.models import CurrencyRate, DayRate
 from healthlinks.results.selectors import reporting_currency, results_framework
@@ -37,7 +39,7 @@ def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/partnership_results.html",
-        {"p": partnership, "framework": results_framework(partnership), "form": form},
+        {"p": partnership, "framework": framework_in_words(results_framework(partnership)), "form": form},
     )
 
 
@@ -59,6 +61,27 @@ def rates(request: HttpRequest) -> HttpResponse:
             "forms": {kind: form() for kind, form in RATE_FORMS.items()} if editor else {},
         },
     )
+
+
+DISAGGREGATIONS = {"sex": (gettext_lazy("Sex"), "sex"), "cadre": (gettext_lazy("Cadre"), "cadre")}
+
+
+def framework_in_words(framework: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The disaggregations' dimensions and categories (sex codes, ISCO cadres) as words."""
+    for result in framework:
+        for indicator in result["indicators"]:
+            for period in indicator["periods"]:
+                period["disaggregations"] = [
+                    {
+                        **d,
+                        "dimension": DISAGGREGATIONS.get(d["dimension"], (d["dimension"], ""))[0],
+                        "category": labels.label(DISAGGREGATIONS[d["dimension"]][1], d["category"])
+                        if d["dimension"] in DISAGGREGATIONS
+                        else d["category"],
+                    }  # fmt: skip
+                    for d in period["disaggregations"]
+                ]
+    return framework
 
 
 @login_required

@@ -46,6 +46,7 @@ urlpatterns = [
     path("in-kind/<int:pk>/edit/", record_views.in_kind_edit, name="in-kind-edit"),
     path("people/<str:pseudo_id>/ties/new/", record_views.tie_create, name="tie-create"),
     path("pick/people/", pickers.pick_people, name="pick-people"),
+    path("pick/partnerships/", pickers.pick_partnerships, name="pick-partnerships"),
     path("projects/", projects_views.project_list, name="project-list"),
     path("projects/<int:pk>/", projects_views.project_detail, name="project-detail"),
     path("partnerships/<slug:slug>/iati.xml", projects_views.partnership_iati, name="partnership-iati"),

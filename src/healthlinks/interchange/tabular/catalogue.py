@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from healthlinks import labels
 from healthlinks.interchange.tabular import activities, activity_exports, network, registry
 
 # The registry tables come first: they are imported before the tables that refer to them.
@@ -26,8 +27,44 @@ EXPORTERS: dict[str, Callable[..., tuple[list[str], list[list[Any]]]]] = {
 }
 
 
+# Coded columns of each table, and the kind of code (healthlinks.labels): the export adds `<column>_label` beside
+# each, in the user's language; the import reads past those columns.
+LABELLED: dict[str, dict[str, str]] = {
+    "institutions": {"country": "country"},
+    "partnerships": {d: d for d in ("capacity_focus", "intervention", "skills", "delivery", "visiting_groups",
+                                    "host_entities", "frequency")},  # fmt: skip
+    "people": {"cadre_isco": "cadre", "sex": "sex"},
+    "stays": {"mode": "mode", "funding": "funding", "continuum_class": "continuum_class"},
+    "ties": {"kind": "tie_kind"},
+    "activities": {"type": "activity_type", "mode": "activity_mode", "purpose_code": "purpose_code"},
+    "trainees": {"cadre_isco": "cadre", "sex": "sex", "facility_level": "facility_level"},
+    "outcomes": {"level": "level", "dimension": "dimension", "method": "method"},
+    "costs": {"category": "cost_category"},
+    "knowledge": {"kind": "knowledge_kind", "direction": "direction", "stage": "stage"},
+}
+
+
+def with_labels(kind: str, columns: list[str], rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The table with a label column after each coded column (the code column is kept as it is)."""
+    coded = [(columns.index(c), k) for c, k in LABELLED.get(kind, {}).items() if c in columns]
+    if not coded:
+        return columns, rows
+    names = {i: labels.labeller(k, {row[i] for row in rows if row[i] not in ("", None)}) for i, k in coded}
+    out_columns: list[str] = []
+    for i, column in enumerate(columns):
+        out_columns += [column, f"{column}_label"] if i in names else [column]
+    out_rows = []
+    for row in rows:
+        out: list[Any] = []
+        for i, value in enumerate(row):
+            out += [value, names[i](value) if value not in ("", None) else ""] if i in names else [value]
+        out_rows.append(out)
+    return out_columns, out_rows
+
+
 def export_rows(kind: str, user: Any, partnership: Any = None) -> tuple[list[str], list[list[Any]]]:
-    """The table `kind` as `user` may see it (None: everything), optionally of one partnership."""
+    """The table `kind` as `user` may see it (None: everything), optionally of one partnership: the import's
+    columns, each coded column followed by its label."""
     if kind not in EXPORTERS:
         raise ValueError(f"unknown table {kind!r}; use one of {', '.join(EXPORTERS)}")
-    return EXPORTERS[kind](user, partnership)
+    return with_labels(kind, *EXPORTERS[kind](user, partnership))

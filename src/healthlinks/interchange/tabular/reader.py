@@ -187,6 +187,9 @@ def _cell(value: Any) -> str:
 # --- the table ------------------------------------------------------------------------------------------------
 
 
+LABEL = "_label"
+
+
 def read_table(
     source: str | Path | IO[bytes],
     *,
@@ -196,7 +199,8 @@ def read_table(
 ) -> Table:
     """Read the first sheet (XLSX) or the text (CSV) and check its header against `columns`.
 
-    Header names match case-insensitively; missing required columns and unknown extra columns are errors."""
+    Header names match case-insensitively; missing required columns and unknown extra columns are errors (a
+    column's label column, `<column>_label`, as the exports write it, is not)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
@@ -223,7 +227,8 @@ def read_table(
         if h in seen:
             errors.append(RowError(name, 1, h, "this column appears twice"))
         seen.add(h)
-    extra = [h for h in header if h not in columns]
+    # an export's label columns ("cadre_isco_label" beside "cadre_isco") are read past: the code is what counts
+    extra = [h for h in header if h not in columns and not (h.endswith(LABEL) and h[: -len(LABEL)] in columns)]
     for h in extra:
         shown = h.replace("\x00", "\\0")
         shown = shown if len(shown) <= 60 else shown[:60] + "…"
