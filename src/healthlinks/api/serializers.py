@@ -113,9 +113,13 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
+    side: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="the member institution whose answers these are; null: both sides"
+    )
+
     class Meta:
         model = PrinciplesAssessment
-        fields = ["assessed_on", "scores", "notes"]
+        fields = ["assessed_on", "side", "scores", "notes"]
 
 
 # Fields each access level may read (selectors.Access); higher levels see everything below them.

@@ -293,9 +293,19 @@ PRINCIPLES = [
 
 
 class PrinciplesAssessment(models.Model):
-    """A dated Principles of Partnership (Health Check) self-assessment: one score 1-5 per principle."""
+    """A dated Principles of Partnership (Health Check) self-assessment: one score 1-5 per principle, by one side
+    of the partnership (a member institution) or by both together."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="assessments")
+    side = models.ForeignKey(
+        "Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="principles_assessments",
+        verbose_name=_("assessed by"),
+        help_text=_("The member institution whose people answered; empty when both sides answered together."),
+    )
     assessed_on = models.DateField(_("assessed on"))
     scores = models.JSONField(_("scores by principle (1-5)"), default=dict)
     notes = models.TextField(_("notes"), blank=True)

@@ -308,3 +308,28 @@ def partnership_links(user: AnyUser, limit: int = 3000) -> list[dict[str, Any]]:
             if len(links) >= limit:
                 return links
     return links
+
+
+def principles_by_side(partnership: Partnership) -> dict[str, Any] | None:
+    """Each side's latest Principles of Partnership self-assessment, principle by principle, with the principles on
+    which the sides' scores differ by 2 or more (None until two sides have assessed on their own)."""
+    from healthlinks.registry.models import PRINCIPLES
+
+    latest: dict[int | None, Any] = {}
+    for assessment in partnership.assessments.filter(side__isnull=False).select_related("side").order_by("assessed_on"):
+        latest[assessment.side_id] = assessment
+    if len(latest) < 2:
+        return None
+    sides = sorted(latest.values(), key=lambda a: a.side.name)
+    rows = []
+    for number, label in PRINCIPLES:
+        scores = [a.scores.get(str(number)) for a in sides]
+        known = [s for s in scores if s is not None]
+        rows.append(
+            {
+                "principle": f"{number}. {label}",
+                "scores": scores,
+                "apart": len(known) > 1 and max(known) - min(known) >= 2,
+            }
+        )
+    return {"sides": sides, "rows": rows}

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
+from healthlinks.records import record_save
 from healthlinks.reference.models import Country, IncomeGroup
 from healthlinks.registry.models import (
     AccessRole,
@@ -267,11 +268,19 @@ def partnership_access_grant(*, partnership: Partnership, user: User, role: str)
 
 @transaction.atomic
 def assessment_create(
-    *, by: User | None, partnership: Partnership, assessed_on: date, scores: dict[str, int], notes: str = ""
+    *,
+    by: User | None,
+    partnership: Partnership,
+    assessed_on: date,
+    scores: dict[str, int],
+    notes: str = "",
+    side: Institution | None = None,
 ) -> PrinciplesAssessment:
-    """A dated Principles of Partnership self-assessment (Health Check)."""
-    assessment = PrinciplesAssessment(partnership=partnership, assessed_on=assessed_on, scores=scores, notes=notes)
-    assessment.full_clean()
-    assessment._history_user = by  # type: ignore[attr-defined]
-    assessment.save()
-    return assessment
+    """A dated Principles of Partnership self-assessment (Health Check), by one side of the partnership (one of its
+    member institutions) or by both together."""
+    if side is not None and not partnership.members.filter(institution=side).exists():
+        raise ValidationError({"side": _("%(i)s is not a member of this partnership") % {"i": side.name}})
+    assessment = PrinciplesAssessment(
+        partnership=partnership, side=side, assessed_on=assessed_on, scores=scores, notes=notes
+    )
+    return record_save(assessment, by=by)

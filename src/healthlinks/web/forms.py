@@ -286,13 +286,25 @@ class StayForm(forms.Form):
 class AssessmentForm(forms.Form):
     """Principles of Partnership self-assessment: one score 1-5 for each of the ten principles."""
 
+    side = forms.ModelChoiceField(
+        queryset=Institution.objects.none(),
+        required=False,
+        empty_label=_("Both sides together"),
+        label=_("Whose answers"),
+        help_text=_(
+            "Each side assesses on its own, so that the page can show where they see the partnership differently."
+        ),
+    )
     assessed_on = forms.DateField(widget=DateInput(), label=_("Assessed on"))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Notes"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sides: Any = None, **kwargs: Any) -> None:
         from healthlinks.registry.models import PRINCIPLES
 
         super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["side"]).queryset = (
+            sides if sides is not None else Institution.objects.none()
+        )
         scale = [("", "—"), *[(str(n), str(n)) for n in range(1, 6)]]
         for number, label in PRINCIPLES:
             self.fields[f"p{number}"] = forms.TypedChoiceField(

@@ -142,7 +142,8 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "summary": partnership_summary(partnership),
     }
     if access >= selectors.Access.RESEARCH:
-        context["assessments"] = partnership.assessments.all()
+        context["assessments"] = partnership.assessments.select_related("side")
+        context["sides"] = selectors.principles_by_side(partnership)
     if access >= selectors.Access.MEMBER:
         context["history"] = history_entries(partnership)
     return render(request, "web/partnership_detail.html", context)
@@ -377,12 +378,14 @@ def assessment_create(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = _visible_partnership(request, slug)
     if access < selectors.Access.EDIT:
         raise PermissionDenied
-    form = AssessmentForm(request.POST or None)
+    sides = Institution.objects.filter(memberships__partnership=partnership).order_by("name")
+    form = AssessmentForm(request.POST or None, sides=sides)
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_create(
                 by=_actor(request),
                 partnership=partnership,
+                side=form.cleaned_data["side"],
                 assessed_on=form.cleaned_data["assessed_on"],
                 scores=form.scores(),
                 notes=form.cleaned_data["notes"],
