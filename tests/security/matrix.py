@@ -189,6 +189,9 @@ MATRIX: dict[str, Entry] = {
     "cost-edit": e("/costs/{cost}/edit/", EDIT_A),
     "in-kind-create": e("/partnerships/{a}/in-kind/new/", EDIT_A),
     "in-kind-edit": e("/in-kind/{in_kind}/edit/", EDIT_A),
+    "indicator-edit": e("/indicators/{indicator}/edit/", EDIT_A),
+    "period-create": e("/indicators/{indicator}/periods/new/", EDIT_A),
+    "period-edit": e("/periods/{period}/edit/", EDIT_A),
     "pick-partnerships": e("/pick/partnerships/?q=Matrix", ALL, "partnerships the role may see"),
     "pick-people": e("/pick/people/?q=Sentinel", SIGNED_IN, "options among people one may edit (none for readers)"),
     "tie-create": e("/people/{person}/ties/new/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
@@ -641,6 +644,16 @@ WRITES: dict[str, Write] = {
     ),
     "web in-kind create": w("POST", "/partnerships/{a}/in-kind/new/", {}, "302 403 403 403 200 200  403 200 200"),
     "web in-kind edit": w("POST", "/in-kind/{in_kind}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
+    "web indicator edit": w(
+        "POST", "/indicators/{indicator}/edit/", {"title": "Matrix renamed"}, "302 403 403 403 302 302  403 302 302"
+    ),
+    "web period create": w(
+        "POST",
+        "/indicators/{indicator}/periods/new/",
+        {"start": "2017-01-01", "end": "2017-12-31", "target": "5"},
+        "302 403 403 403 302 302  403 302 302",
+    ),
+    "web period edit": w("POST", "/periods/{period}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
     "web tie create": w(
         "POST",
         "/people/{person}/ties/new/",

@@ -237,6 +237,7 @@ def build_world() -> dict[str, Any]:
             "cost": cost.pk,
             "cascade": cascade.pk,
             "indicator": indicator.pk,
+            "period": indicator.periods.get().pk,
             "in_kind": gift.pk,
             "mentor": mentor.pseudo_id,
             "result": result.pk,

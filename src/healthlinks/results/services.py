@@ -84,15 +84,56 @@ def indicator_add(
     return period
 
 
+INDICATOR_FIELDS = {"title", "unit", "baseline", "baseline_year", "disaggregate_by_sex_and_cadre"}
+
+
+@transaction.atomic
+def indicator_update(*, by: User | None, indicator: Indicator, **fields: Any) -> Indicator:
+    """Correct an indicator's wording, unit and baseline (a library indicator keeps its code and measure)."""
+    unknown = set(fields) - INDICATOR_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(indicator, name, value)
+    return record_save(indicator, by=by)
+
+
+@transaction.atomic
+def period_save(
+    *,
+    by: User | None,
+    indicator: Indicator,
+    period: IndicatorPeriod | None = None,
+    targets_by: dict[tuple[str, str], Decimal] | None = None,
+    **fields: Any,
+) -> IndicatorPeriod:
+    """Add a period to an indicator (a new year's target) or correct one: dates, target, and for the partnership's
+    own indicators the actual or numerator and denominator; `targets_by` sets the targets by sex or cadre."""
+    period = period or IndicatorPeriod(indicator=indicator)
+    for name, value in fields.items():
+        setattr(period, name, value)
+    if indicator.periods.exclude(pk=period.pk).filter(start__lte=period.end, end__gte=period.start).exists():
+        raise ValidationError({"start": _("this period overlaps another period of the indicator")})
+    record_save(period, by=by)
+    for (dimension, category), value in (targets_by or {}).items():
+        disaggregation_set(by=by, period=period, dimension=dimension, category=category, target=value)
+    return period
+
+
+@transaction.atomic
+def period_delete(*, by: User | None, period: IndicatorPeriod) -> None:
+    for row in period.disaggregations.all():
+        record_delete(row, by=by)
+    record_delete(period, by=by)
+
+
 @transaction.atomic
 def indicator_delete(*, by: User | None, indicator: Indicator) -> None:
     """Delete an indicator with its periods and targets (history keeps them); a result left without indicators
     goes too."""
     result = indicator.result
     for period in indicator.periods.all():
-        for row in period.disaggregations.all():
-            record_delete(row, by=by)
-        record_delete(period, by=by)
+        period_delete(by=by, period=period)
     record_delete(indicator, by=by)
     if not result.indicators.exists():
         record_delete(result, by=by)

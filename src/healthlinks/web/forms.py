@@ -317,6 +317,17 @@ class AssessmentForm(forms.Form):
         }
 
 
+def targets_by(data: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """The targets by sex and cadre a form was given (target_female, target_male, target_cadre[_value])."""
+    targets: dict[tuple[str, str], Any] = {}
+    for sex in ("female", "male"):
+        if data.get(f"target_{sex}") is not None:
+            targets[("sex", sex)] = data[f"target_{sex}"]
+    if data.get("target_cadre") and data.get("target_cadre_value") is not None:
+        targets[("cadre", data["target_cadre"].code)] = data["target_cadre_value"]
+    return targets
+
+
 class IndicatorForm(forms.Form):
     """Add an indicator (from the shared library or the partnership's own) with its first period."""
 
@@ -361,14 +372,7 @@ class IndicatorForm(forms.Form):
     )
 
     def targets_by(self) -> dict[tuple[str, str], Any]:
-        data = self.cleaned_data
-        targets: dict[tuple[str, str], Any] = {}
-        for sex in ("female", "male"):
-            if data.get(f"target_{sex}") is not None:
-                targets[("sex", sex)] = data[f"target_{sex}"]
-        if data.get("target_cadre") and data.get("target_cadre_value") is not None:
-            targets[("cadre", data["target_cadre"].code)] = data["target_cadre_value"]
-        return targets
+        return targets_by(self.cleaned_data)
 
     def service_fields(self) -> dict[str, Any]:
         extra = {"target_female", "target_male", "target_cadre", "target_cadre_value"}
@@ -729,3 +733,47 @@ class TieForm(RecordForm):
         model = Tie
         fields = ["kind", "other", "direction", "start_date", "end_date", "source"]
         help_texts = {"source": _("Where the tie is known from, e.g. the mentoring log.")}
+
+
+class IndicatorEditForm(RecordForm):
+    class Meta:
+        from healthlinks.results.models import Indicator
+
+        model = Indicator
+        fields = ["title", "unit", "baseline", "baseline_year", "disaggregate_by_sex_and_cadre"]
+
+
+class PeriodForm(RecordForm):
+    """A period of an indicator, with its target (overall and for women, men and one cadre)."""
+
+    target_female = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label=_("Target: women"))
+    target_male = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label=_("Target: men"))
+    target_cadre = forms.ModelChoiceField(
+        queryset=Occupation.objects.order_by("code"),
+        required=False,
+        label=_("Target for a cadre"),
+        to_field_name="code",
+    )
+    target_cadre_value = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, label=_("Target for that cadre")
+    )
+    EXTRA = ("target_female", "target_male", "target_cadre", "target_cadre_value")
+
+    class Meta:
+        from healthlinks.results.models import IndicatorPeriod
+
+        model = IndicatorPeriod
+        fields = ["start", "end", "target", "actual", "numerator", "denominator", "comment"]
+        help_texts = {"actual": _("Only for your own indicators: library actuals come from the records.")}
+
+    def __init__(self, *args: Any, computed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if computed:  # a library indicator's figures are computed from the records: nothing to type
+            for name in ("actual", "numerator", "denominator"):
+                del self.fields[name]
+
+    def record_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in super().record_fields().items() if k not in self.EXTRA}
+
+    def targets_by(self) -> dict[tuple[str, str], Any]:
+        return targets_by(self.cleaned_data)

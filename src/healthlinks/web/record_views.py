@@ -27,8 +27,16 @@ from healthlinks.records import RowInvalid
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Partnership
 from healthlinks.results import services as results_services
-from healthlinks.results.models import CashCost, InKindContribution
-from healthlinks.web.forms import CascadeForm, CashCostForm, InKindForm, KnowledgeItemForm, TieForm
+from healthlinks.results.models import CashCost, Indicator, IndicatorPeriod, InKindContribution
+from healthlinks.web.forms import (
+    CascadeForm,
+    CashCostForm,
+    IndicatorEditForm,
+    InKindForm,
+    KnowledgeItemForm,
+    PeriodForm,
+    TieForm,
+)
 from healthlinks.web.views import _actor, _visible_partnership, add_service_errors
 
 
@@ -302,3 +310,69 @@ def activity_scores(request: HttpRequest, pk: int) -> HttpResponse:
         "web/activity_scores.html",
         {"a": activity, "rows": rows, "has_errors": any(row["errors"] for row in rows)},
     )
+
+
+def _editable_indicator(request: HttpRequest, pk: int) -> Indicator:
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("result__partnership"),
+        pk=pk,
+        result__partnership__in=registry_selectors.partnerships_visible_to(request.user),
+    )
+    if not registry_selectors.can_edit_partnership(request.user, indicator.result.partnership_id):
+        raise PermissionDenied
+    return indicator
+
+
+def _results_page(indicator: Indicator) -> tuple[str, str]:
+    partnership = indicator.result.partnership
+    return reverse("partnership-results", args=[partnership.slug]), _("Results of %(p)s") % {"p": partnership.name}
+
+
+@login_required
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an indicator's wording, unit and baseline, or delete it with its periods."""
+    indicator = _editable_indicator(request, pk)
+    by = _actor(request)
+    return _record_page(
+        request,
+        form=IndicatorEditForm(request.POST or None, instance=indicator),
+        save=lambda data: results_services.indicator_update(by=by, indicator=indicator, **data),
+        title=_("Indicator"),
+        back=_results_page(indicator),
+        saved=_("Indicator saved."),
+        delete=lambda: results_services.indicator_delete(by=by, indicator=indicator),
+    )
+
+
+def _period_form(request: HttpRequest, indicator: Indicator, period: IndicatorPeriod | None) -> HttpResponse:
+    by = _actor(request)
+    form = PeriodForm(request.POST or None, instance=period, computed=indicator.computed)
+
+    def save(data: dict[str, Any]) -> Any:
+        return results_services.period_save(
+            by=by, indicator=indicator, period=period, targets_by=form.targets_by(), **data
+        )
+
+    return _record_page(
+        request,
+        form=form,
+        save=save,
+        title=_("Period of %(i)s") % {"i": indicator.title},
+        back=_results_page(indicator),
+        saved=_("Period saved."),
+        delete=(lambda: results_services.period_delete(by=by, period=period)) if period else None,
+        intro=_("A period's target; for your own indicators, its actual (or numerator and denominator).")
+        if not indicator.computed
+        else _("This library indicator's actual is computed from the records: give the period and its targets."),
+    )
+
+
+@login_required
+def period_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _period_form(request, _editable_indicator(request, pk), None)
+
+
+@login_required
+def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(IndicatorPeriod.objects.select_related("indicator"), pk=pk)
+    return _period_form(request, _editable_indicator(request, period.indicator_id), period)

@@ -39,7 +39,12 @@ def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/partnership_results.html",
-        {"p": partnership, "framework": framework_in_words(results_framework(partnership)), "form": form},
+        {
+            "p": partnership,
+            "framework": framework_in_words(results_framework(partnership)),
+            "form": form,
+            "can_edit": can_edit,
+        },
     )
 
 
