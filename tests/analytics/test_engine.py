@@ -150,8 +150,9 @@ def _extractions(monkeypatch):
 def test_after_a_write_only_the_tables_written_are_extracted_again(small, admin_user, monkeypatch):  # noqa: F811
     """One outcome changed: the next dashboard extracts the outcomes only, keeps the 16 other tables, and its
     figures include the change. A bulk write (no tables named) makes every table count as changed."""
+    from healthlinks import changes
     from healthlinks.activities.models import Outcome
-    from healthlinks.analytics import impact, signals
+    from healthlinks.analytics import impact
     from healthlinks.analytics.scope import Scope
     from healthlinks.analytics.selectors import collective_impact
 
@@ -166,12 +167,12 @@ def test_after_a_write_only_the_tables_written_are_extracted_again(small, admin_
     assert engine.snapshot(tables=()).loaded == set(engine.wanted(impact.TABLES))
 
     calls.clear()
-    signals.bump()
+    changes.changed()
     collective_impact(admin_user, Scope())
     assert calls == [sorted(engine.wanted(impact.TABLES))]
 
     calls.clear()
-    signals.bump(["registry_partnershipaccess"])  # written, but read by no analysis: nothing to extract again
+    changes.changed(["registry_partnershipaccess"])  # written, but read by no analysis: nothing to extract again
     collective_impact(admin_user, Scope())
     assert calls == []
 

@@ -7,6 +7,6 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
-        from healthlinks.analytics import signals
+        from healthlinks import changes
 
-        signals.connect()
+        changes.connect()

@@ -6,7 +6,3 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "API"
 
-    def ready(self) -> None:
-        from healthlinks.api import signals
-
-        signals.connect()

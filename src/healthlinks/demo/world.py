@@ -322,9 +322,9 @@ def world_build(*, scale: str = "S", seed: int = 1, progress: Progress | None = 
     world = World(scale=scale, seed=seed, rng=random.Random(seed), progress=progress or _quiet)
     for stage in STAGES:
         stage(world)
-    from healthlinks.analytics.signals import bump
+    from healthlinks.changes import changed
 
-    bump()  # the stages write in bulk, past the signals: cached analyses must see the new world
+    changed()  # the stages write in bulk, past the signals: cached analyses must see the new world
     with connection.cursor() as cursor:
         # fresh planner statistics: PostgreSQL's autovacuum would take minutes to notice a million new rows, and
         # until then joins the pages make are planned for tables a quarter of their size (10x slower at M)

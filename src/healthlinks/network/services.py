@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from healthlinks import changes
 from healthlinks.accounts.models import User
 from healthlinks.network.models import (
     DIRECTED_TIES,
@@ -200,7 +201,7 @@ def stays_save_many(*, by: User | None, stays: Sequence[Stay]) -> tuple[list[Sta
     """Create or update many stays as `stay_create` and `stay_update` do one: the same validation (references are
     resolved by the caller, in one query each), no overlapping physical stays of one person (within the batch or
     against stays recorded), history rows, a volunteer role in the stay's partnership, derived fields recomputed.
-    Written in batches without model signals: the caller tells the analyses that the data changed. A refused stay
+    Written in batches without model signals: the service says what changed (healthlinks.changes). A refused stay
     raises `RowInvalid` with its index; nothing is written. Returns (created, updated)."""
     from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -237,6 +238,7 @@ def stays_save_many(*, by: User | None, stays: Sequence[Stay]) -> tuple[list[Sta
         batch_size=1000,
     )
     people_refresh_stays(person_ids=[s.person_id for s in stays])
+    changes.changed([Stay, PersonRole])
     return created, updated
 
 
@@ -314,8 +316,8 @@ def people_save_many(
 ) -> tuple[list[Person], list[Person]]:
     """Create or update many people by external id, as `person_save` does one: the same fields, the same
     validation (`full_clean`), history rows for the person and their personal data, a role in each of `roles`.
-    Rows are written in batches and send no model signals: the caller tells the analyses and API caches that the
-    data changed (`analytics.signals.bump`; the domain does not import analytics). Returns (created, updated)."""
+    Rows are written in batches, which send no model signals: the service says what changed itself
+    (healthlinks.changes). Returns (created, updated)."""
     from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
     for item in people:
@@ -383,6 +385,7 @@ def people_save_many(
             ignore_conflicts=True,
             batch_size=1000,
         )
+    changes.changed([Person, PersonalData, PersonRole])
     return created, updated
 
 
@@ -456,6 +459,7 @@ def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], 
         bulk_create_with_history(created, Tie, batch_size=1000, default_user=by)
     if updated:
         bulk_update_with_history(updated, Tie, ["start_date", "end_date"], batch_size=1000, default_user=by)
+    changes.changed([Tie])
     return created, updated
 
 

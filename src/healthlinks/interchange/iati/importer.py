@@ -31,9 +31,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from healthlinks import changes
 from healthlinks.accounts.models import User
-from healthlinks.analytics import signals as analytics_signals
-from healthlinks.api import signals as api_signals
 from healthlinks.interchange.iati.background import BackgroundReader
 from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity, data_digest
 from healthlinks.projects.later import LaterWrites, later_writes
@@ -328,8 +327,7 @@ class _Importer:
         if self.written:  # bulk writes send no signals: the cached analyses and API pages must see the change
             # the bulk writes are the projects' tables (institutions and partnerships are saved one by one and
             # signal their own tables): the analyses' extracted tables are all kept
-            analytics_signals.bump(_project_tables())
-            api_signals.bump()
+            changes.changed(_project_tables())
 
     def _flush(self, chunk: list[ParsedActivity]) -> None:
         if not chunk:

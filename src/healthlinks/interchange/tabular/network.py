@@ -14,7 +14,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from healthlinks.accounts.models import User
-from healthlinks.analytics import signals as analytics_signals
 from healthlinks.interchange.tabular import fields as f
 from healthlinks.interchange.tabular.common import (
     ImportResult,
@@ -226,7 +225,6 @@ def import_people(
     try:
         with transaction.atomic():
             created, updated = network_services.people_save_many(by=user, people=people, roles=roles)
-            analytics_signals.bump()  # bulk writes send no signals: analyses, dashboard and API ETags must change
     except network_services.PersonInvalid as exc:
         number = parsed[exc.index][0]
         raise ImportRejected(
@@ -309,9 +307,7 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
             )
     rows.raise_if_any()
     result = ImportResult("stays", table.name)
-    with transaction.atomic():
-        new, changed = _saved_many(rows, parsed, partial(network_services.stays_save_many, by=user), "stays")
-        analytics_signals.bump()
+    new, changed = _saved_many(rows, parsed, partial(network_services.stays_save_many, by=user), "stays")
     for number, stay in parsed:
         if stay.outside_partnership_dates:
             result.warnings.append(f"{table.name}, row {number}: the stay falls outside the partnership's dates")
@@ -378,11 +374,7 @@ def import_ties(source: str | Path | IO[bytes], *, user: User | None = None, nam
         )
     rows.raise_if_any()
     result = ImportResult("ties", table.name)
-    with transaction.atomic():
-        new, changed = _saved_many(
-            rows, list(parsed.values()), partial(network_services.ties_save_many, by=user), "ties"
-        )
-        analytics_signals.bump()
+    new, changed = _saved_many(rows, list(parsed.values()), partial(network_services.ties_save_many, by=user), "ties")
     result.created, result.updated = len(new), len(changed)
     return result
 
