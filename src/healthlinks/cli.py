@@ -1,4 +1,5 @@
-"""The `healthlinks` console script. Errors go to stderr with a non-zero exit status."""
+"""The `healthlinks` console script. Errors go to stderr with a non-zero exit status. What the commands share
+is in healthlinks.commandline."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from healthlinks.commandline import import_files, progress, user_named
 
 
 def _django() -> None:
@@ -19,15 +22,6 @@ def _django() -> None:
 
         Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     django.setup()
-
-
-def _progress(stage: str, done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    end = "\n" if done >= total else ""
-    print(
-        f"\r{stage:<14} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True
-    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -48,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.if_empty and Partnership.objects.exists():
         print("the registry already holds partnerships; demo world not built")
     else:
-        stats = world_build(scale=args.scale, seed=args.seed, progress=_progress)
+        stats = world_build(scale=args.scale, seed=args.seed, progress=progress)
         print(f"demo world {args.scale} (seed {args.seed}): " + ", ".join(f"{v} {k}" for k, v in stats.items()))
     users = ", ".join(f"{name} ({role.label})" for name, role in DEMO_USERS)
     print(f"demo logins: {users}; password: {DEMO_PASSWORD}")
@@ -82,17 +76,6 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user(username: str | None) -> Any:
-    if not username:
-        return None
-    from healthlinks.accounts.models import User
-
-    try:
-        return User.objects.get(username=username)
-    except User.DoesNotExist:
-        raise ValueError(f"--user: no user named {username!r}") from None
-
-
 # Importers and exporters of formats other than the tabular ones: kind -> "module:function", the function taking
 # the parsed arguments and returning the exit status. Each format's package adds its own line here.
 OTHER_IMPORTS: dict[str, str] = {}
@@ -116,30 +99,6 @@ TABULAR_IMPORTS += ["institutions", "partnerships", "memberships"]
 TABULAR_EXPORTS = [*TABULAR_IMPORTS]
 
 
-def import_files(paths: Sequence[str], run: Callable[[str], Any], *rejected: type[Exception]) -> int:
-    """Import each file on its own (all of it or nothing); report every error of a refused file with its
-    location, and the counts and warnings of an imported one. Exit status 1 if any file was refused."""
-    status = 0
-    for path in paths:
-        try:
-            result = run(path)
-        except FileNotFoundError:
-            print(f"{path}: no such file", file=sys.stderr)
-            status = 1
-            continue
-        except rejected as exc:
-            errors = list(getattr(exc, "errors", [exc]))
-            print(f"{path}: not imported, nothing written ({len(errors)} errors):", file=sys.stderr)
-            for error in errors:
-                print(f"  {error}", file=sys.stderr)
-            status = 1
-            continue
-        print(result)
-        for warning in getattr(result, "warnings", []):
-            print(f"  warning: {warning}")
-    return status
-
-
 def _dispatch(target: str, args: argparse.Namespace) -> int:
     import importlib
 
@@ -155,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from healthlinks.interchange.tabular.reader import ImportRejected
     from healthlinks.registry.models import Partnership
 
-    user = _user(args.user)
+    user = user_named(args.user)
     kwargs: dict[str, Any] = {"user": user}
     if args.kind == "people" and args.partnership:
         try:
@@ -182,7 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except Partnership.DoesNotExist:
             raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}") from None
     fmt = args.format or ("xlsx" if args.output.lower().endswith(".xlsx") else "csv")
-    columns, rows = export_rows(args.kind, _user(args.user), partnership)
+    columns, rows = export_rows(args.kind, user_named(args.user), partnership)
     Path(args.output).write_bytes(write_table(columns, rows, fmt))
     print(f"{len(rows)} {args.kind} written to {args.output}")
     return 0
@@ -191,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from healthlinks.analytics.cli import run
 
-    return run(args, _user(args.user))
+    return run(args, user_named(args.user))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ def _rows(table):
 
 
 def _file_copy(monkeypatch, tmp_path):
-    if engine._adbc_connect() is None:  # SQLite tests run in memory: read a copy of it as a file instead
+    if engine.adbc_connect() is None:  # SQLite tests run in memory: read a copy of it as a file instead
         assert connection.vendor == "sqlite"
         import adbc_driver_sqlite.dbapi
 
@@ -25,7 +25,7 @@ def _file_copy(monkeypatch, tmp_path):
         with sqlite3.connect(copy) as target:
             connection.connection.backup(target)
         monkeypatch.setattr(engine, "_adbc_open", lambda: adbc_driver_sqlite.dbapi.connect(f"file:{copy}?mode=ro"))
-        monkeypatch.setattr(engine, "_adbc_connect", lambda: engine._adbc_open())
+        monkeypatch.setattr(engine, "adbc_connect", lambda: engine._adbc_open())
 
 
 def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatch, tmp_path):  # noqa: F811

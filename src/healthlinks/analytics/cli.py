@@ -9,16 +9,8 @@ import sys
 from typing import Any
 
 from healthlinks.analytics.scope import Scope
+from healthlinks.commandline import Operator
 from healthlinks.interchange.tabular.cells import csv_dict
-
-
-class _Operator:
-    """The command line runs with the operator's full view unless --user narrows it."""
-
-    is_authenticated = True
-    is_hub_admin = True
-    pk = None
-    role = "hub_admin"
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,7 +43,7 @@ def run(args: argparse.Namespace, user: Any) -> int:
     except ValueError as exc:
         print(f"healthlinks analyze: {exc}", file=sys.stderr)
         return 2
-    who: Any = user or _Operator()
+    who: Any = user or Operator()
     if args.analysis == "network":
         data = network_evolution(who, scope)
         rows = _network_rows(data)

@@ -147,7 +147,7 @@ def select(name: str, columns: Iterable[str] | None = None, ids: tuple[int, int]
     return f"SELECT {', '.join(parts)} FROM {source(name)}{where}"  # noqa: S608 - our table and column names
 
 
-def _adbc_connect() -> Any | None:
+def adbc_connect() -> Any | None:
     """A direct ADBC connection to the database, when one can read what Django has committed."""
     if connection.in_atomic_block:
         return None  # uncommitted rows (e.g. inside tests) are only visible to Django's own connection
@@ -264,7 +264,7 @@ def extract(
     wanted = list(EXTRACT) if names is None else [name for name in EXTRACT if name in set(names)]
     if not wanted:
         return {}
-    first = _adbc_connect()
+    first = adbc_connect()
     if first is None:
         tables: dict[str, pa.Table] = {}
         for i, name in enumerate(wanted):

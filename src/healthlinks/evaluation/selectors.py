@@ -21,7 +21,7 @@ from django.db.models.functions import TruncMonth
 
 from healthlinks.evaluation.models import Answer, Choice, Instrument, Question, Response
 from healthlinks.registry.models import Publication
-from healthlinks.registry.selectors import AnyUser, _is_researcher, is_hub_admin, partnerships_editable_by
+from healthlinks.registry.selectors import AnyUser, is_hub_admin, is_researcher, partnerships_editable_by
 
 # text answers are withheld from researchers; so are the link questions' raw values (person, institution)
 REDACTED_TYPES = {"text"}
@@ -42,7 +42,7 @@ def can_manage_instruments(user: AnyUser) -> bool:
 
 
 def sees_free_text(user: AnyUser) -> bool:
-    return not _is_researcher(user)
+    return not is_researcher(user)
 
 
 def responses_visible_to(user: AnyUser) -> QuerySet[Response]:
@@ -54,7 +54,7 @@ def responses_visible_to(user: AnyUser) -> QuerySet[Response]:
 
     visible = Q(partnership_id__in=PartnershipAccess.objects.filter(user_id=user.pk).values("partnership_id"))
     visible |= Q(submitted_by_id=user.pk)
-    if _is_researcher(user):
+    if is_researcher(user):
         visible |= Q(partnership__isnull=True) | ~Q(partnership__publication=Publication.DRAFT)
     return Response.objects.filter(visible)
 

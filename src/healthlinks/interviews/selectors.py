@@ -70,7 +70,7 @@ def can_code(user: AnyUser, source: Source) -> bool:
     return can_read_source(user, source)
 
 
-def _is_researcher(user: AnyUser) -> bool:
+def is_researcher(user: AnyUser) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) == Role.RESEARCHER)
 
 
@@ -93,7 +93,7 @@ def segments_visible_to(user: AnyUser) -> QuerySet[Segment]:
     if ids is None:
         return Segment.objects.all()
     visible = Q(source__partnership_id__in=ids)
-    if _is_researcher(user):
+    if is_researcher(user):
         visible |= ~Q(source__partnership__publication=Publication.DRAFT)
     return Segment.objects.filter(visible)
 

@@ -38,7 +38,7 @@ def sees_all_personal_data(user: AnyUser) -> bool:
     return is_hub_admin(user)
 
 
-def _is_researcher(user: AnyUser) -> bool:
+def is_researcher(user: AnyUser) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) == "researcher")
 
 
@@ -63,12 +63,10 @@ def people_visible_to(user: AnyUser) -> QuerySet[Person]:
     if not user.is_authenticated:
         return Person.objects.none()
     visible = _in_partnerships(personal_partnership_ids(user))
-    if _is_researcher(user):
+    if is_researcher(user):
         # consenting people of partnerships open to research (not drafts): never someone whose only
         # partnerships are drafts
-        open_to_research = Partnership.objects.filter(deleted_at__isnull=True).exclude(
-            publication=Publication.DRAFT
-        )
+        open_to_research = Partnership.objects.filter(deleted_at__isnull=True).exclude(publication=Publication.DRAFT)
         visible |= Q(research_consent=True) & _in_partnerships(open_to_research.values_list("pk", flat=True))
     return Person.objects.filter(visible, deleted_at__isnull=True)
 
@@ -110,7 +108,7 @@ def stays_visible_to(user: AnyUser) -> QuerySet[Stay]:
     if not user.is_authenticated:
         return Stay.objects.none()
     visible = Q(partnership_id__in=personal_partnership_ids(user))
-    if _is_researcher(user):
+    if is_researcher(user):
         visible |= Q(person__research_consent=True) & ~Q(partnership__publication=Publication.DRAFT)
     return live.filter(visible)
 

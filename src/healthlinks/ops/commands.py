@@ -13,21 +13,21 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from healthlinks.cli import _progress
+    from healthlinks.commandline import progress
     from healthlinks.ops.backup import backup
 
-    print(backup(args.file, progress=None if args.quiet else _progress))
+    print(backup(args.file, progress=None if args.quiet else progress))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     import sys
 
-    from healthlinks.cli import _progress
+    from healthlinks.commandline import progress
     from healthlinks.ops.backup import RestoreRefused, restore
 
     try:
-        result = restore(args.file, progress=None if args.quiet else _progress)
+        result = restore(args.file, progress=None if args.quiet else progress)
     except RestoreRefused as exc:
         print(f"healthlinks restore: {exc}; nothing was written", file=sys.stderr)
         return 1
@@ -36,9 +36,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.commandline import user_named
     from healthlinks.ops.erasure import person_erase
 
-    erasure = person_erase(by=_user(args.user), pseudo_id=args.pseudo_id)
+    erasure = person_erase(by=user_named(args.user), pseudo_id=args.pseudo_id)
     print(f"{erasure.pseudo_id}: personal data erased ({erasure.rows} rows scrubbed, history included)")
     return 0

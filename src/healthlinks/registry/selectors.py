@@ -43,7 +43,7 @@ def is_hub_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and getattr(user, "is_hub_admin", False))
 
 
-def _is_researcher(user: AnyUser) -> bool:
+def is_researcher(user: AnyUser) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) == Role.RESEARCHER)
 
 
@@ -65,7 +65,7 @@ def partnership_access(user: AnyUser, partnership: Partnership, roles: dict[int,
         return Access.EDIT
     if role == AccessRole.MEMBER:
         return Access.MEMBER
-    if _is_researcher(user) and partnership.publication != Publication.DRAFT:
+    if is_researcher(user) and partnership.publication != Publication.DRAFT:
         return Access.RESEARCH
     if partnership.publication == Publication.PUBLISHED:
         return Access.PUBLIC
@@ -77,7 +77,7 @@ def partnerships_visible_to(user: AnyUser) -> QuerySet[Partnership]:
     if is_hub_admin(user):
         return qs
     visible = Q(publication=Publication.PUBLISHED)
-    if _is_researcher(user):
+    if is_researcher(user):
         visible |= Q(publication=Publication.ARCHIVED)
     if user.is_authenticated:
         visible |= Q(pk__in=PartnershipAccess.objects.filter(user_id=user.pk).values("partnership_id"))

@@ -62,14 +62,14 @@ def iati_import(task: Task, progress: Progress) -> dict[str, Any]:
 def analysis(task: Task, progress: Progress) -> dict[str, Any]:
     """Run one analysis for a scope and keep its figures as a JSON file to download."""
     from healthlinks.analytics import selectors
-    from healthlinks.analytics.cli import _Operator
     from healthlinks.analytics.scope import Scope
+    from healthlinks.commandline import Operator
 
     name = task.params.get("analysis")
     if name not in ANALYSES:
         raise TaskRejected(f"analysis must be one of {', '.join(ANALYSES)}, not {name!r}")
     scope = Scope.from_params(task.params.get("scope") or {})
-    who: Any = task.created_by or _Operator()
+    who: Any = task.created_by or Operator()
     selector = {
         "mobility": "mobility_analysis",
         "network": "network_evolution",

@@ -26,7 +26,7 @@ from healthlinks.registry.models import Institution
 from healthlinks.results.selectors import costs_breakdown, partnership_summary
 from healthlinks.web import charts
 from healthlinks.web.forms import ActivityForm, OutcomeForm
-from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership, add_service_errors
+from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, visible_partnership
 
 
 @require_safe
@@ -101,7 +101,7 @@ def _scores_summary(activity: Activity, personal: set[int]) -> dict[str, Any] | 
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct an activity: the partnership's coordinators; a save against a changed activity is merged."""
     from healthlinks.web.forms import ActivityEditForm
-    from healthlinks.web.views import _conflicts_shown, _merged, _say_merged, _version_context
+    from healthlinks.web.views import conflicts_shown, merged_post, say_merged, version_context
 
     activity = get_object_or_404(selectors.activities_visible_to(request.user).select_related("partnership"), pk=pk)
     if not registry_selectors.can_edit_partnership(request.user, activity.partnership_id):
@@ -118,14 +118,14 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("person", "host_institution")
         .order_by("-start_date"),
     }
-    data, stale = _merged(request, ActivityEditForm, activity)
+    data, stale = merged_post(request, ActivityEditForm, activity)
     form = ActivityEditForm(data, instance=activity, **choices)
-    if _conflicts_shown(form, stale):
+    if conflicts_shown(form, stale):
         pass
     elif request.method == "POST" and form.is_valid():
         try:
             activity_save(
-                by=_actor(request),
+                by=actor(request),
                 activity=activity,
                 stays=form.cleaned_data["stays"],
                 facilitators=form.cleaned_data["facilitators"],
@@ -135,9 +135,9 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Activity saved."))
-            _say_merged(request, stale)
+            say_merged(request, stale)
             return redirect("activity-detail", pk=activity.pk)
-    return render(request, "web/activity_edit.html", {"form": form, "a": activity, **_version_context(activity, stale)})
+    return render(request, "web/activity_edit.html", {"form": form, "a": activity, **version_context(activity, stale)})
 
 
 @login_required
@@ -150,7 +150,7 @@ def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = OutcomeForm(request.POST or None, people=people.select_related("personal").order_by("pk"))
     if request.method == "POST" and form.is_valid():
         try:
-            outcome_create(by=_actor(request), activity=activity, **form.outcome_fields())
+            outcome_create(by=actor(request), activity=activity, **form.outcome_fields())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -161,7 +161,7 @@ def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def partnership_outcomes(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     activities = Activity.objects.filter(partnership=partnership)
     data = selectors.partnership_outcomes(activities)
     cadre = labels.labeller("cadre", data["trained"]["by_cadre"])
@@ -190,7 +190,7 @@ COSTS_LISTED = 100
 
 @require_safe
 def partnership_costs(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     data = costs_breakdown(partnership)
     can_edit = access >= registry_selectors.Access.EDIT
     return render(
@@ -217,7 +217,7 @@ def partnership_costs(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Record an activity with its named trainees and, where names were not collected, a count."""
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if access < registry_selectors.Access.EDIT:
         raise PermissionDenied
     people = people_with_personal_access(request.user).filter(roles__partnership=partnership).distinct()
@@ -234,7 +234,7 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 activity = activity_save(
-                    by=_actor(request),
+                    by=actor(request),
                     partnership=partnership,
                     stays=data.pop("stays"),
                     facilitators=data.pop("facilitators"),
@@ -244,7 +244,7 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
                 for given, family, cadre in data["new_trainees"]:
                     trainees.append(
                         person_save(
-                            by=_actor(request),
+                            by=actor(request),
                             given_name=given,
                             family_name=family,
                             cadre_id=cadre,
@@ -253,11 +253,11 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
                     )
                 for person in trainees:
                     trainee_add(
-                        by=_actor(request), activity=activity, person=person, facility_level=data["facility_level"]
+                        by=actor(request), activity=activity, person=person, facility_level=data["facility_level"]
                     )
                 if data.get("counted"):
                     aggregate_set(
-                        by=_actor(request),
+                        by=actor(request),
                         activity=activity,
                         cadre_id=data["counted_cadre"] or None,
                         sex=data["counted_sex"],

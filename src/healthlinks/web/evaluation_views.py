@@ -25,7 +25,7 @@ from healthlinks.interchange.surveys.importer import import_responses
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 from healthlinks.web import evaluation_charts as charts
-from healthlinks.web.views import _actor
+from healthlinks.web.views import actor
 
 # The census page leads with the seed study's questions (how many partnerships, who, benefits, challenges).
 HEADLINES = {
@@ -164,7 +164,7 @@ def instrument_form(request: HttpRequest, slug: str) -> HttpResponse:
                 submission = f"web-{uuidlib.uuid4()}"  # never replace someone else's answers
             try:
                 response_upsert(
-                    by=_actor(request),
+                    by=actor(request),
                     instrument=instrument,
                     uuid=submission,
                     submitted_at=timezone.now(),
@@ -205,7 +205,7 @@ def instrument_upload(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 instrument = instrument_save(
-                    by=_actor(request),
+                    by=actor(request),
                     raw=upload.read(),
                     name=upload.name or "form.xlsx",
                     slug=request.POST.get("slug", "").strip(),
@@ -240,7 +240,7 @@ def responses_upload(request: HttpRequest) -> HttpResponse:
             context["errors"] = [_("choose a CSV or XLSX export")]
         else:
             try:
-                result = import_responses(upload, instrument=instrument, user=_actor(request), name=upload.name)
+                result = import_responses(upload, instrument=instrument, user=actor(request), name=upload.name)
             except ImportRejected as exc:
                 context.update(errors=[str(e) for e in exc.errors], rejected=True)
             else:

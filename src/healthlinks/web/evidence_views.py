@@ -21,7 +21,7 @@ from healthlinks.evidence import selectors, services
 from healthlinks.evidence.models import ReferenceType, Theme
 from healthlinks.interchange.bibliography import BibliographyRejected, export_bibtex, export_ris, import_references
 from healthlinks.reference.models import Country, Specialty
-from healthlinks.web.views import PAGE_SIZE, _actor
+from healthlinks.web.views import PAGE_SIZE, actor
 
 MAX_UPLOAD = 20 * 1024 * 1024
 FORMATS = {"ris": ("application/x-research-info-systems", "ris"), "bib": ("application/x-bibtex", "bib")}
@@ -75,7 +75,7 @@ def reference_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # links the user may not manage (partnerships they do not belong to) are kept as they are
         kept = reference.partnerships.exclude(pk__in=linkable.values("pk"))
         services.reference_links_set(
-            by=_actor(request),
+            by=actor(request),
             reference=reference,
             themes=themes,
             partnerships=[*kept, *linkable.filter(slug__in=chosen)],
@@ -124,7 +124,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                     upload.read(),
                     upload.name or "upload",
                     fmt=fmt,
-                    user=_actor(request),
+                    user=actor(request),
                     partnership=partnership,
                     themes=[t for t in request.POST.get("themes", "").split(",") if t.strip()],
                 )

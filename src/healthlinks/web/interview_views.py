@@ -28,7 +28,7 @@ from healthlinks.reference.models import Country
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution, Partnership
 from healthlinks.web import interview_charts
-from healthlinks.web.views import _actor
+from healthlinks.web.views import actor
 
 MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -95,7 +95,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
         if not errors:
             try:
                 source = services.source_save(
-                    by=_actor(request),
+                    by=actor(request),
                     partnership=partnership,
                     institution=institution,
                     title=request.POST.get("title", "").strip() or (upload.name if upload else ""),
@@ -192,12 +192,12 @@ def segment_create(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValueError, Code.DoesNotExist):
         return _json_error(_("choose a code and select a passage"))
     try:
-        segment = services.segment_create(by=_actor(request), source=source, code=code, start=start, end=end)
+        segment = services.segment_create(by=actor(request), source=source, code=code, start=start, end=end)
     except ValidationError as exc:
         return _json_error(" ".join(exc.messages))
     memo = request.POST.get("memo", "").strip()
     if memo:
-        services.memo_create(by=_actor(request), text=memo, partnership=source.partnership, segment=segment)
+        services.memo_create(by=actor(request), text=memo, partnership=source.partnership, segment=segment)
     return JsonResponse(
         {"id": segment.pk, "code": code.name, "text": segment.text, "count": code.segments.count()}, status=201
     )
@@ -210,7 +210,7 @@ def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.can_code(request.user, segment.source):
         raise Http404
     source_pk = segment.source_id
-    services.segment_delete(by=_actor(request), segment=segment)
+    services.segment_delete(by=actor(request), segment=segment)
     return redirect("interview-source", pk=source_pk)
 
 
@@ -227,7 +227,7 @@ def memo_create(request: HttpRequest, pk: int) -> HttpResponse:
         target = {"code": get_object_or_404(Code, pk=request.POST["code"])}
     try:
         services.memo_create(
-            by=_actor(request), text=request.POST.get("text", ""), partnership=source.partnership, **target
+            by=actor(request), text=request.POST.get("text", ""), partnership=source.partnership, **target
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -245,7 +245,7 @@ def speaker_save(request: HttpRequest, pk: int) -> HttpResponse:
         if not label:
             raise ValidationError(_("give the speaker's label as written in the text, e.g. Speaker A"))
         services.speaker_save(
-            by=_actor(request),
+            by=actor(request),
             source=source,
             label=label,
             role=request.POST.get("role", "other"),
@@ -264,14 +264,14 @@ def codebook_page(request: HttpRequest) -> HttpResponse:
         if not can_edit:
             raise PermissionDenied
         if request.POST.get("action") == "starter":
-            loaded = services.codebook_load_starter(by=_actor(request))
+            loaded = services.codebook_load_starter(by=actor(request))
             messages.success(request, _("Starter codebook: %(n)s codes added.") % {"n": loaded["created"]})
             return redirect("interview-codebook")
         code = get_object_or_404(Code, pk=request.POST["code"]) if request.POST.get("code") else None
         parent = Code.objects.filter(pk=request.POST.get("parent") or 0).first()
         try:
             services.code_save(
-                by=_actor(request),
+                by=actor(request),
                 code=code,
                 name=request.POST.get("name", "").strip(),
                 description=request.POST.get("description", "").strip(),
@@ -365,14 +365,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 if kind == "qdc":
                     if not can_codebook:
                         raise PermissionDenied
-                    context["result"] = import_qdc(upload.read(), upload.name or "upload.qdc", user=_actor(request))
+                    context["result"] = import_qdc(upload.read(), upload.name or "upload.qdc", user=actor(request))
                 else:
                     partnership = partnerships.filter(slug=request.POST.get("partnership", "")).first()
                     if partnership is None:
                         errors.append(_("choose the partnership the interviews belong to"))
                     else:
                         context["result"] = import_qdpx(
-                            upload.read(), upload.name or "upload.qdpx", partnership=partnership, user=_actor(request)
+                            upload.read(), upload.name or "upload.qdpx", partnership=partnership, user=actor(request)
                         )
             except QdaRejected as exc:
                 errors.extend(str(e) for e in exc.errors)

@@ -21,7 +21,7 @@ from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRoleK
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.web import charts
-from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership, add_service_errors
+from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, visible_partnership
 
 
 @login_required
@@ -113,7 +113,7 @@ def _history(person: Person) -> list[dict[str, Any]]:
 
 @require_safe
 def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     # Charts and totals are aggregates over every stay of a partnership the user can see;
     # the table below lists only the stays this user may see one by one.
     summary = selectors.mobility_summary(Stay.objects.filter(partnership=partnership))
@@ -155,7 +155,7 @@ def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def partnership_network(request: HttpRequest, slug: str) -> HttpResponse:
     """People and institutions of one partnership, ties coloured by kind, laid out with networkx."""
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if not request.user.is_authenticated:
         raise PermissionDenied  # person-level structure is not public
     stays = list(selectors.stays_visible_to(request.user).filter(partnership=partnership))
@@ -254,7 +254,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         elif upload is None:
             context["errors"] = [_("choose a CSV or XLSX file")]
         else:
-            kwargs: dict[str, Any] = {"user": _actor(request), "name": upload.name}
+            kwargs: dict[str, Any] = {"user": actor(request), "name": upload.name}
             if kind == "people":
                 slug = request.POST.get("partnership", "")
                 kwargs["partnership"] = partnerships.filter(slug=slug).first()
@@ -286,8 +286,8 @@ def export_table(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
         raise Http404
     partnership = None
     if request.GET.get("partnership"):
-        partnership, _access = _visible_partnership(request, request.GET["partnership"])
-    columns, rows = tabular.export_rows(kind, _actor(request), partnership)
+        partnership, _access = visible_partnership(request, request.GET["partnership"])
+    columns, rows = tabular.export_rows(kind, actor(request), partnership)
     response = HttpResponse(write_table(columns, rows, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{kind}.{fmt}"'
     return response
@@ -303,7 +303,7 @@ def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
     from healthlinks.network.services import RoleSpec, person_save
     from healthlinks.web.forms import PersonForm, person_label
 
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if access < registry_selectors.Access.EDIT:
         raise PermissionDenied
     institutions = Institution.objects.filter(memberships__partnership=partnership).order_by("name")
@@ -322,7 +322,7 @@ def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             try:
                 person = person_save(
-                    by=_actor(request),
+                    by=actor(request),
                     roles=[RoleSpec(partnership_id=partnership.pk, role=form.cleaned_data["role"])],
                     **data,
                 )
@@ -345,19 +345,19 @@ def stay_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 
     from healthlinks.network.services import stay_update
     from healthlinks.web.forms import StayEditForm
-    from healthlinks.web.views import _conflicts_shown, _merged, _say_merged, _version_context
+    from healthlinks.web.views import conflicts_shown, merged_post, say_merged, version_context
 
     stay = get_object_or_404(selectors.stays_visible_to(request.user).select_related("person", "partnership"), pk=pk)
     if not registry_selectors.can_edit_partnership(request.user, stay.partnership_id):
         raise PermissionDenied
     institutions = Institution.objects.filter(memberships__partnership=stay.partnership_id).order_by("name")
-    data, stale = _merged(request, StayEditForm, stay)
+    data, stale = merged_post(request, StayEditForm, stay)
     form = StayEditForm(data, instance=stay, institutions=institutions)
-    if _conflicts_shown(form, stale):
+    if conflicts_shown(form, stale):
         pass
     elif request.method == "POST" and form.is_valid():
         try:
-            saved = stay_update(by=_actor(request), stay=stay, **form.cleaned_data)
+            saved = stay_update(by=actor(request), stay=stay, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -366,9 +366,9 @@ def stay_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Stay saved: %(days)s days, %(cls)s.")
                 % {"days": saved.duration_days, "cls": saved.get_continuum_class_display()},
             )
-            _say_merged(request, stale)
+            say_merged(request, stale)
             return redirect("person-detail", pseudo_id=saved.person.pseudo_id)
-    context = {"form": form, "s": stay, **_version_context(stay, stale)}
+    context = {"form": form, "s": stay, **version_context(stay, stale)}
     return render(request, "web/stay_edit.html", context)
 
 
@@ -382,7 +382,7 @@ def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
     from healthlinks.network.services import stay_create, stay_warnings
     from healthlinks.web.forms import StayForm
 
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if access < registry_selectors.Access.EDIT:
         raise PermissionDenied
     people = (
@@ -397,7 +397,7 @@ def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            stay = stay_create(by=_actor(request), partnership=partnership, **data)
+            stay = stay_create(by=actor(request), partnership=partnership, **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -19,7 +19,7 @@ from healthlinks.projects import selectors
 from healthlinks.projects.models import Project
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.web.history import history_entries
-from healthlinks.web.views import PAGE_SIZE, _actor, _visible_partnership
+from healthlinks.web.views import PAGE_SIZE, actor, visible_partnership
 
 TRANSACTION_TYPES = {
     "1": _("Incoming funds"),
@@ -56,7 +56,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "slug": slug,
             "q": q,
             "querystring": query.urlencode(),
-            "can_import": request.user.is_authenticated and can_import(_actor(request)),
+            "can_import": request.user.is_authenticated and can_import(actor(request)),
         },
     )
 
@@ -83,7 +83,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def partnership_iati(request: HttpRequest, slug: str) -> HttpResponse:
     """The partnership's projects as IATI 2.03 activity XML (anyone who may see the partnership)."""
-    partnership, _access = _visible_partnership(request, slug)
+    partnership, _access = visible_partnership(request, slug)
     projects = selectors.with_parts(Project.objects.filter(partnership=partnership).order_by("pk"))
     out = io.BytesIO()
     write_activities(projects, out)
@@ -95,7 +95,7 @@ def partnership_iati(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def iati_import_page(request: HttpRequest) -> HttpResponse:
     """Upload an IATI activity file (coordinators and hub admins); the report is shown at once."""
-    user = _actor(request)
+    user = actor(request)
     if not can_import(user):
         raise PermissionDenied
     context: dict[str, Any] = {}

@@ -37,7 +37,7 @@ from healthlinks.web.forms import (
     PeriodForm,
     TieForm,
 )
-from healthlinks.web.views import _actor, _visible_partnership, add_service_errors
+from healthlinks.web.views import actor, add_service_errors, visible_partnership
 
 
 def _record_page(
@@ -70,7 +70,7 @@ def _record_page(
 
 
 def _editable_partnership(request: HttpRequest, slug: str) -> Partnership:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if access < registry_selectors.Access.EDIT:
         raise PermissionDenied
     return partnership
@@ -93,7 +93,7 @@ def _costs_page(partnership: Partnership) -> tuple[str, str]:
 
 def _cost_form(request: HttpRequest, partnership: Partnership, record: Any, model: type[Model]) -> HttpResponse:
     """A cash cost or an in-kind gift of a partnership: added, corrected or deleted."""
-    by = _actor(request)
+    by = actor(request)
     save: Callable[..., Any]
     if model is CashCost:
         activities = Activity.objects.filter(partnership=partnership).order_by("-start_date")
@@ -154,7 +154,7 @@ def _activity_page(activity: Activity) -> tuple[str, str]:
 
 
 def _knowledge_form(request: HttpRequest, activity: Activity, item: KnowledgeItem | None) -> HttpResponse:
-    by = _actor(request)
+    by = actor(request)
     return _record_page(
         request,
         form=KnowledgeItemForm(request.POST or None, instance=item),
@@ -194,7 +194,7 @@ def _trainees(request: HttpRequest, activity: Activity) -> Any:
 @login_required
 def cascade_create(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _editable_activity(request, pk)
-    by = _actor(request)
+    by = actor(request)
     return _record_page(
         request,
         form=CascadeForm(request.POST or None, choices={"person": _trainees(request, activity)}),
@@ -210,7 +210,7 @@ def cascade_create(request: HttpRequest, pk: int) -> HttpResponse:
 def cascade_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(CascadeReport.objects.select_related("source_activity"), pk=pk)
     activity = _editable_activity(request, report.source_activity_id)
-    by = _actor(request)
+    by = actor(request)
     return _record_page(
         request,
         form=CascadeForm(request.POST or None, instance=report, choices={"person": _trainees(request, activity)}),
@@ -234,7 +234,7 @@ def tie_create(request: HttpRequest, pseudo_id: str) -> HttpResponse:
         .select_related("personal")
         .order_by("pk")
     )
-    by = _actor(request)
+    by = actor(request)
 
     def save(data: dict[str, Any]) -> Any:
         other: Person = data.pop("other")
@@ -299,7 +299,7 @@ def activity_scores(request: HttpRequest, pk: int) -> HttpResponse:
             parsed.append((row["person"], scores))
         if not any(row["errors"] for row in rows):
             try:
-                activity_services.assessments_save_many(by=_actor(request), activity=activity, rows=parsed)
+                activity_services.assessments_save_many(by=actor(request), activity=activity, rows=parsed)
             except RowInvalid as exc:
                 rows[exc.index]["errors"].extend(m for ms in exc.message_dict.values() for m in ms)
             else:
@@ -332,7 +332,7 @@ def _results_page(indicator: Indicator) -> tuple[str, str]:
 def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct an indicator's wording, unit and baseline, or delete it with its periods."""
     indicator = _editable_indicator(request, pk)
-    by = _actor(request)
+    by = actor(request)
     return _record_page(
         request,
         form=IndicatorEditForm(request.POST or None, instance=indicator),
@@ -345,7 +345,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _period_form(request: HttpRequest, indicator: Indicator, period: IndicatorPeriod | None) -> HttpResponse:
-    by = _actor(request)
+    by = actor(request)
     form = PeriodForm(request.POST or None, instance=period, computed=indicator.computed)
 
     def save(data: dict[str, Any]) -> Any:

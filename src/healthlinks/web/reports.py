@@ -157,13 +157,12 @@ def cmd_report(args: Any) -> int:
     """`healthlinks report --partnership SLUG|--all [filters] --pdf FILE [--html FILE]`."""
     import sys
 
-    from healthlinks.analytics.cli import _Operator
-    from healthlinks.cli import _progress, _user
+    from healthlinks.commandline import Operator, progress, user_named
 
     if not (args.pdf or args.html):
         print("healthlinks report: give --pdf FILE and/or --html FILE", file=sys.stderr)
         return 2
-    user = _user(args.user) if args.user else _Operator()
+    user = user_named(args.user) if args.user else Operator()
     params = {k: getattr(args, k) for k in ("partnership", "country", "region", "specialty", "typology", "funder")}
     params |= {"year_from": args.year_from, "year_to": args.year_to}
     if args.partnership:
@@ -174,7 +173,7 @@ def cmd_report(args: Any) -> int:
             return 2
     for fmt, path in (("pdf", args.pdf), ("html", args.html)):
         if path:
-            content, _name = build_report(user, params, fmt=fmt, progress=_progress)
+            content, _name = build_report(user, params, fmt=fmt, progress=progress)
             Path(path).write_bytes(content)
             print(f"\nreport written to {path} ({len(content):,} bytes)")
     return 0

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from healthlinks.interchange.research import export as research
 from healthlinks.interchange.research.tables import TABLES
 from healthlinks.registry import selectors as registry_selectors
-from healthlinks.web.views import _actor
+from healthlinks.web.views import actor
 
 SMALL_CELLS_SHOWN = 100
 
@@ -35,7 +35,7 @@ def _allowed(request: HttpRequest) -> str:
 @require_safe
 def research_export_page(request: HttpRequest) -> HttpResponse:
     slug = _allowed(request)
-    summary = research.preview(_actor(request), slug)
+    summary = research.preview(actor(request), slug)
     partnerships = registry_selectors.partnerships_visible_to(request.user).order_by("name").values("slug", "name")
     return render(
         request,
@@ -56,7 +56,7 @@ def research_export_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def research_export_zip(request: HttpRequest) -> HttpResponseBase:
     slug = _allowed(request)
-    export = research.build_export(_actor(request), slug)
+    export = research.build_export(actor(request), slug)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent, and so deletes it)
     research.write_zip(export, out)
     out.seek(0)

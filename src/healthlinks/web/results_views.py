@@ -19,17 +19,17 @@ from healthlinks.results.models import CurrencyRate, DayRate
 from healthlinks.results.selectors import reporting_currency, results_framework
 from healthlinks.results.services import indicator_add, rate_delete, rate_save
 from healthlinks.web.forms import CurrencyRateForm, DayRateForm, IndicatorForm
-from healthlinks.web.views import _actor, _visible_partnership, add_service_errors
+from healthlinks.web.views import actor, add_service_errors, visible_partnership
 
 
 def partnership_results(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     can_edit = access >= registry_selectors.Access.EDIT
     form = IndicatorForm(request.POST or None) if can_edit else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
             indicator_add(
-                by=_actor(request), partnership=partnership, targets_by=form.targets_by(), **form.service_fields()
+                by=actor(request), partnership=partnership, targets_by=form.targets_by(), **form.service_fields()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -97,13 +97,13 @@ def rate_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
     model = form_class._meta.model
     instance = get_object_or_404(model, pk=pk) if pk else None
     if request.method == "POST" and request.POST.get("delete") and instance is not None:
-        rate_delete(by=_actor(request), rate=instance)
+        rate_delete(by=actor(request), rate=instance)
         messages.success(request, _("Rate deleted."))
         return redirect("rates")
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            rate_save(by=_actor(request), rate=form.save(commit=False))
+            rate_save(by=actor(request), rate=form.save(commit=False))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -39,7 +39,7 @@ from healthlinks.web.history import history_entries
 PAGE_SIZE = 25
 
 
-def _actor(request: HttpRequest) -> User:
+def actor(request: HttpRequest) -> User:
     """The signed-in user behind a write (views that write are all login_required)."""
     assert isinstance(request.user, User)
     return request.user
@@ -120,7 +120,7 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _visible_partnership(request: HttpRequest, slug: str) -> tuple[Partnership, selectors.Access]:
+def visible_partnership(request: HttpRequest, slug: str) -> tuple[Partnership, selectors.Access]:
     partnership = get_object_or_404(selectors.with_members(Partnership.objects.all()), slug=slug)
     access = selectors.partnership_access(request.user, partnership)
     if access == selectors.Access.NONE:
@@ -130,7 +130,7 @@ def _visible_partnership(request: HttpRequest, slug: str) -> tuple[Partnership, 
 
 @require_safe
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     context: dict[str, Any] = {
         "p": partnership,
         "access": access,
@@ -182,10 +182,10 @@ def _save_partnership(request: HttpRequest, partnership: Partnership | None) -> 
         if partnership
         else [{"role": "lead"}, {"role": "partner"}]
     )
-    data, stale = _merged(request, PartnershipForm, partnership)
+    data, stale = merged_post(request, PartnershipForm, partnership)
     form = PartnershipForm(data, instance=partnership)
     formset = MemberFormSet(request.POST or None, initial=initial_members, prefix="members")
-    if _conflicts_shown(form, stale):
+    if conflicts_shown(form, stale):
         pass
     elif request.method == "POST" and form.is_valid() and formset.is_valid():
         data = dict(form.cleaned_data)
@@ -194,14 +194,14 @@ def _save_partnership(request: HttpRequest, partnership: Partnership | None) -> 
             with transaction.atomic():
                 if partnership is None:
                     saved = services.partnership_create(
-                        by=_actor(request),
+                        by=actor(request),
                         members=_member_specs(formset),
                         **relations,
                         **data,
                     )
                 else:
                     saved = services.partnership_update(
-                        by=_actor(request),
+                        by=actor(request),
                         partnership=partnership,
                         members=_member_specs(formset),
                         **relations,
@@ -211,12 +211,12 @@ def _save_partnership(request: HttpRequest, partnership: Partnership | None) -> 
             _apply_errors(form, formset, exc)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
-            _say_merged(request, stale)
+            say_merged(request, stale)
             return redirect("partnership-detail", slug=saved.slug)
     return render(
         request,
         "web/partnership_form.html",
-        {"form": form, "formset": formset, "p": partnership, **_version_context(partnership, stale)},
+        {"form": form, "formset": formset, "p": partnership, **version_context(partnership, stale)},
     )
 
 
@@ -229,7 +229,7 @@ def partnership_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if access < selectors.Access.EDIT:
         raise PermissionDenied
     return _save_partnership(request, partnership)
@@ -278,17 +278,17 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save_institution(request: HttpRequest, institution: Institution | None) -> HttpResponse:
-    data, stale = _merged(request, InstitutionForm, institution)
+    data, stale = merged_post(request, InstitutionForm, institution)
     form = InstitutionForm(data, instance=institution)
-    if _conflicts_shown(form, stale):
+    if conflicts_shown(form, stale):
         pass
     elif request.method == "POST" and form.is_valid():
         try:
             if institution is None:
-                saved = services.institution_create(by=_actor(request), **form.cleaned_data)
+                saved = services.institution_create(by=actor(request), **form.cleaned_data)
             else:
                 saved = services.institution_update(
-                    by=_actor(request),
+                    by=actor(request),
                     institution=institution,
                     **form.cleaned_data,
                 )
@@ -296,9 +296,9 @@ def _save_institution(request: HttpRequest, institution: Institution | None) -> 
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
-            _say_merged(request, stale)
+            say_merged(request, stale)
             return redirect("institution-detail", pk=saved.pk)
-    context = {"form": form, "i": institution, **_version_context(institution, stale)}
+    context = {"form": form, "i": institution, **version_context(institution, stale)}
     return render(request, "web/institution_form.html", context)
 
 
@@ -314,7 +314,7 @@ def add_service_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _merged(request: HttpRequest, form_class: Any, obj: Any) -> tuple[Any, Stale | None]:
+def merged_post(request: HttpRequest, form_class: Any, obj: Any) -> tuple[Any, Stale | None]:
     """The data to bind the form to: None for a GET; a POST merged with changes made since it was opened."""
     if request.method != "POST":
         return None, None
@@ -323,7 +323,7 @@ def _merged(request: HttpRequest, form_class: Any, obj: Any) -> tuple[Any, Stale
     return merge_stale(form_class(instance=obj), obj, request.POST)
 
 
-def _conflicts_shown(form: Any, stale: Stale | None) -> bool:
+def conflicts_shown(form: Any, stale: Stale | None) -> bool:
     """Marks each field both people changed; True when there is any (nothing is saved then)."""
     if stale is None or not stale.conflicts:
         return False
@@ -333,7 +333,7 @@ def _conflicts_shown(form: Any, stale: Stale | None) -> bool:
     return True
 
 
-def _say_merged(request: HttpRequest, stale: Stale | None) -> None:
+def say_merged(request: HttpRequest, stale: Stale | None) -> None:
     if stale is not None and stale.kept:
         messages.info(
             request,
@@ -342,7 +342,7 @@ def _say_merged(request: HttpRequest, stale: Stale | None) -> None:
         )
 
 
-def _version_context(obj: Any, stale: Stale | None) -> dict[str, Any]:
+def version_context(obj: Any, stale: Stale | None) -> dict[str, Any]:
     return {"version": stale.version if stale else record_version(obj), "stale": stale}
 
 
@@ -375,7 +375,7 @@ def reference(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def assessment_create(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership, access = _visible_partnership(request, slug)
+    partnership, access = visible_partnership(request, slug)
     if access < selectors.Access.EDIT:
         raise PermissionDenied
     sides = Institution.objects.filter(memberships__partnership=partnership).order_by("name")
@@ -383,7 +383,7 @@ def assessment_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_create(
-                by=_actor(request),
+                by=actor(request),
                 partnership=partnership,
                 side=form.cleaned_data["side"],
                 assessed_on=form.cleaned_data["assessed_on"],

@@ -7,13 +7,11 @@ from pathlib import Path
 
 
 def _import(args: argparse.Namespace, fmt: str) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.commandline import import_files, partnership_named, user_named
     from healthlinks.interchange.bibliography import BibliographyRejected, import_references
-    from healthlinks.interchange.refi_qda.cli import _partnership
 
-    user = _user(args.user)
-    partnership = _partnership(args.partnership, required=False)
-    from healthlinks.cli import import_files
+    user = user_named(args.user)
+    partnership = partnership_named(args.partnership)
 
     def run(path: str) -> object:
         data = Path(path).read_bytes()
@@ -33,11 +31,11 @@ def import_bibtex_files(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, fmt: str) -> int:
     from django.contrib.auth.models import AnonymousUser
 
-    from healthlinks.cli import _user
+    from healthlinks.commandline import user_named
     from healthlinks.evidence.selectors import reference_list
     from healthlinks.interchange.bibliography import export_bibtex, export_ris
 
-    user = _user(args.user) or AnonymousUser()
+    user = user_named(args.user) or AnonymousUser()
     references = list(reference_list(user, partnership=args.partnership or ""))
     text = export_ris(references) if fmt == "ris" else export_bibtex(references)
     Path(args.output).write_text(text, encoding="utf-8")

@@ -35,10 +35,10 @@ def _download(url: str) -> Path:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.commandline import user_named
     from healthlinks.interchange.iati.importer import ImportNotAllowed, import_iati
 
-    user = _user(args.user)
+    user = user_named(args.user)
     status = 0
     totals = {"imported": 0, "with_warnings": 0, "skipped": 0, "refused": 0}
     for source in args.files:
@@ -94,13 +94,13 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.commandline import user_named
     from healthlinks.interchange.iati.exporter import export_projects
     from healthlinks.projects.models import Project
     from healthlinks.projects.selectors import projects_visible_to
     from healthlinks.registry.models import Partnership
 
-    user = _user(args.user)
+    user = user_named(args.user)
     qs = projects_visible_to(user) if user is not None else Project.objects.all()
     if args.partnership:
         if not Partnership.objects.filter(slug=args.partnership).exists():

@@ -7,31 +7,19 @@ from pathlib import Path
 from typing import Any
 
 
-def _partnership(slug: str | None, *, required: bool) -> Any:
-    from healthlinks.registry.models import Partnership
-
-    if not slug:
-        if required:
-            raise ValueError("--partnership SLUG is required: the interviews of a project belong to one partnership")
-        return None
-    try:
-        return Partnership.objects.get(slug=slug)
-    except Partnership.DoesNotExist:
-        raise ValueError(f"--partnership: no partnership with slug {slug!r}") from None
-
-
 def _run(args: argparse.Namespace, importer: Any) -> int:
-    from healthlinks.cli import _user, import_files
+    from healthlinks.commandline import import_files, user_named
     from healthlinks.interchange.refi_qda.safe import QdaRejected
 
-    user = _user(args.user)
+    user = user_named(args.user)
     return import_files(args.files, lambda path: importer(Path(path).read_bytes(), Path(path).name, user), QdaRejected)
 
 
 def import_qdpx_files(args: argparse.Namespace) -> int:
+    from healthlinks.commandline import partnership_named
     from healthlinks.interchange.refi_qda.project import import_qdpx
 
-    partnership = _partnership(args.partnership, required=True)
+    partnership = partnership_named(args.partnership, required="the interviews of a project belong to one partnership")
     return _run(args, lambda data, name, user: import_qdpx(data, name, partnership=partnership, user=user))
 
 
@@ -42,13 +30,13 @@ def import_qdc_files(args: argparse.Namespace) -> int:
 
 
 def export_qdpx_file(args: argparse.Namespace) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.commandline import partnership_named, user_named
     from healthlinks.interchange.refi_qda.project import export_qdpx
     from healthlinks.interviews.models import Memo, Source
     from healthlinks.interviews.selectors import memos_visible_to, sources_readable_by
 
-    user = _user(args.user)
-    partnership = _partnership(args.partnership, required=False)
+    user = user_named(args.user)
+    partnership = partnership_named(args.partnership)
     sources = sources_readable_by(user) if user else Source.objects.all()
     memos = memos_visible_to(user) if user else Memo.objects.all()
     if partnership is not None:

@@ -7,10 +7,10 @@ import sys
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from healthlinks.cli import _user
+    from healthlinks.commandline import user_named
     from healthlinks.interchange.research.export import SMALL_CELL, ExportNotAllowed, export_research
 
-    user = _user(args.user)
+    user = user_named(args.user)
     try:
         export = export_research(args.output, user=user, partnership=args.partnership or "")
     except ExportNotAllowed as exc:

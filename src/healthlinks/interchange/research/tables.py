@@ -1267,10 +1267,10 @@ BY_NAME = {t.name: t for t in TABLES}
 
 
 def _open_reader() -> Any | None:
-    from healthlinks.analytics.engine import _adbc_connect
+    from healthlinks.analytics.engine import adbc_connect
 
     try:
-        return _adbc_connect()
+        return adbc_connect()
     except Exception as exc:  # no driver, database not reachable that way: Django's cursor reads everything
         logger.info("research export: no ADBC reader (%s)", exc)
         return None

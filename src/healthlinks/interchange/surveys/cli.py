@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 
-def _user(args: argparse.Namespace) -> Any:
-    from healthlinks.cli import _user as find_user
+def user_named(args: argparse.Namespace) -> Any:
+    from healthlinks.commandline import user_named as find_user
 
     return find_user(getattr(args, "user", None))
 
@@ -20,7 +20,7 @@ def import_xlsform(args: argparse.Namespace) -> int:
     from healthlinks.evaluation.services import instrument_save
     from healthlinks.evaluation.xlsform import FormRejected
 
-    user = _user(args)
+    user = user_named(args)
     status = 0
     for name in args.files:
         path = Path(name)
@@ -56,13 +56,13 @@ def import_responses(args: argparse.Namespace) -> int:
     from healthlinks.interchange.surveys.importer import import_responses as run
     from healthlinks.interchange.tabular.reader import ImportRejected
 
-    user = _user(args)
+    user = user_named(args)
     instrument = None
     slug = getattr(args, "instrument", None)
     if slug:
         instrument = Instrument.objects.filter(slug=slug).first()
         if instrument is None:
             raise ValueError(f"--instrument: no instrument with slug {slug!r}")
-    from healthlinks.cli import import_files
+    from healthlinks.commandline import import_files
 
     return import_files(args.files, lambda name: run(name, instrument=instrument, user=user), ImportRejected)
