@@ -66,6 +66,7 @@ MATRIX: dict[str, Entry] = {
     "activity-detail": e("/activities/{activity}/", ALL),
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
     "person-create": e("/partnerships/{a}/people/new/", EDIT_A),
+    "stays-bulk": e("/partnerships/{a}/stays/bulk/", "302 405 405 405 405 405  405 405 405", "POST only"),
     "activity-edit": e("/activities/{activity}/edit/", EDIT_A),
     "stay-edit": e("/stays/{stay}/edit/", "302 403 403 404 200 200  403 200 200", "hidden where not visible"),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
@@ -654,6 +655,13 @@ WRITES: dict[str, Write] = {
         "302 403 403 403 302 302  403 302 302",
     ),
     "web period edit": w("POST", "/periods/{period}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
+    "web stays bulk": w(
+        "POST",
+        "/partnerships/{a}/stays/bulk/",
+        {"action": "funding", "scope": "all", "funding": "partnership"},
+        "302 403 403 403 302 302  403 302 302",
+        "set the funding of every stay that matches",
+    ),
     "web tie create": w(
         "POST",
         "/people/{person}/ties/new/",

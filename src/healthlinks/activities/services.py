@@ -50,6 +50,17 @@ def activity_save(
 
 
 @transaction.atomic
+def activity_link_stays(*, by: User | None, activity: Activity, stays: Iterable[Stay]) -> int:
+    """Add stays (of the activity's partnership) to those during which the activity was delivered."""
+    stays = list(stays)
+    if any(s.partnership_id != activity.partnership_id for s in stays):
+        raise ValidationError({"stays": _("a stay of another partnership cannot be linked to this activity")})
+    activity._history_user = by  # type: ignore[attr-defined]
+    activity.stays.add(*stays)
+    return len(stays)
+
+
+@transaction.atomic
 def trainee_add(*, by: User | None, activity: Activity, person: Person, **fields: Any) -> Trainee:
     """Record a named trainee of an activity (updated if already recorded); they become one of the partnership's
     people, so that its coordinators see and edit their record."""

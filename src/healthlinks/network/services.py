@@ -422,6 +422,64 @@ def tie_delete(*, by: User | None, tie: Tie) -> None:
     record_delete(tie, by=by)
 
 
+BULK_STAY_FIELDS = {"funding"}
+
+
+@transaction.atomic
+def stays_set(*, by: User | None, stays: Sequence[Stay], **fields: Any) -> int:
+    """Set the same fields on many stays at once (a bulk action): each stay validated as `stay_update` does, one
+    history row per stay, all in one transaction. Returns the number of stays changed."""
+    from simple_history.utils import bulk_update_with_history
+
+    unknown = set(fields) - BULK_STAY_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set on many stays at once") for name in sorted(unknown)})
+    for index, stay in enumerate(stays):
+        for name, value in fields.items():
+            setattr(stay, name, value)
+        try:
+            stay.full_clean(exclude=[*DERIVED_FIELDS, *STAY_REFERENCES], validate_unique=False)
+        except ValidationError as exc:
+            raise RowInvalid(index, exc) from None
+    bulk_update_with_history(list(stays), Stay, sorted(fields), batch_size=1000, default_user=by)
+    changes.changed([Stay])
+    return len(stays)
+
+
+@transaction.atomic
+def stays_delete(*, by: User | None, stays: Sequence[Stay]) -> list[int]:
+    """Delete many stays (a bulk action), each with a history row saying who deleted it. Returns the ids of those
+    history rows, which `stays_restore` takes to undo the deletion."""
+    people = {s.person_id for s in stays}
+    ids = [s.pk for s in stays]
+    for stay in stays:
+        record_delete(stay, by=by)
+    people_refresh_stays(person_ids=people)
+    deleted = Stay.history.filter(id__in=ids, history_type="-").order_by("id", "-history_id")
+    latest: dict[int, int] = {}
+    for stay_id, history_id in deleted.values_list("id", "history_id"):
+        latest.setdefault(stay_id, history_id)
+    return sorted(latest.values())
+
+
+@transaction.atomic
+def stays_restore(*, by: User | None, history_ids: Sequence[int]) -> int:
+    """Undo `stays_delete`: put back each stay as it was when deleted (its links to activities are not restored).
+    A stay that exists again, or that would now overlap a physical stay of the same person, is refused."""
+    rows = list(Stay.history.filter(history_id__in=history_ids, history_type="-").order_by("history_id"))
+    restored = []
+    for row in rows:
+        stay = row.instance
+        if Stay.objects.filter(pk=stay.pk).exists():
+            raise ValidationError(_("stay %(id)s is already back") % {"id": stay.external_id or stay.pk})
+        _check_stay(stay)
+        stay._history_user = by
+        stay.save(force_insert=True)
+        restored.append(stay)
+    people_refresh_stays(person_ids={s.person_id for s in restored})
+    return len(restored)
+
+
 @transaction.atomic
 def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], list[Tie]]:
     """Create or update many ties as `tie_save` does one (the same pair and kind updates the tie's dates), in

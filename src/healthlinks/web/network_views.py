@@ -6,12 +6,12 @@ from typing import Any
 
 import networkx as nx
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks.interchange.tabular import catalogue as tabular
 from healthlinks.interchange.tabular.reader import ImportRejected
@@ -148,8 +148,100 @@ def partnership_mobility(request: HttpRequest, slug: str) -> HttpResponse:
             "signed_in": request.user.is_authenticated,
             "can_edit": access >= registry_selectors.Access.EDIT,
             "show_people": request.user.is_authenticated,
+            **(_bulk_context(request, partnership) if access >= registry_selectors.Access.EDIT else {}),
         },
     )
+
+
+UNDO_KEY = "undo-stays"
+
+
+def _bulk_context(request: HttpRequest, partnership: Any) -> dict[str, Any]:
+    from healthlinks.activities.models import Activity
+    from healthlinks.network.models import Funding
+
+    undo = request.session.get(UNDO_KEY, {})
+    return {
+        "fundings": Funding.choices,
+        "activities": Activity.objects.filter(partnership=partnership).order_by("-start_date")[:50],
+        "undo": undo.get("ids") if undo.get("partnership") == partnership.slug else None,
+    }
+
+
+def _filtered_stays(request: HttpRequest, slug: str) -> Any:
+    mode, cls = request.GET.get("mode", ""), request.GET.get("continuum_class", "")
+    return selectors.stay_list(
+        request.user,
+        partnership=slug,
+        mode=mode if mode in Mode.values else "",
+        continuum_class=cls if cls in ContinuumClass.values else "",
+    )
+
+
+@login_required
+@require_POST
+def stays_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    """One action on the stays ticked, or on every stay the list's filters match: set their funding, link them to
+    an activity, export them, or delete them (with undo). One transaction, one history row per stay."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from healthlinks.activities.models import Activity
+    from healthlinks.activities.services import activity_link_stays
+    from healthlinks.network.services import stays_delete, stays_restore, stays_set
+
+    partnership, access = visible_partnership(request, slug)
+    if access < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    back = reverse("partnership-mobility", args=[slug]) + ("?" + request.GET.urlencode() if request.GET else "")
+    action = request.POST.get("action", "")
+    if action == "undo":
+        undo = request.session.pop(UNDO_KEY, {})
+        try:
+            n = stays_restore(
+                by=actor(request), history_ids=undo.get("ids", []) if undo.get("partnership") == slug else []
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)s stays restored.") % {"n": n})
+        return redirect(back)
+    stays = _filtered_stays(request, slug).filter(partnership=partnership)
+    if request.POST.get("scope") != "all":
+        ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
+        stays = stays.filter(pk__in=ids)
+    chosen = list(stays.select_related("person", "host_institution").order_by("start_date", "pk"))
+    if not chosen:
+        messages.error(request, _("Tick the stays to change, or choose all the stays that match."))
+        return redirect(back)
+    try:
+        if action == "funding":
+            stays_set(by=actor(request), stays=chosen, funding=request.POST.get("funding", ""))
+            done = _("Funding set on %(n)s stays.")
+        elif action == "link":
+            activity = get_object_or_404(Activity, pk=request.POST.get("activity") or 0, partnership=partnership)
+            activity_link_stays(by=actor(request), activity=activity, stays=chosen)
+            done = _("%(n)s stays linked to the activity.")
+        elif action == "export":
+            rows = [[s.pk, s.external_id or "", s.person.pseudo_id, s.host_institution.name, s.mode, s.start_date,
+                     s.end_date, s.duration_days, s.continuum_class, s.funding] for s in chosen]  # fmt: skip
+            columns = ["id", "external_id", "person", "host_institution", "mode", "start_date", "end_date",
+                       "duration_days", "continuum_class", "funding"]  # fmt: skip
+            response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
+            response["Content-Disposition"] = f'attachment; filename="stays-{slug}.csv"'
+            return response
+        elif action == "delete":
+            request.session[UNDO_KEY] = {"partnership": slug, "ids": stays_delete(by=actor(request), stays=chosen)}
+            done = _("%(n)s stays deleted.")
+        else:
+            messages.error(request, _("Choose what to do with the stays."))
+            return redirect(back)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, done % {"n": len(chosen)})
+    return redirect(back)
 
 
 @require_safe

@@ -55,6 +55,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/iati.xml", projects_views.partnership_iati, name="partnership-iati"),
     path("import/iati/", projects_views.iati_import_page, name="iati-import"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
+    path("partnerships/<slug:slug>/stays/bulk/", network_views.stays_bulk, name="stays-bulk"),
     path("partnerships/<slug:slug>/people/new/", network_views.person_create_page, name="person-create"),
     path("stays/<int:pk>/edit/", network_views.stay_edit_page, name="stay-edit"),
     path("people/", network_views.people_list, name="people-list"),
