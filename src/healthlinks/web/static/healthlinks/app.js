@@ -27,8 +27,31 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { render(document); });
-  document.addEventListener("htmx:afterSwap", function (e) { render(e.target); });
+  // The chart libraries are fetched (in order: vega, vega-lite, vega-embed, the CSP-safe interpreter) only when
+  // a chart is on the page: a form or a list page weighs a few tens of KB, not a megabyte.
+  var me = document.currentScript;
+  var libraries = ((me && me.getAttribute("data-chart-libraries")) || "").split(" ").filter(Boolean);
+  var loading = null;
+  function load(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+  function withLibraries(root) {
+    if (!root.querySelector(".chart[data-spec]")) return;
+    if (!loading) {
+      loading = libraries.reduce(function (p, src) { return p.then(function () { return load(src); }); }, Promise.resolve());
+    }
+    loading.then(function () { render(root); }, function (err) {
+      root.querySelectorAll(".chart[data-spec]").forEach(function (el) { el.textContent = err.message; });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { withLibraries(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { withLibraries(e.target); });
 })();
 // Upload progress for the import form (htmx reports XHR progress).
 document.addEventListener("htmx:xhr:progress", function (e) {
