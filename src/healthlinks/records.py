@@ -12,10 +12,20 @@ from django.db import models
 M = TypeVar("M", bound=models.Model)
 
 
-def record_save(record: M, *, by: Any, exclude: Iterable[str] | None = None, validate_unique: bool = True) -> M:
-    record.full_clean(exclude=list(exclude) if exclude else None, validate_unique=validate_unique)
+def record_save(
+    record: M,
+    *,
+    by: Any,
+    exclude: Iterable[str] | None = None,
+    validate_unique: bool = True,
+    validate: bool = True,
+    **save: Any,
+) -> M:
+    """Validate (unless the caller has, `validate=False`) and save, the author in the history."""
+    if validate:
+        record.full_clean(exclude=list(exclude) if exclude else None, validate_unique=validate_unique)
     record._history_user = by  # type: ignore[attr-defined]
-    record.save()
+    record.save(**save)
     return record
 
 

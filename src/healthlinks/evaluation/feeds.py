@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from healthlinks.activities.models import Level, Method, Outcome, Trainee
+from healthlinks.records import record_save
 
 FOLLOW_UP = {"m3": 3, "m6": 6, "m12": 12}
 CHANGED = {"yes": True, "no": False}
@@ -51,6 +52,5 @@ def l3_outcome(response: Any, by: Any = None) -> Outcome | None:
     outcome.method = Method.SELF_REPORTED
     outcome.recorded_on = answered_on
     outcome.full_clean()
-    outcome._history_user = by  # type: ignore[attr-defined]
-    outcome.save()
+    record_save(outcome, by=by, validate=False)
     return outcome

@@ -17,6 +17,7 @@ from healthlinks.accounts.models import User
 from healthlinks.evaluation.models import Answer, Choice, Instrument, Question, Response
 from healthlinks.evaluation.xlsform import parse_xlsform
 from healthlinks.network.models import Person
+from healthlinks.records import record_save
 from healthlinks.registry.models import Institution, Partnership
 from healthlinks.registry.selectors import is_hub_admin, partnerships_editable_by
 
@@ -69,8 +70,7 @@ def instrument_save(*, by: User | None, raw: bytes, name: str, slug: str = "", d
     if instrument.pk is None:
         instrument.created_by = by
     instrument.full_clean(exclude=["xlsform", "definition"])
-    instrument._history_user = by  # type: ignore[attr-defined]
-    instrument.save()
+    record_save(instrument, by=by, validate=False)
     existing = {q.path: q for q in instrument.questions.all()}
     new_paths = {q.path for q in form.questions}
     dropped = [q for path, q in existing.items() if path not in new_paths]
@@ -254,8 +254,7 @@ def response_upsert(
         if created:
             response.submitted_by = by
         response.full_clean(validate_unique=False)
-        response._history_user = by  # type: ignore[attr-defined]
-        response.save()
+        record_save(response, by=by, validate=False)
         if not created:
             response.answers.all().delete()
         Answer.objects.bulk_create(

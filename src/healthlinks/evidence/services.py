@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from healthlinks.accounts.models import User
 from healthlinks.evidence.models import Reference, Theme, normalise_doi, normalise_title
+from healthlinks.records import record_save
 
 MERGE_FIELDS = ["journal", "volume", "issue", "pages", "doi", "url", "abstract", "citation_key"]
 
@@ -57,8 +58,7 @@ def reference_upsert(
     if existing is None:
         reference = Reference(added_by=by, **fields)
         reference.full_clean(exclude=["url"])
-        reference._history_user = by  # type: ignore[attr-defined]
-        reference.save()
+        record_save(reference, by=by, validate=False)
         status = "created"
     else:
         reference = existing
@@ -79,8 +79,7 @@ def reference_upsert(
             changed = True
         if changed:
             reference.full_clean(exclude=["url"])
-            reference._history_user = by  # type: ignore[attr-defined]
-            reference.save()
+            record_save(reference, by=by, validate=False)
         status = "merged" if changed else "unchanged"
     for relation, objects in (links or {}).items():
         objects = list(objects)

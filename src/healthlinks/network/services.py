@@ -168,8 +168,7 @@ def stay_create(*, by: User | None, **fields: Any) -> Stay:
     stay = Stay(**fields)
     stay.full_clean(exclude=DERIVED_FIELDS)
     _check_stay(stay)
-    stay._history_user = by  # type: ignore[attr-defined]
-    stay.save()
+    record_save(stay, by=by, validate=False)
     PersonRole.objects.get_or_create(person=stay.person, partnership=stay.partnership, role="volunteer")
     people_refresh_stays(person_ids=[stay.person_id])
     stay.refresh_from_db()
@@ -186,8 +185,7 @@ def stay_update(*, by: User | None, stay: Stay, **fields: Any) -> Stay:
         setattr(stay, name, value)
     stay.full_clean(exclude=DERIVED_FIELDS)
     _check_stay(stay)
-    stay._history_user = by  # type: ignore[attr-defined]
-    stay.save()
+    record_save(stay, by=by, validate=False)
     people_refresh_stays(person_ids=[old_person, stay.person_id])
     stay.refresh_from_db()
     return stay
@@ -276,15 +274,13 @@ def person_save(
         setattr(person, name, value)
     _consent_dated(person)
     person.full_clean()
-    person._history_user = by  # type: ignore[attr-defined]
-    person.save()
+    record_save(person, by=by, validate=False)
     if personal:
         data, _created = PersonalData.objects.get_or_create(person=person)
         for name, value in personal.items():
             setattr(data, name, value or "")
         data.full_clean()
-        data._history_user = by  # type: ignore[attr-defined]
-        data.save()
+        record_save(data, by=by, validate=False)
     for spec in roles:
         PersonRole.objects.get_or_create(person=person, partnership_id=spec.partnership_id, role=spec.role)
     return person
@@ -473,8 +469,7 @@ def stays_restore(*, by: User | None, history_ids: Sequence[int]) -> int:
         if Stay.objects.filter(pk=stay.pk).exists():
             raise ValidationError(_("stay %(id)s is already back") % {"id": stay.external_id or stay.pk})
         _check_stay(stay)
-        stay._history_user = by
-        stay.save(force_insert=True)
+        record_save(stay, by=by, validate=False, force_insert=True)
         restored.append(stay)
     people_refresh_stays(person_ids={s.person_id for s in restored})
     return len(restored)
@@ -546,8 +541,7 @@ def stay_sessions_set(*, by: User | None, stay: Stay, sessions: Sequence[tuple[d
     stay.start_date = min(r.date for r in rows)
     stay.end_date = max(r.date for r in rows)
     stay.virtual_hours = sum((r.hours for r in rows), Decimal(0))
-    stay._history_user = by  # type: ignore[attr-defined]
-    stay.save()
+    record_save(stay, by=by, validate=False)
     people_refresh_stays(person_ids=[stay.person_id])
     stay.refresh_from_db()
     return stay

@@ -29,6 +29,7 @@ from healthlinks.projects.models import (
     ProjectResult,
     ProjectTransaction,
 )
+from healthlinks.records import record_delete, record_save
 from healthlinks.registry.models import Institution, Partnership
 
 PROJECT_FIELDS = {
@@ -77,8 +78,7 @@ def _replace_parts(project: Project, parts: ProjectParts, by: User | None, *, ne
     for related in () if new else (project.participants, project.budgets, project.transactions, project.results):
         old: Any
         for old in related.all():
-            old._history_user = by
-            old.delete()
+            record_delete(old, by=by)
     bulk_create_with_history(
         [ProjectParticipant(project=project, position=i, **p) for i, p in enumerate(parts.participants)],
         ProjectParticipant,
@@ -98,14 +98,12 @@ def _replace_parts(project: Project, parts: ProjectParts, by: User | None, *, ne
         values = dict(result_fields)
         indicators = values.pop("indicators", [])
         result = ProjectResult(project=project, position=r_pos, **values)
-        result._history_user = by  # type: ignore[attr-defined]
-        result.save()
+        record_save(result, by=by, validate=False)
         for i_pos, indicator_fields in enumerate(indicators):
             ind_values = dict(indicator_fields)
             periods = ind_values.pop("periods", [])
             indicator = ProjectIndicator(result=result, position=i_pos, **ind_values)
-            indicator._history_user = by  # type: ignore[attr-defined]
-            indicator.save()
+            record_save(indicator, by=by, validate=False)
             bulk_create_with_history(
                 [ProjectPeriod(indicator=indicator, position=n, **p) for n, p in enumerate(periods)],
                 ProjectPeriod,
@@ -129,8 +127,7 @@ def project_save(
         for name, value in fields.items():
             setattr(project, name, value)
     project.full_clean(exclude=["partnership", "reporting_org"])
-    project._history_user = by  # type: ignore[attr-defined]
-    project.save()
+    record_save(project, by=by, validate=False)
     _replace_parts(project, parts, by, new=new)
     return project
 

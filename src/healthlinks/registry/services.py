@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
-from healthlinks.records import record_save
+from healthlinks.records import record_delete, record_save
 from healthlinks.reference.models import Country, IncomeGroup
 from healthlinks.registry.models import (
     AccessRole,
@@ -92,8 +92,7 @@ def _check_members(members: Sequence[MemberSpec]) -> None:
 def _set_members(partnership: Partnership, members: Sequence[MemberSpec], by: User | None) -> None:
     keep = {m.institution.pk for m in members}
     for old in partnership.members.exclude(institution_id__in=keep):
-        old._history_user = by  # type: ignore[attr-defined]
-        old.delete()
+        record_delete(old, by=by)
     for spec in members:
         member, created = PartnershipMember.objects.get_or_create(
             partnership=partnership,
@@ -102,8 +101,7 @@ def _set_members(partnership: Partnership, members: Sequence[MemberSpec], by: Us
         )
         if not created and (member.role, member.joined, member.left) != (spec.role, spec.joined, spec.left):
             member.role, member.joined, member.left = spec.role, spec.joined or member.joined, spec.left
-            member._history_user = by  # type: ignore[attr-defined]
-            member.save()
+            record_save(member, by=by, validate=False)
 
 
 def _set_relations(
@@ -164,8 +162,7 @@ def partnership_create(
     partnership = Partnership(**fields)
     partnership.full_clean()
     _check_members(members)
-    partnership._history_user = by  # type: ignore[attr-defined]
-    partnership.save()
+    record_save(partnership, by=by, validate=False)
     _set_members(partnership, members, by)
     _set_relations(partnership, specialties, delivery_methods, funding_schemes)
     partnership_refresh_derived(partnership=partnership)
@@ -195,8 +192,7 @@ def partnership_update(
     partnership.full_clean()
     if members is not None:
         _check_members(members)
-    partnership._history_user = by  # type: ignore[attr-defined]
-    partnership.save()
+    record_save(partnership, by=by, validate=False)
     if members is not None:
         _set_members(partnership, members, by)
     _set_relations(partnership, specialties, delivery_methods, funding_schemes)
@@ -234,8 +230,7 @@ def institution_create(*, by: User | None, **fields: Any) -> Institution:
         raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
     institution = Institution(**fields)
     _institution_clean(institution)
-    institution._history_user = by  # type: ignore[attr-defined]
-    institution.save()
+    record_save(institution, by=by, validate=False)
     return institution
 
 
@@ -248,8 +243,7 @@ def institution_update(*, by: User | None, institution: Institution, **fields: A
     for name, value in fields.items():
         setattr(institution, name, value)
     _institution_clean(institution)
-    institution._history_user = by  # type: ignore[attr-defined]
-    institution.save()
+    record_save(institution, by=by, validate=False)
     if institution.country_id != country_before:
         for partnership in Partnership.objects.filter(members__institution=institution):
             partnership_refresh_derived(partnership=partnership)

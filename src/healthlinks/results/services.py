@@ -52,8 +52,7 @@ def indicator_add(
     if result is None:
         result = Result(partnership=partnership, level=result_level, title=result_title)
         result.full_clean()
-        result._history_user = by  # type: ignore[attr-defined]
-        result.save()
+        record_save(result, by=by, validate=False)
     item = LIBRARY.get(library_code)
     indicator = Indicator(
         result=result,
@@ -65,8 +64,7 @@ def indicator_add(
         disaggregate_by_sex_and_cadre=disaggregate or bool(targets_by),
     )
     indicator.full_clean()
-    indicator._history_user = by  # type: ignore[attr-defined]
-    indicator.save()
+    record_save(indicator, by=by, validate=False)
     period = IndicatorPeriod(
         indicator=indicator,
         start=start,
@@ -77,8 +75,7 @@ def indicator_add(
         denominator=denominator,
     )
     period.full_clean()
-    period._history_user = by  # type: ignore[attr-defined]
-    period.save()
+    record_save(period, by=by, validate=False)
     for (dimension, category), value in (targets_by or {}).items():
         disaggregation_set(by=by, period=period, dimension=dimension, category=category, target=value)
     return period
@@ -155,8 +152,7 @@ def disaggregation_set(
     ).first() or IndicatorDisaggregation(period=period, dimension=dimension, category=category)
     row.target, row.actual = target, actual
     row.full_clean(validate_unique=False)
-    row._history_user = by  # type: ignore[attr-defined]
-    row.save()
+    record_save(row, by=by, validate=False)
     return row
 
 
@@ -164,15 +160,13 @@ def disaggregation_set(
 def rate_save(*, by: User | None, rate: CurrencyRate | DayRate) -> CurrencyRate | DayRate:
     """Save a row of the currency or day-rate table (hub admins), validated, with history."""
     rate.full_clean()
-    rate._history_user = by  # type: ignore[union-attr]
-    rate.save()
+    record_save(rate, by=by, validate=False)
     return rate
 
 
 @transaction.atomic
 def rate_delete(*, by: User | None, rate: CurrencyRate | DayRate) -> None:
-    rate._history_user = by  # type: ignore[union-attr]
-    rate.delete()
+    record_delete(rate, by=by)
 
 
 @transaction.atomic
