@@ -66,6 +66,9 @@ MATRIX: dict[str, Entry] = {
     "activity-detail": e("/activities/{activity}/", ALL),
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
     "person-create": e("/partnerships/{a}/people/new/", EDIT_A),
+    "person-edit": e("/people/{person}/edit/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
+    "outcome-edit": e("/outcomes/{outcome}/edit/", EDIT_A),
+    "tie-delete": e("/ties/{tie}/delete/", "302 405 405 405 405 405  405 405 405", "POST only"),
     "stays-bulk": e("/partnerships/{a}/stays/bulk/", "302 405 405 405 405 405  405 405 405", "POST only"),
     "activity-edit": e("/activities/{activity}/edit/", EDIT_A),
     "stay-edit": e("/stays/{stay}/edit/", "302 403 403 404 200 200  403 200 200", "hidden where not visible"),
@@ -376,6 +379,7 @@ WRITES: dict[str, Write] = {
     "api stay create": w("POST", "/api/v1/stays/", NEW_STAY, "401 403 403 400 201 201  400 201 201"),
     "api stay patch": w("PATCH", "/api/v1/stays/{stay}/", {"notes": "changed"}, "401 403 403 404 200 200  403 200 200"),
     "api stay put": w("PUT", "/api/v1/stays/{stay}/", NEW_STAY, "401 403 403 404 200 200  403 200 200"),
+    "api stay delete": w("DELETE", "/api/v1/stays/{stay}/", {}, "401 403 403 404 204 204  403 204 204"),
     "api stay move to B": w(
         "PATCH",
         "/api/v1/stays/{stay}/",
@@ -655,6 +659,16 @@ WRITES: dict[str, Write] = {
         "302 403 403 403 302 302  403 302 302",
     ),
     "web period edit": w("POST", "/periods/{period}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
+    "web person edit": w(
+        "POST",
+        "/people/{person}/edit/",
+        {"given_name": "Sentinel-Name", "sex": "female", "external_id": "SENTINEL-EXT-1", "research_consent": "on"},
+        "302 404 404 404 302 302  404 302 302",
+    ),
+    "web outcome edit": w(
+        "POST", "/outcomes/{outcome}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302", "delete"
+    ),
+    "web tie delete": w("POST", "/ties/{tie}/delete/", {}, "302 403 403 404 302 302  403 302 302"),
     "web stays bulk": w(
         "POST",
         "/partnerships/{a}/stays/bulk/",

@@ -343,6 +343,7 @@ class StayViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     base.GenericViewSet,
 ):
     serializer_class = StaySerializer
@@ -385,6 +386,9 @@ class StayViewSet(
 
     def can_edit(self, user: Any, obj: Stay) -> bool:
         return registry_selectors.can_edit_partnership(user, obj.partnership_id)
+
+    def perform_destroy(self, instance: Stay) -> None:
+        call_service(services.stays_delete, by=self.request.user, stays=[instance])
 
 
 @extend_schema_view(

@@ -632,6 +632,8 @@ class OutcomeForm(forms.Form):
         data["method"] = data.get("method") or ""
         return data
 
+    record_fields = outcome_fields
+
 
 class RecordForm(forms.ModelForm):
     """A ModelForm for one record that a service saves: the form parses, the service validates and writes.

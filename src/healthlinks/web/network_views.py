@@ -82,7 +82,13 @@ def person_detail(request: HttpRequest, pseudo_id: str) -> HttpResponse:
         other = tie.person_b if tie.person_a_id == person.pk else tie.person_a
         if other.pk in visible_people:
             tie_rows.append(
-                {"other": other, "kind": tie.get_kind_display(), "start": tie.start_date, "end": tie.end_date}
+                {
+                    "pk": tie.pk,
+                    "other": other,
+                    "kind": tie.get_kind_display(),
+                    "start": tie.start_date,
+                    "end": tie.end_date,
+                }
             )
     return render(
         request,
@@ -426,6 +432,52 @@ def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
                     return redirect("person-create", slug=partnership.slug)
                 return redirect("person-detail", pseudo_id=person.pseudo_id)
     return render(request, "web/person_form.html", {"p": partnership, "form": form})
+
+
+@login_required
+def person_edit_page(request: HttpRequest, pseudo_id: str) -> HttpResponse:
+    """Correct a person's details, contact and consent: those who coordinate one of the person's partnerships."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from healthlinks.network.services import person_save
+    from healthlinks.web.forms import PersonForm, person_label
+
+    person = get_object_or_404(
+        selectors.people_editable_by(request.user).select_related("personal", "cadre"), pseudo_id=pseudo_id
+    )
+    partnerships = selectors.partnerships_for_person(request.user, person)
+    institutions = Institution.objects.filter(memberships__partnership__in=partnerships).distinct().order_by("name")
+    personal = getattr(person, "personal", None)
+    initial = {
+        "given_name": getattr(personal, "given_name", ""),
+        "family_name": getattr(personal, "family_name", ""),
+        "email": getattr(personal, "email", ""),
+        "phone": getattr(personal, "phone", ""),
+        "cadre": person.cadre_id,
+        "sex": person.sex,
+        "grade": person.grade,
+        "home_institution": person.home_institution_id,
+        "external_id": person.external_id or "",
+        "research_consent": person.research_consent,
+    }
+    form = PersonForm(request.POST or None, institutions=institutions, initial=initial)
+    del form.fields["role"]  # roles are given where the person is registered in a partnership
+    if request.method == "POST" and form.is_valid():
+        data = form.person_fields()
+        ext = data.get("external_id")
+        holder = Person.objects.filter(external_id=ext).exclude(pk=person.pk).first() if ext else None
+        if holder is not None:
+            form.add_error("external_id", selectors.not_yours_message(ext or ""))
+        else:
+            try:
+                person_save(by=actor(request), person=person, **data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("%(person)s saved.") % {"person": person_label(person)})
+                return redirect("person-detail", pseudo_id=person.pseudo_id)
+    return render(request, "web/person_form.html", {"form": form, "person": person, "editing": True})
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from healthlinks.activities import selectors as activity_selectors
 from healthlinks.activities import services as activity_services
@@ -376,3 +377,47 @@ def period_create(request: HttpRequest, pk: int) -> HttpResponse:
 def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
     period = get_object_or_404(IndicatorPeriod.objects.select_related("indicator"), pk=pk)
     return _period_form(request, _editable_indicator(request, period.indicator_id), period)
+
+
+@login_required
+def outcome_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an outcome (a rating, a follow-up's answer, a facility value) or delete it."""
+    from django.forms.models import model_to_dict
+
+    from healthlinks.activities.models import Outcome
+    from healthlinks.web.forms import OutcomeForm
+
+    outcome = get_object_or_404(Outcome.objects.select_related("activity"), pk=pk)
+    activity = _editable_activity(request, outcome.activity_id)
+    by = actor(request)
+    initial = model_to_dict(outcome)
+    changed = outcome.practice_changed
+    initial["practice_changed"] = "unknown" if changed is None else ("true" if changed else "false")
+    form = OutcomeForm(request.POST or None, people=_trainees(request, activity), initial=initial)
+    return _record_page(
+        request,
+        form=form,
+        save=lambda data: activity_services.outcome_update(by=by, outcome=outcome, **data),
+        title=_("Outcome"),
+        back=_activity_page(activity),
+        saved=_("Outcome saved."),
+        delete=lambda: activity_services.record_remove(by=by, record=outcome),
+    )
+
+
+@login_required
+@require_POST
+def tie_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a recorded tie (history keeps it): someone who may edit both of its people."""
+    tie = get_object_or_404(
+        network_selectors.ties_visible_to(request.user).select_related("person_a", "person_b"), pk=pk
+    )
+    if not network_selectors.can_edit_tie(request.user, tie.person_a, tie.person_b):
+        raise PermissionDenied
+    network_services.tie_delete(by=actor(request), tie=tie)
+    messages.success(request, _("Tie removed."))
+    back = request.POST.get("from", "")
+    return redirect(
+        "person-detail",
+        pseudo_id=back if back in (tie.person_a.pseudo_id, tie.person_b.pseudo_id) else tie.person_a.pseudo_id,
+    )
