@@ -7,6 +7,7 @@ dimension and follow-up)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -185,6 +186,17 @@ def _int(value: str, *, low: int = 0, high: int | None = None, required: bool = 
     if number < low or (high is not None and number > high):
         raise ValueError(f"{number} is outside {low}–{high if high is not None else '…'}")
     return number
+
+
+def _write_parsed(
+    result: ImportResult,
+    rows: Rows,
+    parsed: dict[Any, tuple[int, Any]],
+    known: Container[Any],
+    call: Callable[[Any], Callable[[], Any]],
+) -> None:
+    """Write each parsed record (keyed; `known` keys exist already) through the service call `call` makes."""
+    write_rows(result, rows, ((number, key in known, call(obj)) for key, (number, obj) in parsed.items()))
 
 
 def _activity_for(user: User | None, rows: Rows, number: int, ref: str, cache: dict[str, Activity]) -> Activity | None:
@@ -406,25 +418,15 @@ def import_assessments(
     known = set(
         Assessment.objects.filter(activity_id__in={k[0] for k in parsed}).values_list("activity_id", "person_id")
     )
-    write_rows(
+    _write_parsed(
         result,
         rows,
-        (
-            (
-                number,
-                key in known,
-                partial(
-                    services.assessment_save,
-                    by=user,
-                    activity=a.activity,
-                    person=a.person,
-                    pre_score=a.pre_score,
-                    post_score=a.post_score,
-                    max_score=a.max_score,
-                ),
-            )
-            for key, (number, a) in parsed.items()
-        ),
+        parsed,
+        known,
+        lambda a: partial(
+            services.assessment_save, by=user, activity=a.activity, person=a.person, pre_score=a.pre_score,
+            post_score=a.post_score, max_score=a.max_score,
+        ),  # fmt: skip
     )
     return result
 
@@ -598,24 +600,15 @@ def import_cascades(
             "source_activity_id", "person_id"
         )
     )
-    write_rows(
+    _write_parsed(
         result,
         rows,
-        (
-            (
-                number,
-                key in known,
-                partial(
-                    services.cascade_save,
-                    by=user,
-                    activity=c.source_activity,
-                    person=c.person,
-                    people_trained=c.people_trained,
-                    reported_on=c.reported_on,
-                ),
-            )
-            for key, (number, c) in parsed.items()
-        ),
+        parsed,
+        known,
+        lambda c: partial(
+            services.cascade_save, by=user, activity=c.source_activity, person=c.person,
+            people_trained=c.people_trained, reported_on=c.reported_on,
+        ),  # fmt: skip
     )
     return result
 
@@ -680,24 +673,15 @@ def import_knowledge(
     known = {
         (k.activity_id, k.title): k for k in KnowledgeItem.objects.filter(activity_id__in={key[0] for key in parsed})
     }
-    write_rows(
+    _write_parsed(
         result,
         rows,
-        (
-            (
-                number,
-                key in known,
-                partial(
-                    services.knowledge_item_save,
-                    by=user,
-                    item=known.get(key),
-                    activity=item.activity,
-                    title=item.title,
-                    **{name: getattr(item, name) for name in fields},
-                ),
-            )
-            for key, (number, item) in parsed.items()
-        ),
+        parsed,
+        set(known),
+        lambda item: partial(
+            services.knowledge_item_save, by=user, item=known.get((item.activity_id, item.title)),
+            activity=item.activity, title=item.title, **{name: getattr(item, name) for name in fields},
+        ),  # fmt: skip
     )
     return result
 
