@@ -154,3 +154,12 @@ def test_upload_imports_and_shows_the_report(world, client_for):
     broken = SimpleUploadedFile("broken.xml", b"<iati-activities version='2.03'><iati-activity>", "application/xml")
     html = client.post("/import/iati/", {"file": broken}).content.decode()
     assert "Nothing was written" in html and "not well-formed" in html
+
+
+def test_a_partnership_with_nothing_to_publish_says_so_instead_of_an_invalid_file(client, make_partnership):
+    p = make_partnership(name="No Projects Yet")
+    download = client.get(f"/partnerships/{p.slug}/iati.xml")
+    assert download.status_code == 404 and "Nothing to publish" in download.content.decode()
+    assert download["Content-Type"].startswith("text/plain")
+    page = client.get(f"/partnerships/{p.slug}/").content.decode()
+    assert "iati.xml" not in page and "nothing to publish yet" in page

@@ -85,6 +85,12 @@ def partnership_iati(request: HttpRequest, slug: str) -> HttpResponse:
     """The partnership's projects as IATI 2.03 activity XML (anyone who may see the partnership)."""
     partnership, _access = visible_partnership(request, slug)
     projects = selectors.with_parts(Project.objects.filter(partnership=partnership).order_by("pk"))
+    if not projects.exists():  # an <iati-activities/> with no activity is not a valid IATI file: say so instead
+        message = _(
+            "Nothing to publish: %(p)s has no project yet. An IATI activity file lists projects, and a file "
+            "without one would not be valid."
+        ) % {"p": partnership.name}
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
     out = io.BytesIO()
     write_activities(projects, out)
     response = HttpResponse(out.getvalue(), content_type="application/xml; charset=utf-8")

@@ -134,6 +134,7 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context: dict[str, Any] = {
         "p": partnership,
         "access": access,
+        "has_projects": partnership.projects.exists(),
         "sees_research_fields": access >= selectors.Access.RESEARCH,
         "sees_member_fields": access >= selectors.Access.MEMBER,
         "countries": selectors.partnership_countries(partnership),

@@ -71,3 +71,10 @@ def test_import_from_an_http_url(capsys):
         server.shutdown()
         server.server_close()
     assert Project.objects.get().iati_identifier == "GB-1-103662-101"
+
+
+def test_export_of_nothing_writes_no_invalid_file(tmp_path, capsys, make_partnership):
+    p = make_partnership(name="Nothing Here")
+    out = tmp_path / "empty.xml"
+    assert main(["export", "iati", "--partnership", p.slug, "-o", str(out)]) == 1
+    assert not out.exists() and "nothing to publish" in capsys.readouterr().err

@@ -106,9 +106,10 @@ def run_export(args: argparse.Namespace) -> int:
         if not Partnership.objects.filter(slug=args.partnership).exists():
             raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}")
         qs = qs.filter(partnership__slug=args.partnership)
+    if not qs.exists():  # a file with no iati-activity would not be valid IATI: nothing is written
+        print("nothing to publish: no project selected; no file written", file=sys.stderr)
+        return 1
     with open(args.output, "wb") as out:
         count = export_projects(qs, out)
     print(f"{count} IATI activities written to {args.output} (IATI 2.03)")
-    if count == 0:
-        print("warning: no project selected; the file holds no iati-activity", file=sys.stderr)
     return 0
