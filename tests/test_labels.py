@@ -44,3 +44,16 @@ def test_pages_show_words_where_they_showed_codes(client, make_partnership):
     table = results.split('class="list compact results-table"')[1].split("</section>")[0]
     assert "Nursing professionals" in table and "Female" in table and ">2221<" not in table
     assert "Partnership (slug)" not in client.get("/analytics/impact/").content.decode()
+
+
+def test_value_for_money_ratios_carry_their_unit(settings):
+    from healthlinks.web.analytics_views import vfm_unit
+
+    settings.HEALTHLINKS_REPORTING_CURRENCY = "GBP"
+    assert vfm_unit({"key": "cost_per_trained", "value": 28.5, "median": 20.0}) == {"unit": "GBP"}
+    assert vfm_unit({"key": "female_share", "value": 0.7, "median": None}) == {
+        "value": pytest.approx(70.0),
+        "median": None,
+        "unit": "%",
+    }
+    assert vfm_unit({"key": "leverage", "value": 2.0, "median": 1.0})["unit"] == "per unit of cash"

@@ -101,8 +101,22 @@ def comparison_in_words(row: dict[str, Any]) -> dict[str, Any]:
             "main_activity": labels.label("activity_type", comparison.get("main_activity")),
             "geography_class": labels.label("geography", comparison.get("geography_class")),
         },
-        "measures": [{**m, "label": VFM_LABELS[m["key"]]} for m in row["measures"]],
+        "measures": [{**m, "label": VFM_LABELS[m["key"]], **vfm_unit(m)} for m in row["measures"]],
     }
+
+
+def vfm_unit(measure: dict[str, Any]) -> dict[str, Any]:
+    """A ratio read as its reader expects: costs in the reporting currency, shares as percentages, leverage per
+    unit of cash."""
+    from django.conf import settings
+
+    key = measure["key"]
+    if key.endswith("_share"):
+        scale = {name: None if measure[name] is None else measure[name] * 100 for name in ("value", "median")}
+        return {**scale, "unit": "%"}
+    if key.startswith("cost_per"):
+        return {"unit": str(settings.HEALTHLINKS_REPORTING_CURRENCY)}
+    return {"unit": _("per unit of cash")} if key == "leverage" else {"unit": ""}
 
 
 def network_in_words(data: dict[str, Any]) -> dict[str, Any]:
