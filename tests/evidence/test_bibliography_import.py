@@ -87,6 +87,20 @@ def test_same_doi_in_another_case_or_url_form_is_one_reference(db):
     assert result.counts["created"] == 1
 
 
+def test_a_doi_followed_by_a_link_or_a_tag_is_read_as_the_doi(db):
+    """Rayyan writes `DO  - 10.x/y http://dx.doi.org/10.x/y`, PubMed `10.x/y [doi]`: the DOI is what counts."""
+    data = _ris(
+        ("Twinning in Rwanda", 2016, "10.1186/s12992-016-0141-4 http://dx.doi.org/10.1186/s12992-016-0141-4"),
+        ("Twinning in Rwanda, again", 2016, "10.1186/S12992-016-0141-4 [doi]"),
+        ("Twinning in Rwanda", 2016, "10.1186/s12992-016-0141-4"),
+    )
+    import_references(data.encode(), "rayyan.ris", fmt="ris", user=None)
+    assert list(Reference.objects.values_list("doi", flat=True)) == ["10.1186/s12992-016-0141-4"]
+    assert normalise_doi("(10.1371/journal.pone.0123456).") == "10.1371/journal.pone.0123456"
+    sici = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O"
+    assert normalise_doi(sici) == sici.lower()  # its own brackets are kept
+
+
 def test_same_title_and_year_with_other_punctuation_is_one_reference(db):
     data = _ris(
         ("Health partnerships: a review", 2020, ""),

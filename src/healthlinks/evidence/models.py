@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import models
@@ -21,15 +22,28 @@ from healthlinks.registry.models import Partnership
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|info:doi/)", re.IGNORECASE)
 
 
+_DOI = re.compile(r"10\.\d+(?:\.\d+)*/\S+")
+
+
 def normalise_doi(value: str | None) -> str:
-    """10.1186/S12992-016-0141-4, doi:10.1186/..., https://doi.org/10.1186/... -> 10.1186/s12992-016-0141-4."""
-    doi = (value or "").strip()
+    """10.1186/S12992-016-0141-4, doi:10.1186/..., https://doi.org/10.1186/..., and a DOI followed by other
+    text (Rayyan writes "10.1186/... http://dx.doi.org/10.1186/...", PubMed "10.1016/... [doi]") ->
+    10.1186/s12992-016-0141-4: the first DOI in the text, lower case, without the punctuation around it."""
+    text = unquote((value or "").strip())
     previous = None
-    while previous != doi:
-        previous = doi
-        doi = _DOI_PREFIXES.sub("", doi).strip()
-    doi = doi.rstrip(".;, ")
-    return doi.lower() if doi.startswith("10.") else ""
+    while previous != text:
+        previous = text
+        text = _DOI_PREFIXES.sub("", text).strip()
+    found = _DOI.search(text)
+    if not found:
+        return ""
+    doi = found.group(0)
+    opening = {")": "(", "]": "["}
+    while doi and (
+        doi[-1] in ".;,>\"'" or (doi[-1] in opening and doi.count(doi[-1]) > doi.count(opening[doi[-1]]))
+    ):
+        doi = doi[:-1]  # a closing bracket is kept when the DOI opened it: 10.1002/(SICI)...(199806)...
+    return doi.lower()
 
 
 def normalise_title(value: str | None) -> str:
