@@ -163,3 +163,19 @@ def test_export_to_ris_and_bibtex_reimports_to_the_same_references(db):
         result = import_references(data.encode(), f"export.{fmt}", fmt=fmt, user=None)
         assert result.counts["created"] == len(refs)
         assert sorted((r.doi_key, r.title_key, r.year) for r in Reference.objects.all()) == keys
+
+
+def test_latex_accents_and_commands_become_unicode_text(db):
+    bib = rb"""@article{cesar2020,
+  author = {C\'esar\"u, Ana and M\"{u}ller, J{\"o}rg},
+  title = {\textit{Twinning} in {\'E}cole de sant\'e: 50% of {HIV} clinics},
+  journal = {Global Health},
+  year = {2020},
+  pages = {1--10}
+}
+"""
+    import_references(bib, "latex.bib", fmt="bibtex", user=None)
+    ref = Reference.objects.get()
+    assert ref.title == "Twinning in École de santé: 50% of HIV clinics"
+    assert ref.pages == "1–10"
+    assert "Césarü" in str(ref.authors) and "Jörg" in str(ref.authors)

@@ -223,9 +223,16 @@ def parse_ris(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
 
 
 def _latex_plain(value: str) -> str:
-    value = re.sub(r"\\[a-zA-Z]+\s*\{([^{}]*)\}", r"\1", value)
-    value = value.replace("--", "–").replace("{", "").replace("}", "").replace("\\&", "&")
-    return " ".join(value.split())
+    """A BibTeX field as the text it prints: accents (C\\'esar, M\\"{u}ller) and special characters as Unicode,
+    commands (\\textit{...}) and protective braces removed, -- as an en dash. A bare % is text, not a comment."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    value = re.sub(r"(?<!\\)%", r"\\%", value)
+    try:
+        text = LatexNodes2Text(math_mode="verbatim").latex_to_text(value)
+    except Exception:  # noqa: BLE001 (malformed LaTeX: the characters as they are, braces dropped)
+        text = value.replace("{", "").replace("}", "")
+    return " ".join(text.split())
 
 
 def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
