@@ -179,3 +179,46 @@ def test_latex_accents_and_commands_become_unicode_text(db):
     assert ref.title == "Twinning in École de santé: 50% of HIV clinics"
     assert ref.pages == "1–10"
     assert "Césarü" in str(ref.authors) and "Jörg" in str(ref.authors)
+
+
+MEDLINE = """PMID- 27484051
+OWN - NLM
+TI  - Health partnerships and the transfer of knowledge: a review of twinning
+      between hospitals in the UK and Uganda.
+FAU - Okello, Grace
+AU  - Okello G
+FAU - Smith, John
+DP  - 2016 Aug 2
+JT  - Globalization and health
+TA  - Global Health
+VI  - 12
+IP  - 1
+PG  - 40-52
+LID - 10.1186/s12992-016-0141-4 [doi]
+AB  - Partnerships between health institutions are common.
+MH  - International Cooperation
+PT  - Journal Article
+
+PMID- 30000000
+TI  - A second record.
+DP  - 2018
+PT  - Review
+"""
+
+
+def test_pubmed_medline_files_import(db):
+    result = import_references(MEDLINE.encode(), "pubmed.nbib", fmt="medline", user=None)
+    assert result.counts["created"] == 2
+    ref = Reference.objects.get(doi="10.1186/s12992-016-0141-4")
+    assert ref.title.startswith("Health partnerships and the transfer") and ref.title.endswith("Uganda.")
+    assert (ref.year, ref.journal, ref.volume, ref.issue, ref.pages) == (
+        2016,
+        "Globalization and health",
+        "12",
+        "1",
+        "40–52",
+    )
+    assert list(ref.authors) == ["Okello, Grace", "Smith, John"]
+    with pytest.raises(BibliographyRejected) as err:
+        import_references(b"TI  - no PMID first\n", "bad.nbib", fmt="medline", user=None)
+    assert "PMID" in str(err.value.errors[0])

@@ -111,10 +111,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
         fmt = request.POST.get("format", "")
         upload = request.FILES.get("file")
         errors: list[str] = []
-        if fmt not in ("ris", "bibtex"):
-            errors.append(_("choose RIS or BibTeX"))
+        if fmt not in ("ris", "bibtex", "medline"):
+            errors.append(_("choose RIS, BibTeX or PubMed MEDLINE"))
         elif upload is None:
-            errors.append(_("choose a .ris or .bib file"))
+            errors.append(_("choose a .ris, .bib or .nbib file"))
         elif upload.size and upload.size > MAX_UPLOAD:
             errors.append(_("the file is larger than 20 MB"))
         else:

@@ -284,7 +284,69 @@ def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]
 
 # --- import ---------------------------------------------------------------------------------------------------
 
-PARSERS = {"ris": parse_ris, "bibtex": parse_bibtex}
+# --- PubMed MEDLINE (.nbib) ------------------------------------------------------------------------------------
+
+MEDLINE_TAG = re.compile(r"^([A-Z]{2,4})\s*- (.*)$")
+MEDLINE_TYPES = {"journal article": ReferenceType.ARTICLE, "review": ReferenceType.ARTICLE, "book": ReferenceType.BOOK}
+
+
+def parse_medline(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
+    """PubMed's own export (MEDLINE/.nbib): records start with `PMID- `, a tag is 2-4 capitals padded to four and
+    followed by "- ", and a line indented by six spaces continues the tag before it."""
+    text = _decode(data, name)
+    records: list[tuple[int, dict[str, list[str]]]] = []
+    current: dict[str, list[str]] | None = None
+    last = ""
+    errors: list[EntryError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = MEDLINE_TAG.match(line)
+        if match:
+            last = match.group(1)
+            if last == "PMID":
+                current = {}
+                records.append((number, current))
+            if current is None:
+                errors.append(EntryError(name, number, last, "a MEDLINE record starts with a 'PMID- ' line"))
+                continue
+            current.setdefault(last, []).append(match.group(2).strip())
+        elif line.startswith("      ") and current is not None and last:
+            current[last][-1] += " " + line.strip()
+        else:
+            errors.append(EntryError(name, number, "line", "neither a 'TAG - value' line nor a continuation"))
+    if not records and not errors:
+        errors.append(EntryError(name, 1, "file", "no MEDLINE record (a record starts with a 'PMID- ' line)"))
+    if len(records) > MAX_RECORDS:
+        errors = [EntryError(name, 0, "file", f"more than {MAX_RECORDS} records; split the file")]
+    if errors:
+        raise BibliographyRejected(errors)
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    for start, r in records:
+        first = {tag: values[0] for tag, values in r.items()}
+        ids = r.get("LID", []) + r.get("AID", [])
+        doi = next((i for i in ids if i.endswith("[doi]")), "")
+        kinds = [t.lower() for t in r.get("PT", [])]
+        fields = {
+            "kind": next((MEDLINE_TYPES[k] for k in kinds if k in MEDLINE_TYPES), ReferenceType.OTHER),
+            "title": " ".join(first.get("TI", first.get("BTI", "")).split()),
+            "authors": r.get("FAU") or r.get("AU") or [],
+            "year": _year(first.get("DP", "")[:4] or None),
+            "journal": first.get("JT") or first.get("TA") or "",
+            "volume": first.get("VI", ""),
+            "issue": first.get("IP", ""),
+            "pages": first.get("PG", "").replace("-", "–"),
+            "doi": doi,
+            "url": f"https://pubmed.ncbi.nlm.nih.gov/{first['PMID']}/" if first.get("PMID") else "",
+            "abstract": first.get("AB", ""),
+            "keywords": [k for k in r.get("OT", []) + r.get("MH", []) if k],
+            "citation_key": f"PMID:{first['PMID']}" if first.get("PMID") else "",
+        }
+        out.append((start, f"PMID {first.get('PMID', '?')}", _clean(fields)))
+    return out
+
+
+PARSERS = {"ris": parse_ris, "bibtex": parse_bibtex, "medline": parse_medline}
 
 
 def _can_link(user: User | None, partnership: Partnership) -> bool:

@@ -28,6 +28,10 @@ def import_bibtex_files(args: argparse.Namespace) -> int:
     return _import(args, "bibtex")
 
 
+def import_medline_files(args: argparse.Namespace) -> int:
+    return _import(args, "medline")
+
+
 def _export(args: argparse.Namespace, fmt: str) -> int:
     from django.contrib.auth.models import AnonymousUser
 
