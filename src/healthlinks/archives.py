@@ -55,6 +55,8 @@ def _patterns(prefix: bytes) -> dict[str, Any]:
         "string": b"<" + prefix + b"si",
         "row_split": re.compile(tag + rb"row(?=[\s/>])"),
         "row_number": re.compile(tag + rb"row\s[^>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"']"),
+        # a row with no cell (`<row r="65536" ht="12.75"/>`: a formatted, empty row) holds no data
+        "row_empty": re.compile(tag + rb"row\s[^>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"'][^>]*/>"),
         "cell_ref": re.compile(tag + rb"c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]{1,3})([0-9]{1,9})[\"']"),
         # the usual spelling (r first, double quotes), searched without backtracking, a group at a time
         "cell_r": b"<" + prefix + b'c r="',
@@ -109,8 +111,12 @@ class _SheetScan:
         rows = _count(body, find["row"])
         if rows:
             numbers = find["row_number"].findall(body)
-            if numbers:
-                self.row = max(self.row, max(map(int, numbers)))
+            empty = find["row_empty"].findall(body)
+            holding = [int(n) for n in numbers]
+            for n in empty:  # formatted rows without cells do not make the sheet longer
+                holding.remove(int(n))
+            if holding:
+                self.row = max(self.row, max(holding))
             self.row += rows - len(numbers)  # rows without a number follow the last one
         cells = _count(body, find["cell"])
         if cells:

@@ -125,3 +125,14 @@ def test_shipped_instruments_match_the_generator(tmp_path):
             (q.path, q.type, q.label, q.relevant, q.constraint) for q in shipped.questions
         ]
         assert fresh.choices == shipped.choices
+
+
+def test_a_sheet_formatted_down_to_row_65536_is_read_by_its_rows_that_hold_data():
+    """ODK's legacy transportation form (onadata fixtures) declares A1:D65536; its one empty formatted row at 65536
+    is not a row of the form. It was refused as "more than 50000 rows"; it is now read, and what remains is its
+    legacy `begin loop over` group (still to support: pyxform converts it)."""
+    raw = (FIXTURES / "forms" / "transportation_referral_facility_legacy.xlsx").read_bytes()
+    with pytest.raises(FormRejected) as err:
+        parse_xlsform(raw, "transportation.xlsx")
+    assert [(e.sheet, e.row) for e in err.value.errors] == [("survey", 5)]
+    assert "begin loop over" in err.value.errors[0].message

@@ -124,7 +124,12 @@ def _sheets(raw: bytes) -> dict[str, list[list[str]]]:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         out = {}
         for sheet in book.worksheets:
-            out[sheet.title.strip().lower()] = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+            # the declared dimension may reach row 1,048,576 (a whole column formatted): read the rows there are
+            sheet.reset_dimensions()
+            grid = [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+            while grid and not any(grid[-1]):
+                grid.pop()  # formatted rows after the last one that holds anything
+            out[sheet.title.strip().lower()] = grid
         book.close()
     except Exception as exc:  # openpyxl raises many types (XML, colour, style errors) for a damaged workbook
         raise FormRejected(

@@ -7,6 +7,7 @@ or the same library exported by another reference manager, adds nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -222,16 +223,18 @@ def parse_ris(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
 # --- BibTeX ---------------------------------------------------------------------------------------------------
 
 
+LATEX_MAX = 20_000  # characters of one field read as LaTeX; a longer one keeps its characters, braces dropped
+
+
 def _latex_plain(value: str) -> str:
     """A BibTeX field as the text it prints: accents (C\\'esar, M\\"{u}ller) and special characters as Unicode,
     commands (\\textit{...}) and protective braces removed, -- as an en dash. A bare % is text, not a comment."""
     from pylatexenc.latex2text import LatexNodes2Text
 
-    value = re.sub(r"(?<!\\)%", r"\\%", value)
-    try:
-        text = LatexNodes2Text(math_mode="verbatim").latex_to_text(value)
-    except Exception:  # noqa: BLE001 (malformed LaTeX: the characters as they are, braces dropped)
-        text = value.replace("{", "").replace("}", "")
+    text = value.replace("--", "–").replace("{", "").replace("}", "")  # no command: braces and dashes only
+    if "\\" in value and len(value) <= LATEX_MAX:  # the LaTeX reader is slow on huge fields: bounded
+        with contextlib.suppress(Exception):  # malformed LaTeX: the characters as they are, braces dropped
+            text = LatexNodes2Text(math_mode="verbatim").latex_to_text(re.sub(r"(?<!\\)%", r"\\%", value))
     return " ".join(text.split())
 
 
