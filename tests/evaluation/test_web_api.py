@@ -117,7 +117,7 @@ def test_upload_pages_are_for_coordinators_and_admins(world, client_for, make_us
     assert client_for(world["member"]).get("/surveys/upload/").status_code == 403
     assert client_for(make_user("r2", Role.RESEARCHER)).get("/surveys/import/").status_code == 403
     broken = client_for(world["coord"]).post("/surveys/upload/", {"file": SimpleUploadedFile("b.xlsx", b"nope")})
-    assert b"not an XLSX workbook" in broken.content
+    assert b"not an Excel workbook" in broken.content
     ok = client_for(world["coord"]).post(
         "/surveys/upload/", {"file": SimpleUploadedFile("t.xlsx", form_bytes), "slug": "copy"}
     )

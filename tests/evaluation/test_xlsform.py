@@ -73,7 +73,7 @@ def test_invalid_name_comes_from_pyxform_with_row():
 
 
 def test_not_a_workbook_and_no_survey_sheet():
-    assert errors_of(b"hello") == ["workbook: broken.xlsx is not an XLSX workbook (save it as .xlsx)"]
+    assert errors_of(b"hello") == ["workbook: broken.xlsx is not an Excel workbook (.xlsx, or .xls); save it as .xlsx"]
     import io
 
     from openpyxl import Workbook
@@ -136,3 +136,14 @@ def test_a_sheet_formatted_down_to_row_65536_is_read_by_its_rows_that_hold_data(
         parse_xlsform(raw, "transportation.xlsx")
     assert [(e.sheet, e.row) for e in err.value.errors] == [("survey", 5)]
     assert "begin loop over" in err.value.errors[0].message
+
+
+def test_a_legacy_xls_form_reads_as_pyxform_reads_it():
+    """Excel 97-2003 workbooks: pyxform converts them, so Healthlinks imports them (onadata's household tutorial)."""
+    raw = (FIXTURES / "forms" / "household_tutorial_legacy.xls").read_bytes()
+    parsed = parse_xlsform(raw, "household_tutorial.xls")
+    names = [q.name for q in parsed.questions]
+    assert names[:4] == ["member", "name", "relationship_to_household_head", "sex"] and len(names) == 11
+    with pytest.raises(FormRejected) as err:
+        parse_xlsform(raw[:4000], "truncated.xls")
+    assert "not a readable XLS workbook" in err.value.errors[0].message

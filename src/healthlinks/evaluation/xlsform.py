@@ -138,6 +138,35 @@ def _sheets(raw: bytes) -> dict[str, list[list[str]]]:
     return out
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _xls_sheets(raw: bytes) -> dict[str, list[list[str]]]:
+    """The sheets of a legacy .xls workbook (xlrd, which pyxform itself uses), bounded as the .xlsx ones are."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=raw, on_demand=True)
+        out = {}
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            if sheet.nrows > MAX_ROWS + 1 or sheet.nrows * sheet.ncols > MAX_CELLS:
+                raise FormRejected([FormError(sheet.name, 0, f"more than {MAX_ROWS} rows; split the file")])
+            grid = [[_text(cell.value) for cell in sheet.row(r)] for r in range(sheet.nrows)]
+            while grid and not any(grid[-1]):
+                grid.pop()
+            out[sheet.name.strip().lower()] = grid
+            book.unload_sheet(index)
+        book.release_resources()
+    except FormRejected:
+        raise
+    except Exception as exc:  # xlrd raises XLRDError, struct and compound-document errors for a damaged file
+        raise FormRejected(
+            [FormError("", 0, f"not a readable XLS workbook ({exc.__class__.__name__}: {str(exc)[:200]})")]
+        ) from None
+    return out
+
+
 def _records(grid: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
     if not grid:
         return []
@@ -305,15 +334,18 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
 
     if len(raw) > MAX_BYTES:
         raise FormRejected([FormError("", 0, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
-    if raw[:2] != b"PK":
-        raise FormRejected([FormError("", 0, f"{name} is not an XLSX workbook (save it as .xlsx)")])
-    sheets = _sheets(raw)
+    legacy = raw[:8] == OLE2  # an Excel 97-2003 .xls workbook, which pyxform reads too
+    if raw[:2] != b"PK" and not legacy:
+        raise FormRejected([FormError("", 0, f"{name} is not an Excel workbook (.xlsx, or .xls); save it as .xlsx")])
+    sheets = _xls_sheets(raw) if legacy else _sheets(raw)
     errors = _own_checks(sheets)
     if errors:
         raise FormRejected(errors)
     warnings: list[str] = []
     try:
-        result = xls2xform.convert(xlsform=io.BytesIO(raw), file_type=".xlsx", validate=False, warnings=warnings)
+        result = xls2xform.convert(
+            xlsform=io.BytesIO(raw), file_type=".xls" if legacy else ".xlsx", validate=False, warnings=warnings
+        )
     except PyXFormError as exc:
         raise FormRejected([_map_pyxform_error(str(exc), getattr(exc, "context", None))]) from None
     except Exception as exc:  # pyxform raises plain exceptions for some malformed sheets
