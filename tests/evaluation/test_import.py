@@ -178,10 +178,21 @@ def test_reimport_is_idempotent_and_updates(instrument, write_csv):
     assert answers(Response.objects.get())["topics"] == ["mentor"]
 
 
-def test_no_instrument_in_file_asks_for_one(instrument, write_csv):
-    with pytest.raises(ImportRejected) as exc:
-        import_responses(write_csv("c.csv", "org/org_type,_uuid,_submission_time\ntrust,a,2026-01-01\n"))
+def test_without_a_form_id_the_export_is_matched_by_its_columns(instrument, write_csv):
+    result = import_responses(write_csv("c.csv", "org/org_type,_uuid,_submission_time\ntrust,a,2026-01-01\n"))
+    assert result.instrument == instrument.slug and result.created == 1
+    with pytest.raises(ImportRejected) as exc:  # columns of no instrument: asks which one
+        import_responses(write_csv("d.csv", "colour,_uuid,_submission_time\nred,b,2026-01-01\n"))
     assert "--instrument SLUG" in str(exc.value)
+
+
+def test_an_export_of_another_form_is_refused_naming_its_columns(instrument, write_csv):
+    """A shared `_version` used to send an export into the wrong survey, every column ignored, exit 0."""
+    with pytest.raises(ImportRejected) as exc:
+        import_responses(
+            write_csv("other.csv", "colour,size,_uuid,_submission_time\nred,big,b,2026-01-01\n"), instrument=instrument
+        )
+    assert "none of the columns is a question of this instrument: colour, size" in str(exc.value)
 
 
 def test_cli_import_xlsform_and_responses(tmp_path, form_bytes, capsys, db):

@@ -227,7 +227,18 @@ def _cell_problem(q: Question, cell: str) -> str:
     return ""
 
 
+def _fit(sheet: Sheet, instrument: Instrument) -> int:
+    """How many of the sheet's columns are questions of the instrument."""
+    questions = list(instrument.questions.all())
+    forms = _column_forms(questions, choice_codes(instrument))
+    return sum(1 for h in sheet.header if _classify(h, forms).question is not None)
+
+
 def _detect_instrument(raw_sheets: list[Sheet], name: str) -> Instrument:
+    """The instrument an export belongs to: by its form id (and version), else by a version no other instrument
+    has, and in any case one whose questions are the export's columns; else the instrument whose questions most
+    of the columns are. A version shared by two forms, or an id naming a form whose questions are not there,
+    never decides alone."""
     sheet = raw_sheets[0]
     lower = [h.lower() for h in sheet.header]
     for column in ("_xform_id_string", "__version__", "_version"):
@@ -238,8 +249,11 @@ def _detect_instrument(raw_sheets: list[Sheet], name: str) -> Instrument:
                 continue
             field = "form_id" if column == "_xform_id_string" else "version"
             matches = list(Instrument.objects.filter(**{field: value})[:2])
-            if len(matches) == 1:  # a version shared by several instruments tells nothing
+            if len(matches) == 1 and _fit(sheet, matches[0]):  # a version shared by several tells nothing
                 return matches[0]
+    fits = sorted(((_fit(sheet, i), i.pk, i) for i in Instrument.objects.all()[:200]), key=lambda t: (-t[0], t[1]))
+    if fits and fits[0][0] and (len(fits) == 1 or fits[0][0] > fits[1][0]):
+        return fits[0][2]
     raise ImportRejected(
         [
             RowError(
@@ -378,7 +392,10 @@ def _parse_sheet(
             errors.append(RowError(where, 1, header[:80], f"repeat number above {MAX_REPEAT}"))
             columns[i] = Column(meta="ignored")
     unknown = [h for h, c in zip(sheet.header, columns, strict=True) if c.meta == "unknown" and h]
-    if unknown:
+    if main and unknown and not any(c.question for c in columns):  # not an export of this form at all
+        shown = ", ".join(unknown[:12]) + (f" and {len(unknown) - 12} more" if len(unknown) > 12 else "")
+        errors.append(RowError(where, 1, "", f"none of the columns is a question of this instrument: {shown}"))
+    elif unknown:
         result.warnings.append(f"{where}: columns not in the form, ignored: {', '.join(unknown)}")
     has_main_column = {(c.question.pk, c.repeat_index) for c in columns if c.question and not c.code}
     out: list[_Submission] = []
