@@ -38,11 +38,8 @@ def _save(raw: bytes, name: str = "form.xlsx", slug: str = ""):
 
 def test_the_starting_forms_save(db, form_bytes):
     assert _save(form_bytes)[0] == "imported"
-    # MCH_v1 is one of onadata's bug fixtures: a form with errors; the transportation form's legacy `begin loop` is
-    # not supported yet (tests/evaluation/test_xlsform.py)
-    refused = {"MCH_v1.xlsx", "transportation_referral_facility_legacy.xlsx"}
-    for path in FORMS:
-        assert _save(path.read_bytes(), path.name)[0] == ("rejected" if path.name in refused else "imported")
+    for path in FORMS:  # MCH_v1 is one of onadata's bug fixtures: a form with errors
+        assert _save(path.read_bytes(), path.name)[0] == ("rejected" if path.name == "MCH_v1.xlsx" else "imported")
 
 
 @fuzz(25)

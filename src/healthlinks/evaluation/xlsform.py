@@ -18,6 +18,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000  # per sheet: questions, choices
 MAX_CELLS = 2_000_000  # the sheets' used area together
 MAX_NAME = 120  # question, choice and list names (the database columns)
+UNKNOWN_TYPE = "unknown question type"
 MAX_PATH = 400  # a question's group path and name
 
 # pyxform's type names -> ours; anything else that pyxform accepts is stored as is and not rendered by the web form.
@@ -228,7 +229,7 @@ def _own_checks(sheets: dict[str, list[list[str]]]) -> list[FormError]:
                     FormError("survey", number, f"type '{kind}': the list '{list_name}' is not on the choices sheet")
                 )
         elif kind.lower() not in KNOWN_TYPES and base.lower() not in KNOWN_TYPES:
-            errors.append(FormError("survey", number, f"unknown question type '{kind}'"))
+            errors.append(FormError("survey", number, f"{UNKNOWN_TYPE} '{kind}'"))
         if len(name) > MAX_NAME:
             errors.append(FormError("survey", number, f"the name is longer than {MAX_NAME} characters"))
         if name and not kind.lower().startswith(("end", "begin")) and name in names:
@@ -339,6 +340,10 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
         raise FormRejected([FormError("", 0, f"{name} is not an Excel workbook (.xlsx, or .xls); save it as .xlsx")])
     sheets = _xls_sheets(raw) if legacy else _sheets(raw)
     errors = _own_checks(sheets)
+    # A type our list does not know is pyxform's to judge: every form pyxform converts is imported (the question
+    # stored, not shown by the web form, and said so); if pyxform refuses, our message names the row.
+    types = [e for e in errors if e.message.startswith(UNKNOWN_TYPE)]
+    errors = [e for e in errors if not e.message.startswith(UNKNOWN_TYPE)]
     if errors:
         raise FormRejected(errors)
     warnings: list[str] = []
@@ -347,9 +352,14 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
             xlsform=io.BytesIO(raw), file_type=".xls" if legacy else ".xlsx", validate=False, warnings=warnings
         )
     except PyXFormError as exc:
-        raise FormRejected([_map_pyxform_error(str(exc), getattr(exc, "context", None))]) from None
+        raise FormRejected(types or [_map_pyxform_error(str(exc), getattr(exc, "context", None))]) from None
     except Exception as exc:  # pyxform raises plain exceptions for some malformed sheets
-        raise FormRejected([FormError("", 0, f"pyxform could not read the form: {exc}")]) from None
+        raise FormRejected(types or [FormError("", 0, f"pyxform could not read the form: {exc}")]) from None
+    warnings += [
+        f"survey, row {e.row}: {e.message.removeprefix(UNKNOWN_TYPE).strip()} is converted by pyxform but not asked "
+        "by the web form (answer it in ODK Collect or Enketo)"
+        for e in types
+    ]
     definition: dict[str, Any] = result._pyxform  # the JSON form pyxform builds the XForm from
     questions: list[ParsedQuestion] = []
     _walk(definition.get("children", []), [], "", questions, warnings)
