@@ -3,7 +3,7 @@ trainees, assessments, outcomes, knowledge items and cascades."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -188,6 +188,7 @@ class ActivityRecordSerializer(serializers.ModelSerializer):
     )
     activity_attr = "activity"  # the model's name of the activity field
     fixed: tuple[str, ...] = ("activity", "person")
+    save_record: Callable[[Any, dict[str, Any]], Any]  # each record's serializer: (instance or None, data) -> record
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
@@ -203,9 +204,6 @@ class ActivityRecordSerializer(serializers.ModelSerializer):
         if person is not None and not people_editable_by(user).filter(pk=person.pk).exists():
             raise DRFValidationError({"person": "no such person"})
         return attrs
-
-    def save_record(self, instance: Any, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         return self.save_record(None, validated_data)

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from healthlinks import labels
@@ -68,24 +67,18 @@ def rates(request: HttpRequest) -> HttpResponse:
     )
 
 
-DISAGGREGATIONS = {"sex": (gettext_lazy("Sex"), "sex"), "cadre": (gettext_lazy("Cadre"), "cadre")}
-
-
 def framework_in_words(framework: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The disaggregations' dimensions and categories (sex codes, ISCO cadres) as words."""
-    for result in framework:
-        for indicator in result["indicators"]:
-            for period in indicator["periods"]:
-                period["disaggregations"] = [
-                    {
-                        **d,
-                        "dimension": DISAGGREGATIONS.get(d["dimension"], (d["dimension"], ""))[0],
-                        "category": labels.label(DISAGGREGATIONS[d["dimension"]][1], d["category"])
-                        if d["dimension"] in DISAGGREGATIONS
-                        else d["category"],
-                    }  # fmt: skip
-                    for d in period["disaggregations"]
-                ]
+    """The disaggregations' dimensions and categories (sex codes, ISCO cadres) as words: one query for the cadres."""
+    periods = [p for result in framework for i in result["indicators"] for p in i["periods"]]
+    cadres = {d["category"] for p in periods for d in p["disaggregations"] if d["dimension"] == "cadre"}
+    words = {"sex": (_("Sex"), labels.labeller("sex")), "cadre": (_("Cadre"), labels.labeller("cadre", cadres))}
+    for period in periods:
+        period["disaggregations"] = [
+            {**d, "dimension": words[d["dimension"]][0], "category": words[d["dimension"]][1](d["category"])}
+            if d["dimension"] in words
+            else d
+            for d in period["disaggregations"]
+        ]
     return framework
 
 
