@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install chromium clean bench load
+.PHONY: run test lint install chromium clean bench load catalogues messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Translation catalogues are compiled from the committed .po files (Babel; no system gettext), never committed.
+PO_FILES := $(wildcard src/healthlinks/locale/*/LC_MESSAGES/django.po src/healthlinks/reference/catalogue/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(BIN)/python -m healthlinks.catalogues compile
+
+catalogues: $(MO_FILES)
+
+install: $(STAMP) catalogues
 
 # venv + install, migrate (reference data), demo world when the database is empty, serve.
-run: $(STAMP)
+run: $(STAMP) catalogues
 	$(BIN)/healthlinks migrate
 	$(BIN)/healthlinks demo --if-empty --scale S --seed 1
 	$(BIN)/healthlinks serve --port $(PORT)
@@ -35,8 +43,12 @@ lint: $(STAMP)
 
 # pytest-xdist: one worker per core, each test file on one worker (its module-scoped worlds are built once)
 TEST_WORKERS ?= auto
-test: $(STAMP) chromium lint
+test: $(STAMP) catalogues chromium lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+# After changing visible text: collect the messages into the .po files (needs GNU gettext), then translate them.
+messages: $(STAMP)
+	cd src/healthlinks && DJANGO_SETTINGS_MODULE=healthlinks.settings ../../$(BIN)/django-admin makemessages -l fr -l pt -l ar --no-obsolete --no-location
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

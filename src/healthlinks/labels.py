@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Choices
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from healthlinks.activities import models as activities
 from healthlinks.network import models as network
@@ -48,11 +49,11 @@ CHOICES: dict[str, type[Choices]] = {
     "result_level": results.ResultLevel,
     "measure": results.Measure,
 }
-# Reference tables: (model, code field, label field)
-TABLES: dict[str, tuple[Any, str, str]] = {
-    "cadre": (Occupation, "code", "label"),
-    "country": (Country, "iso3", "name"),
-    "purpose_code": (PurposeCode, "code", "name"),
+# Reference tables: (model, code field, label field, message context of the reference lists' catalogue)
+TABLES: dict[str, tuple[Any, str, str, str]] = {
+    "cadre": (Occupation, "code", "label", "ISCO-08 occupation"),
+    "country": (Country, "iso3", "name", "country"),
+    "purpose_code": (PurposeCode, "code", "name", "DAC purpose"),
 }
 # Groups the analyses make that are not stored codes
 EXTRA = {
@@ -74,9 +75,9 @@ MISSING = {"", None, "not recorded", "not_recorded"}
 def labels(kind: str, codes: Iterable[Any] | None = None) -> dict[str, str]:
     """Code → label for one kind of code (for a reference table: one query, narrowed to `codes` when given)."""
     if kind in TABLES:
-        model, code, label = TABLES[kind]
+        model, code, label, context = TABLES[kind]
         rows = model.objects.all() if codes is None else model.objects.filter(**{f"{code}__in": list(codes)})
-        return {str(c): str(name) for c, name in rows.values_list(code, label)}
+        return {str(c): pgettext(context, name) for c, name in rows.values_list(code, label)}
     if kind in CHOICES:
         found = {str(value): str(name) for value, name in CHOICES[kind].choices}
         found.update({key: make() for key, make in EXTRA.get(kind, {}).items()})

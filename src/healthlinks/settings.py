@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "healthlinks.accounts.middleware.AccountLanguageMiddleware",
     "healthlinks.ops.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -153,8 +154,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French")), ("pt", _("Portuguese"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("pt", _("Portuguese")), ("ar", _("Arabic"))]
+# Our messages, then the reference lists' labels (compiled from .po at install: healthlinks.catalogues).
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "reference" / "catalogue"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -16,6 +16,8 @@ class User(AbstractUser):
     """A person who logs in. Which partnerships they coordinate or belong to lives in the registry."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    # The language chosen with the switcher, used on every device the user signs in on ("" = the browser's).
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     @property
     def is_hub_admin(self) -> bool:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from healthlinks.activities.models import Activity, AggregateTrainees, Trainee
 from healthlinks.registry import selectors as registry_selectors
@@ -96,27 +97,27 @@ def partnership_outcomes(activities: QuerySet[Activity]) -> dict[str, Any]:
     outcomes = Outcome.objects.filter(activity__in=activities)
     named = Trainee.objects.filter(activity__in=activities, completed=True).values("person_id").distinct().count()
     funnel = [
-        {"step": "Trained (named)", "n": named},
-        {"step": "L1 reaction recorded", "n": outcomes.filter(level=1).values("person_id").distinct().count()},
+        {"step": _("Trained (named)"), "n": named},
+        {"step": _("L1 reaction recorded"), "n": outcomes.filter(level=1).values("person_id").distinct().count()},
         {
-            "step": "L2 learning gained",
+            "step": _("L2 learning gained"),
             "n": Assessment.objects.filter(activity__in=activities, post_score__gt=F("pre_score"))
             .values("person_id")
             .distinct()
             .count(),
         },
         {
-            "step": "L3 practice changed",
+            "step": _("L3 practice changed"),
             "n": outcomes.filter(level=3, practice_changed=True).values("person_id").distinct().count(),
         },
-        {"step": "L4 results measured", "n": outcomes.filter(level=4).count()},
+        {"step": _("L4 results measured"), "n": outcomes.filter(level=4).count()},
     ]
     items = KnowledgeItem.objects.filter(activity__in=activities)
     knowledge = [
-        {"step": "Transferred", "n": items.count()},
-        {"step": "Translated", "n": items.filter(stage__gte=2).count()},
-        {"step": "Effective", "n": items.filter(stage__gte=3).count()},
-        {"step": "Sustained at follow-up", "n": items.filter(stage__gte=3, sustained_at_follow_up=True).count()},
+        {"step": _("Transferred"), "n": items.count()},
+        {"step": _("Translated"), "n": items.filter(stage__gte=2).count()},
+        {"step": _("Effective"), "n": items.filter(stage__gte=3).count()},
+        {"step": _("Sustained at follow-up"), "n": items.filter(stage__gte=3, sustained_at_follow_up=True).count()},
     ]
     cascades = CascadeReport.objects.filter(source_activity__in=activities)
     return {

@@ -30,6 +30,8 @@ import warnings
 from typing import Any
 
 import pandas as pd
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from healthlinks.analytics import stats
 from healthlinks.analytics.engine import Snapshot
@@ -214,11 +216,11 @@ def _spread(groups: pd.DataFrame) -> pd.DataFrame:
     return groups.assign(mean=mean, sd=np.where(n > 1, np.sqrt(variance), np.nan))
 
 
-OUTCOMES = {
-    "l3": {"title": "L3 practice changed at follow-up", "kind": "binary"},
-    "l2": {"title": "L2 normalised gain", "kind": "mean"},
-    "cascade": {"title": "Trainees who went on to train others", "kind": "binary"},
-    "knowledge": {"title": "Knowledge items that became effective in practice", "kind": "binary"},
+OUTCOMES: dict[str, dict[str, Any]] = {
+    "l3": {"title": _("L3 practice changed at follow-up"), "kind": "binary"},
+    "l2": {"title": _("L2 normalised gain"), "kind": "mean"},
+    "cascade": {"title": _("Trainees who went on to train others"), "kind": "binary"},
+    "knowledge": {"title": _("Knowledge items that became effective in practice"), "kind": "binary"},
 }
 
 
@@ -240,11 +242,16 @@ def breakdown(groups: pd.DataFrame, kind: str, dimension: str) -> list[dict[str,
     return rows
 
 
-def _thin(n: int, events: int, kind: str) -> str:
+def _thin(n: int, events: int, kind: str) -> Any:
     if n < MIN_MODEL_N:
-        return f"Too few observations to model (n={n}; at least {MIN_MODEL_N} needed)."
+        return format_lazy(_("Too few observations to model (n={n}; at least {least} needed)."), n=n, least=MIN_MODEL_N)
     if kind == "binary" and min(events, n - events) < MIN_MODEL_EVENTS:
-        return f"Too few events to model ({events} of {n}; at least {MIN_MODEL_EVENTS} each way needed)."
+        return format_lazy(
+            _("Too few events to model ({events} of {n}; at least {least} each way needed)."),
+            events=events,
+            n=n,
+            least=MIN_MODEL_EVENTS,
+        )
     return ""
 
 

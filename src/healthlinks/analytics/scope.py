@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from healthlinks.labels import label
+from healthlinks.reference.models import Specialty, WhoRegion
 from healthlinks.registry import selectors
+from healthlinks.registry.models import Partnership
 from healthlinks.registry.selectors import AnyUser
 
 FILTERS = ("partnership", "country", "region", "specialty", "typology", "funder")
@@ -44,8 +49,39 @@ class Scope:
         return tuple(asdict(self).values())
 
     def describe(self) -> str:
-        parts = [f"{k} {v}" for k, v in asdict(self).items() if v not in ("", None)]
-        return ", ".join(parts) or "all partnerships you may see"
+        """The scope in words, in the reader's language: "country Uganda, from 2018" (never codes or slugs)."""
+        words = {
+            "partnership": _("partnership"),
+            "country": _("country"),
+            "region": _("WHO region"),
+            "specialty": _("specialty"),
+            "typology": _("typology"),
+            "funder": _("funder"),
+        }
+        parts = [f"{words[k]} {self._value_label(k, v)}" for k, v in asdict(self).items() if k in words and v]
+        if self.year_from:
+            parts.append(_("from %(year)s") % {"year": self.year_from})
+        if self.year_to:
+            parts.append(_("to %(year)s") % {"year": self.year_to})
+        return ", ".join(parts) or _("all partnerships you may see")
+
+    @staticmethod
+    def _value_label(kind: str, value: str) -> str:
+        if kind == "partnership":
+            return Partnership.objects.filter(slug=value).values_list("name", flat=True).first() or value
+        if kind == "country":
+            return label("country", value)
+        if kind == "region":
+            return str(dict(WhoRegion.choices).get(value, value))
+        if kind == "specialty":
+            found = Specialty.objects.filter(slug=value).first()
+            return str(found) if found else value
+        if kind == "typology" and ":" in value:
+            dimension, code = value.split(":", 1)
+            return label(dimension, code)
+        if kind == "typology" and value == "mobility_resilient":
+            return _("mobility-resilient (training and infrastructure, generic skills)")
+        return value
 
 
 def partnership_ids(user: AnyUser, scope: Scope) -> list[int]:

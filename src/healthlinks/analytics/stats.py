@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 Z95 = 1.959963984540054
 MIN_N = 20  # fewer observations in a cell: no estimate shown
 MIN_EVENTS = 5  # fewer successes or failures in a binary cell: no estimate shown
@@ -21,10 +24,15 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def too_few(n: int) -> Any:
+    """The note of an estimate not given, in the reader's language (lazy: results are cached, then read)."""
+    return format_lazy(_("too few to say (n={n})"), n=n)
+
+
 def proportion_row(label: Any, successes: int, n: int) -> dict[str, Any]:
     row: dict[str, Any] = {"group": label, "n": n, "events": successes}
     if n < MIN_N or min(successes, n - successes) < MIN_EVENTS:
-        row.update(estimate=None, low=None, high=None, note=f"too few to say (n={n})")
+        row.update(estimate=None, low=None, high=None, note=too_few(n))
         return row
     low, high = wilson(successes, n)
     row.update(estimate=successes / n, low=low, high=high, note="")
@@ -34,7 +42,7 @@ def proportion_row(label: Any, successes: int, n: int) -> dict[str, Any]:
 def mean_row(label: Any, n: int, mean: float | None, sd: float | None) -> dict[str, Any]:
     row: dict[str, Any] = {"group": label, "n": n}
     if n < MIN_N or mean is None or sd is None or math.isnan(sd):
-        row.update(estimate=None, low=None, high=None, note=f"too few to say (n={n})")
+        row.update(estimate=None, low=None, high=None, note=too_few(n))
         return row
     half = Z95 * sd / math.sqrt(n)
     row.update(estimate=mean, low=mean - half, high=mean + half, note="")

@@ -17,6 +17,8 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from scipy.cluster.vq import kmeans2
 from scipy.spatial.distance import cdist
 
@@ -93,7 +95,11 @@ def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
 def grouping(snap: Snapshot, ids: list[int], published: dict[int, dict[str, Any]]) -> dict[str, Any]:
     pids, names, x = _features(snap, ids)
     if len(pids) < MIN_FOR_GROUPING:
-        return {"groups": [], "k": None, "note": f"Too few partnerships with records to group ({len(pids)})."}
+        return {
+            "groups": [],
+            "k": None,
+            "note": format_lazy(_("Too few partnerships with records to group ({n})."), n=len(pids)),
+        }
     sd = x.std(axis=0)
     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     # the silhouette is computed on a fixed random sample of at most 1,500 partnerships (it is quadratic)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class WhoRegion(models.TextChoices):
@@ -49,7 +50,12 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language (CLDR), English where none is shipped."""
+        return pgettext("country", self.name)
 
     @property
     def is_high_income(self) -> bool:
@@ -67,7 +73,11 @@ class Occupation(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.label}"
+        return f"{self.code} {self.local_label}"
+
+    @property
+    def local_label(self) -> str:
+        return pgettext("ISCO-08 occupation", self.label)
 
 
 class OrganisationType(models.Model):
@@ -80,7 +90,7 @@ class OrganisationType(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return pgettext("IATI organisation type", self.name)
 
 
 class PurposeCode(models.Model):
@@ -94,7 +104,7 @@ class PurposeCode(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {pgettext('DAC purpose', self.name)}"
 
 
 class Specialty(models.Model):
@@ -106,7 +116,11 @@ class Specialty(models.Model):
         verbose_name_plural = _("specialties")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        return pgettext("specialty", self.name)
 
 
 class DeliveryMethod(models.Model):
@@ -117,7 +131,7 @@ class DeliveryMethod(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return pgettext("delivery method", self.name)
 
 
 class ReferenceDataset(models.Model):

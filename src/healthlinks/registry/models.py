@@ -237,6 +237,9 @@ class Partnership(models.Model):
             return Lifecycle.CLOSED
         return Lifecycle.ACTIVE
 
+    def get_lifecycle_display(self) -> str:
+        return str(Lifecycle(self.lifecycle()).label)
+
     def duration_days(self, today: date | None = None) -> int:
         end = self.end_date or (today or timezone.localdate())
         return max((end - self.start_date).days + 1, 0)

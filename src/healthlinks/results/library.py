@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from healthlinks.activities.models import Activity, Assessment, CascadeReport, Outcome
 from healthlinks.activities.selectors import activities_in_period, health_workers_trained
@@ -111,9 +113,9 @@ def cascade_trainers(p: Partnership, start: date, end: date) -> Measured:
 @dataclass(frozen=True)
 class LibraryIndicator:
     code: str
-    name: str
-    definition: str
-    unit: str
+    name: Any  # lazy: in the reader's language
+    definition: Any
+    unit: Any
     measure: str  # unit | percentage | qualitative
     compute: Compute | None
 
@@ -123,61 +125,70 @@ LIBRARY: dict[str, LibraryIndicator] = {
     for i in [
         LibraryIndicator(
             "TRN-01",
-            "Health workers trained (in-service)",
-            "People who completed training in the period, each counted once (named trainees once; "
-            "counted trainees less the named ones of the same activity and cell).",
-            "persons",
+            _("Health workers trained (in-service)"),
+            _(
+                "People who completed training in the period, each counted once (named trainees once; "
+                "counted trainees less the named ones of the same activity and cell)."
+            ),
+            _("persons"),
             "unit",
             trained,
         ),
         LibraryIndicator(
             "TRN-03",
-            "Knowledge mastery",
-            "% of tested trainees whose post-test score reached 80% of the maximum.",
+            _("Knowledge mastery"),
+            # xgettext:no-python-format
+            _("% of tested trainees whose post-test score reached 80% of the maximum."),
             "%",
             "percentage",
             mastery_share,
         ),
         LibraryIndicator(
             "TRN-05",
-            "Performing to standard at 6 months",
-            "% of trainees followed up at 6 months whose practice had changed (Kirkpatrick L3).",
+            _("Performing to standard at 6 months"),
+            # xgettext:no-python-format
+            _("% of trainees followed up at 6 months whose practice had changed (Kirkpatrick L3)."),
             "%",
             "percentage",
             practice_at_six_months,
         ),
         LibraryIndicator(
             "TRN-06",
-            "Cascade trainers",
-            "Trainees reported in the period as having trained others.",
-            "persons",
+            _("Cascade trainers"),
+            _("Trainees reported in the period as having trained others."),
+            _("persons"),
             "unit",
             cascade_trainers,
         ),
         LibraryIndicator(
             "VOL-01",
-            "Volunteers deployed",
-            "Unique people with at least one stay (physical or virtual) starting in the period.",
-            "persons",
+            _("Volunteers deployed"),
+            _("Unique people with at least one stay (physical or virtual) starting in the period."),
+            _("persons"),
             "unit",
             volunteers,
         ),
         LibraryIndicator(
-            "VOL-02", "Volunteer days", "Days of physical stays starting in the period.", "days", "unit", volunteer_days
+            "VOL-02",
+            _("Volunteer days"),
+            _("Days of physical stays starting in the period."),
+            _("days"),
+            "unit",
+            volunteer_days,
         ),
         LibraryIndicator(
             "SYS-01",
-            "Policies, protocols, curricula, regulations",
-            "Documents developed or revised with ministries, professional bodies or institutions.",
-            "documents",
+            _("Policies, protocols, curricula, regulations"),
+            _("Documents developed or revised with ministries, professional bodies or institutions."),
+            _("documents"),
             "unit",
             None,
         ),
         LibraryIndicator(
             "PAT-01",
-            "Patients benefiting",
-            "Patients using services the project improved (state the method).",
-            "persons",
+            _("Patients benefiting"),
+            _("Patients using services the project improved (state the method)."),
+            _("persons"),
             "unit",
             None,
         ),

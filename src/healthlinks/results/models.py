@@ -52,7 +52,7 @@ class DayRate(models.Model):
     """What a day of a volunteer's time is worth, by grade (e.g. NHS Band 6) or, failing that, by cadre."""
 
     grade = models.CharField(_("grade or pay band"), max_length=60, blank=True)
-    cadre = models.ForeignKey(Occupation, on_delete=models.PROTECT, null=True, blank=True)
+    cadre = models.ForeignKey(Occupation, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("cadre"))
     year = models.PositiveSmallIntegerField(_("year"))
     currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
     day_rate = models.DecimalField(
@@ -85,7 +85,9 @@ class CostCategory(models.TextChoices):
 class CashCost(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="cash_costs")
-    activity = models.ForeignKey(Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="costs")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="costs", verbose_name=_("activity")
+    )
     category = models.CharField(_("category"), max_length=20, choices=CostCategory.choices)
     amount = models.DecimalField(
         _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]

@@ -57,9 +57,9 @@ def indicator_add(
     indicator = Indicator(
         result=result,
         library_code=library_code,
-        title=title or (item.name if item else ""),
+        title=title or (str(item.name) if item else ""),
         measure=Measure.PERCENTAGE if item and item.measure == "percentage" else measure,
-        unit=item.unit if item else "",
+        unit=str(item.unit) if item else "",
         baseline=baseline,
         disaggregate_by_sex_and_cadre=disaggregate or bool(targets_by),
     )

@@ -163,9 +163,9 @@ class ScopeForm(forms.Form):
         super().__init__(*args, **kwargs)
         blank = [("", "—")]
         choices: dict[str, list[tuple[str, Any]]] = {
-            "country": blank + [(c.iso3, c.name) for c in Country.objects.order_by("name")],
+            "country": blank + sorted(((c.iso3, c.local_name) for c in Country.objects.all()), key=lambda o: o[1]),
             "region": blank + list(WhoRegion.choices),
-            "specialty": blank + [(s.slug, s.name) for s in Specialty.objects.order_by("name")],
+            "specialty": blank + sorted(((s.slug, s.local_name) for s in Specialty.objects.all()), key=lambda o: o[1]),
             "typology": blank + [(k, typology_label(k)) for k in TYPOLOGY_FILTERS],
             "funder": blank + [(f.slug, f.name) for f in FundingScheme.objects.order_by("name")],
         }
@@ -324,15 +324,19 @@ def network_page(request: HttpRequest) -> HttpResponse:
 def impact_views(data: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     """The tables by country, specialty, funder and typology, and the map, trend and specialty charts."""
     countries = {c.iso3: c for c in Country.objects.all()}
-    specialties = dict(Specialty.objects.values_list("pk", "name"))
+    specialties = {s.pk: s.local_name for s in Specialty.objects.all()}
     by_country = [
-        {"id": int(countries[r["group"]].numeric), "name": countries[r["group"]].name, "trained": r["trained"]}
+        {"id": int(countries[r["group"]].numeric), "name": countries[r["group"]].local_name, "trained": r["trained"]}
         for r in data["by"]["country"]
         if r["group"] in countries and countries[r["group"]].numeric.isdigit()
     ]
     tables = {
         "country": [
-            {**r, "label": getattr(countries.get(r["group"]), "name", r["group"]), "link": f"?country={r['group']}"}
+            {
+                **r,
+                "label": getattr(countries.get(r["group"]), "local_name", r["group"]),
+                "link": f"?country={r['group']}",
+            }
             for r in data["by"]["country"]
         ],
         "specialty": [

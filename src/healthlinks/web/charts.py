@@ -222,6 +222,7 @@ def pre_post(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "$schema": SCHEMA,
         "width": "container",
         "height": 180,
+        # xgettext:no-python-format
         "title": _("Test scores before and after (% of maximum)"),
         "data": {"values": rows},
         "mark": {"type": "bar", "opacity": 0.6},
@@ -295,7 +296,9 @@ def forest(effects: list[dict[str, Any]], title: str, scale: str) -> dict[str, A
                     "tooltip": [
                         {"field": "label", "title": _("Term")},
                         {"field": "estimate", "format": ".2f", "title": _("Estimate")},
+                        # xgettext:no-python-format
                         {"field": "low", "format": ".2f", "title": _("95% low")},
+                        # xgettext:no-python-format
                         {"field": "high", "format": ".2f", "title": _("95% high")},
                         {"field": "n_with", "title": "n"},
                     ],
@@ -325,7 +328,9 @@ def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool =
                     "tooltip": [
                         {"field": "group", "title": _("Group")},
                         {"field": "estimate", "format": fmt, "title": _("Estimate")},
+                        # xgettext:no-python-format
                         {"field": "low", "format": fmt, "title": _("95% low")},
+                        # xgettext:no-python-format
                         {"field": "high", "format": fmt, "title": _("95% high")},
                         {"field": "n", "title": "n"},
                     ],

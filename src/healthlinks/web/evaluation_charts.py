@@ -99,6 +99,7 @@ def likert(segments: list[dict[str, Any]], answers: list[str], title: str, *, la
             "x": {
                 "field": "start",
                 "type": "quantitative",
+                # xgettext:no-python-format
                 "title": _("% of answers (disagree ← → agree)"),
                 "scale": {"domain": [-100, 100]},
             },

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from healthlinks.evaluation import selectors
@@ -37,6 +38,13 @@ HEADLINES = {
         ("challenges", _("What challenges")),
         ("support_needed", _("What support is needed")),
     ]
+}
+
+# The answers split by: the respondent's partnership, its country, the respondent's role.
+DIMENSION_WORDS = {
+    "partnership": gettext_lazy("Partnership"),
+    "country": gettext_lazy("Country"),
+    "role": gettext_lazy("Role"),
 }
 
 
@@ -117,7 +125,7 @@ def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "picked": picked,
             "choice_questions": choice_questions,
             "dimension": dimension,
-            "dimensions": selectors.DIMENSIONS,
+            "dimensions": [(d, DIMENSION_WORDS[d]) for d in selectors.DIMENSIONS],
             "can_manage": selectors.can_manage_instruments(request.user),
         },
     )

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import Field
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from healthlinks.activities.models import Activity
@@ -135,10 +136,10 @@ class PartnershipFilterForm(forms.Form):
     def __init__(self, *args: Any, countries: list[Country], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["country"]).choices = _choices(
-            _("Any country"), [(c.iso3, c.name) for c in countries]
+            _("Any country"), [(c.iso3, c.local_name) for c in countries]
         )
         cast(forms.ChoiceField, self.fields["specialty"]).choices = _choices(
-            _("Any specialty"), [(s.slug, s.name) for s in Specialty.objects.all()]
+            _("Any specialty"), [(s.slug, s.local_name) for s in Specialty.objects.all()]
         )
         typology = [("mobility_resilient", str(_("Edwards: resilient to staff mobility")))]
         for key in TYPOLOGY_FILTERS:
@@ -406,7 +407,12 @@ STAYS_OFFERED = 300
 
 class StayChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.start_date} {obj.person.pseudo_id} at {obj.host_institution.name} ({obj.get_mode_display()})"
+        return _("%(date)s %(person)s at %(host)s (%(mode)s)") % {
+            "date": date_format(obj.start_date),
+            "person": obj.person.pseudo_id,
+            "host": obj.host_institution.name,
+            "mode": obj.get_mode_display(),
+        }
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
@@ -596,7 +602,11 @@ class OutcomeForm(forms.Form):
     dimension = forms.ChoiceField(choices=[], label=_("What was measured"))
     person = PersonPicker(required=False, label=_("Trainee"), help_text=_("Leave empty for a facility (L4) measure."))
     rating = forms.TypedChoiceField(
-        coerce=int, empty_value=None, required=False, choices=[("", "—")] + [(i, str(i)) for i in range(1, 6)]
+        label=_("Rating (1 to 5)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "—")] + [(i, str(i)) for i in range(1, 6)],
     )
     practice_changed = forms.NullBooleanField(
         required=False,

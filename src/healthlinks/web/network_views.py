@@ -339,7 +339,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     partnerships = registry_selectors.partnerships_editable_by(request.user).order_by("name")
     context: dict[str, Any] = {
-        "kinds": list(tabular.COLUMNS.items()),
+        "kinds": [(kind, tabular.TITLES[kind], columns) for kind, columns in tabular.COLUMNS.items()],
         "partnerships": partnerships,
         "roles": PersonRoleKind.choices,
     }

@@ -36,7 +36,7 @@ def person_option(person: Person, *, personal: bool) -> str:
     if name:
         parts.append(name)
     if person.cadre is not None:
-        parts.append(person.cadre.label)
+        parts.append(person.cadre.local_label)
     if person.home_institution is not None:
         parts.append(person.home_institution.name)
     return " · ".join(parts) or str(_("no details recorded"))

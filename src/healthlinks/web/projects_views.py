@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from healthlinks.interchange.iati.exporter import write_activities
@@ -36,8 +37,18 @@ TRANSACTION_TYPES = {
     "12": _("Outgoing pledge"),
     "13": _("Incoming pledge"),
 }
-ROLES = {"1": _("Funding"), "2": _("Accountable"), "3": _("Extending"), "4": _("Implementing")}
-RESULT_TYPES = {"1": _("Output"), "2": _("Outcome"), "3": _("Impact"), "9": _("Other")}
+ROLES = {
+    "1": gettext_lazy("Funding"),
+    "2": gettext_lazy("Accountable"),
+    "3": gettext_lazy("Extending"),
+    "4": gettext_lazy("Implementing"),
+}
+RESULT_TYPES = {
+    "1": gettext_lazy("Output"),
+    "2": gettext_lazy("Outcome"),
+    "3": gettext_lazy("Impact"),
+    "9": gettext_lazy("Other"),
+}
 
 
 @require_safe

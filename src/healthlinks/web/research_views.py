@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from healthlinks import labels
 from healthlinks.interchange.research import export as research
 from healthlinks.interchange.research.tables import TABLES
 from healthlinks.registry import selectors as registry_selectors
@@ -31,6 +33,27 @@ def _allowed(request: HttpRequest) -> str:
     return slug
 
 
+def _small_cells_in_words(cells: list[Any]) -> list[dict[str, Any]]:
+    """Country, cadre and sex as words (the export keeps the codes; "(none recorded)" reads "not recorded")."""
+    countries = labels.labeller("country", {c.country for c in cells})
+    cadres = labels.labeller("cadre", {c.cadre for c in cells})
+    sexes = labels.labeller("sex")
+    missing = research.NO_PLACE
+
+    def word(value: str, label: Any) -> str:
+        return label("") if value == missing else label(value)
+
+    return [
+        {
+            "country": word(c.country, countries),
+            "cadre": word(c.cadre, cadres),
+            "sex": word(c.sex, sexes),
+            "count": c.count,
+        }
+        for c in cells
+    ]
+
+
 @login_required
 @require_safe
 def research_export_page(request: HttpRequest) -> HttpResponse:
@@ -42,7 +65,7 @@ def research_export_page(request: HttpRequest) -> HttpResponse:
         "web/research_export.html",
         {
             "summary": summary,
-            "small_cells": summary.small_cells[:SMALL_CELLS_SHOWN],
+            "small_cells": _small_cells_in_words(summary.small_cells[:SMALL_CELLS_SHOWN]),
             "more_small_cells": max(len(summary.small_cells) - SMALL_CELLS_SHOWN, 0),
             "threshold": research.SMALL_CELL,
             "partnerships": partnerships,

@@ -34,8 +34,9 @@ def test_page_explains_the_export_and_shows_the_small_cells(world, researcher):
     text = response.content.decode()
     assert "Research export" in text and "Download the zip" in text
     assert "2 cells of country" in text  # consenting (UGA 2221 female) and peer (GBR 2211 male): one person each
-    assert '<td>UGA</td><td>2221</td><td>female</td><td class="num">1</td>' in text
-    assert "KEN" not in text.split("Small cells")[1].split("Tables")[0]  # the draft's person: not the researcher's
+    # in words (the export keeps the codes UGA, 2221, female)
+    assert '<td>Uganda</td><td>Nursing professionals</td><td>Female</td><td class="num">1</td>' in text
+    assert "Kenya" not in text.split("Small cells")[1].split("Tables")[0]  # the draft's person: not the researcher's
     assert "1 partnership" in text and "2 consenting people" in text
     for table in ("stays", "people", "data_dictionary", "indicator_periods"):
         assert table in text or table == "data_dictionary"

@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0001_data_version'),
+        ("analytics", "0001_data_version"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TableVersion',
+            name="TableVersion",
             fields=[
-                ('table', models.CharField(max_length=63, primary_key=True, serialize=False)),
-                ('token', models.CharField(max_length=32)),
+                ("table", models.CharField(max_length=63, primary_key=True, serialize=False)),
+                ("token", models.CharField(max_length=32)),
             ],
         ),
         migrations.AddField(
-            model_name='dataversion',
-            name='generation',
-            field=models.CharField(default='', max_length=32),
+            model_name="dataversion",
+            name="generation",
+            field=models.CharField(default="", max_length=32),
         ),
     ]

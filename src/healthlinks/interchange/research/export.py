@@ -18,7 +18,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from healthlinks.accounts.models import User
 from healthlinks.interchange.research.tables import TABLES, Scope, build_all, person_cells
@@ -168,11 +168,15 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 
 def dictionary_rows() -> list[list[str]]:
+    """The data dictionary's rows, in English whatever the active language (as its code lists and the README): the
+    meanings and units are translatable for the export page, and turned into text here."""
     rows = []
-    for table in TABLES:
-        for c in table.columns:
-            nullable = "true" if c.nullable else "false"
-            rows.append([table.name, c.name, c.type, nullable, c.unit, c.meaning, c.code_list(), table.meaning])
+    with translation.override("en"):
+        for table in TABLES:
+            for c in table.columns:
+                nullable = "true" if c.nullable else "false"
+                row = [table.name, c.name, c.type, nullable, str(c.unit), str(c.meaning), c.code_list()]
+                rows.append([*row, str(table.meaning)])
     return rows
 
 
@@ -270,10 +274,11 @@ def readme_text(export: ResearchExport) -> str:
         else "none."
     )
     width = max(len(name) for name in export.tables)
-    tables = "\n".join(
-        f"{name.ljust(width)}  {table.num_rows:>8}  {next(t.meaning for t in TABLES if t.name == name)}"
-        for name, table in export.tables.items()
-    )
+    meanings = {t.name: t.meaning for t in TABLES}
+    with translation.override("en"):  # the README is in English, and so are the tables' meanings in it
+        tables = "\n".join(
+            f"{name.ljust(width)}  {table.num_rows:>8}  {str(meanings[name])}" for name, table in export.tables.items()
+        )
     return README.format(created=export.created, scope=scope, small=small, threshold=SMALL_CELL, tables=tables)
 
 

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,12 +28,17 @@ from django.db import connection
 from django.db.models import CharField, FloatField, Model, QuerySet
 from django.db.models.functions import Cast
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from healthlinks.activities import models as act
 from healthlinks.network import models as net
 from healthlinks.reference import models as ref
 from healthlinks.registry import models as reg
 from healthlinks.results import models as res
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +54,18 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 @dataclass(frozen=True)
 class Column:
     """One column and its data-dictionary entry. ``codes`` is the code list (``code=label; …``), a pointer to the
-    table holding it, or a callable building it from the reference tables at export time."""
+    table holding it, or a callable building it from the reference tables at export time. ``meaning``, ``unit`` and
+    a text ``codes`` are translatable (lazy): ``str()`` them where they are written to a file."""
 
     name: str
     type: str
-    meaning: str
-    unit: str = ""
-    codes: str | Callable[[], str] = ""
+    meaning: StrOrPromise
+    unit: StrOrPromise = ""
+    codes: StrOrPromise | Callable[[], str] = ""
     nullable: bool = True
 
     def code_list(self) -> str:
-        return self.codes() if callable(self.codes) else self.codes
+        return self.codes() if callable(self.codes) else str(self.codes)
 
 
 @dataclass
@@ -93,7 +99,7 @@ class Table:
     the scope and the tables already built, for the institutions and countries the other tables refer to)."""
 
     name: str
-    meaning: str
+    meaning: StrOrPromise
     columns: tuple[Column, ...]
     build: Builder | None = None
     key: tuple[str, ...] = ()  # columns that identify a row
@@ -127,10 +133,10 @@ def choices_of_library() -> str:
     return "; ".join(f"{code}={item.name}" for code, item in LIBRARY.items())
 
 
-COUNTRY = "ISO 3166-1 alpha-3 code; see the countries table"
-CADRE = "ISCO-08 unit group; see the cadres table"
-PERSON = "pseudonymous id (HL- and 10 characters); joins people.person_id"
-YES_NO = "true/false"
+COUNTRY = _("ISO 3166-1 alpha-3 code; see the countries table")
+CADRE = _("ISCO-08 unit group; see the cadres table")
+PERSON = _("pseudonymous id (HL- and 10 characters); joins people.person_id")
+YES_NO = _("true/false")
 
 
 # Arrow --------------------------------------------------------------------------------------------------------
@@ -628,43 +634,56 @@ def build_purpose_codes(scope: Scope) -> Columns:
 # The tables ---------------------------------------------------------------------------------------------------
 
 
-def _id(name: str, what: str) -> Column:
-    return Column(name, "int64", f"Healthlinks id of the {what} (stable within this database)", nullable=False)
+def _format(message: StrOrPromise, **values: StrOrPromise) -> StrOrPromise:
+    """``message % values`` (named placeholders), translated in the language active when it is shown or written."""
+
+    def text() -> str:
+        return str(message) % {key: str(value) for key, value in values.items()}
+
+    return lazy(text, str)()
 
 
-def _ref_id(name: str, table: str, what: str, nullable: bool = False) -> Column:
-    return Column(name, "int64", f"the {what}; joins {table}", nullable=nullable)
+def _id(name: str, meaning: StrOrPromise) -> Column:
+    return Column(name, "int64", meaning, nullable=False)
+
+
+def _ref_id(name: str, table: str, what: StrOrPromise, nullable: bool = False) -> Column:
+    return Column(name, "int64", _format(_("%(what)s; joins %(table)s"), what=what, table=table), nullable=nullable)
 
 
 SYNTHETIC = Column(
-    "is_synthetic", "bool", "invented record of the demo world (never real data)", codes=YES_NO, nullable=False
+    "is_synthetic", "bool", _("invented record of the demo world (never real data)"), codes=YES_NO, nullable=False
 )
 
 PARTNERSHIPS = Table(
     "partnerships",
-    "one partnership (institutions working together)",
+    _("one partnership (institutions working together)"),
     (
-        _id("partnership_id", "partnership"),
-        Column("slug", "string", "short unique name used in Healthlinks addresses", nullable=False),
-        Column("name", "string", "name of the partnership", nullable=False),
+        _id("partnership_id", _("Healthlinks id of the partnership (stable within this database)")),
+        Column("slug", "string", _("short unique name used in Healthlinks addresses"), nullable=False),
+        Column("name", "string", _("name of the partnership"), nullable=False),
         Column(
-            "publication", "string", "publication status in Healthlinks", codes=choices(reg.Publication), nullable=False
+            "publication",
+            "string",
+            _("publication status in Healthlinks"),
+            codes=choices(reg.Publication),
+            nullable=False,
         ),
-        Column("start_date", "date", "date the partnership started", unit="ISO 8601 date", nullable=False),
-        Column("end_date", "date", "date the partnership ended (empty: ongoing)", unit="ISO 8601 date"),
+        Column("start_date", "date", _("date the partnership started"), unit=_("ISO 8601 date"), nullable=False),
+        Column("end_date", "date", _("date the partnership ended (empty: ongoing)"), unit=_("ISO 8601 date")),
         Column(
             "geography_class",
             "string",
-            "derived from the member institutions' countries (North = World Bank high income); empty: not yet known",
+            _("derived from the member institutions' countries (North = World Bank high income); empty: not yet known"),
             codes=choices(reg.GeographyClass),
         ),
-        Column("capacity_focus", "string", "Edwards typology: capacity focus", codes=choices(reg.CapacityFocus)),
-        Column("intervention", "string", "Edwards typology: intervention", codes=choices(reg.Intervention)),
-        Column("skills", "string", "Edwards typology: skills", codes=choices(reg.Skills)),
-        Column("delivery", "string", "Edwards typology: delivery", codes=choices(reg.Delivery)),
-        Column("visiting_groups", "string", "Loh engagement: visiting groups", codes=choices(reg.VisitingGroups)),
-        Column("host_entities", "string", "Loh engagement: host entities", codes=choices(reg.HostEntities)),
-        Column("frequency", "string", "Loh engagement: frequency", codes=choices(reg.Frequency)),
+        Column("capacity_focus", "string", _("Edwards typology: capacity focus"), codes=choices(reg.CapacityFocus)),
+        Column("intervention", "string", _("Edwards typology: intervention"), codes=choices(reg.Intervention)),
+        Column("skills", "string", _("Edwards typology: skills"), codes=choices(reg.Skills)),
+        Column("delivery", "string", _("Edwards typology: delivery"), codes=choices(reg.Delivery)),
+        Column("visiting_groups", "string", _("Loh engagement: visiting groups"), codes=choices(reg.VisitingGroups)),
+        Column("host_entities", "string", _("Loh engagement: host entities"), codes=choices(reg.HostEntities)),
+        Column("frequency", "string", _("Loh engagement: frequency"), codes=choices(reg.Frequency)),
         SYNTHETIC,
     ),
     build_partnerships,
@@ -673,13 +692,13 @@ PARTNERSHIPS = Table(
 
 PARTNERSHIP_MEMBERS = Table(
     "partnership_members",
-    "one institution's membership of a partnership",
+    _("one institution's membership of a partnership"),
     (
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        _ref_id("institution_id", "institutions.institution_id", "member institution"),
-        Column("role", "string", "the institution's role", codes=choices(reg.MemberRole), nullable=False),
-        Column("joined", "date", "date the institution joined", unit="ISO 8601 date"),
-        Column("left", "date", "date the institution left", unit="ISO 8601 date"),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        _ref_id("institution_id", "institutions.institution_id", _("member institution")),
+        Column("role", "string", _("the institution's role"), codes=choices(reg.MemberRole), nullable=False),
+        Column("joined", "date", _("date the institution joined"), unit=_("ISO 8601 date")),
+        Column("left", "date", _("date the institution left"), unit=_("ISO 8601 date")),
     ),
     build_partnership_members,
     ("partnership_id", "institution_id"),
@@ -687,18 +706,18 @@ PARTNERSHIP_MEMBERS = Table(
 
 PARTNERSHIP_TAGS = Table(
     "partnership_tags",
-    "one specialty, delivery method or funding scheme of a partnership",
+    _("one specialty, delivery method or funding scheme of a partnership"),
     (
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
         Column(
             "dimension",
             "string",
-            "what the tag describes",
+            _("what the tag describes"),
             codes="specialty; delivery_method; funding_scheme",
             nullable=False,
         ),
-        Column("code", "string", "the specialty, delivery method or funding scheme code", nullable=False),
-        Column("label", "string", "its name", nullable=False),
+        Column("code", "string", _("the specialty, delivery method or funding scheme code"), nullable=False),
+        Column("label", "string", _("its name"), nullable=False),
     ),
     build_partnership_tags,
     ("partnership_id", "dimension", "code"),
@@ -706,24 +725,24 @@ PARTNERSHIP_TAGS = Table(
 
 INSTITUTIONS = Table(
     "institutions",
-    "one institution referred to by another table (member, home, sending or host institution, venue)",
+    _("one institution referred to by another table (member, home, sending or host institution, venue)"),
     (
-        _id("institution_id", "institution"),
-        Column("name", "string", "name of the institution (an organisation, not a person)", nullable=False),
-        Column("country", "string", "country of the institution", codes=COUNTRY, nullable=False),
-        Column("kind", "string", "kind of institution", codes=choices(reg.InstitutionKind), nullable=False),
+        _id("institution_id", _("Healthlinks id of the institution (stable within this database)")),
+        Column("name", "string", _("name of the institution (an organisation, not a person)"), nullable=False),
+        Column("country", "string", _("country of the institution"), codes=COUNTRY, nullable=False),
+        Column("kind", "string", _("kind of institution"), codes=choices(reg.InstitutionKind), nullable=False),
         Column(
             "iati_org_type",
             "string",
-            "IATI OrganisationType code",
+            _("IATI OrganisationType code"),
             codes=_table_codes(ref.OrganisationType, "code", "name"),
         ),
-        Column("city", "string", "city"),
-        Column("latitude", "float64", "latitude of the institution", unit="degrees (WGS 84)"),
-        Column("longitude", "float64", "longitude of the institution", unit="degrees (WGS 84)"),
-        Column("ror_id", "string", "Research Organization Registry id (https://ror.org/ + this id)"),
-        Column("iati_org_id", "string", "IATI organisation identifier"),
-        Column("scope", "string", "the institution's scope of influence", codes=choices(reg.Scope)),
+        Column("city", "string", _("city")),
+        Column("latitude", "float64", _("latitude of the institution"), unit=_("degrees (WGS 84)")),
+        Column("longitude", "float64", _("longitude of the institution"), unit=_("degrees (WGS 84)")),
+        Column("ror_id", "string", _("Research Organization Registry id (https://ror.org/ + this id)")),
+        Column("iati_org_id", "string", _("IATI organisation identifier")),
+        Column("scope", "string", _("the institution's scope of influence"), codes=choices(reg.Scope)),
         SYNTHETIC,
     ),
     key=("institution_id",),
@@ -732,30 +751,30 @@ INSTITUTIONS = Table(
 
 COUNTRIES = Table(
     "countries",
-    "one country of an institution in the export",
+    _("one country of an institution in the export"),
     (
-        Column("country", "string", "ISO 3166-1 alpha-3 code", nullable=False),
-        Column("iso2", "string", "ISO 3166-1 alpha-2 code", nullable=False),
-        Column("name", "string", "English short name", nullable=False),
-        Column("who_region", "string", "WHO region", codes=choices(ref.WhoRegion)),
+        Column("country", "string", _("ISO 3166-1 alpha-3 code"), nullable=False),
+        Column("iso2", "string", _("ISO 3166-1 alpha-2 code"), nullable=False),
+        Column("name", "string", _("English short name"), nullable=False),
+        Column("who_region", "string", _("WHO region"), codes=choices(ref.WhoRegion)),
         Column(
             "income_group",
             "string",
-            "World Bank income group (fiscal year in income_fy)",
+            _("World Bank income group (fiscal year in income_fy)"),
             codes=choices(ref.IncomeGroup),
         ),
-        Column("income_fy", "string", "World Bank fiscal year of the income group, e.g. FY26"),
+        Column("income_fy", "string", _("World Bank fiscal year of the income group, e.g. FY26")),
         Column(
             "ssl2023",
             "bool",
-            "on the WHO Health Workforce Support and Safeguards List 2023",
+            _("on the WHO Health Workforce Support and Safeguards List 2023"),
             codes=YES_NO,
             nullable=False,
         ),
         Column(
             "uk_code_status",
             "string",
-            "UK Code of Practice for international recruitment status",
+            _("UK Code of Practice for international recruitment status"),
             codes=choices(ref.UkCodeStatus),
             nullable=False,
         ),
@@ -766,11 +785,11 @@ COUNTRIES = Table(
 
 CADRES = Table(
     "cadres",
-    "one ISCO-08 health occupation (unit group)",
+    _("one ISCO-08 health occupation (unit group)"),
     (
-        Column("cadre", "string", "ISCO-08 unit group code (4 digits, kept as text)", nullable=False),
-        Column("label", "string", "ISCO-08 title", nullable=False),
-        Column("group", "string", "broader group", nullable=False),
+        Column("cadre", "string", _("ISCO-08 unit group code (4 digits, kept as text)"), nullable=False),
+        Column("label", "string", _("ISCO-08 title"), nullable=False),
+        Column("group", "string", _("broader group"), nullable=False),
     ),
     build_cadres,
     ("cadre",),
@@ -778,11 +797,11 @@ CADRES = Table(
 
 PURPOSE_CODES = Table(
     "purpose_codes",
-    "one OECD DAC CRS purpose code",
+    _("one OECD DAC CRS purpose code"),
     (
-        Column("purpose_code", "string", "DAC CRS purpose code (5 digits, kept as text)", nullable=False),
-        Column("name", "string", "name of the purpose", nullable=False),
-        Column("category", "string", "DAC sector category (3 digits)", nullable=False),
+        Column("purpose_code", "string", _("DAC CRS purpose code (5 digits, kept as text)"), nullable=False),
+        Column("name", "string", _("name of the purpose"), nullable=False),
+        Column("category", "string", _("DAC sector category (3 digits)"), nullable=False),
     ),
     build_purpose_codes,
     ("purpose_code",),
@@ -790,19 +809,19 @@ PURPOSE_CODES = Table(
 
 PEOPLE = Table(
     "people",
-    "one person who consented to research use (pseudonymous: no name, contact or external id)",
+    _("one person who consented to research use (pseudonymous: no name, contact or external id)"),
     (
         Column(
             "person_id",
             "string",
-            "pseudonymous id: random, never derived from the name",
+            _("pseudonymous id: random, never derived from the name"),
             codes="HL-XXXXXXXXXX",
             nullable=False,
         ),
-        Column("cadre", "string", "occupation", codes=CADRE),
-        Column("sex", "string", "sex", codes=choices(net.Sex), nullable=False),
-        _ref_id("home_institution_id", "institutions.institution_id", "home institution", nullable=True),
-        Column("grade", "string", "grade or pay band as recorded (e.g. Band 6); values the volunteer's time"),
+        Column("cadre", "string", _("occupation"), codes=CADRE),
+        Column("sex", "string", _("sex"), codes=choices(net.Sex), nullable=False),
+        _ref_id("home_institution_id", "institutions.institution_id", _("home institution"), nullable=True),
+        Column("grade", "string", _("grade or pay band as recorded (e.g. Band 6); values the volunteer's time")),
         SYNTHETIC,
     ),
     build_people,
@@ -811,11 +830,11 @@ PEOPLE = Table(
 
 PERSON_ROLES = Table(
     "person_roles",
-    "one role of a person in a partnership",
+    _("one role of a person in a partnership"),
     (
-        Column("person_id", "string", "the person", codes=PERSON, nullable=False),
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        Column("role", "string", "role in the partnership", codes=choices(net.PersonRoleKind), nullable=False),
+        Column("person_id", "string", _("the person"), codes=PERSON, nullable=False),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        Column("role", "string", _("role in the partnership"), codes=choices(net.PersonRoleKind), nullable=False),
     ),
     build_person_roles,
     ("person_id", "partnership_id", "role"),
@@ -823,33 +842,37 @@ PERSON_ROLES = Table(
 
 STAYS = Table(
     "stays",
-    "one stay (physical visit or placement, or virtual engagement) of a person for a partnership",
+    _("one stay (physical visit or placement, or virtual engagement) of a person for a partnership"),
     (
-        _id("stay_id", "stay"),
-        Column("person_id", "string", "the person", codes=PERSON, nullable=False),
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        _ref_id("sending_institution_id", "institutions.institution_id", "sending institution", nullable=True),
-        _ref_id("host_institution_id", "institutions.institution_id", "host institution"),
-        Column("mode", "string", "physical or virtual", codes=choices(net.Mode), nullable=False),
-        Column("start_date", "date", "first day", unit="ISO 8601 date", nullable=False),
-        Column("end_date", "date", "last day (included)", unit="ISO 8601 date", nullable=False),
+        _id("stay_id", _("Healthlinks id of the stay (stable within this database)")),
+        Column("person_id", "string", _("the person"), codes=PERSON, nullable=False),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        _ref_id("sending_institution_id", "institutions.institution_id", _("sending institution"), nullable=True),
+        _ref_id("host_institution_id", "institutions.institution_id", _("host institution")),
+        Column("mode", "string", _("physical or virtual"), codes=choices(net.Mode), nullable=False),
+        Column("start_date", "date", _("first day"), unit=_("ISO 8601 date"), nullable=False),
+        Column("end_date", "date", _("last day (included)"), unit=_("ISO 8601 date"), nullable=False),
         Column(
-            "duration_days", "int64", "days from start to end, both included (derived)", unit="days", nullable=False
+            "duration_days",
+            "int64",
+            _("days from start to end, both included (derived)"),
+            unit=_("days"),
+            nullable=False,
         ),
         Column(
             "continuum_class",
             "string",
-            "mobility continuum class from duration_days and the configured bounds (default 14, 90, 180, 365 days)",
+            _("mobility continuum class from duration_days and the configured bounds (default 14, 90, 180, 365 days)"),
             codes=choices(net.ContinuumClass),
             nullable=False,
         ),
-        Column("virtual_hours", "float64", "hours of a virtual engagement", unit="hours"),
-        Column("funding", "string", "who paid", codes=choices(net.Funding)),
+        Column("virtual_hours", "float64", _("hours of a virtual engagement"), unit=_("hours")),
+        Column("funding", "string", _("who paid"), codes=choices(net.Funding)),
         *[
             Column(
                 f"purpose_{p}",
                 "bool",
-                f"the stay's purposes include {p.replace('_', ' ')}",
+                _format(_("the stay's purposes include: %(purpose)s"), purpose=net.Purpose(p).label),
                 codes=YES_NO,
                 nullable=False,
             )
@@ -858,36 +881,40 @@ STAYS = Table(
         Column(
             "repeat_index",
             "int64",
-            "this person's n-th stay at this host in this mode (derived)",
-            unit="count",
+            _("this person's n-th stay at this host in this mode (derived)"),
+            unit=_("count"),
             nullable=False,
         ),
         Column(
             "days_since_previous",
             "int64",
-            "days since the end of this person's previous stay at this host in "
-            "this mode (derived; empty for the first)",
-            unit="days",
+            _(
+                "days since the end of this person's previous stay at this host in "
+                "this mode (derived; empty for the first)"
+            ),
+            unit=_("days"),
         ),
         Column(
             "circular",
             "bool",
-            "the person made two or more physical stays at this host (derived)",
+            _("the person made two or more physical stays at this host (derived)"),
             codes=YES_NO,
             nullable=False,
         ),
         Column(
             "safeguard_flag",
             "bool",
-            "WHO Global Code flag: physical stay from a Safeguards-List or UK-red-list "
-            "country to a high-income host (derived)",
+            _(
+                "WHO Global Code flag: physical stay from a Safeguards-List or UK-red-list "
+                "country to a high-income host (derived)"
+            ),
             codes=YES_NO,
             nullable=False,
         ),
         Column(
             "outside_partnership_dates",
             "bool",
-            "the stay falls outside the partnership's dates (derived)",
+            _("the stay falls outside the partnership's dates (derived)"),
             codes=YES_NO,
             nullable=False,
         ),
@@ -899,35 +926,39 @@ STAYS = Table(
 
 STAY_SESSIONS = Table(
     "stay_sessions",
-    "one recorded session of a virtual engagement",
+    _("one recorded session of a virtual engagement"),
     (
-        _ref_id("stay_id", "stays.stay_id", "virtual engagement"),
-        Column("date", "date", "date of the session", unit="ISO 8601 date", nullable=False),
-        Column("hours", "float64", "length of the session", unit="hours", nullable=False),
+        _ref_id("stay_id", "stays.stay_id", _("virtual engagement")),
+        Column("date", "date", _("date of the session"), unit=_("ISO 8601 date"), nullable=False),
+        Column("hours", "float64", _("length of the session"), unit=_("hours"), nullable=False),
     ),
     build_stay_sessions,
 )
 
 TIES = Table(
     "ties",
-    "one recorded tie between two people (both consented); co-presence ties are not stored and not exported",
+    _("one recorded tie between two people (both consented); co-presence ties are not stored and not exported"),
     (
         Column(
-            "person_a_id", "string", "first person (the mentor of a mentor_mentee tie)", codes=PERSON, nullable=False
+            "person_a_id", "string", _("first person (the mentor of a mentor_mentee tie)"), codes=PERSON, nullable=False
         ),
         Column(
-            "person_b_id", "string", "second person (the mentee of a mentor_mentee tie)", codes=PERSON, nullable=False
+            "person_b_id",
+            "string",
+            _("second person (the mentee of a mentor_mentee tie)"),
+            codes=PERSON,
+            nullable=False,
         ),
-        Column("kind", "string", "kind of tie", codes=choices(net.TieKind), nullable=False),
+        Column("kind", "string", _("kind of tie"), codes=choices(net.TieKind), nullable=False),
         Column(
             "directed",
             "bool",
-            "true for mentor_mentee (a to b); the other kinds are undirected",
+            _("true for mentor_mentee (a to b); the other kinds are undirected"),
             codes=YES_NO,
             nullable=False,
         ),
-        Column("start_date", "date", "date the tie started", unit="ISO 8601 date"),
-        Column("end_date", "date", "date the tie ended", unit="ISO 8601 date"),
+        Column("start_date", "date", _("date the tie started"), unit=_("ISO 8601 date")),
+        Column("end_date", "date", _("date the tie ended"), unit=_("ISO 8601 date")),
     ),
     build_ties,
     ("person_a_id", "person_b_id", "kind"),
@@ -935,19 +966,19 @@ TIES = Table(
 
 ACTIVITIES = Table(
     "activities",
-    "one activity of a partnership (course, workshop, mentoring programme, …)",
+    _("one activity of a partnership (course, workshop, mentoring programme, …)"),
     (
-        _id("activity_id", "activity"),
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        Column("title", "string", "title of the activity", nullable=False),
-        Column("kind", "string", "type of activity", codes=choices(act.ActivityType), nullable=False),
-        Column("mode", "string", "how it was delivered", codes=choices(act.ActivityMode), nullable=False),
-        Column("start_date", "date", "first day", unit="ISO 8601 date", nullable=False),
-        Column("end_date", "date", "last day", unit="ISO 8601 date", nullable=False),
-        _ref_id("venue_institution_id", "institutions.institution_id", "venue institution", nullable=True),
-        Column("purpose_code", "string", "OECD DAC CRS purpose code", codes="see the purpose_codes table"),
-        Column("training_of_trainers", "bool", "a training-of-trainers activity", codes=YES_NO, nullable=False),
-        Column("hours", "float64", "teaching or contact hours", unit="hours"),
+        _id("activity_id", _("Healthlinks id of the activity (stable within this database)")),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        Column("title", "string", _("title of the activity"), nullable=False),
+        Column("kind", "string", _("type of activity"), codes=choices(act.ActivityType), nullable=False),
+        Column("mode", "string", _("how it was delivered"), codes=choices(act.ActivityMode), nullable=False),
+        Column("start_date", "date", _("first day"), unit=_("ISO 8601 date"), nullable=False),
+        Column("end_date", "date", _("last day"), unit=_("ISO 8601 date"), nullable=False),
+        _ref_id("venue_institution_id", "institutions.institution_id", _("venue institution"), nullable=True),
+        Column("purpose_code", "string", _("OECD DAC CRS purpose code"), codes=_("see the purpose_codes table")),
+        Column("training_of_trainers", "bool", _("a training-of-trainers activity"), codes=YES_NO, nullable=False),
+        Column("hours", "float64", _("teaching or contact hours"), unit=_("hours")),
         SYNTHETIC,
     ),
     build_activities,
@@ -956,10 +987,10 @@ ACTIVITIES = Table(
 
 ACTIVITY_FACILITATORS = Table(
     "activity_facilitators",
-    "one facilitator (who consented) of an activity",
+    _("one facilitator (who consented) of an activity"),
     (
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        Column("person_id", "string", "the facilitator", codes=PERSON, nullable=False),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        Column("person_id", "string", _("the facilitator"), codes=PERSON, nullable=False),
     ),
     build_activity_facilitators,
     ("activity_id", "person_id"),
@@ -967,10 +998,10 @@ ACTIVITY_FACILITATORS = Table(
 
 ACTIVITY_STAYS = Table(
     "activity_stays",
-    "an activity delivered during a stay (links mobility to outcomes)",
+    _("an activity delivered during a stay (links mobility to outcomes)"),
     (
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        _ref_id("stay_id", "stays.stay_id", "stay"),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        _ref_id("stay_id", "stays.stay_id", _("stay")),
     ),
     build_activity_stays,
     ("activity_id", "stay_id"),
@@ -978,18 +1009,18 @@ ACTIVITY_STAYS = Table(
 
 TRAINEES = Table(
     "trainees",
-    "one named trainee's (who consented) attendance of an activity",
+    _("one named trainee's (who consented) attendance of an activity"),
     (
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        Column("person_id", "string", "the trainee", codes=PERSON, nullable=False),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        Column("person_id", "string", _("the trainee"), codes=PERSON, nullable=False),
         Column(
             "facility_level",
             "string",
-            "level of the trainee's facility",
+            _("level of the trainee's facility"),
             codes=choices(act.FacilityLevel),
             nullable=False,
         ),
-        Column("completed", "bool", "completed the training", codes=YES_NO, nullable=False),
+        Column("completed", "bool", _("completed the training"), codes=YES_NO, nullable=False),
     ),
     build_trainees,
     ("activity_id", "person_id"),
@@ -997,17 +1028,17 @@ TRAINEES = Table(
 
 TRAINEE_COUNTS = Table(
     "trainee_counts",
-    "trainees counted but not named: one cell (cadre × sex × facility level) of an activity",
+    _("trainees counted but not named: one cell (cadre × sex × facility level) of an activity"),
     (
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        Column("cadre", "string", "occupation (empty: not recorded)", codes=CADRE),
-        Column("sex", "string", "sex", codes=choices(net.Sex), nullable=False),
-        Column("facility_level", "string", "facility level", codes=choices(act.FacilityLevel), nullable=False),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        Column("cadre", "string", _("occupation (empty: not recorded)"), codes=CADRE),
+        Column("sex", "string", _("sex"), codes=choices(net.Sex), nullable=False),
+        Column("facility_level", "string", _("facility level"), codes=choices(act.FacilityLevel), nullable=False),
         Column(
             "count",
             "int64",
-            "everyone trained in the cell, named trainees of the same cell included",
-            unit="persons",
+            _("everyone trained in the cell, named trainees of the same cell included"),
+            unit=_("persons"),
             nullable=False,
         ),
     ),
@@ -1017,19 +1048,19 @@ TRAINEE_COUNTS = Table(
 
 ASSESSMENTS = Table(
     "assessments",
-    "one trainee's pre- and post-test (Kirkpatrick level 2)",
+    _("one trainee's pre- and post-test (Kirkpatrick level 2)"),
     (
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        Column("person_id", "string", "the trainee", codes=PERSON, nullable=False),
-        Column("pre_score", "float64", "pre-test score", unit="points", nullable=False),
-        Column("post_score", "float64", "post-test score", unit="points", nullable=False),
-        Column("max_score", "float64", "maximum possible score", unit="points", nullable=False),
-        Column("gain", "float64", "post_score - pre_score (derived)", unit="points", nullable=False),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        Column("person_id", "string", _("the trainee"), codes=PERSON, nullable=False),
+        Column("pre_score", "float64", _("pre-test score"), unit=_("points"), nullable=False),
+        Column("post_score", "float64", _("post-test score"), unit=_("points"), nullable=False),
+        Column("max_score", "float64", _("maximum possible score"), unit=_("points"), nullable=False),
+        Column("gain", "float64", _("post_score - pre_score (derived)"), unit=_("points"), nullable=False),
         Column(
             "normalised_gain",
             "float64",
-            "(post - pre) / (max - pre), Hake; empty when pre_score = max_score (derived)",
-            unit="ratio",
+            _("(post - pre) / (max - pre), Hake; empty when pre_score = max_score (derived)"),
+            unit=_("ratio"),
         ),
     ),
     build_assessments,
@@ -1038,21 +1069,21 @@ ASSESSMENTS = Table(
 
 OUTCOMES = Table(
     "outcomes",
-    "one Kirkpatrick outcome measure (L1 reaction, L3 behaviour, L4 results) of an activity",
+    _("one Kirkpatrick outcome measure (L1 reaction, L3 behaviour, L4 results) of an activity"),
     (
-        _id("outcome_id", "outcome"),
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        Column("person_id", "string", "the person measured (empty: not about a named person)", codes=PERSON),
-        Column("level", "int64", "Kirkpatrick level", codes=choices(act.Level), nullable=False),
-        Column("dimension", "string", "what was measured", codes=choices(act.Dimension), nullable=False),
-        Column("rating", "int64", "L1 rating", unit="1 (lowest) to 5 (highest)"),
-        Column("practice_changed", "bool", "L3: practice changed at follow-up", codes=YES_NO),
-        Column("follow_up_months", "int64", "L3: months after the activity", unit="months", codes="3; 6; 12"),
-        Column("indicator", "string", "L4: facility indicator measured"),
-        Column("value", "float64", "L4: indicator value (unit in the unit column)"),
-        Column("unit", "string", "L4: unit of value"),
-        Column("method", "string", "how it was measured", codes=choices(act.Method)),
-        Column("recorded_on", "date", "date recorded", unit="ISO 8601 date", nullable=False),
+        _id("outcome_id", _("Healthlinks id of the outcome (stable within this database)")),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        Column("person_id", "string", _("the person measured (empty: not about a named person)"), codes=PERSON),
+        Column("level", "int64", _("Kirkpatrick level"), codes=choices(act.Level), nullable=False),
+        Column("dimension", "string", _("what was measured"), codes=choices(act.Dimension), nullable=False),
+        Column("rating", "int64", _("L1 rating"), unit=_("1 (lowest) to 5 (highest)")),
+        Column("practice_changed", "bool", _("L3: practice changed at follow-up"), codes=YES_NO),
+        Column("follow_up_months", "int64", _("L3: months after the activity"), unit=_("months"), codes="3; 6; 12"),
+        Column("indicator", "string", _("L4: facility indicator measured")),
+        Column("value", "float64", _("L4: indicator value (unit in the unit column)")),
+        Column("unit", "string", _("L4: unit of value")),
+        Column("method", "string", _("how it was measured"), codes=choices(act.Method)),
+        Column("recorded_on", "date", _("date recorded"), unit=_("ISO 8601 date"), nullable=False),
     ),
     build_outcomes,
     ("outcome_id",),
@@ -1060,30 +1091,30 @@ OUTCOMES = Table(
 
 CASCADES = Table(
     "cascades",
-    "one report of a trainee (who consented) training others",
+    _("one report of a trainee (who consented) training others"),
     (
-        Column("person_id", "string", "the trainee who went on to train others", codes=PERSON, nullable=False),
-        _ref_id("activity_id", "activities.activity_id", "activity where they were trained"),
-        Column("people_trained", "int64", "people they trained", unit="persons", nullable=False),
-        Column("reported_on", "date", "date of the report", unit="ISO 8601 date", nullable=False),
+        Column("person_id", "string", _("the trainee who went on to train others"), codes=PERSON, nullable=False),
+        _ref_id("activity_id", "activities.activity_id", _("activity where they were trained")),
+        Column("people_trained", "int64", _("people they trained"), unit=_("persons"), nullable=False),
+        Column("reported_on", "date", _("date of the report"), unit=_("ISO 8601 date"), nullable=False),
     ),
     build_cascades,
 )
 
 KNOWLEDGE_ITEMS = Table(
     "knowledge_items",
-    "one guideline, protocol, skill or practice moving through a partnership (transfer → translation → effect)",
+    _("one guideline, protocol, skill or practice moving through a partnership (transfer → translation → effect)"),
     (
-        _id("knowledge_item_id", "knowledge item"),
-        _ref_id("activity_id", "activities.activity_id", "activity"),
-        Column("title", "string", "title of the guideline, protocol, skill or practice", nullable=False),
-        Column("kind", "string", "kind", codes=choices(act.KnowledgeKind), nullable=False),
-        Column("direction", "string", "direction of the flow", codes=choices(act.Direction), nullable=False),
-        Column("stage", "int64", "furthest stage reached", codes=choices(act.Stage), nullable=False),
-        Column("sustained_at_follow_up", "bool", "still in use at follow-up", codes=YES_NO),
-        Column("transferred_on", "date", "date transferred", unit="ISO 8601 date"),
-        Column("translated_on", "date", "date adapted to the local context", unit="ISO 8601 date"),
-        Column("effective_on", "date", "date used in practice", unit="ISO 8601 date"),
+        _id("knowledge_item_id", _("Healthlinks id of the knowledge item (stable within this database)")),
+        _ref_id("activity_id", "activities.activity_id", _("activity")),
+        Column("title", "string", _("title of the guideline, protocol, skill or practice"), nullable=False),
+        Column("kind", "string", _("kind"), codes=choices(act.KnowledgeKind), nullable=False),
+        Column("direction", "string", _("direction of the flow"), codes=choices(act.Direction), nullable=False),
+        Column("stage", "int64", _("furthest stage reached"), codes=choices(act.Stage), nullable=False),
+        Column("sustained_at_follow_up", "bool", _("still in use at follow-up"), codes=YES_NO),
+        Column("transferred_on", "date", _("date transferred"), unit=_("ISO 8601 date")),
+        Column("translated_on", "date", _("date adapted to the local context"), unit=_("ISO 8601 date")),
+        Column("effective_on", "date", _("date used in practice"), unit=_("ISO 8601 date")),
     ),
     build_knowledge_items,
     ("knowledge_item_id",),
@@ -1091,12 +1122,12 @@ KNOWLEDGE_ITEMS = Table(
 
 RESULTS = Table(
     "results",
-    "one result of a partnership's results framework (IATI result)",
+    _("one result of a partnership's results framework (IATI result)"),
     (
-        _id("result_id", "result"),
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        Column("level", "int64", "IATI ResultType", codes=choices(res.ResultLevel), nullable=False),
-        Column("title", "string", "title of the result", nullable=False),
+        _id("result_id", _("Healthlinks id of the result (stable within this database)")),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        Column("level", "int64", _("IATI ResultType"), codes=choices(res.ResultLevel), nullable=False),
+        Column("title", "string", _("title of the result"), nullable=False),
     ),
     build_results,
     ("result_id",),
@@ -1104,22 +1135,24 @@ RESULTS = Table(
 
 INDICATORS = Table(
     "indicators",
-    "one indicator of a result",
+    _("one indicator of a result"),
     (
-        _id("indicator_id", "indicator"),
-        _ref_id("result_id", "results.result_id", "result"),
+        _id("indicator_id", _("Healthlinks id of the indicator (stable within this database)")),
+        _ref_id("result_id", "results.result_id", _("result")),
         Column(
             "library_code",
             "string",
-            "shared library indicator (actual computed from the records); empty: the partnership's own",
+            _("shared library indicator (actual computed from the records); empty: the partnership's own"),
             codes=lambda: choices_of_library(),
         ),
-        Column("title", "string", "title of the indicator", nullable=False),
-        Column("measure", "int64", "IATI IndicatorMeasure", codes=choices(res.Measure), nullable=False),
-        Column("unit", "string", "unit of the indicator's values"),
-        Column("baseline", "float64", "baseline value (in the indicator's unit)"),
-        Column("baseline_year", "int64", "year of the baseline", unit="year"),
-        Column("disaggregated", "bool", "targets and actuals are split by sex and cadre", codes=YES_NO, nullable=False),
+        Column("title", "string", _("title of the indicator"), nullable=False),
+        Column("measure", "int64", _("IATI IndicatorMeasure"), codes=choices(res.Measure), nullable=False),
+        Column("unit", "string", _("unit of the indicator's values")),
+        Column("baseline", "float64", _("baseline value (in the indicator's unit)")),
+        Column("baseline_year", "int64", _("year of the baseline"), unit=_("year")),
+        Column(
+            "disaggregated", "bool", _("targets and actuals are split by sex and cadre"), codes=YES_NO, nullable=False
+        ),
     ),
     build_indicators,
     ("indicator_id",),
@@ -1127,21 +1160,23 @@ INDICATORS = Table(
 
 INDICATOR_PERIODS = Table(
     "indicator_periods",
-    "one reporting period of an indicator, with its target and actual",
+    _("one reporting period of an indicator, with its target and actual"),
     (
-        _id("period_id", "period"),
-        _ref_id("indicator_id", "indicators.indicator_id", "indicator"),
-        Column("start_date", "date", "first day of the period", unit="ISO 8601 date", nullable=False),
-        Column("end_date", "date", "last day of the period", unit="ISO 8601 date", nullable=False),
-        Column("target", "float64", "target (in the indicator's unit; percent for percentages)"),
-        Column("actual", "float64", "actual (in the indicator's unit); computed when actual_computed"),
-        Column("numerator", "float64", "percentages: numerator of the actual"),
-        Column("denominator", "float64", "percentages: denominator of the actual"),
+        _id("period_id", _("Healthlinks id of the period (stable within this database)")),
+        _ref_id("indicator_id", "indicators.indicator_id", _("indicator")),
+        Column("start_date", "date", _("first day of the period"), unit=_("ISO 8601 date"), nullable=False),
+        Column("end_date", "date", _("last day of the period"), unit=_("ISO 8601 date"), nullable=False),
+        Column("target", "float64", _("target (in the indicator's unit; percent for percentages)")),
+        Column("actual", "float64", _("actual (in the indicator's unit); computed when actual_computed")),
+        Column("numerator", "float64", _("percentages: numerator of the actual")),
+        Column("denominator", "float64", _("percentages: denominator of the actual")),
         Column(
             "actual_computed",
             "bool",
-            "the actual was computed from all the partnership's records (as on its "
-            "results page, people who did not consent included, as an aggregate), not typed",
+            _(
+                "the actual was computed from all the partnership's records (as on its "
+                "results page, people who did not consent included, as an aggregate), not typed"
+            ),
             codes=YES_NO,
             nullable=False,
         ),
@@ -1152,18 +1187,18 @@ INDICATOR_PERIODS = Table(
 
 INDICATOR_DISAGGREGATIONS = Table(
     "indicator_disaggregations",
-    "one period's target and actual for one sex or cadre (IATI dimension)",
+    _("one period's target and actual for one sex or cadre (IATI dimension)"),
     (
-        _ref_id("period_id", "indicator_periods.period_id", "period"),
-        Column("dimension", "string", "split by", codes=choices(res.Dimension), nullable=False),
+        _ref_id("period_id", "indicator_periods.period_id", _("period")),
+        Column("dimension", "string", _("split by"), codes=choices(res.Dimension), nullable=False),
         Column(
             "category",
             "string",
-            "a sex code (see people.sex) or an ISCO-08 code (see cadres), or not_recorded",
+            _("a sex code (see people.sex) or an ISCO-08 code (see cadres), or not_recorded"),
             nullable=False,
         ),
-        Column("target", "float64", "target for the category"),
-        Column("actual", "float64", "actual for the category (for percentages: the numerator)"),
+        Column("target", "float64", _("target for the category")),
+        Column("actual", "float64", _("actual for the category (for percentages: the numerator)")),
     ),
     build_indicator_disaggregations,
     ("period_id", "dimension", "category"),
@@ -1171,17 +1206,21 @@ INDICATOR_DISAGGREGATIONS = Table(
 
 COSTS = Table(
     "costs",
-    "one cash cost of a partnership",
+    _("one cash cost of a partnership"),
     (
-        _id("cost_id", "cost"),
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        _ref_id("activity_id", "activities.activity_id", "activity it was spent on", nullable=True),
-        Column("category", "string", "cost category", codes=choices(res.CostCategory), nullable=False),
+        _id("cost_id", _("Healthlinks id of the cost (stable within this database)")),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        _ref_id("activity_id", "activities.activity_id", _("activity it was spent on"), nullable=True),
+        Column("category", "string", _("cost category"), codes=choices(res.CostCategory), nullable=False),
         Column(
-            "amount", "float64", "amount in the currency of the currency column", unit="currency units", nullable=False
+            "amount",
+            "float64",
+            _("amount in the currency of the currency column"),
+            unit=_("currency units"),
+            nullable=False,
         ),
-        Column("currency", "string", "ISO 4217 currency code; convert with currency_rates", nullable=False),
-        Column("spent_on", "date", "date of the cost", unit="ISO 8601 date", nullable=False),
+        Column("currency", "string", _("ISO 4217 currency code; convert with currency_rates"), nullable=False),
+        Column("spent_on", "date", _("date of the cost"), unit=_("ISO 8601 date"), nullable=False),
     ),
     build_costs,
     ("cost_id",),
@@ -1189,16 +1228,20 @@ COSTS = Table(
 
 IN_KIND = Table(
     "in_kind",
-    "one in-kind contribution other than volunteer time (volunteer time derives from stays and day_rates)",
+    _("one in-kind contribution other than volunteer time (volunteer time derives from stays and day_rates)"),
     (
-        _id("in_kind_id", "contribution"),
-        _ref_id("partnership_id", "partnerships.partnership_id", "partnership"),
-        Column("kind", "string", "kind of contribution", codes=choices(res.InKindKind), nullable=False),
+        _id("in_kind_id", _("Healthlinks id of the contribution (stable within this database)")),
+        _ref_id("partnership_id", "partnerships.partnership_id", _("partnership")),
+        Column("kind", "string", _("kind of contribution"), codes=choices(res.InKindKind), nullable=False),
         Column(
-            "value", "float64", "value in the currency of the currency column", unit="currency units", nullable=False
+            "value",
+            "float64",
+            _("value in the currency of the currency column"),
+            unit=_("currency units"),
+            nullable=False,
         ),
-        Column("currency", "string", "ISO 4217 currency code", nullable=False),
-        Column("received_on", "date", "date received", unit="ISO 8601 date", nullable=False),
+        Column("currency", "string", _("ISO 4217 currency code"), nullable=False),
+        Column("received_on", "date", _("date received"), unit=_("ISO 8601 date"), nullable=False),
     ),
     build_in_kind,
     ("in_kind_id",),
@@ -1206,11 +1249,11 @@ IN_KIND = Table(
 
 CURRENCY_RATES = Table(
     "currency_rates",
-    "units of the reporting currency per unit of a currency, for a year (use the latest year not after the date)",
+    _("units of the reporting currency per unit of a currency, for a year (use the latest year not after the date)"),
     (
-        Column("currency", "string", "ISO 4217 currency code", nullable=False),
-        Column("year", "int64", "year the rate applies from", unit="year", nullable=False),
-        Column("rate", "float64", "reporting-currency units per currency unit", unit="ratio", nullable=False),
+        Column("currency", "string", _("ISO 4217 currency code"), nullable=False),
+        Column("year", "int64", _("year the rate applies from"), unit=_("year"), nullable=False),
+        Column("rate", "float64", _("reporting-currency units per currency unit"), unit=_("ratio"), nullable=False),
     ),
     build_currency_rates,
     ("currency", "year"),
@@ -1218,14 +1261,14 @@ CURRENCY_RATES = Table(
 
 DAY_RATES = Table(
     "day_rates",
-    "what a day of a volunteer's time is worth, by grade or else by cadre, from a year",
+    _("what a day of a volunteer's time is worth, by grade or else by cadre, from a year"),
     (
-        Column("grade", "string", "grade or pay band (matches people.grade, case-insensitive); empty: by cadre"),
-        Column("cadre", "string", "occupation, when not by grade", codes=CADRE),
-        Column("year", "int64", "year the rate applies from", unit="year", nullable=False),
-        Column("currency", "string", "ISO 4217 currency code", nullable=False),
-        Column("day_rate", "float64", "value of one day", unit="currency units per day", nullable=False),
-        Column("method", "string", "valuation method", codes=choices(res.ValuationMethod), nullable=False),
+        Column("grade", "string", _("grade or pay band (matches people.grade, case-insensitive); empty: by cadre")),
+        Column("cadre", "string", _("occupation, when not by grade"), codes=CADRE),
+        Column("year", "int64", _("year the rate applies from"), unit=_("year"), nullable=False),
+        Column("currency", "string", _("ISO 4217 currency code"), nullable=False),
+        Column("day_rate", "float64", _("value of one day"), unit=_("currency units per day"), nullable=False),
+        Column("method", "string", _("valuation method"), codes=choices(res.ValuationMethod), nullable=False),
     ),
     build_day_rates,
 )
@@ -1304,7 +1347,7 @@ def enforce_joins(built: dict[str, pa.Table]) -> dict[str, pa.Table]:
     people = built["people"]["person_id"].combine_chunks()
     stays = built["stays"]["stay_id"].combine_chunks()
     for table in TABLES:
-        checks = [(c.name, people) for c in table.columns if c.codes == PERSON and table.name != "people"]
+        checks = [(c.name, people) for c in table.columns if c.codes is PERSON and table.name != "people"]
         checks += [(c.name, stays) for c in table.columns if c.name == "stay_id" and table.name != "stays"]
         data = built[table.name]
         for column, allowed in checks:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from healthlinks import labels
 from healthlinks.interchange.tabular import activities, activity_exports, network, registry
 
@@ -13,6 +15,22 @@ COLUMNS: dict[str, list[str]] = {**registry.COLUMNS, **network.COLUMNS, **activi
 REQUIRED: dict[str, list[str]] = {**registry.REQUIRED, **network.REQUIRED, **activities.REQUIRED}
 EXAMPLES: dict[str, list[list[str]]] = {**registry.EXAMPLES, **network.EXAMPLES, **activities.EXAMPLES}
 IMPORTERS = {**registry.IMPORTERS, **network.IMPORTERS, **activities.IMPORTERS}
+# What each table holds, in words (the import page and the templates' names stay the codes above).
+TITLES = {
+    "institutions": _("Institutions"),
+    "partnerships": _("Partnerships"),
+    "memberships": _("Member institutions of partnerships"),
+    "people": _("People"),
+    "stays": _("Stays and virtual engagements"),
+    "ties": _("Ties between people"),
+    "activities": _("Activities"),
+    "trainees": _("Trainees"),
+    "assessments": _("Pre/post test scores"),
+    "outcomes": _("Outcomes and follow-ups"),
+    "costs": _("Cash costs"),
+    "cascades": _("Cascade reports"),
+    "knowledge": _("Knowledge items"),
+}
 
 
 def _network(kind: str) -> Callable[..., tuple[list[str], list[list[Any]]]]:
@@ -31,8 +49,18 @@ EXPORTERS: dict[str, Callable[..., tuple[list[str], list[list[Any]]]]] = {
 # each, in the user's language; the import reads past those columns.
 LABELLED: dict[str, dict[str, str]] = {
     "institutions": {"country": "country"},
-    "partnerships": {d: d for d in ("capacity_focus", "intervention", "skills", "delivery", "visiting_groups",
-                                    "host_entities", "frequency")},  # fmt: skip
+    "partnerships": {
+        d: d
+        for d in (
+            "capacity_focus",
+            "intervention",
+            "skills",
+            "delivery",
+            "visiting_groups",
+            "host_entities",
+            "frequency",
+        )
+    },  # fmt: skip
     "people": {"cadre_isco": "cadre", "sex": "sex"},
     "stays": {"mode": "mode", "funding": "funding", "continuum_class": "continuum_class"},
     "ties": {"kind": "tie_kind"},

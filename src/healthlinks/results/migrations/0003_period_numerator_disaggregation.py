@@ -7,69 +7,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('results', '0002_indicator_historicalresult_historicalindicatorperiod_and_more'),
+        ("results", "0002_indicator_historicalresult_historicalindicatorperiod_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalindicatorperiod',
-            name='denominator',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='denominator (typed)'),
+            model_name="historicalindicatorperiod",
+            name="denominator",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="denominator (typed)"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalindicatorperiod',
-            name='numerator',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='numerator (typed)'),
+            model_name="historicalindicatorperiod",
+            name="numerator",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="numerator (typed)"
+            ),
         ),
         migrations.AddField(
-            model_name='indicatorperiod',
-            name='denominator',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='denominator (typed)'),
+            model_name="indicatorperiod",
+            name="denominator",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="denominator (typed)"
+            ),
         ),
         migrations.AddField(
-            model_name='indicatorperiod',
-            name='numerator',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='numerator (typed)'),
+            model_name="indicatorperiod",
+            name="numerator",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="numerator (typed)"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalIndicatorDisaggregation',
+            name="HistoricalIndicatorDisaggregation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('dimension', models.CharField(choices=[('sex', 'Sex'), ('cadre', 'Cadre (ISCO-08)')], max_length=8, verbose_name='dimension')),
-                ('category', models.CharField(help_text='a sex code or an ISCO-08 code', max_length=20, verbose_name='category')),
-                ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='target')),
-                ('actual', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='actual (typed)')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('period', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='results.indicatorperiod')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[("sex", "Sex"), ("cadre", "Cadre (ISCO-08)")], max_length=8, verbose_name="dimension"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(help_text="a sex code or an ISCO-08 code", max_length=20, verbose_name="category"),
+                ),
+                (
+                    "target",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="target"),
+                ),
+                (
+                    "actual",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="actual (typed)"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="results.indicatorperiod",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical indicator disaggregation',
-                'verbose_name_plural': 'historical indicator disaggregations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical indicator disaggregation",
+                "verbose_name_plural": "historical indicator disaggregations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='IndicatorDisaggregation',
+            name="IndicatorDisaggregation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(choices=[('sex', 'Sex'), ('cadre', 'Cadre (ISCO-08)')], max_length=8, verbose_name='dimension')),
-                ('category', models.CharField(help_text='a sex code or an ISCO-08 code', max_length=20, verbose_name='category')),
-                ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='target')),
-                ('actual', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='actual (typed)')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disaggregations', to='results.indicatorperiod')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[("sex", "Sex"), ("cadre", "Cadre (ISCO-08)")], max_length=8, verbose_name="dimension"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(help_text="a sex code or an ISCO-08 code", max_length=20, verbose_name="category"),
+                ),
+                (
+                    "target",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="target"),
+                ),
+                (
+                    "actual",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="actual (typed)"
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disaggregations",
+                        to="results.indicatorperiod",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dimension', 'category'],
-                'constraints': [models.UniqueConstraint(fields=('period', 'dimension', 'category'), name='unique_disaggregation')],
+                "ordering": ["dimension", "category"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("period", "dimension", "category"), name="unique_disaggregation")
+                ],
             },
         ),
     ]
