@@ -11,8 +11,12 @@ CODE (value = the code), so frequencies are plain GROUP BY counts. Numbers are a
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,6 +49,26 @@ class Instrument(models.Model):
         return self.title
 
 
+def label_in(labels: dict[str, str], fallback: str, language: str | None = None) -> str:
+    """A bilingual XLSForm's text in the reader's language: `label::French (fr)`, `label::fr` or `label::French`
+    columns (pyxform keys them by what follows `::`); the form's default label when it has none in that language."""
+    if not labels:
+        return fallback
+    code = (language or get_language() or "").split("-")[0].lower()
+    name = str(LANG_INFO.get(code, {}).get("name", "")).lower()
+    for key, text in labels.items():
+        key = key.strip().lower()
+        tagged = LANGUAGE_TAG.search(key)
+        if text and (
+            (tagged and tagged.group(1) == code) or key == code or (name and key.split("(")[0].strip() == name)
+        ):
+            return text
+    return fallback
+
+
+LANGUAGE_TAG = re.compile(r"\(([a-z]{2,3})(?:[-_][a-z0-9]+)?\)\s*$")
+
+
 class Question(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="questions")
     name = models.CharField(_("name"), max_length=120)
@@ -70,6 +94,10 @@ class Question(models.Model):
         return self.path
 
     @property
+    def local_label(self) -> str:
+        return label_in(self.labels, self.label)
+
+    @property
     def in_repeat(self) -> bool:
         return bool(self.repeat_path) and self.type != "repeat"
 
@@ -88,6 +116,10 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_name}:{self.name}"
+
+    @property
+    def local_label(self) -> str:
+        return label_in(self.labels, self.label)
 
 
 class Source(models.TextChoices):

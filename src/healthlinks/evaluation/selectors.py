@@ -143,7 +143,7 @@ def question_analysis(instrument: Instrument, user: AnyUser, responses: QuerySet
             rows = [
                 {
                     "code": c.name,
-                    "label": c.label,
+                    "label": c.local_label,
                     "n": counts[q.pk].get(c.name, 0),
                     "pct": round(100 * counts[q.pk].get(c.name, 0) / answered, 1) if answered else 0.0,
                     "order": i,
@@ -184,7 +184,8 @@ def _dimension_values(dimension: str, responses: QuerySet[Response], instrument:
                 out[pk].append(via)
     elif dimension == "role":
         question = instrument.questions.filter(name="respondent_role").first()
-        labels = {c.name: c.label for c in instrument.choices.filter(list_name=question.list_name)} if question else {}
+        choices = instrument.choices.filter(list_name=question.list_name) if question else []
+        labels = {c.name: c.local_label for c in choices}
         if question:
             for pk, value in Answer.objects.filter(response__in=responses, question=question).values_list(
                 "response_id", "value"
@@ -202,7 +203,7 @@ def crosstab(
     """Counts of the answers to a choice question by partnership, country (of the responding institution, else of
     the partnership's members) or role (answer to `respondent_role`)."""
     dims = _dimension_values(dimension, responses, instrument)
-    labels = {c.name: c.label for c in instrument.choices.filter(list_name=question.list_name)}
+    labels = {c.name: c.local_label for c in instrument.choices.filter(list_name=question.list_name)}
     table: dict[str, Counter[str]] = defaultdict(Counter)
     answers = answers_visible_to(user, responses).filter(question=question)
     for rid, value in answers.values_list("response_id", "value"):

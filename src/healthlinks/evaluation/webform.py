@@ -49,7 +49,7 @@ def form_fields(instrument: Instrument) -> list[Field]:
     """Fields in order; every group or repeat is an open_group ... close_group pair (close carries the group)."""
     choices: dict[str, list[tuple[str, str]]] = {}
     for c in instrument.choices.all():
-        choices.setdefault(c.list_name, []).append((c.name, c.label))
+        choices.setdefault(c.list_name, []).append((c.name, c.local_label))
     out: list[Field] = []
     open_groups: list[Question] = []
     for q in instrument.questions.order_by("order"):

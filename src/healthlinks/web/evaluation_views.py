@@ -75,17 +75,17 @@ def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
     for i, a in enumerate(analysis):
         a["spec_id"] = f"q-spec-{i}"
         if a["kind"] == "choices":
-            a["spec"] = charts.frequencies(a["rows"], a["q"].label)
+            a["spec"] = charts.frequencies(a["rows"], a["q"].local_label)
         elif a["kind"] == "likert":
             answers = [r["label"] for r in a["rows"]]
-            a["spec"] = charts.likert(charts.likert_rows(a["q"].name, a["rows"]), answers, a["q"].label)
+            a["spec"] = charts.likert(charts.likert_rows(a["q"].name, a["rows"]), answers, a["q"].local_label)
     scales: dict[str, list[dict[str, Any]]] = {}
     for a in analysis:
         if a["kind"] == "likert":
             scales.setdefault(a["q"].list_name, []).append(a)
     likert_specs = []
     for n, items in enumerate(group for group in scales.values() if len(group) > 1):
-        segments = [s for a in items for s in charts.likert_rows(a["q"].label[:60], a["rows"])]
+        segments = [s for a in items for s in charts.likert_rows(a["q"].local_label[:60], a["rows"])]
         answers = [r["label"] for r in items[0]["rows"]]
         spec = charts.likert(segments, answers, _("Agreement items"), labels=True)
         spec["height"] = {"step": 28}
