@@ -197,6 +197,8 @@ def test_every_catalogue_translates_every_message_keeping_its_placeholders() -> 
             m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
         ]
         assert not untranslated_ids, f"{language}: {untranslated_ids[:10]}"
+        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+        assert not fuzzy, f"{language}: fuzzy (a guess by msgmerge, not a translation): {fuzzy[:10]}"
         # Babel flags every message that looks like a format; "no-python-format" (xgettext) says it is not one.
         checked = [m for m in catalog if m.id and "no-python-format" not in m.flags]
         errors = [(m.id, str(e)) for m in checked for e in m.check(catalog)]
