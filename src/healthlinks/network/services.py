@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from healthlinks import changes
@@ -473,6 +474,58 @@ def stays_restore(*, by: User | None, history_ids: Sequence[int]) -> int:
         restored.append(stay)
     people_refresh_stays(person_ids={s.person_id for s in restored})
     return len(restored)
+
+
+BULK_PERSON_FIELDS = {"cadre", "home_institution", "sex"}
+
+
+@transaction.atomic
+def people_set(*, by: User | None, people: Sequence[Person], **fields: Any) -> int:
+    """Set the same fields on many people at once (a bulk action): each person validated, one history row per
+    person, all in one transaction. Returns the number of people changed."""
+    from simple_history.utils import bulk_update_with_history
+
+    unknown = set(fields) - BULK_PERSON_FIELDS
+    if unknown:
+        raise ValidationError({name: _("this field cannot be set on many people at once") for name in sorted(unknown)})
+    now = timezone.now()
+    for index, person in enumerate(people):
+        for name, value in fields.items():
+            setattr(person, name, value)
+        person.updated_at = now
+        try:
+            person.full_clean(exclude=["pseudo_id", "external_id"], validate_unique=False)
+        except ValidationError as exc:
+            raise RowInvalid(index, exc) from None
+    bulk_update_with_history(list(people), Person, [*sorted(fields), "updated_at"], batch_size=1000, default_user=by)
+    changes.changed([Person])
+    return len(people)
+
+
+@transaction.atomic
+def people_soft_delete(*, by: User | None, people: Sequence[Person], deleted: bool = True) -> list[str]:
+    """Delete (or, `deleted=False`, restore) many people the soft way: every row they have stays, every page and
+    analysis stops counting them, and `people_soft_delete(..., deleted=False)` brings them back as they were.
+    One history row per person ("deleted"/"restored"). Returns their pseudonymous ids (what undo takes)."""
+    from simple_history.utils import bulk_update_with_history
+
+    now = timezone.now()
+    for person in people:
+        if (person.deleted_at is not None) == deleted:
+            state = _("already deleted") if deleted else _("not deleted")
+            raise ValidationError(_("%(person)s is %(state)s") % {"person": person.pseudo_id, "state": state})
+        person.deleted_at = now if deleted else None
+        person.updated_at = now
+    bulk_update_with_history(
+        list(people),
+        Person,
+        ["deleted_at", "updated_at"],
+        batch_size=1000,
+        default_user=by,
+        default_change_reason="deleted" if deleted else "restored",
+    )
+    changes.changed([Person, Stay])
+    return [p.pseudo_id for p in people]
 
 
 @transaction.atomic

@@ -17,7 +17,8 @@ from healthlinks.interchange.tabular import catalogue as tabular
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 from healthlinks.network import selectors
-from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRoleKind, Stay, Tie, TieKind
+from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRoleKind, Sex, Stay, Tie, TieKind
+from healthlinks.reference.models import Occupation
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.web import charts
@@ -27,24 +28,109 @@ from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, visible_
 @login_required
 @require_safe
 def people_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.people_visible_to(request.user).select_related("cadre", "home_institution__country")
+    qs = _people_matching(request, selectors.people_visible_to(request.user))
     personal_ids = None
     if not selectors.sees_all_personal_data(request.user):
         personal_ids = set(selectors.people_with_personal_access(request.user).values_list("pk", flat=True))
-    q = request.GET.get("q", "").strip()
-    if q:
-        match = Person.objects.filter(pseudo_id__iexact=q).values("pk")
-        names = selectors.people_with_personal_access(request.user).filter(
-            personal__family_name__icontains=q
-        ) | selectors.people_with_personal_access(request.user).filter(personal__given_name__icontains=q)
-        qs = qs.filter(pk__in=match) | qs.filter(pk__in=names.values("pk"))
     page = Paginator(qs.select_related("personal").order_by("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(p, personal_ids is None or p.pk in personal_ids) for p in page.object_list]
+    shown = [p.pk for p in page.object_list]
+    editable = set(selectors.people_editable_by(request.user).filter(pk__in=shown).values_list("pk", flat=True))
+    rows = [(p, personal_ids is None or p.pk in personal_ids, p.pk in editable) for p in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
+    undo = request.session.get(PEOPLE_UNDO_KEY, [])
     return render(
-        request, "web/people_list.html", {"page": page, "rows": rows, "q": q, "querystring": query.urlencode()}
+        request,
+        "web/people_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": request.GET.get("q", "").strip(),
+            "querystring": query.urlencode(),
+            "can_bulk": bool(editable),
+            "undo": len(undo),
+            "sexes": Sex.choices,
+            "cadres": Occupation.objects.order_by("code"),
+        },
     )
+
+
+def _people_matching(request: HttpRequest, qs: Any) -> Any:
+    """The list's search: a pseudonymous id, or a name among the people whose names the user may see."""
+    q = (request.GET.get("q") or request.POST.get("q") or "").strip()
+    if not q:
+        return qs
+    match = Person.objects.filter(pseudo_id__iexact=q).values("pk")
+    personal = selectors.people_with_personal_access(request.user)
+    names = personal.filter(personal__family_name__icontains=q) | personal.filter(personal__given_name__icontains=q)
+    return qs.filter(pk__in=match) | qs.filter(pk__in=names.values("pk"))
+
+
+PEOPLE_UNDO_KEY = "undo-people"
+
+
+@login_required
+@require_POST
+def people_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the people ticked, or on every person the search matches among those the user may change:
+    set their cadre or sex, export them, or delete them (soft, with undo). One transaction, one history row
+    per person."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from healthlinks.network.services import people_set, people_soft_delete
+
+    q = request.POST.get("q", "").strip()
+    back = reverse("people-list") + (f"?q={q}" if q else "")
+    action = request.POST.get("action", "")
+    if action == "undo":
+        ids = request.session.pop(PEOPLE_UNDO_KEY, [])
+        # only people this user deleted and may still change (a deleted person is hidden: look them up directly)
+        mine = Person.objects.filter(pseudo_id__in=ids, deleted_at__isnull=False)
+        try:
+            n = len(people_soft_delete(by=actor(request), people=list(mine), deleted=False))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)s people restored.") % {"n": n})
+        return redirect(back)
+    people = _people_matching(request, selectors.people_editable_by(request.user))
+    if request.POST.get("scope") != "all":
+        people = people.filter(pseudo_id__in=request.POST.getlist("selected"))
+    chosen = list(people.select_related("cadre", "home_institution").order_by("pk"))
+    if not chosen:
+        messages.error(request, _("Tick the people to change, or choose all the people that match."))
+        return redirect(back)
+    try:
+        if action == "cadre":
+            cadre = Occupation.objects.filter(code=request.POST.get("cadre", "")).first()
+            people_set(by=actor(request), people=chosen, cadre=cadre)
+            done = _("Cadre set for %(n)s people.")
+        elif action == "sex":
+            people_set(by=actor(request), people=chosen, sex=request.POST.get("sex", ""))
+            done = _("Sex set for %(n)s people.")
+        elif action == "export":
+            columns = ["pseudo_id", "external_id", "cadre_isco", "cadre_isco_label", "sex", "sex_label",
+                       "home_institution"]  # fmt: skip
+            sexes = dict(Sex.choices)
+            rows = [[p.pseudo_id, p.external_id or "", p.cadre_id or "", p.cadre.local_label if p.cadre else "",
+                     p.sex, str(sexes.get(p.sex, "")), p.home_institution.name if p.home_institution else ""]
+                    for p in chosen]  # fmt: skip
+            response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
+            response["Content-Disposition"] = 'attachment; filename="people.csv"'
+            return response
+        elif action == "delete":
+            request.session[PEOPLE_UNDO_KEY] = people_soft_delete(by=actor(request), people=chosen)
+            done = _("%(n)s people deleted.")
+        else:
+            messages.error(request, _("Choose what to do with the people."))
+            return redirect(back)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, done % {"n": len(chosen)})
+    return redirect(back)
 
 
 @login_required

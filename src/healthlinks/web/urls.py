@@ -51,6 +51,7 @@ urlpatterns = [
     path("indicators/<int:pk>/edit/", record_views.indicator_edit, name="indicator-edit"),
     path("indicators/<int:pk>/periods/new/", record_views.period_create, name="period-create"),
     path("periods/<int:pk>/edit/", record_views.period_edit, name="period-edit"),
+    path("people/bulk/", network_views.people_bulk, name="people-bulk"),
     path("pick/people/", pickers.pick_people, name="pick-people"),
     path("pick/partnerships/", pickers.pick_partnerships, name="pick-partnerships"),
     path("projects/", projects_views.project_list, name="project-list"),
