@@ -13,7 +13,7 @@ from healthlinks.network.models import Person, Stay
 from healthlinks.reference.models import Country, Occupation, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
-from healthlinks.web.pickers import PersonPicker
+from healthlinks.web.pickers import InstitutionPicker, PersonPicker
 
 
 class DateInput(forms.DateInput):
@@ -67,9 +67,7 @@ class PartnershipForm(forms.ModelForm):
 class MemberForm(forms.Form):
     """One member row; a row without an institution is an unused row and is ignored."""
 
-    institution = forms.ModelChoiceField(
-        queryset=Institution.objects.order_by("name"), label=_("Institution"), required=False
-    )
+    institution = InstitutionPicker(label=_("Institution"), required=False)
     role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.PARTNER, label=_("Role"), required=False)
     joined = forms.DateField(required=False, widget=DateInput(), label=_("Joined"))
     left = forms.DateField(required=False, widget=DateInput(), label=_("Left"))

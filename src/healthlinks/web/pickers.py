@@ -11,17 +11,18 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from healthlinks.network import selectors
 from healthlinks.network.models import Person
-from healthlinks.registry.models import Partnership
+from healthlinks.registry.models import Institution, Partnership
 from healthlinks.registry.selectors import partnerships_visible_to
 
 SHOWN = 20  # suggestions per answer
@@ -65,7 +66,7 @@ class PickerInput(forms.TextInput):
     template_name = "web/widgets/picker.html"
 
     def __init__(
-        self, *, url: str = "", suggest: Callable[[], list[tuple[str, str]]] | None = None, how: str = ""
+        self, *, url: Any = "", suggest: Callable[[], list[tuple[str, str]]] | None = None, how: str = ""
     ) -> None:
         super().__init__()
         self.url, self.suggest, self.how = url, suggest, how
@@ -164,4 +165,88 @@ def pick_partnerships(request: HttpRequest) -> HttpResponse:
     """The options of a partnership picker: partnerships the user may see whose name has every word typed."""
     text = str(request.GET.get("q") or request.GET.get("partnership") or "")
     options = partnership_options(partnerships_matching(partnerships_visible_to(request.user), text))
+    return render(request, "web/widgets/picker_options.html", {"options": options})
+
+
+# -- institutions ----------------------------------------------------------------------------------------------
+ROR = re.compile(r"\b(0[a-hj-km-np-tv-z0-9]{6}[0-9]{2})\b")
+BETWEEN = " — "  # between an institution's name and its country, in the text a picker shows and reads back
+
+
+def institution_text(institution: Institution) -> str:
+    return f"{institution.name}{BETWEEN}{institution.country.local_name}"
+
+
+def institutions_matching(institutions: QuerySet[Institution], text: str) -> list[Institution]:
+    """Institutions whose "name — country" is what was typed (as the picker writes it), whose ROR id is in it,
+    or whose name has every word typed (at most SHOWN + 1, to tell one from many)."""
+    text = text.strip()
+    institutions = institutions.select_related("country")
+    found = ROR.search(text)
+    if found:
+        return list(institutions.filter(ror_id=found.group(1))[:2])
+    if BETWEEN in text:
+        name, _between, country = text.rpartition(BETWEEN)
+        named = [i for i in institutions.filter(name__iexact=name.strip())[: SHOWN + 1]]
+        exact = [i for i in named if country.strip().lower() in (i.country.local_name.lower(), i.country_id.lower())]
+        if exact or len(named) == 1:
+            return exact or named
+        text = name  # the country part did not match (typed short): the name's words decide
+    for word in text.split()[:6]:
+        institutions = institutions.filter(name__icontains=word)
+    # the name typed in full first, then names that start with it, then the shortest names
+    closeness = Case(When(name__iexact=text, then=0), When(name__istartswith=text, then=1), default=2)
+    return list(institutions.order_by(closeness, Length("name"), "name")[: SHOWN + 1])
+
+
+def institution_options(institutions: list[Institution]) -> list[tuple[str, str]]:
+    return [
+        (institution_text(i), " · ".join(part for part in (i.get_kind_display(), i.city) if part))
+        for i in institutions[:SHOWN]
+    ]
+
+
+class InstitutionPicker(forms.ModelChoiceField):
+    """An institution chosen by typing its name (thousands come from IATI and ROR): no list of every one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Institution.objects.all())
+        super().__init__(**kwargs)
+        self.widget = PickerInput(
+            url=reverse_lazy("pick-institutions"),
+            how=str(_("Type part of the name, or a ROR id, and choose from the list.")),
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Institution):
+            return institution_text(value)
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            found = Institution.objects.select_related("country").filter(pk=int(value)).first()
+            return institution_text(found) if found else value
+        return value
+
+    def to_python(self, value: Any) -> Institution | None:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if text.isdigit():  # a form posted with the record's id (older pages, scripts)
+            found = list(self.queryset.filter(pk=int(text))[:2]) if self.queryset is not None else []
+        else:
+            found = institutions_matching(
+                self.queryset if self.queryset is not None else Institution.objects.none(), text
+            )
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise forms.ValidationError(_("No institution matches %(t)s.") % {"t": text})
+        raise forms.ValidationError(
+            _("More than one institution matches %(t)s: choose one from the list.") % {"t": text}
+        )
+
+
+@require_safe
+def pick_institutions(request: HttpRequest) -> HttpResponse:
+    """The options of an institution picker: institutions whose name has every word typed (the registry is public)."""
+    text = str(request.GET.get("q") or next(iter(request.GET.values()), ""))
+    options = institution_options(institutions_matching(Institution.objects.all(), text))
     return render(request, "web/widgets/picker_options.html", {"options": options})
