@@ -73,7 +73,12 @@ MATRIX: dict[str, Entry] = {
     "activity-edit": e("/activities/{activity}/edit/", EDIT_A),
     "stay-edit": e("/stays/{stay}/edit/", "302 403 403 404 200 200  403 200 200", "hidden where not visible"),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
-    "people-bulk": e("/people/bulk/", "302 405 405 405 405 405  405 405 405", "POST only; acts on people one may change"),
+    "activities-bulk": e(
+        "/activities/bulk/", "302 405 405 405 405 405  405 405 405", "POST only; acts on activities one may change"
+    ),
+    "people-bulk": e(
+        "/people/bulk/", "302 405 405 405 405 405  405 405 405", "POST only; acts on people one may change"
+    ),
     "person-detail": e("/people/{person}/", "302 200 200 404 200 200  200 200 200", "researchers: pseudonymous"),
     "import": e("/import/", "302 403 403 200 200 200  200 200 200"),
     "import-template": e("/import/template/people.csv /import/template/stays.xlsx", ALL, "blank templates"),

@@ -157,6 +157,71 @@ def cascade_save(*, by: User | None, activity: Activity, person: Person, **field
 ActivityRecord = Trainee | AggregateTrainees | Assessment | Outcome | KnowledgeItem | CascadeReport
 
 
+# What goes with an activity when it is deleted, in the order undo puts it back (the activity first).
+UNDER_ACTIVITY = (
+    (Trainee, "activity_id"),
+    (AggregateTrainees, "activity_id"),
+    (Assessment, "activity_id"),
+    (Outcome, "activity_id"),
+    (KnowledgeItem, "activity_id"),
+    (CascadeReport, "source_activity_id"),
+)
+
+
+@transaction.atomic
+def activities_delete(*, by: User | None, activities: Sequence[Activity]) -> dict[str, Any]:
+    """Delete activities with everything recorded under them (trainees named and counted, scores, outcomes,
+    knowledge items, cascade reports), each with a history row saying who deleted it; their costs stay, no longer
+    charged to them. Returns what `activities_restore` needs to put everything back (an undo token)."""
+    from healthlinks.results.models import CashCost
+
+    ids = [a.pk for a in activities]
+    token: dict[str, Any] = {
+        "activities": ids,
+        "records": {
+            model.__name__: list(model.objects.filter(**{f"{key}__in": ids}).values_list("pk", flat=True))
+            for model, key in UNDER_ACTIVITY
+        },
+        "stays": {str(a.pk): list(a.stays.values_list("pk", flat=True)) for a in activities},
+        "facilitators": {str(a.pk): list(a.facilitators.values_list("pk", flat=True)) for a in activities},
+        "costs": {
+            str(a.pk): list(CashCost.objects.filter(activity=a).values_list("pk", flat=True)) for a in activities
+        },
+    }
+    for activity in activities:
+        record_delete(activity, by=by)
+    return token
+
+
+@transaction.atomic
+def activities_restore(*, by: User | None, token: dict[str, Any]) -> int:
+    """Undo `activities_delete`: every activity and every record under it as it was, its stays and facilitators
+    linked again and its costs charged to it again. An activity that exists again is refused."""
+    from healthlinks.results.services import costs_link
+
+    ids = [int(i) for i in token.get("activities", [])]
+    if Activity.objects.filter(pk__in=ids).exists():
+        raise ValidationError(_("These activities are already back."))
+    for activity in _latest_deleted(Activity, ids):
+        record_save(activity, by=by, validate=False, force_insert=True)
+        key = str(activity.pk)
+        activity.stays.set(token.get("stays", {}).get(key, []))
+        activity.facilitators.set(token.get("facilitators", {}).get(key, []))
+        costs_link(by=by, activity_id=activity.pk, cost_ids=token.get("costs", {}).get(key, []))
+    for model, _key in UNDER_ACTIVITY:
+        for record in _latest_deleted(model, token.get("records", {}).get(model.__name__, [])):
+            record_save(record, by=by, validate=False, force_insert=True)
+    return len(ids)
+
+
+def _latest_deleted(model: Any, ids: Sequence[int]) -> list[Any]:
+    """The records as they were when last deleted, from their history."""
+    latest: dict[int, Any] = {}
+    for row in model.history.filter(id__in=list(ids), history_type="-").order_by("id", "-history_id"):
+        latest.setdefault(row.id, row)
+    return [row.instance for row in latest.values()]
+
+
 @transaction.atomic
 def record_remove(*, by: User | None, record: ActivityRecord) -> None:
     """Delete one record kept under an activity, with its author in the history."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -170,6 +171,16 @@ def rate_delete(*, by: User | None, rate: CurrencyRate | DayRate) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
+def costs_link(*, by: User | None, activity_id: int, cost_ids: Sequence[int]) -> int:
+    """Charge costs back to an activity (undoing an activity's deletion, which left them unlinked)."""
+    costs = list(CashCost.objects.filter(pk__in=cost_ids, activity__isnull=True))
+    for cost in costs:
+        cost.activity_id = activity_id
+        record_save(cost, by=by, validate=False, update_fields=["activity"])
+    return len(costs)
+
+
 def cost_save(*, by: User | None, cost: CashCost | None = None, **fields: Any) -> CashCost:
     """Record or change a cash cost; an activity it is charged to must be the partnership's own."""
     cost = cost or CashCost()

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks import labels
 from healthlinks.activities import selectors
@@ -37,6 +38,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(partnership__slug=slug)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     trained = selectors.trained_by_activity([a.pk for a in page.object_list])
+    editable = set(
+        _activities_editable(request).filter(pk__in=[a.pk for a in page.object_list]).values_list("pk", flat=True)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -44,11 +48,77 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "web/activity_list.html",
         {
             "page": page,
-            "rows": [(a, trained[a.pk]) for a in page.object_list],
+            "rows": [(a, trained[a.pk], a.pk in editable) for a in page.object_list],
             "slug": slug,
             "querystring": query.urlencode(),
+            "can_bulk": bool(editable),
+            "undo": len(request.session.get(ACTIVITIES_UNDO_KEY, {}).get("activities", [])),
         },
     )
+
+
+ACTIVITIES_UNDO_KEY = "undo-activities"
+
+
+def _activities_editable(request: HttpRequest) -> Any:
+    editable = registry_selectors.partnerships_editable_by(request.user)
+    return selectors.activities_visible_to(request.user).filter(partnership__in=editable)
+
+
+@login_required
+@require_POST
+def activities_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the activities ticked (or every activity of the list's partnership filter that the user
+    may change): export them, or delete them with everything recorded under them, with undo."""
+    from django.urls import reverse
+
+    from healthlinks.activities.services import activities_delete, activities_restore
+    from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
+
+    slug = request.POST.get("partnership", "")
+    back = reverse("activity-list") + (f"?partnership={slug}" if slug else "")
+    action = request.POST.get("action", "")
+    if action == "undo":
+        token = request.session.pop(ACTIVITIES_UNDO_KEY, {})
+        try:
+            n = activities_restore(by=actor(request), token=token) if token else 0
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, ngettext("%(n)s activity restored.", "%(n)s activities restored.", n) % {"n": n})
+        return redirect(back)
+    activities = _activities_editable(request)
+    if slug:
+        activities = activities.filter(partnership__slug=slug)
+    if request.POST.get("scope") != "all":
+        activities = activities.filter(pk__in=[int(v) for v in request.POST.getlist("selected") if v.isdigit()])
+    chosen = list(activities.select_related("partnership", "venue").order_by("start_date", "pk"))
+    if not chosen:
+        messages.error(request, _("Tick the activities to change, or choose all the activities that match."))
+        return redirect(back)
+    if action == "export":
+        columns = ["id", "external_id", "partnership", "title", "type", "type_label", "mode", "mode_label",
+                   "start_date", "end_date", "venue"]  # fmt: skip
+        rows = [[a.pk, a.external_id or "", a.partnership.slug, a.title, a.kind, a.get_kind_display(), a.mode,
+                 a.get_mode_display(), a.start_date, a.end_date, a.venue.name if a.venue else ""]
+                for a in chosen]  # fmt: skip
+        response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = 'attachment; filename="activities.csv"'
+        return response
+    if action == "delete":
+        request.session[ACTIVITIES_UNDO_KEY] = activities_delete(by=actor(request), activities=chosen)
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s activity deleted, with what was recorded under it.",
+                "%(n)s activities deleted, with what was recorded under them.",
+                len(chosen),
+            )
+            % {"n": len(chosen)},
+        )
+        return redirect(back)
+    messages.error(request, _("Choose what to do with the activities."))
+    return redirect(back)
 
 
 @require_safe

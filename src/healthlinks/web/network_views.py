@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks.interchange.tabular import catalogue as tabular
@@ -93,7 +94,7 @@ def people_bulk(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("%(n)s people restored.") % {"n": n})
+            messages.success(request, ngettext("%(n)s person restored.", "%(n)s people restored.", n) % {"n": n})
         return redirect(back)
     people = _people_matching(request, selectors.people_editable_by(request.user))
     if request.POST.get("scope") != "all":
@@ -106,10 +107,10 @@ def people_bulk(request: HttpRequest) -> HttpResponse:
         if action == "cadre":
             cadre = Occupation.objects.filter(code=request.POST.get("cadre", "")).first()
             people_set(by=actor(request), people=chosen, cadre=cadre)
-            done = _("Cadre set for %(n)s people.")
+            done = ngettext("Cadre set for %(n)s person.", "Cadre set for %(n)s people.", len(chosen))
         elif action == "sex":
             people_set(by=actor(request), people=chosen, sex=request.POST.get("sex", ""))
-            done = _("Sex set for %(n)s people.")
+            done = ngettext("Sex set for %(n)s person.", "Sex set for %(n)s people.", len(chosen))
         elif action == "export":
             columns = ["pseudo_id", "external_id", "cadre_isco", "cadre_isco_label", "sex", "sex_label",
                        "home_institution"]  # fmt: skip
@@ -122,7 +123,7 @@ def people_bulk(request: HttpRequest) -> HttpResponse:
             return response
         elif action == "delete":
             request.session[PEOPLE_UNDO_KEY] = people_soft_delete(by=actor(request), people=chosen)
-            done = _("%(n)s people deleted.")
+            done = ngettext("%(n)s person deleted.", "%(n)s people deleted.", len(chosen))
         else:
             messages.error(request, _("Choose what to do with the people."))
             return redirect(back)
