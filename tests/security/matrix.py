@@ -383,6 +383,9 @@ WRITES: dict[str, Write] = {
         {"external_id": "SENTINEL-EXT-1", "sex": "female", **PERSON_CHANGE},
         "401 403 403 404 200 200  403 200 200",
     ),
+    "api person delete": w(
+        "DELETE", "/api/v1/people/{person}/", {}, "401 403 403 404 204 204  403 204 204", "soft: kept and hidden"
+    ),
     "api stay create": w("POST", "/api/v1/stays/", NEW_STAY, "401 403 403 400 201 201  400 201 201"),
     "api stay patch": w("PATCH", "/api/v1/stays/{stay}/", {"notes": "changed"}, "401 403 403 404 200 200  403 200 200"),
     "api stay put": w("PUT", "/api/v1/stays/{stay}/", NEW_STAY, "401 403 403 404 200 200  403 200 200"),
@@ -682,6 +685,20 @@ WRITES: dict[str, Write] = {
         {"action": "funding", "scope": "all", "funding": "partnership"},
         "302 403 403 403 302 302  403 302 302",
         "set the funding of every stay that matches",
+    ),
+    "web people bulk": w(
+        "POST",
+        "/people/bulk/",
+        {"action": "sex", "sex": "female", "selected": "{person}"},
+        "302 302 302 302 302 302  302 302 302",
+        "back to the list; acts only on people one may change (tests/web/test_people_bulk.py)",
+    ),
+    "web activities bulk": w(
+        "POST",
+        "/activities/bulk/",
+        {"action": "delete", "selected": "{activity}"},
+        "302 302 302 302 302 302  302 302 302",
+        "back to the list; acts only on activities one may change (tests/web/test_activities_bulk.py)",
     ),
     "web tie create": w(
         "POST",

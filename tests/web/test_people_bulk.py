@@ -76,3 +76,16 @@ def test_nothing_chosen_a_bad_value_or_someone_elses_person_changes_nothing(peop
     assert member.post(url, {"action": "delete", "scope": "all"}).status_code == 302
     assert not Person.objects.filter(deleted_at__isnull=False).exists()
     assert client_for(None).post(url, {"action": "delete", "scope": "all"}).status_code == 302  # to log in
+
+
+def test_the_api_deletes_a_person_softly_as_the_page_does(people, client_for):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["coordinator"])
+    alice = people["alice"]
+    assert api.delete(f"/api/v1/people/{alice.pseudo_id}/").status_code == 204
+    assert Person.objects.get(pk=alice.pk).deleted_at is not None  # kept, hidden
+    assert api.get(f"/api/v1/people/{alice.pseudo_id}/").status_code == 404
+    assert Person.history.filter(id=alice.pk).first().history_change_reason == "deleted"
+    assert api.delete(f"/api/v1/people/{people['stranger'].pseudo_id}/").status_code in (403, 404)

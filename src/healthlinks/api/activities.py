@@ -156,6 +156,10 @@ class ActivityViewSet(base.ModelViewSet):
     def can_edit(self, user: Any, obj: Activity) -> bool:
         return can_edit_partnership(user, obj.partnership_id)
 
+    def perform_destroy(self, instance: Activity) -> None:
+        """As the pages do: with everything recorded under it, one history row each (the costs stay, unlinked)."""
+        call_service(services.activities_delete, by=self.request.user, activities=[instance])
+
     def get_queryset(self) -> QuerySet[Activity]:
         qs = selectors.activities_visible_to(self.request.user).select_related("partnership")
         params = self.request.query_params

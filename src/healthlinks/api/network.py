@@ -269,9 +269,11 @@ class PersonViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     base.GenericViewSet,
 ):
-    """People. Names, emails, phones and external ids only for those who may see them."""
+    """People. Names, emails, phones and external ids only for those who may see them. DELETE is soft, as on the
+    people page: the person and their records are kept and hidden; a hub administrator restores them."""
 
     serializer_class = PersonSerializer
     lookup_field = "pseudo_id"
@@ -320,6 +322,9 @@ class PersonViewSet(
 
     def can_edit(self, user: Any, obj: Person) -> bool:
         return selectors.can_edit_person(user, obj)
+
+    def perform_destroy(self, instance: Person) -> None:
+        call_service(services.people_soft_delete, by=self.request.user, people=[instance])
 
 
 STAY_FILTERS = [
