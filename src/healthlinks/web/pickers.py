@@ -66,7 +66,7 @@ class PickerInput(forms.TextInput):
     template_name = "web/widgets/picker.html"
 
     def __init__(
-        self, *, url: Any = "", suggest: Callable[[], list[tuple[str, str]]] | None = None, how: str = ""
+        self, *, url: Any = "", suggest: Callable[[], list[tuple[str, str]]] | None = None, how: Any = ""
     ) -> None:
         super().__init__()
         self.url, self.suggest, self.how = url, suggest, how
@@ -214,7 +214,7 @@ class InstitutionPicker(forms.ModelChoiceField):
         super().__init__(**kwargs)
         self.widget = PickerInput(
             url=reverse_lazy("pick-institutions"),
-            how=str(_("Type part of the name, or a ROR id, and choose from the list.")),
+            how=_("Type part of the name, or a ROR id, and choose from the list."),
         )
 
     def prepare_value(self, value: Any) -> Any:
