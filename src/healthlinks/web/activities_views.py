@@ -27,7 +27,7 @@ from healthlinks.registry.models import Institution
 from healthlinks.results.selectors import costs_breakdown, partnership_summary
 from healthlinks.web import charts
 from healthlinks.web.forms import ActivityForm, OutcomeForm
-from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, visible_partnership
+from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, csv_download, visible_partnership
 
 
 @require_safe
@@ -73,7 +73,6 @@ def activities_bulk(request: HttpRequest) -> HttpResponse:
     from django.urls import reverse
 
     from healthlinks.activities.services import activities_delete, activities_restore
-    from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 
     slug = request.POST.get("partnership", "")
     back = reverse("activity-list") + (f"?partnership={slug}" if slug else "")
@@ -102,9 +101,7 @@ def activities_bulk(request: HttpRequest) -> HttpResponse:
         rows = [[a.pk, a.external_id or "", a.partnership.slug, a.title, a.kind, a.get_kind_display(), a.mode,
                  a.get_mode_display(), a.start_date, a.end_date, a.venue.name if a.venue else ""]
                 for a in chosen]  # fmt: skip
-        response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
-        response["Content-Disposition"] = 'attachment; filename="activities.csv"'
-        return response
+        return csv_download(columns, rows, "activities.csv")
     if action == "delete":
         request.session[ACTIVITIES_UNDO_KEY] = activities_delete(by=actor(request), activities=chosen)
         messages.success(

@@ -23,7 +23,7 @@ from healthlinks.reference.models import Occupation
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.web import charts
-from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, visible_partnership
+from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, csv_download, visible_partnership
 
 
 @login_required
@@ -118,9 +118,7 @@ def people_bulk(request: HttpRequest) -> HttpResponse:
             rows = [[p.pseudo_id, p.external_id or "", p.cadre_id or "", p.cadre.local_label if p.cadre else "",
                      p.sex, str(sexes.get(p.sex, "")), p.home_institution.name if p.home_institution else ""]
                     for p in chosen]  # fmt: skip
-            response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
-            response["Content-Disposition"] = 'attachment; filename="people.csv"'
-            return response
+            return csv_download(columns, rows, "people.csv")
         elif action == "delete":
             request.session[PEOPLE_UNDO_KEY] = people_soft_delete(by=actor(request), people=chosen)
             done = ngettext("%(n)s person deleted.", "%(n)s people deleted.", len(chosen))
@@ -321,9 +319,7 @@ def stays_bulk(request: HttpRequest, slug: str) -> HttpResponse:
                      s.end_date, s.duration_days, s.continuum_class, s.funding] for s in chosen]  # fmt: skip
             columns = ["id", "external_id", "person", "host_institution", "mode", "start_date", "end_date",
                        "duration_days", "continuum_class", "funding"]  # fmt: skip
-            response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
-            response["Content-Disposition"] = f'attachment; filename="stays-{slug}.csv"'
-            return response
+            return csv_download(columns, rows, f"stays-{slug}.csv")
         elif action == "delete":
             request.session[UNDO_KEY] = {"partnership": slug, "ids": stays_delete(by=actor(request), stays=chosen)}
             done = _("%(n)s stays deleted.")

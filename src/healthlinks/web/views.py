@@ -39,6 +39,15 @@ from healthlinks.web.history import history_entries
 PAGE_SIZE = 25
 
 
+def csv_download(columns: list[str], rows: list[list[Any]], filename: str) -> HttpResponse:
+    """A table as a CSV file to save (what a list's "Export them" action answers)."""
+    from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
+
+    response = HttpResponse(write_table(columns, rows, "csv"), content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def actor(request: HttpRequest) -> User:
     """The signed-in user behind a write (views that write are all login_required)."""
     assert isinstance(request.user, User)
