@@ -76,6 +76,7 @@ MATRIX: dict[str, Entry] = {
     "activities-bulk": e(
         "/activities/bulk/", "302 405 405 405 405 405  405 405 405", "POST only; acts on activities one may change"
     ),
+    "outcomes-bulk": e("/activities/{activity}/outcomes/bulk/", "302 405 405 405 405 405  405 405 405", "POST only"),
     "people-bulk": e(
         "/people/bulk/", "302 405 405 405 405 405  405 405 405", "POST only; acts on people one may change"
     ),
@@ -685,6 +686,13 @@ WRITES: dict[str, Write] = {
         {"action": "funding", "scope": "all", "funding": "partnership"},
         "302 403 403 403 302 302  403 302 302",
         "set the funding of every stay that matches",
+    ),
+    "web outcomes bulk": w(
+        "POST",
+        "/activities/{activity}/outcomes/bulk/",
+        {"action": "export", "selected": "{outcome}"},
+        "302 403 403 403 200 200  403 200 200",
+        "A's coordinators; a published activity is visible, so refused rather than hidden",
     ),
     "web people bulk": w(
         "POST",

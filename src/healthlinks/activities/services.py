@@ -214,6 +214,30 @@ def activities_restore(*, by: User | None, token: dict[str, Any]) -> int:
     return len(ids)
 
 
+@transaction.atomic
+def outcomes_delete(*, by: User | None, outcomes: Sequence[Outcome]) -> list[int]:
+    """Delete many outcomes (a bulk action), one history row each. Returns their ids, which `outcomes_restore`
+    takes to undo it."""
+    ids = [o.pk for o in outcomes]  # before: a deleted record's pk is None
+    for outcome in outcomes:
+        record_delete(outcome, by=by)
+    return ids
+
+
+@transaction.atomic
+def outcomes_restore(*, by: User | None, ids: Sequence[int]) -> int:
+    """Undo `outcomes_delete`: each outcome as it was, unless its activity is gone or it is back already."""
+    if Outcome.objects.filter(pk__in=list(ids)).exists():
+        raise ValidationError(_("These outcomes are already back."))
+    restored = _latest_deleted(Outcome, ids)
+    live = set(Activity.objects.filter(pk__in={o.activity_id for o in restored}).values_list("pk", flat=True))
+    for outcome in restored:
+        if outcome.activity_id not in live:
+            raise ValidationError(_("The activity of these outcomes was deleted: undo that first."))
+        record_save(outcome, by=by, validate=False, force_insert=True)
+    return len(restored)
+
+
 def _latest_deleted(model: Any, ids: Sequence[int]) -> list[Any]:
     """The records as they were when last deleted, from their history."""
     latest: dict[int, Any] = {}

@@ -58,6 +58,53 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 ACTIVITIES_UNDO_KEY = "undo-activities"
+OUTCOMES_UNDO_KEY = "undo-outcomes"
+
+
+@login_required
+@require_POST
+def outcomes_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    """One action on the outcomes ticked on an activity's page: export them, or delete them with undo."""
+    from django.urls import reverse
+
+    from healthlinks.activities.services import outcomes_delete, outcomes_restore
+
+    activity = get_object_or_404(selectors.activities_visible_to(request.user), pk=pk)
+    if registry_selectors.partnership_access(request.user, activity.partnership) < registry_selectors.Access.EDIT:
+        raise PermissionDenied
+    back = reverse("activity-detail", args=[pk])
+    action = request.POST.get("action", "")
+    if action == "undo":
+        undo = request.session.pop(OUTCOMES_UNDO_KEY, {})
+        try:
+            n = outcomes_restore(by=actor(request), ids=undo.get("ids", []) if undo.get("activity") == pk else [])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, ngettext("%(n)s outcome restored.", "%(n)s outcomes restored.", n) % {"n": n})
+        return redirect(back)
+    ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
+    chosen = list(activity.outcomes.filter(pk__in=ids).select_related("person").order_by("recorded_on", "pk"))
+    if not chosen:
+        messages.error(request, _("Tick the outcomes to change."))
+        return redirect(back)
+    if action == "export":
+        columns = ["id", "activity", "person", "level", "dimension", "dimension_label", "rating", "practice_changed",
+                   "follow_up_months", "indicator", "value", "unit", "recorded_on"]  # fmt: skip
+        rows = [[o.pk, pk, o.person.pseudo_id if o.person else "", o.level, o.dimension, o.get_dimension_display(),
+                 o.rating, o.practice_changed, o.follow_up_months, o.indicator, o.value, o.unit, o.recorded_on]
+                for o in chosen]  # fmt: skip
+        return csv_download(columns, rows, f"outcomes-{pk}.csv")
+    if action == "delete":
+        request.session[OUTCOMES_UNDO_KEY] = {
+            "activity": pk,
+            "ids": outcomes_delete(by=actor(request), outcomes=chosen),
+        }
+        n = len(chosen)
+        messages.success(request, ngettext("%(n)s outcome deleted.", "%(n)s outcomes deleted.", n) % {"n": n})
+        return redirect(back)
+    messages.error(request, _("Choose what to do with the outcomes."))
+    return redirect(back)
 
 
 def _activities_editable(request: HttpRequest) -> Any:
@@ -148,6 +195,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scores": _scores_summary(activity, personal),
             "outcomes": activity.outcomes.filter(person__isnull=True)
             | activity.outcomes.filter(person_id__in=personal),
+            "outcomes_undo": len(request.session.get(OUTCOMES_UNDO_KEY, {}).get("ids", []))
+            if request.session.get(OUTCOMES_UNDO_KEY, {}).get("activity") == activity.pk
+            else 0,
             "can_edit": registry_selectors.partnership_access(request.user, activity.partnership)
             >= registry_selectors.Access.EDIT,
         },

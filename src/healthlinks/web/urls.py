@@ -53,6 +53,7 @@ urlpatterns = [
     path("periods/<int:pk>/edit/", record_views.period_edit, name="period-edit"),
     path("people/bulk/", network_views.people_bulk, name="people-bulk"),
     path("activities/bulk/", activities_views.activities_bulk, name="activities-bulk"),
+    path("activities/<int:pk>/outcomes/bulk/", activities_views.outcomes_bulk, name="outcomes-bulk"),
     path("pick/people/", pickers.pick_people, name="pick-people"),
     path("pick/partnerships/", pickers.pick_partnerships, name="pick-partnerships"),
     path("pick/institutions/", pickers.pick_institutions, name="pick-institutions"),
