@@ -22,6 +22,26 @@
         forceActionsMenu: true, // keep the export menu folded behind its button without the injected style
         tooltip: { disableDefaultStyle: true },
         actions: { export: true, source: false, compiled: false, editor: false },
+        // marks and axes stay out of the accessibility tree: the chart is named as a whole (below) and its
+        // figures are in the table beside it
+        config: { aria: false },
+      }).then(function () {
+        var name = String(el.dataset.label || (spec.title && (spec.title.text || spec.title)) || chartName);
+        // One image with a name for assistive technology; Vega's per-mark roles (unnamed) are taken off, again
+        // whenever Vega redraws (a resize)
+        function asImage() {
+          var svg = el.querySelector("svg");
+          if (!svg) return;
+          el.querySelectorAll(".chart-wrapper[role], svg [role], svg [aria-roledescription]").forEach(function (n) {
+            n.removeAttribute("role");
+            n.removeAttribute("aria-roledescription");
+          });
+          if (svg.getAttribute("role") !== "img") svg.setAttribute("role", "img");
+          if (svg.getAttribute("aria-label") !== name) svg.setAttribute("aria-label", name);
+        }
+        asImage();
+        new MutationObserver(asImage).observe(el, { subtree: true, childList: true });
+        el.querySelectorAll("details > summary").forEach(function (s) { s.setAttribute("aria-label", menuName); });
       }).catch(function (err) {
         el.textContent = "Chart could not be drawn: " + err.message;
       });
@@ -30,6 +50,8 @@
   // The chart libraries are fetched (in order: vega, vega-lite, vega-embed, the CSP-safe interpreter) only when
   // a chart is on the page: a form or a list page weighs a few tens of KB, not a megabyte.
   var me = document.currentScript;
+  var chartName = (me && me.getAttribute("data-chart-name")) || "Chart";
+  var menuName = (me && me.getAttribute("data-chart-menu")) || "Save the chart";
   var libraries = ((me && me.getAttribute("data-chart-libraries")) || "").split(" ").filter(Boolean);
   var loading = null;
   function load(src) {
