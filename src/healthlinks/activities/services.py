@@ -182,11 +182,10 @@ def activities_delete(*, by: User | None, activities: Sequence[Activity]) -> dic
             model.__name__: list(model.objects.filter(**{f"{key}__in": ids}).values_list("pk", flat=True))
             for model, key in UNDER_ACTIVITY
         },
-        "stays": {str(a.pk): list(a.stays.values_list("pk", flat=True)) for a in activities},
-        "facilitators": {str(a.pk): list(a.facilitators.values_list("pk", flat=True)) for a in activities},
-        "costs": {
-            str(a.pk): list(CashCost.objects.filter(activity=a).values_list("pk", flat=True)) for a in activities
-        },
+        # one query each, whatever the number of activities: activity id -> linked ids
+        "stays": _by_activity(Activity.stays.through.objects.filter(activity_id__in=ids), "stay_id"),
+        "facilitators": _by_activity(Activity.facilitators.through.objects.filter(activity_id__in=ids), "person_id"),
+        "costs": _by_activity(CashCost.objects.filter(activity_id__in=ids), "pk"),
     }
     for activity in activities:
         record_delete(activity, by=by)
@@ -236,6 +235,13 @@ def outcomes_restore(*, by: User | None, ids: Sequence[int]) -> int:
             raise ValidationError(_("The activity of these outcomes was deleted: undo that first."))
         record_save(outcome, by=by, validate=False, force_insert=True)
     return len(restored)
+
+
+def _by_activity(rows: Any, column: str) -> dict[str, list[int]]:
+    linked: dict[str, list[int]] = {}
+    for activity_id, other in rows.values_list("activity_id", column):
+        linked.setdefault(str(activity_id), []).append(other)
+    return linked
 
 
 def _latest_deleted(model: Any, ids: Sequence[int]) -> list[Any]:

@@ -61,6 +61,12 @@ ACTIVITIES_UNDO_KEY = "undo-activities"
 OUTCOMES_UNDO_KEY = "undo-outcomes"
 
 
+def _outcomes_undo(request: HttpRequest, pk: int) -> int:
+    """How many outcomes of this activity the user just deleted (what its Undo puts back)."""
+    undo = request.session.get(OUTCOMES_UNDO_KEY, {})
+    return len(undo.get("ids", [])) if undo.get("activity") == pk else 0
+
+
 @login_required
 @require_POST
 def outcomes_bulk(request: HttpRequest, pk: int) -> HttpResponse:
@@ -195,9 +201,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scores": _scores_summary(activity, personal),
             "outcomes": activity.outcomes.filter(person__isnull=True)
             | activity.outcomes.filter(person_id__in=personal),
-            "outcomes_undo": len(request.session.get(OUTCOMES_UNDO_KEY, {}).get("ids", []))
-            if request.session.get(OUTCOMES_UNDO_KEY, {}).get("activity") == activity.pk
-            else 0,
+            "outcomes_undo": _outcomes_undo(request, activity.pk),
             "can_edit": registry_selectors.partnership_access(request.user, activity.partnership)
             >= registry_selectors.Access.EDIT,
         },
