@@ -1,7 +1,9 @@
-"""`make bench` (pickers part): how long the person picker takes to answer at the scales users reach, for a
-hub admin (every person: 100,000 at M) and for a coordinator (their partnerships' people), typing a family name,
-the start of a pseudonymous id, and nothing. The median of 20 answers of each, through the full Django stack
-(session, middleware, template), on the demo world that `bench/analytics.py` builds and keeps.
+"""`make bench` (pickers part): how long the pickers take to answer at the scales users reach, for a hub admin
+(every person: 100,000 at M) and for a coordinator (their partnerships' people): the person picker typing a
+family name, the start of a pseudonymous id, and nothing; the institution picker; the boxes of trainees and of
+stays that the activity form finds by typing, in the partnership with the most stays. The median of 20 answers
+of each, through the full Django stack (session, middleware, template), on the demo world that
+`bench/analytics.py` builds and keeps.
 
     .venv/bin/python bench/pickers.py [--scales S,M] [--seed 1]
 """
@@ -32,22 +34,40 @@ def measure() -> list[dict[str, Any]]:
 
     django.setup()
     from django.db import connection
+    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils.http import urlencode
 
     from healthlinks.accounts.models import User
     from healthlinks.network.models import PersonalData
+    from healthlinks.registry.models import Institution, Partnership
     from healthlinks.registry.selectors import partnerships_editable_by
 
     family = PersonalData.objects.exclude(family_name="").values_list("family_name", flat=True).first() or "a"
+    institution = Institution.objects.order_by("-pk").values_list("name", flat=True).first() or "a"
     rows = []
     for username in ("admin", "coordinator"):
         user = User.objects.get(username=username)
         client = Client()
         client.force_login(user)
-        slug = partnerships_editable_by(user).values_list("slug", flat=True).first() if username != "admin" else ""
-        for label, query in (("family name", family[:5]), ("id prefix", "HL-4"), ("nothing", "")):
-            url = f"/pick/people/?q={query}" + (f"&partnership={slug}" if slug else "")
+        mine = partnerships_editable_by(user).values_list("slug", flat=True)
+        slug = mine.first() if username != "admin" else ""
+        # the partnership with the most stays: the activity form's stay boxes at their hardest
+        busiest = Partnership.objects.filter(slug__in=mine).annotate(n=Count("stays")).order_by("-n").first()
+        asked = [
+            (label, "/pick/people/?" + urlencode({"q": query, **({"partnership": slug} if slug else {})}))
+            for label, query in (("family name", family[:5]), ("id prefix", "HL-4"), ("nothing", ""))
+        ]
+        asked += [
+            ("institution", "/pick/institutions/?" + urlencode({"q": institution.split()[0]})),
+            (
+                "trainee boxes",
+                "/pick/people/?" + urlencode({"q": family[:5], "multi": "trainees", "partnership": busiest.slug}),
+            ),
+            ("stay boxes", "/pick/stays/?" + urlencode({"q": "2019", "multi": "stays", "partnership": busiest.slug})),
+        ]
+        for label, url in asked:
             client.get(url)  # the process's first request builds caches: not what a user waits for
             times = []
             for _ in range(REPEAT):
@@ -56,6 +76,7 @@ def measure() -> list[dict[str, Any]]:
                     response = client.get(url)
                 times.append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200
+            body = response.content.decode()
             rows.append(
                 {
                     "user": username,
@@ -63,7 +84,7 @@ def measure() -> list[dict[str, Any]]:
                     "median_ms": round(statistics.median(times), 1),
                     "max_ms": round(max(times), 1),
                     "queries": len(ctx.captured_queries),
-                    "options": response.content.decode().count("<option"),
+                    "options": body.count("<option") + body.count('type="checkbox"'),
                 }
             )
     return rows

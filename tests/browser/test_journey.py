@@ -89,7 +89,10 @@ def test_a_year_of_record_keeping_in_the_browser(
     page.fill("#id_title", "Neonatal resuscitation")
     page.fill("#id_start_date", "2024-02-05")
     page.fill("#id_end_date", "2024-02-06")
-    page.locator("#id_stays input[type=checkbox]").first.check()
+    page.fill("#id_stays", "2024-02")  # the stays are found by typing: the February visit only
+    expect(page.locator("#id_stays-found input")).to_have_count(1)
+    page.locator("#id_stays-found input").check()
+    expect(page.locator(".multi-picker .chosen input:checked")).to_have_count(1)  # kept, whatever is typed next
     page.fill("#id_new_trainees", "\n".join(TRAINEES))
     page.select_option("#id_facility_level", "district")
     page.fill("#id_counted", "5")

@@ -91,11 +91,11 @@ def test_activity_form_errors_and_permissions(world, client_for, make_user):
 def test_an_activity_is_linked_to_any_stay_of_the_partnership_even_one_not_offered(world, client_for, monkeypatch):
     """Linking a stay used to fail for every stay ("… is not a valid value"): the picker's queryset was a slice."""
     from healthlinks.network.models import Stay
-    from healthlinks.web import forms as web_forms
+    from healthlinks.web import pickers
 
     p = world["p"]
-    stays = list(Stay.objects.filter(partnership=p).order_by("-start_date"))
-    monkeypatch.setattr(web_forms, "STAYS_OFFERED", 1)  # the oldest stay is past the list offered
+    stays = list(Stay.objects.filter(partnership=p).order_by("-start_date", "-pk"))
+    monkeypatch.setattr(pickers, "OFFERED", 1)  # the oldest stay is past the list offered
     page = client_for(world["coordinator"]).get(reverse("activity-create", args=[p.slug])).content.decode()
     assert f'value="{stays[0].pk}"' in page and f'value="{stays[-1].pk}"' not in page
     resp = client_for(world["coordinator"]).post(

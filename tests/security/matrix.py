@@ -206,6 +206,9 @@ MATRIX: dict[str, Entry] = {
     "pick-institutions": e("/pick/institutions/?q=matrix", ALL, "the registry is public"),
     "pick-partnerships": e("/pick/partnerships/?q=Matrix", ALL, "partnerships the role may see"),
     "pick-people": e("/pick/people/?q=Sentinel", SIGNED_IN, "options among people one may edit (none for readers)"),
+    "pick-stays": e(
+        "/pick/stays/?partnership={a}&multi=stays&q=2", SIGNED_IN, "boxes only where the user keeps the records"
+    ),
     "tie-create": e("/people/{person}/ties/new/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
     "rates": e("/rates/", ALL, "cost rate tables"),
     "rate-create": e("/rates/day/new/ /rates/currency/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),

@@ -228,7 +228,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not registry_selectors.can_edit_partnership(request.user, activity.partnership_id):
         raise PermissionDenied
     partnership = activity.partnership
-    choices = {
+    choices: dict[str, Any] = {
         "people": people_with_personal_access(request.user)
         .filter(roles__partnership=partnership)
         .distinct()
@@ -236,8 +236,9 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("pk"),
         "institutions": Institution.objects.filter(memberships__partnership=partnership).order_by("name"),
         "stays": Stay.objects.filter(partnership=partnership)
-        .select_related("person", "host_institution")
-        .order_by("-start_date"),
+        .select_related("person__personal", "host_institution")
+        .order_by("-start_date", "-pk"),
+        "partnership": partnership.slug,
     }
     data, stale = merged_post(request, ActivityEditForm, activity)
     form = ActivityEditForm(data, instance=activity, **choices)
@@ -347,8 +348,9 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
         people=people.select_related("personal").order_by("pk"),
         institutions=Institution.objects.filter(memberships__partnership=partnership).order_by("name"),
         stays=Stay.objects.filter(partnership=partnership)
-        .select_related("person", "host_institution")
-        .order_by("-start_date"),
+        .select_related("person__personal", "host_institution")
+        .order_by("-start_date", "-pk"),
+        partnership=partnership.slug,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,15 +5,21 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import Field
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from healthlinks.activities.models import Activity
-from healthlinks.network.models import Person, Stay
+from healthlinks.network.models import Stay
 from healthlinks.reference.models import Country, Occupation, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
-from healthlinks.web.pickers import InstitutionPicker, PersonPicker
+from healthlinks.web.pickers import (
+    InstitutionPicker,
+    MultiPicker,
+    PersonPicker,
+    multi_url,
+    person_label,
+    stay_label,
+)
 
 
 class DateInput(forms.DateInput):
@@ -147,12 +153,6 @@ class PartnershipFilterForm(forms.Form):
                 label = dict(field.choices or []).get(value, value)
                 typology.append((key, f"{field.verbose_name}: {label}"))
         cast(forms.ChoiceField, self.fields["typology"]).choices = _choices(_("Any typology"), typology)
-
-
-def person_label(person: Any) -> str:
-    personal = getattr(person, "personal", None)
-    name = f"{personal.given_name} {personal.family_name}".strip() if personal else ""
-    return f"{name} ({person.pseudo_id})" if name else str(person.pseudo_id)
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -400,22 +400,16 @@ class IndicatorForm(forms.Form):
         return data
 
 
-STAYS_OFFERED = 300
-
-
-class StayChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return _("%(date)s %(person)s at %(host)s (%(mode)s)") % {
-            "date": date_format(obj.start_date),
-            "person": obj.person.pseudo_id,
-            "host": obj.host_institution.name,
-            "mode": obj.get_mode_display(),
-        }
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return person_label(obj)
+def _activity_pickers(form: forms.BaseForm, *, people: Any, stays: Any, partnership: str) -> None:
+    """The activity forms' boxes to tick: stays and people found by typing (any of the partnership's are
+    accepted; the first few are offered)."""
+    f = form.fields
+    if stays is not None:
+        cast(MultiPicker, f["stays"]).configure(stays, url=multi_url("pick-stays", "stays", partnership))
+    if people is not None:
+        for name in ("facilitators", "trainees"):
+            if name in f:
+                cast(MultiPicker, f[name]).configure(people, url=multi_url("pick-people", name, partnership))
 
 
 class ActivityEditForm(forms.ModelForm):
@@ -423,8 +417,8 @@ class ActivityEditForm(forms.ModelForm):
     facilitators (trainees are kept as they are); saved by `activities.services.activity_save`, merged with any
     change made meanwhile (healthlinks.web.concurrency)."""
 
-    stays = StayChoiceField(queryset=Stay.objects.none(), required=False, label=_("Delivered during these stays"))
-    facilitators = PeopleChoiceField(queryset=Person.objects.none(), required=False, label=_("Facilitators"))
+    stays = MultiPicker(describe=stay_label, label=_("Delivered during these stays"))
+    facilitators = MultiPicker(describe=person_label, label=_("Facilitators"))
 
     class Meta:
         model = Activity
@@ -434,20 +428,19 @@ class ActivityEditForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
-    def __init__(self, *args: Any, people: Any = None, institutions: Any = None, stays: Any = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        people: Any = None,
+        institutions: Any = None,
+        stays: Any = None,
+        partnership: str = "",
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
-        f = self.fields
         if institutions is not None:
-            cast(forms.ModelChoiceField, f["venue"]).queryset = institutions
-        if stays is not None:
-            stay_field = cast(StayChoiceField, f["stays"])
-            stay_field.queryset = stays
-            offered = list(stays[:STAYS_OFFERED])
-            linked = [getattr(s, "pk", s) for s in self.initial.get("stays") or []]  # instances or ids
-            chosen = [s for s in stays.filter(pk__in=linked) if s not in offered]
-            stay_field.widget.choices = [(s.pk, stay_field.label_from_instance(s)) for s in [*chosen, *offered]]
-        if people is not None:
-            cast(forms.ModelChoiceField, f["facilitators"]).queryset = people
+            cast(forms.ModelChoiceField, self.fields["venue"]).queryset = institutions
+        _activity_pickers(self, people=people, stays=stays, partnership=partnership)
 
     def activity_fields(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k not in ("stays", "facilitators")}
@@ -467,21 +460,9 @@ class ActivityForm(forms.Form):
     )
     training_of_trainers = forms.BooleanField(required=False, label=_("Training of trainers"))
     hours = forms.DecimalField(required=False, min_value=0, max_digits=7, decimal_places=1, label=_("Hours"))
-    stays = StayChoiceField(
-        queryset=Stay.objects.none(),
-        required=False,
-        label=_("Delivered during these stays"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    facilitators = PeopleChoiceField(
-        queryset=Person.objects.none(), required=False, label=_("Facilitators"), widget=forms.CheckboxSelectMultiple
-    )
-    trainees = PeopleChoiceField(
-        queryset=Person.objects.none(),
-        required=False,
-        label=_("Named trainees already registered"),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    stays = MultiPicker(describe=stay_label, label=_("Delivered during these stays"))
+    facilitators = MultiPicker(describe=person_label, label=_("Facilitators"))
+    trainees = MultiPicker(describe=person_label, label=_("Named trainees already registered"))
     new_trainees = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -513,7 +494,9 @@ class ActivityForm(forms.Form):
         "hours",
     )
 
-    def __init__(self, *args: Any, people: Any, institutions: Any, stays: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: Any, institutions: Any, stays: Any, partnership: str = "", **kwargs: Any
+    ) -> None:
         from healthlinks.activities.models import ActivityMode, ActivityType, FacilityLevel
         from healthlinks.network.models import Sex
         from healthlinks.reference.models import Occupation
@@ -531,13 +514,7 @@ class ActivityForm(forms.Form):
         cast(forms.ModelChoiceField, f["purpose_code"]).queryset = PurposeCode.objects.filter(
             category__in=["121", "122", "123", "130", "114"]
         )
-        # Any of the partnership's stays is accepted; the list offers the most recent (a picker, not a slice of
-        # the queryset: a sliced queryset cannot check the values posted).
-        stay_field = cast(StayChoiceField, f["stays"])
-        stay_field.queryset = stays
-        stay_field.widget.choices = [(s.pk, stay_field.label_from_instance(s)) for s in stays[:STAYS_OFFERED]]
-        cast(forms.ModelChoiceField, f["facilitators"]).queryset = people
-        cast(forms.ModelChoiceField, f["trainees"]).queryset = people
+        _activity_pickers(self, people=people, stays=stays, partnership=partnership)
 
     def activity_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.ACTIVITY_FIELDS}

@@ -482,7 +482,8 @@ def person_create_page(request: HttpRequest, slug: str) -> HttpResponse:
     from django.shortcuts import redirect
 
     from healthlinks.network.services import RoleSpec, person_save
-    from healthlinks.web.forms import PersonForm, person_label
+    from healthlinks.web.forms import PersonForm
+    from healthlinks.web.pickers import person_label
 
     partnership, access = visible_partnership(request, slug)
     if access < registry_selectors.Access.EDIT:
@@ -524,7 +525,8 @@ def person_edit_page(request: HttpRequest, pseudo_id: str) -> HttpResponse:
     from django.shortcuts import redirect
 
     from healthlinks.network.services import person_save
-    from healthlinks.web.forms import PersonForm, person_label
+    from healthlinks.web.forms import PersonForm
+    from healthlinks.web.pickers import person_label
 
     person = get_object_or_404(
         selectors.people_editable_by(request.user).select_related("personal", "cadre"), pseudo_id=pseudo_id

@@ -16,14 +16,15 @@ from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from healthlinks.network import selectors
-from healthlinks.network.models import Person
+from healthlinks.network.models import Person, Stay
 from healthlinks.registry.models import Institution, Partnership
-from healthlinks.registry.selectors import partnerships_visible_to
+from healthlinks.registry.selectors import can_edit_partnership, partnerships_visible_to
 
 SHOWN = 20  # suggestions per answer
 PSEUDO = re.compile(r"\b(HL-[0-9A-Z]{6,})\b", re.IGNORECASE)
@@ -136,10 +137,15 @@ def suggested(people: QuerySet[Person]) -> list[tuple[str, str]]:
 def pick_people(request: HttpRequest) -> HttpResponse:
     """The options of a person picker: people the user may edit (optionally of one partnership) matching `q` or
     the picker's own field value. A constant number of queries, whatever the number of people."""
-    text = str(request.GET.get("q") or next((v for k, v in request.GET.items() if k != "partnership"), ""))
+    text = str(
+        request.GET.get("q") or next((v for k, v in request.GET.items() if k not in ("partnership", "multi")), "")
+    )
     people = selectors.people_editable_by(request.user)
     if request.GET.get("partnership"):
         people = people.filter(roles__partnership__slug=request.GET["partnership"]).distinct()
+    if "multi" in request.GET:  # boxes to tick (trainees, facilitators), by record id
+        found = people_matching(people, text, personal=True).select_related("personal").order_by("pseudo_id")
+        return _boxes(request, [(str(p.pk), person_label(p)) for p in found[:SHOWN]])
     options = suggested(people_matching(people, text, personal=True))
     return render(request, "web/widgets/picker_options.html", {"options": options})
 
@@ -250,3 +256,121 @@ def pick_institutions(request: HttpRequest) -> HttpResponse:
     text = str(request.GET.get("q") or next(iter(request.GET.values()), ""))
     options = institution_options(institutions_matching(Institution.objects.all(), text))
     return render(request, "web/widgets/picker_options.html", {"options": options})
+
+
+# -- several records at once: trainees, facilitators, the stays an activity was delivered during ----------------
+OFFERED = 30  # ticked boxes shown before anything is typed (and all a browser without JavaScript offers)
+
+
+def person_label(person: Person) -> str:
+    """A person in a list of boxes to tick: name (where the queryset let it be read) and pseudonymous id."""
+    personal = getattr(person, "personal", None)
+    name = f"{personal.given_name} {personal.family_name}".strip() if personal else ""
+    return f"{name} ({person.pseudo_id})" if name else str(person.pseudo_id)
+
+
+def stay_label(stay: Stay) -> str:
+    return str(
+        _("%(date)s %(person)s at %(host)s (%(mode)s)")
+        % {
+            "date": date_format(stay.start_date),
+            "person": person_label(stay.person),
+            "host": stay.host_institution.name,
+            "mode": stay.get_mode_display(),
+        }
+    )
+
+
+def stays_matching(stays: QuerySet[Stay], text: str) -> QuerySet[Stay]:
+    """Stays whose volunteer (pseudonymous id, or name where it may be read), host institution or start (a year,
+    a month: 2025, 2025-03) has every word typed."""
+    for word in text.split()[:4]:
+        if re.fullmatch(r"\d{4}(-\d{1,2})?", word):
+            year, _dash, month = word.partition("-")
+            stays = stays.filter(start_date__year=int(year), **({"start_date__month": int(month)} if month else {}))
+            continue
+        stays = stays.filter(
+            Q(person__pseudo_id__startswith=word.upper())
+            | Q(person__personal__given_name__icontains=word)
+            | Q(person__personal__family_name__icontains=word)
+            | Q(host_institution__name__icontains=word)
+        )
+    return stays
+
+
+class MultiPickerInput(forms.CheckboxSelectMultiple):
+    """Boxes to tick: those ticked already, then the first few records; typing in the search box above asks the
+    server for the records matching it (htmx), and a box ticked among them joins the ticked ones."""
+
+    template_name = "web/widgets/multi_picker.html"
+
+    def __init__(
+        self,
+        *,
+        url: str = "",
+        offered: Callable[[], list[tuple[str, str]]] | None = None,
+        lookup: Callable[[list[str]], list[tuple[str, str]]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.url, self.offered, self.lookup = url, offered, lookup
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_ if index is None else f"{id_}_{index}"  # the field's label names the search box
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = forms.Widget.get_context(self, name, value, attrs)
+        ticked = [str(v) for v in self.format_value(value)]
+        chosen = self.lookup(ticked) if self.lookup and ticked else []
+        offered = [(v, label) for v, label in (self.offered() if self.offered else []) if v not in set(ticked)]
+        context["widget"].update(url=self.url, chosen=chosen, offered=offered)
+        return context
+
+
+class MultiPicker(forms.ModelMultipleChoiceField):
+    """Several records of `queryset`, ticked from what typing finds (any of them is accepted, not only those
+    offered: the list is a view, the queryset the rule)."""
+
+    def __init__(self, *, describe: Callable[[Any], str], **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Person.objects.none())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.describe = describe
+        self.widget = MultiPickerInput()
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.describe(obj)
+
+    def configure(self, queryset: QuerySet[Any], *, url: str) -> None:
+        self.queryset = queryset
+
+        def offered() -> list[tuple[str, str]]:
+            return [(str(o.pk), self.describe(o)) for o in queryset[:OFFERED]]
+
+        def lookup(ticked: list[str]) -> list[tuple[str, str]]:
+            return [(str(o.pk), self.describe(o)) for o in queryset.filter(pk__in=[t for t in ticked if t.isdigit()])]
+
+        self.widget = MultiPickerInput(url=url, offered=offered, lookup=lookup)
+
+
+def multi_url(name: str, field: str, partnership: str) -> str:
+    return reverse(name) + "?" + urlencode({"partnership": partnership, "multi": field})
+
+
+def _boxes(request: HttpRequest, options: list[tuple[str, str]]) -> HttpResponse:
+    field = str(request.GET.get("multi") or "")
+    if not re.fullmatch(r"[a-z_]{1,40}", field):
+        return HttpResponse(status=400)
+    return render(request, "web/widgets/multi_picker_options.html", {"name": field, "options": options})
+
+
+@login_required
+@require_safe
+def pick_stays(request: HttpRequest) -> HttpResponse:
+    """Boxes for the stays of one partnership the user may see whose volunteer, host or start matches `q`."""
+    partnership = Partnership.objects.filter(slug=str(request.GET.get("partnership"))).first()
+    if partnership is None or not can_edit_partnership(request.user, partnership.pk):
+        return _boxes(request, [])  # names are searched: only where the user keeps the partnership's records
+    stays = selectors.stays_visible_to(request.user).filter(partnership=partnership)
+    found = stays_matching(stays, str(request.GET.get("q") or ""))
+    found = found.select_related("person__personal", "host_institution").order_by("-start_date", "-pk")[:SHOWN]
+    return _boxes(request, [(str(s.pk), stay_label(s)) for s in found])

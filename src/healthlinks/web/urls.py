@@ -57,6 +57,7 @@ urlpatterns = [
     path("pick/people/", pickers.pick_people, name="pick-people"),
     path("pick/partnerships/", pickers.pick_partnerships, name="pick-partnerships"),
     path("pick/institutions/", pickers.pick_institutions, name="pick-institutions"),
+    path("pick/stays/", pickers.pick_stays, name="pick-stays"),
     path("projects/", projects_views.project_list, name="project-list"),
     path("projects/<int:pk>/", projects_views.project_detail, name="project-detail"),
     path("partnerships/<slug:slug>/iati.xml", projects_views.partnership_iati, name="partnership-iati"),

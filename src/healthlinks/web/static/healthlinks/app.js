@@ -140,3 +140,27 @@ document.addEventListener("htmx:xhr:progress", function (e) {
     show(e, "The request did not reach the server: no connection? Nothing was sent. Try again once you are online.");
   });
 })();
+// Boxes to tick found by typing (trainees, facilitators, stays): the search box shows only with JavaScript; a
+// box ticked among those found joins the ticked ones, so the next search does not take it away.
+(function () {
+  function chosenValues(picker) {
+    return Array.prototype.map.call(picker.querySelectorAll(".chosen input"), function (i) { return i.value; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".multi-picker [hidden]").forEach(function (el) { el.hidden = false; });
+  });
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    var picker = box.closest && box.closest(".multi-picker");
+    if (!picker || !box.checked || !box.closest(".found")) return;
+    picker.querySelector(".chosen").appendChild(box.closest("li"));
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var picker = e.target.closest && e.target.closest(".multi-picker");
+    if (!picker) return;
+    var chosen = chosenValues(picker);
+    e.target.querySelectorAll("input").forEach(function (i) {
+      if (chosen.indexOf(i.value) >= 0) i.closest("li").remove();
+    });
+  });
+})();
