@@ -60,6 +60,7 @@ BENCH_SCALES ?= S,M
 bench: $(STAMP) bench-iati
 	$(BIN)/python bench/analytics.py --scales $(BENCH_SCALES)
 	$(BIN)/python bench/pickers.py --scales $(BENCH_SCALES)
+	$(BIN)/python bench/pages.py
 
 # IATI import throughput on generated 100 and 400 MB files (SQLite; 100 MB also into PostgreSQL on
 # 127.0.0.1:5432, scratch database hl_bench_iati), beside the bare lxml parse, and the export of 10,000 activities.

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "healthlinks.ops.middleware.TextCompressionMiddleware",  # first: it compresses what the others wrote
     "django.middleware.security.SecurityMiddleware",
     "healthlinks.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -203,6 +203,7 @@ MATRIX: dict[str, Entry] = {
     "indicator-edit": e("/indicators/{indicator}/edit/", EDIT_A),
     "period-create": e("/indicators/{indicator}/periods/new/", EDIT_A),
     "period-edit": e("/periods/{period}/edit/", EDIT_A),
+    "service-worker": e("/sw.js", ALL, "keeps the offline forms and static files; no data"),
     "pick-institutions": e("/pick/institutions/?q=matrix", ALL, "the registry is public"),
     "pick-partnerships": e("/pick/partnerships/?q=Matrix", ALL, "partnerships the role may see"),
     "pick-people": e("/pick/people/?q=Sentinel", SIGNED_IN, "options among people one may edit (none for readers)"),

@@ -27,6 +27,7 @@ from healthlinks.registry.models import Institution
 from healthlinks.results.selectors import costs_breakdown, partnership_summary
 from healthlinks.web import charts
 from healthlinks.web.forms import ActivityForm, OutcomeForm
+from healthlinks.web.offline import works_offline
 from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, csv_download, visible_partnership
 
 
@@ -263,6 +264,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@works_offline
 def outcome_create_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Record one outcome of an activity: a reaction rating, practice at follow-up, or a facility value."""
     activity = get_object_or_404(selectors.activities_visible_to(request.user).select_related("partnership"), pk=pk)

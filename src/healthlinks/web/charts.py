@@ -189,7 +189,7 @@ def network_picture(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) ->
                         "field": "type",
                         "type": "nominal",
                         "title": _("Node"),
-                        "scale": {"domain": ["person", "institution"], "range": ["circle", "square"]},
+                        "scale": {"domain": [_("person"), _("institution")], "range": ["circle", "square"]},
                     },
                     "size": {"field": "size", "type": "quantitative", "legend": None, "scale": {"range": [30, 400]}},
                     "color": {"value": "#334155"},
@@ -217,7 +217,9 @@ def funnel(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
 
 
 def pre_post(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Distributions of pre- and post-test scores (% of the maximum)."""
+    """Distributions of pre- and post-test scores (% of the maximum), in the reader's words (before, after)."""
+    said = {"pre": _("Before"), "post": _("After")}
+    rows = [{**row, "test": said.get(row.get("test"), row.get("test"))} for row in rows]
     return {
         "$schema": SCHEMA,
         "width": "container",
@@ -233,7 +235,7 @@ def pre_post(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "field": "test",
                 "type": "nominal",
                 "title": None,
-                "scale": {"domain": ["pre", "post"], "range": ["#9ecae1", "#0b7a75"]},
+                "scale": {"domain": [said["pre"], said["post"]], "range": ["#9ecae1", "#0b7a75"]},
             },
         },
     }

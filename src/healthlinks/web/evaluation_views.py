@@ -26,6 +26,7 @@ from healthlinks.interchange.surveys.importer import import_responses
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
 from healthlinks.web import evaluation_charts as charts
+from healthlinks.web.offline import works_offline
 from healthlinks.web.views import actor
 
 # The census page leads with the seed study's questions (how many partnerships, who, benefits, challenges).
@@ -145,6 +146,7 @@ def instrument_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse
 
 
 @login_required
+@works_offline
 def instrument_form(request: HttpRequest, slug: str) -> HttpResponse:
     instrument = _instrument(request, slug)
     fields = form_fields(instrument)

@@ -23,7 +23,12 @@ from healthlinks.reference.models import Occupation
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.web import charts
+from healthlinks.web.offline import works_offline
 from healthlinks.web.views import PAGE_SIZE, actor, add_service_errors, csv_download, visible_partnership
+
+
+def _days(n: int) -> str:
+    return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
 
 
 @login_required
@@ -357,7 +362,7 @@ def partnership_network(request: HttpRequest, slug: str) -> HttpResponse:
         graph.add_node(("i", iid))
     edges: list[tuple[Any, Any, str, str]] = []
     for s in stays:
-        edges.append((("p", s.person_id), ("i", s.host_institution_id), "stay", f"{s.duration_days} days"))
+        edges.append((("p", s.person_id), ("i", s.host_institution_id), _("stay"), _days(s.duration_days)))
     kinds = dict(TieKind.choices)
     for t in ties:
         edges.append((("p", t.person_a_id), ("p", t.person_b_id), str(kinds[t.kind]), ""))
@@ -369,7 +374,7 @@ def partnership_network(request: HttpRequest, slug: str) -> HttpResponse:
                     ("p", inferred["person_a"]),
                     ("p", inferred["person_b"]),
                     _("co-presence (inferred)"),
-                    f"{inferred['days']} days",
+                    _days(inferred["days"]),
                 )
             )
     for a, b, _kind, _label in edges:
@@ -380,10 +385,10 @@ def partnership_network(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "x": float(layout[n][0]),
             "y": float(layout[n][1]),
-            "type": "person" if n[0] == "p" else "institution",
+            "type": _("person") if n[0] == "p" else _("institution"),
             "label": pseudo.get(n[1], "") if n[0] == "p" else names.get(n[1], ""),
             "size": degree.get(n, 0),
-            "detail": f"{degree.get(n, 0)} links",
+            "detail": ngettext("%(n)s link", "%(n)s links", degree.get(n, 0)) % {"n": degree.get(n, 0)},
         }
         for n in graph.nodes
     ]
@@ -602,6 +607,7 @@ def stay_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@works_offline
 def stay_create_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Log a stay for one of the partnership's people; warnings (dates, WHO Code) are shown, not blocking."""
     from django.contrib import messages

@@ -1,6 +1,13 @@
 // Render every Vega-Lite chart on the page from its JSON spec (no inline script: CSP-safe).
+document.documentElement.classList.remove("no-js");  // charts can be drawn: their boxes show
 (function () {
   "use strict";
+  // a drawn chart's figures (the table the server wrote beside it) fold under it, one click away
+  function foldFigures(el) {
+    for (var n = el.nextElementSibling; n && !n.classList.contains("chart"); n = n.nextElementSibling) {
+      if (n.matches("details.figures")) { n.open = false; return; }
+    }
+  }
   function render(root) {
     if (!window.vegaEmbed) return;
     root.querySelectorAll(".chart[data-spec]").forEach(function (el) {
@@ -40,6 +47,7 @@
           if (svg.getAttribute("aria-label") !== name) svg.setAttribute("aria-label", name);
         }
         asImage();
+        foldFigures(el);
         new MutationObserver(asImage).observe(el, { subtree: true, childList: true });
         el.querySelectorAll("details > summary").forEach(function (s) { s.setAttribute("aria-label", menuName); });
       }).catch(function (err) {
@@ -164,3 +172,7 @@ document.addEventListener("htmx:xhr:progress", function (e) {
     });
   });
 })();
+// Offline, a picker does not ask the server for suggestions (what was typed is resolved when the form is sent).
+document.addEventListener("htmx:beforeRequest", function (e) {
+  if (!navigator.onLine && e.detail.requestConfig && e.detail.requestConfig.verb === "get") e.preventDefault();
+});
