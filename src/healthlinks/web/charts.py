@@ -219,7 +219,7 @@ def funnel(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
 def pre_post(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Distributions of pre- and post-test scores (% of the maximum), in the reader's words (before, after)."""
     said = {"pre": _("Before"), "post": _("After")}
-    rows = [{**row, "test": said.get(row.get("test"), row.get("test"))} for row in rows]
+    rows = [{**row, "test": said.get(str(row.get("test")), row.get("test"))} for row in rows]
     return {
         "$schema": SCHEMA,
         "width": "container",
