@@ -43,7 +43,9 @@ def test_record_an_activity_and_see_the_results_table_update(live_server, page_f
     page.fill("#id_title", "Neonatal resuscitation")
     page.fill("#id_start_date", "2024-05-06")
     page.fill("#id_end_date", "2024-05-07")
-    page.locator("#id_trainees").get_by_label("Nurse0 Atim (" + p.person_roles.first().person.pseudo_id + ")").check()
+    page.locator("#id_trainees-found").get_by_label(
+        "Nurse0 Atim (" + p.person_roles.first().person.pseudo_id + ")"
+    ).check()
     page.fill("#id_new_trainees", "Grace Akello, 2221")
     page.select_option("#id_facility_level", "district")
     page.fill("#id_counted", "4")

@@ -1,0 +1,59 @@
+"""axe-core on every page of the permission matrix (WCAG 2.2 AA, zero violations), each as the public, a
+coordinator of the partnership and a hub administrator wherever that role may open it: the forms, lists and
+record pages a role reaches, not only the main ones (tests/browser/test_accessibility.py also runs them in
+Arabic, charts drawn)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.browser.test_accessibility import _violations
+from tests.security.matrix import MATRIX
+from tests.security.world import ROLES, build_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SWEPT = ("public", "coordinator", "hub_admin")
+
+
+def _signed_in(browser: Any, base: str, user: Any) -> Any:
+    """A browser context holding the session of `user` (signed in by the test client, not by the login form)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if user is not None:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
+    return context
+
+
+def test_every_page_as_every_role_has_no_axe_violations(live_server, browser) -> None:
+    world = build_world()
+    base = live_server.url
+    problems: list[str] = []
+    checked = 0
+    for role in SWEPT:
+        context = _signed_in(browser, base, world["users"].get(role) if role != "public" else None)
+        page = context.new_page()
+        try:
+            for name, entry in MATRIX.items():
+                if entry.method != "GET" or entry.pending or name.startswith(("api", "pick", "service")):
+                    continue
+                code = dict(zip(ROLES, entry.codes, strict=True))[role]
+                for template in entry.paths if code == 200 else ():
+                    if re.search(r"\.\w+$", template.split("?")[0]) or template == "/api/schema/":
+                        continue  # a file to download, not a page
+                    response = page.goto(base + template.format(**world["ids"]), wait_until="load")
+                    if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+                        continue
+                    checked += 1
+                    problems += [f"{template} as {role}: {v}" for v in _violations(page)]
+        finally:
+            context.close()
+    assert checked > 100, checked  # the sweep did visit the pages
+    assert not problems, f"{len(problems)} violations:\n" + "\n".join(problems)
