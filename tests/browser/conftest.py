@@ -45,8 +45,12 @@ def browser() -> Iterator[Any]:
 def page_factory(browser: Any) -> Iterator[Any]:
     contexts = []
 
-    def make(width: int = 1280, height: int = 900) -> Any:
-        ctx = browser.new_context(viewport={"width": width, "height": height})
+    def make(width: int = 1280, height: int = 900, *, worker: bool = False) -> Any:
+        """A page in a fresh context; the service worker (offline forms) only where a test asks for it, since
+        requests a worker handles escape Playwright's request routing."""
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height}, service_workers="allow" if worker else "block"
+        )
         contexts.append(ctx)
         page = ctx.new_page()
         page.errors = []

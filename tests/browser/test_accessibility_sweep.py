@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SWEPT = ("public", "coordinator", "hub_admin")
 
 
-def _signed_in(browser: Any, base: str, user: Any) -> Any:
+def _signed_in(browser: Any, base: str, user: Any, language: str) -> Any:
     """A browser context holding the session of `user` (signed in by the test client, not by the login form)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
     if user is not None:
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -32,13 +32,13 @@ def _signed_in(browser: Any, base: str, user: Any) -> Any:
     return context
 
 
-def test_every_page_as_every_role_has_no_axe_violations(live_server, browser) -> None:
+def sweep(live_server: Any, browser: Any, language: str) -> None:
     world = build_world()
     base = live_server.url
     problems: list[str] = []
     checked = 0
     for role in SWEPT:
-        context = _signed_in(browser, base, world["users"].get(role) if role != "public" else None)
+        context = _signed_in(browser, base, world["users"].get(role) if role != "public" else None, language)
         page = context.new_page()
         try:
             for name, entry in MATRIX.items():
@@ -51,9 +51,14 @@ def test_every_page_as_every_role_has_no_axe_violations(live_server, browser) ->
                     response = page.goto(base + template.format(**world["ids"]), wait_until="load")
                     if response is None or "text/html" not in (response.headers.get("content-type") or ""):
                         continue
+                    assert page.locator("html").get_attribute("lang") == language, template
                     checked += 1
                     problems += [f"{template} as {role}: {v}" for v in _violations(page)]
         finally:
             context.close()
     assert checked > 100, checked  # the sweep did visit the pages
     assert not problems, f"{len(problems)} violations:\n" + "\n".join(problems)
+
+
+def test_every_page_as_every_role_has_no_axe_violations_in_english(live_server, browser) -> None:
+    sweep(live_server, browser, "en")

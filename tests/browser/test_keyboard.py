@@ -1,12 +1,13 @@
 """A coordinator who cannot use a mouse (issue 22): signs in, skips to the content, reaches the stay form from
-My partnerships, logs a stay and switches language, with the keyboard alone; every control reached shows where
-the focus is."""
+My partnerships, logs a stay, records an activity delivered during it and switches language, with the keyboard
+alone; every control reached shows where the focus is."""
 
 from __future__ import annotations
 
 import pytest
 
 from healthlinks.accounts.models import Role, User
+from healthlinks.activities.models import Activity
 from healthlinks.network.models import Stay
 from healthlinks.network.services import RoleSpec, person_save
 
@@ -74,6 +75,31 @@ def test_a_stay_logged_with_the_keyboard_alone(live_server, page_factory, make_u
     page.wait_for_selector("text=Stay recorded")
     stay = Stay.objects.get()
     assert str(stay.start_date) == "2025-03-02" and stay.host_institution.name == host
+
+    # the activity delivered during that stay: the stay is found by typing and ticked with the space bar
+    _tab_to(page, "header a[href='/me/']")  # the menu, from the top of the new page
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me/")
+    _tab_to(page, f"a[href='/partnerships/{p.slug}/activities/new/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/activities/new/")
+    _tab_to(page, "#id_title")
+    page.keyboard.type("Triage refresher")
+    _tab_to(page, "#id_start_date")
+    page.keyboard.type("03052025")
+    _tab_to(page, "#id_end_date")
+    page.keyboard.type("03052025")
+    _tab_to(page, "#id_stays")
+    page.keyboard.type("2025-03")
+    page.wait_for_function("document.querySelectorAll('#id_stays-found input').length === 1")
+    _tab_to(page, "#id_stays-found input")
+    page.keyboard.press("Space")
+    _tab_to(page, "#id_facility_level")
+    page.keyboard.press("ArrowDown")
+    _tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Activity recorded.")
+    assert list(Activity.objects.get(title="Triage refresher").stays.all()) == [stay]
 
     _tab_to(page, "header button[lang=fr]")  # the language switcher, a form of buttons
     page.keyboard.press("Enter")

@@ -36,7 +36,7 @@ def test_stays_and_a_survey_response_entered_offline_are_saved_once_back_online(
     load_instruments()
     host = p.members.get(role="partner").institution.name
     base = live_server.url
-    page = page_factory(360, 740)
+    page = page_factory(360, 740, worker=True)
     _login(page, base, "ward")
     stay_form, survey = f"{base}/partnerships/{p.slug}/stays/new/", f"{base}/surveys/trainee-followup/form/"
     for url in (survey, stay_form):  # visited once online: the service worker keeps them
@@ -83,7 +83,7 @@ def test_an_entry_the_server_refuses_keeps_its_errors_and_can_be_corrected(
         by=None, given_name="Rui", family_name="Mabote", roles=[RoleSpec(partnership_id=p.pk, role="volunteer")]
     )
     host = p.members.get(role="partner").institution.name
-    page = page_factory()
+    page = page_factory(worker=True)
     _login(page, live_server.url, "ward2")
     page.goto(f"{live_server.url}/partnerships/{p.slug}/stays/new/")
     page.context.set_offline(True)
