@@ -224,6 +224,12 @@ HEALTHLINKS_CONTINUUM_BOUNDS = [
 # Costs are added up in this currency (ISO 4217), with the editable currency-rate table.
 HEALTHLINKS_REPORTING_CURRENCY = os.environ.get("HEALTHLINKS_REPORTING_CURRENCY", "GBP")
 
+# Mail (survey reminders): an SMTP server, by default the machine's own.
+EMAIL_HOST = os.environ.get("HEALTHLINKS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HEALTHLINKS_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("HEALTHLINKS_EMAIL_FROM", "healthlinks@localhost")
+EMAIL_TIMEOUT = 20
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # analysis results shared by the server's processes (analytics.store)

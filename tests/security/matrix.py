@@ -226,6 +226,12 @@ MATRIX: dict[str, Entry] = {
     "instrument-detail": e("/surveys/{instrument}/", SIGNED_IN, "frequencies of the responses the user may read"),
     "instrument-form": e("/surveys/{instrument}/form/", SIGNED_IN, "answers only for your own partnerships"),
     "instrument-export": e("/surveys/{instrument}/responses.csv", SIGNED_IN, "rows the user may read"),
+    "instrument-invitations": e(
+        "/surveys/{instrument}/invitations/?partnership={a}",
+        "302 403 403 200 200 200  200 200 200",
+        "links only for partnerships the user keeps",
+    ),
+    "answer": e("/a/{token}/", ALL, "a survey through a link, no account; nobody's data shown"),
     "api:instrument-list": e("/api/v1/instruments/", ALL),
     "api:instrument-detail": e(
         "/api/v1/instruments/{instrument}/", "404 200 200 200 200 200  200 200 200", "signed-in users"
@@ -741,6 +747,10 @@ WRITES: dict[str, Write] = {
     "web survey form": w(
         "POST", "/surveys/{instrument}/form/", {}, "302 200 200 200 200 200  200 200 200", "answering a survey"
     ),
+    "web survey invitations": w(
+        "POST", "/surveys/{instrument}/invitations/", {}, "302 403 403 200 200 200  200 200 200", "coordinators"
+    ),
+    "web survey answer through a link": w("POST", "/a/{token}/", {}, ALL, "anyone with the link"),
     "web rate create": w("POST", "/rates/day/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web rate edit": w("POST", "/rates/day/{day_rate}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web interview source create": w(

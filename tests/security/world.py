@@ -219,9 +219,13 @@ def build_world() -> dict[str, Any]:
         ],
         links={"partnership": a, "person": sentinel},
     )
+    invitation = evaluation_services.invitations_create(by=None, instrument=instrument, partnership=a, open_link=True)[
+        0
+    ]
     return {
         "users": users,
         "ids": {
+            "token": invitation.token,
             "a": a.slug,
             "b": b.slug,
             "person": sentinel.pseudo_id,

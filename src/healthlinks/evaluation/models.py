@@ -129,6 +129,41 @@ class Source(models.TextChoices):
     DEMO = "demo", _("Synthetic demo")
 
 
+class Invitation(models.Model):
+    """A link to answer an instrument for a partnership (and, optionally, one of its activities), without an
+    account: an open link that any number of people may use, or a personal single-use link whose answer is
+    filed under that person (a trainee, a volunteer)."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="invitations")
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="survey_invitations")
+    activity = models.ForeignKey(
+        "activities.Activity", on_delete=models.CASCADE, null=True, blank=True, related_name="survey_invitations"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="survey_invitations"
+    )
+    token = models.CharField(_("token"), max_length=40, unique=True)
+    expires_on = models.DateField(_("expires on"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+
+    def __str__(self) -> str:
+        return f"{self.instrument.slug}:{self.token[:6]}…"
+
+    @property
+    def personal(self) -> bool:
+        return self.person_id is not None
+
+
 class Response(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="responses")
     uuid = models.CharField(_("submission uuid"), max_length=100)
@@ -145,6 +180,9 @@ class Response(models.Model):
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
     )
     is_synthetic = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

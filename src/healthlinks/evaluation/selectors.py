@@ -214,3 +214,23 @@ def crosstab(
         {"group": g, "cells": [table[g].get(c, 0) for c in columns], "n": sum(table[g].values())} for g in sorted(table)
     ]
     return {"columns": [labels[c] for c in columns], "codes": columns, "rows": rows, "dimension": dimension}
+
+
+def invitation_rates(invitations: QuerySet[Any]) -> list[dict[str, Any]]:
+    """For each invitation: how many answered through it (a personal link: 0 or 1), and whether it still works."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    rows = invitations.select_related("person", "activity").annotate(answers=Count("responses"))
+    return [{"invitation": i, "answers": i.answers, "open": i.expires_on >= today} for i in rows]
+
+
+def response_rate(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Personal links sent and answered (the response rate), and answers through open links."""
+    personal = [r for r in rows if r["invitation"].person_id is not None]
+    return {
+        "sent": len(personal),
+        "answered": sum(1 for r in personal if r["answers"]),
+        "open_answers": sum(r["answers"] for r in rows if r["invitation"].person_id is None),
+    }

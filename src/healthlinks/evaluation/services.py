@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from healthlinks.accounts.models import User
-from healthlinks.evaluation.models import Answer, Choice, Instrument, Question, Response
+from healthlinks.evaluation.models import Answer, Choice, Instrument, Invitation, Question, Response, Source
 from healthlinks.evaluation.xlsform import parse_xlsform
 from healthlinks.network.models import Person
 from healthlinks.records import record_save
@@ -273,3 +275,88 @@ def response_upsert(
 
         l3_outcome(response, by)  # a trainee follow-up feeds the Kirkpatrick L3 outcomes
     return response, created
+
+
+# -- invitations: answering without an account -----------------------------------------------------------------
+INVITATION_DAYS = 30  # how long a link works unless the coordinator says otherwise
+
+
+class InvitationClosed(Exception):
+    """The link can no longer be answered: expired, or a personal link already answered (said in words to the
+    respondent, who learns nothing else about the survey or anyone in it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def invitations_create(
+    *,
+    by: User | None,
+    instrument: Instrument,
+    partnership: Partnership,
+    activity: Any = None,
+    people: Sequence[Person] = (),
+    open_link: bool = False,
+    expires_on: date | None = None,
+) -> list[Invitation]:
+    """An open link and/or one personal single-use link per person, for a partnership the user may edit (and one
+    of its activities). Each link is a random token; nothing in it names the survey's respondents."""
+    import secrets
+
+    if by is not None and not is_hub_admin(by) and not partnerships_editable_by(by).filter(pk=partnership.pk).exists():
+        raise ValidationError({"partnership": _("you do not coordinate this partnership")})
+    if activity is not None and activity.partnership_id != partnership.pk:
+        raise ValidationError({"activity": _("the activity is not one of this partnership's")})
+    if not open_link and not people:
+        raise ValidationError({"people": _("choose an open link, people to invite, or both")})
+    expires = expires_on or (timezone.localdate() + timedelta(days=INVITATION_DAYS))
+    if expires < timezone.localdate():
+        raise ValidationError({"expires_on": _("the expiry date is in the past")})
+    made = []
+    for person in [None, *people] if open_link else list(people):
+        invitation = Invitation(
+            instrument=instrument,
+            partnership=partnership,
+            activity=activity,
+            person=person,
+            token=secrets.token_urlsafe(18),
+            expires_on=expires,
+            created_by=by,
+        )
+        record_save(invitation, by=by)
+        made.append(invitation)
+    return made
+
+
+def invitation_check(invitation: Invitation) -> None:
+    if invitation.expires_on < timezone.localdate():
+        raise InvitationClosed(str(_("This link has expired. Ask the person who sent it for a new one.")))
+    if invitation.personal and invitation.answered_at is not None:
+        raise InvitationClosed(str(_("Your answers were already received with this link. Thank you.")))
+
+
+def invitation_answer(
+    *, invitation: Invitation, uuid: str, answers: Sequence[AnswerIn], submitted_at: datetime
+) -> Response:
+    """File the answers sent through a link: under the link's partnership (and person, for a personal link), as
+    one response; a personal link is used once (two sends at the same moment: the second is refused)."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation_check(locked)
+        response, _created = response_upsert(
+            by=None,
+            instrument=locked.instrument,
+            uuid=uuid,
+            submitted_at=submitted_at,
+            source=Source.WEB,
+            answers=answers,
+            links={"partnership": locked.partnership, "institution": None, "person": locked.person},
+        )
+        response.invitation = locked
+        record_save(response, by=None, validate=False)
+        if locked.personal:
+            locked.answered_at = submitted_at
+            record_save(locked, by=None)
+    return response

@@ -25,6 +25,7 @@ from healthlinks.evaluation.xlsform import FormRejected
 from healthlinks.interchange.surveys.importer import import_responses
 from healthlinks.interchange.tabular.reader import ImportRejected
 from healthlinks.interchange.tabular.writer import CONTENT_TYPES, write_table
+from healthlinks.registry.selectors import partnerships_editable_by
 from healthlinks.web import evaluation_charts as charts
 from healthlinks.web.offline import works_offline
 from healthlinks.web.views import actor
@@ -116,6 +117,7 @@ def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "evaluation/instrument_detail.html",
         {
             "i": instrument,
+            "can_invite": partnerships_editable_by(request.user).exists(),
             "total": responses.count(),
             "timeline_spec": charts.responses_over_time(selectors.response_counts_by_month(responses)),
             "analysis": [a for a in analysis if a["q"].name not in headline_names],
