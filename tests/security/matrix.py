@@ -232,6 +232,15 @@ MATRIX: dict[str, Entry] = {
         "links only for partnerships the user keeps",
     ),
     "answer": e("/a/{token}/", ALL, "a survey through a link, no account; nobody's data shown"),
+    "openrosa-form-list": e(
+        "/openrosa/not-a-token/formList", "403 403 403 403 403 403  403 403 403", "ODK Collect: the API token decides"
+    ),
+    "openrosa-submission": e(
+        "/openrosa/not-a-token/submission", "401 401 401 401 401 401  401 401 401", "the pre-flight; POST below"
+    ),
+    "openrosa-form": e(
+        "/openrosa/not-a-token/forms/{instrument}.xml", "403 403 403 403 403 403  403 403 403", "the API token decides"
+    ),
     "api:instrument-list": e("/api/v1/instruments/", ALL),
     "api:instrument-detail": e(
         "/api/v1/instruments/{instrument}/", "404 200 200 200 200 200  200 200 200", "signed-in users"
@@ -751,6 +760,9 @@ WRITES: dict[str, Write] = {
         "POST", "/surveys/{instrument}/invitations/", {}, "302 403 403 200 200 200  200 200 200", "coordinators"
     ),
     "web survey answer through a link": w("POST", "/a/{token}/", {}, ALL, "anyone with the link"),
+    "openrosa submission": w(
+        "POST", "/openrosa/not-a-token/submission", {}, "403 403 403 403 403 403  403 403 403", "the API token decides"
+    ),
     "web rate create": w("POST", "/rates/day/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web rate edit": w("POST", "/rates/day/{day_rate}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web interview source create": w(

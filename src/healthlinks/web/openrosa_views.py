@@ -1,0 +1,140 @@
+"""ODK Collect and Enketo use Healthlinks as their form server: point ODK Collect at
+`https://<server>/openrosa/<your API token>` (Settings → Project → Server). The token is the account's API token
+(/accounts/token/): the forms listed are the surveys the account may see, and a submission is stored as the
+account's answer, under the same rules as the web form."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+
+from healthlinks.accounts.models import User
+from healthlinks.evaluation import selectors
+from healthlinks.evaluation.models import Instrument, Source
+from healthlinks.evaluation.services import LinkError, resolve_links, response_upsert
+from healthlinks.evaluation.webform import check_submission
+from healthlinks.interchange.surveys import openrosa
+
+HEADERS = {"X-OpenRosa-Version": "1.0", "X-OpenRosa-Accept-Content-Length": str(20 * 1024 * 1024)}
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _answer(body: bytes, status: int, content_type: str = "text/xml; charset=utf-8") -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type=content_type)
+    for name, value in HEADERS.items():
+        response[name] = value
+    return response
+
+
+def _say(message: str, status: int) -> HttpResponse:
+    return _answer(openrosa.response_xml(message), status)
+
+
+def _user(token: str) -> User | None:
+    found = Token.objects.select_related("user").filter(key=token).first()
+    return found.user if found is not None and found.user.is_active else None
+
+
+def _xform(instrument: Instrument) -> bytes:
+    key = f"openrosa-xform:{instrument.pk}:{instrument.updated_at.timestamp()}"
+    xml = cache.get(key)
+    if xml is None:
+        xml = openrosa.xform(instrument)
+        cache.set(key, xml, 24 * 3600)
+    return bytes(xml)
+
+
+@require_http_methods(["GET", "HEAD"])
+def form_list(request: HttpRequest, token: str) -> HttpResponse:
+    user = _user(token)
+    if user is None:
+        return _say("unknown or revoked token: copy your API token from Healthlinks again", 403)
+    forms = [
+        (i, _xform(i), request.build_absolute_uri(f"/openrosa/{token}/forms/{i.slug}.xml"))
+        for i in selectors.instruments_visible_to(user)
+    ]
+    return _answer(openrosa.form_list(forms), 200)
+
+
+@require_http_methods(["GET", "HEAD"])
+def form_download(request: HttpRequest, token: str, slug: str) -> HttpResponse:
+    user = _user(token)
+    if user is None:
+        return _say("unknown or revoked token", 403)
+    instrument = get_object_or_404(selectors.instruments_visible_to(user), slug=slug)
+    return _answer(_xform(instrument), 200)
+
+
+@csrf_exempt
+@require_http_methods(["HEAD", "GET", "POST"])
+def submission(request: HttpRequest, token: str) -> HttpResponse:
+    """The HEAD pre-flight (204), and a multipart submission: `xml_submission_file` and its attachments."""
+    user = _user(token)
+    if user is None:
+        return _say("unknown or revoked token", 403 if request.method == "POST" else 401)
+    if request.method != "POST":
+        return _answer(b"", 204)
+    upload = request.FILES.get("xml_submission_file")
+    if upload is None:
+        return _say("no xml_submission_file in the submission", 400)
+    visible = selectors.instruments_visible_to(user)
+    try:
+        repeats_of = {
+            i.pk: set(i.questions.exclude(repeat_path="").values_list("repeat_path", flat=True)) for i in visible
+        }
+        raw = upload.read(openrosa.MAX_SUBMISSION_BYTES + 1)
+        found_id, version, instance_id, _posted = openrosa.read_submission(raw, set())
+        instrument = visible.filter(form_id=found_id).first() or visible.filter(slug=found_id).first()
+        if instrument is None:
+            return _say(f"no survey with form id '{found_id}' that this account may answer", 404)
+        _id, _version, instance_id, posted = openrosa.read_submission(raw, repeats_of.get(instrument.pk, set()))
+    except openrosa.SubmissionRefused as exc:
+        return _say(str(exc), 400)
+    if not instance_id:
+        return _say("the submission has no meta/instanceID", 400)
+    answers, errors, values = check_submission(instrument, posted)
+    if errors:
+        return _say("; ".join(f"{path}: {error}" for path, error in errors.items()), 400)
+    try:
+        links = resolve_links(values, user)
+        response, _created = response_upsert(
+            by=user,
+            instrument=instrument,
+            uuid=instance_id,
+            submitted_at=timezone.now(),
+            source=Source.ODK,
+            answers=answers,
+            links=links,
+        )
+    except LinkError as exc:
+        return _say(f"{exc.question}: {exc.reason}", 400)
+    except ValidationError as exc:
+        return _say(" ".join(exc.messages), 400)
+    _keep_attachments(request, instrument, response.uuid)
+    return _say(f"✓ {instrument.title}: saved ({version or 'no version'})", 201)
+
+
+def _keep_attachments(request: HttpRequest, instrument: Instrument, uuid: str) -> None:
+    """Photos and other files sent with a submission, kept under MEDIA_ROOT/openrosa/<survey>/<submission>/."""
+    folder = Path(settings.MEDIA_ROOT) / "openrosa" / instrument.slug / SAFE_NAME.sub("_", uuid)
+    for name in request.FILES:
+        if name == "xml_submission_file":
+            continue
+        upload = request.FILES.get(name)
+        if upload is None:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (SAFE_NAME.sub("_", upload.name or name)[:120] or "file")
+        with target.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
