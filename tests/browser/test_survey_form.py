@@ -99,3 +99,25 @@ def test_repeat_instances_on_a_phone(live_server, page_factory, make_user, make_
     got = {(a.question.name, a.repeat_index): a.value for a in response.answers.select_related("question")}
     assert got[("kid_name", 2)] == "Ben" and got[("kid_age", 2)] == "6" and got[("kid_age", 1)] == "4"
     assert page.errors == []
+
+
+def test_choosing_a_region_narrows_the_districts_and_facilities(live_server, page_factory, make_user):
+    from healthlinks.evaluation.services import instrument_save
+    from tests.evaluation.conftest import workbook
+    from tests.evaluation.test_choice_filter import CHOICES, SURVEY
+
+    make_user("cascader", Role.HUB_ADMIN)
+    raw = workbook(SURVEY, CHOICES, [["form_title", "form_id"], ["Facilities", "facilities"]])
+    instrument = instrument_save(by=None, raw=raw, name="cascade.xlsx")
+    page = page_factory(360, 740)
+    _login(page, live_server.url, "cascader")
+    page.goto(f"{live_server.url}/surveys/{instrument.slug}/form/")
+    district = page.locator("[data-name=district] label.choice:visible")
+    page.check("input[name=region][value=north]")
+    assert district.all_inner_texts() == ["Gulu"]
+    page.check("input[name=district][value=gulu]")
+    assert page.locator("[data-name=facilities] label.choice:visible").all_inner_texts() == ["Gulu RRH"]
+    page.check("input[name=region][value=west]")  # another region: the district chosen is no longer offered
+    assert district.all_inner_texts() == ["Mbarara"]
+    assert not page.locator("input[name=district][value=gulu]").is_checked()
+    assert page.errors == []

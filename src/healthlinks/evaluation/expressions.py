@@ -1,6 +1,7 @@
 """The subset of XLSForm (XPath) expressions Healthlinks evaluates itself, for `relevant` and `constraint`.
 
-Supported:  ${name} (another question's answer), `.` (this question's answer), 'text' / "text" and numbers,
+Supported:  ${name} (another question's answer), `.` (this question's answer), a bare name (in a choice_filter:
+the choice's column of that name, `region=${region}`), 'text' / "text" and numbers,
 comparisons = != < <= > >=, `and`, `or`, `not(...)`, parentheses, selected(${x}, 'code'),
 count-selected(${x}), string-length(${x} or .), true(), false().
 
@@ -31,6 +32,7 @@ _TOKEN = re.compile(
       | (?P<op>!=|<=|>=|=|<|>|\(|\)|,)
       | (?P<func>[a-z][a-z\-]*(?=\s*\())
       | (?P<word>and|or)(?![A-Za-z0-9_\-])
+      | (?P<col>[A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_\-(])
       | (?P<dot>\.)
     )""",
     re.VERBOSE,
@@ -56,9 +58,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, columns: bool = False) -> None:
         self.tokens = _tokens(text)
         self.i = 0
+        self.columns = columns  # a bare name is a choice's column (choice_filter only)
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -106,6 +109,10 @@ class _Parser:
             return ["ref", value[2:-1]]
         if kind == "dot":
             return ["self"]
+        if kind == "col":
+            if not self.columns:
+                raise UnsupportedExpression(f"unexpected {value!r}")
+            return ["col", value]
         if kind == "str":
             return ["lit", value[1:-1]]
         if kind == "num":
@@ -130,9 +137,10 @@ class _Parser:
         raise UnsupportedExpression(f"unexpected {value!r}")
 
 
-def parse(text: str) -> Node:
-    """Parse an expression of the supported subset into a JSON tree; raise UnsupportedExpression otherwise."""
-    return _Parser(text).parse()
+def parse(text: str, *, columns: bool = False) -> Node:
+    """Parse an expression of the supported subset into a JSON tree; raise UnsupportedExpression otherwise.
+    `columns`: the expression is a choice_filter, whose bare names are the choice's columns."""
+    return _Parser(text, columns=columns).parse()
 
 
 def references(node: Node) -> set[str]:
@@ -175,24 +183,29 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     }[op]
 
 
-def evaluate(node: Node, lookup: Callable[[str], str], current: str = "") -> Any:
+def evaluate(node: Node, lookup: Callable[[str], str], current: str = "", columns: dict[str, str] | None = None) -> Any:
     """Evaluate a parsed tree. `lookup(name)` returns another question's answer as text ('' when empty;
-    select_multiple as space-separated codes); `current` is the value of `.`."""
+    select_multiple as space-separated codes); `current` is the value of `.`; `columns`, a choice's columns
+    (in a choice_filter)."""
     head = node[0]
     if head == "lit":
         return node[1]
+    if head == "col":
+        return (columns or {}).get(node[1], "")
     if head == "ref":
         return lookup(node[1])
     if head == "self":
         return current
     if head == "or":
-        return bool(evaluate(node[1], lookup, current)) or bool(evaluate(node[2], lookup, current))
+        return bool(evaluate(node[1], lookup, current, columns)) or bool(evaluate(node[2], lookup, current, columns))
     if head == "and":
-        return bool(evaluate(node[1], lookup, current)) and bool(evaluate(node[2], lookup, current))
+        return bool(evaluate(node[1], lookup, current, columns)) and bool(evaluate(node[2], lookup, current, columns))
     if head == "cmp":
-        return _compare(node[1], evaluate(node[2], lookup, current), evaluate(node[3], lookup, current))
+        return _compare(
+            node[1], evaluate(node[2], lookup, current, columns), evaluate(node[3], lookup, current, columns)
+        )
     if head == "fn":
-        name, args = node[1], [evaluate(a, lookup, current) for a in node[2:]]
+        name, args = node[1], [evaluate(a, lookup, current, columns) for a in node[2:]]
         if name == "selected":
             return str(args[1]) in str(args[0]).split()
         if name == "not":

@@ -84,6 +84,7 @@ class Question(models.Model):
     constraint_message = models.TextField(_("constraint message"), blank=True)
     required = models.BooleanField(_("required"), default=False)
     list_name = models.CharField(_("choice list"), max_length=120, blank=True)
+    choice_filter = models.TextField(_("choice filter"), blank=True)
     order = models.PositiveIntegerField(_("order"))
 
     class Meta:
@@ -108,6 +109,7 @@ class Choice(models.Model):
     name = models.CharField(_("code"), max_length=120)
     label = models.TextField(_("label"), blank=True)
     labels = models.JSONField(_("labels by language"), default=dict, blank=True)
+    columns = models.JSONField(_("other columns (for choice filters)"), default=dict, blank=True)
     order = models.PositiveIntegerField(_("order"))
 
     class Meta:

@@ -86,13 +86,21 @@ def instrument_save(*, by: User | None, raw: bytes, name: str, slug: str = "", d
         question = existing.get(parsed.path) or Question(instrument=instrument, path=parsed.path)
         for field in (
             "name", "type", "label", "labels", "hint", "group_path", "repeat_path", "relevant", "constraint",
-            "constraint_message", "required", "list_name", "order",
+            "constraint_message", "required", "list_name", "order", "choice_filter",
         ):  # fmt: skip
             setattr(question, field, getattr(parsed, field))
         question.save()
     instrument.choices.all().delete()
     Choice.objects.bulk_create(
-        Choice(instrument=instrument, list_name=list_name, name=code, label=label, labels=labels, order=i)
+        Choice(
+            instrument=instrument,
+            list_name=list_name,
+            name=code,
+            label=label,
+            labels=labels,
+            columns=(form.choice_columns.get(list_name) or [{}] * len(items))[i],
+            order=i,
+        )
         for list_name, items in form.choices.items()
         for i, (code, label, labels) in enumerate(items)
     )

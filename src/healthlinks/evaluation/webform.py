@@ -20,6 +20,13 @@ from healthlinks.evaluation.services import AnswerIn, Normalised, normalise
 from healthlinks.evaluation.xlsform import WEB_TYPES
 
 MAX_INSTANCES = 100
+# What a form records by itself (no one is asked): never shown. Any other type the web form cannot ask (a photo,
+# a location, a barcode…) is announced where it stands, so the questions keep their order and nothing is
+# silently skipped.
+SILENT_TYPES = {
+    "calculate", "hidden", "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
+    "username", "email", "audit", "background-audio", "start-geopoint", "xml-external", "csv-external",
+}  # fmt: skip
 
 
 @dataclass
@@ -29,18 +36,20 @@ class Field:
     choices: list[tuple[str, str]] = field(default_factory=list)
     relevant_json: str = ""
     constraint_json: str = ""
-    kind: str = ""  # open_group / close_group / question
+    choice_filter_json: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # choice code -> its columns (JSON), for the filter
+    kind: str = ""  # open_group / close_group / question / not_asked (a type only ODK Collect or Enketo asks)
 
     @property
     def html_name(self) -> str:
         return self.q.path
 
 
-def _tree(text: str) -> list[Any] | None:
+def _tree(text: str, *, columns: bool = False) -> list[Any] | None:
     if not text:
         return None
     try:
-        return expressions.parse(text)
+        return expressions.parse(text, columns=columns)
     except expressions.UnsupportedExpression:
         return None
 
@@ -48,17 +57,23 @@ def _tree(text: str) -> list[Any] | None:
 def form_fields(instrument: Instrument) -> list[Field]:
     """Fields in order; every group or repeat is an open_group ... close_group pair (close carries the group)."""
     choices: dict[str, list[tuple[str, str]]] = {}
+    columns: dict[str, dict[str, str]] = {}
     for c in instrument.choices.all():
         choices.setdefault(c.list_name, []).append((c.name, c.local_label))
+        if c.columns:
+            columns.setdefault(c.list_name, {})[c.name] = json.dumps(c.columns)
     out: list[Field] = []
     open_groups: list[Question] = []
     for q in instrument.questions.order_by("order"):
         while open_groups and not q.path.startswith(open_groups[-1].path + "/"):
             out.append(Field(q=open_groups.pop(), depth=len(open_groups), kind="close_group"))
         if q.type not in WEB_TYPES:
+            if q.type not in SILENT_TYPES and (q.label or q.labels):
+                out.append(Field(q=q, depth=len(open_groups), kind="not_asked"))
             continue
         relevant = _tree(q.relevant)
         constraint = _tree(q.constraint)
+        choice_filter = _tree(q.choice_filter, columns=True)
         out.append(
             Field(
                 q=q,
@@ -66,6 +81,8 @@ def form_fields(instrument: Instrument) -> list[Field]:
                 choices=choices.get(q.list_name, []),
                 relevant_json=json.dumps(relevant) if relevant else "",
                 constraint_json=json.dumps(constraint) if constraint else "",
+                choice_filter_json=json.dumps(choice_filter) if choice_filter else "",
+                columns=columns.get(q.list_name, {}) if choice_filter else {},
                 kind="open_group" if q.type in ("group", "repeat") else "question",
             )
         )
@@ -101,8 +118,10 @@ def check_submission(
     Inside a repeat instance, ${name} of a question of the same repeat means that instance's answer."""
     questions = list(instrument.questions.order_by("order"))
     codes: dict[str, set[str]] = {}
-    for list_name, code in instrument.choices.values_list("list_name", "name"):
+    columns: dict[tuple[str, str], dict[str, str]] = {}
+    for list_name, code, cols in instrument.choices.values_list("list_name", "name", "columns"):
         codes.setdefault(list_name, set()).add(code)
+        columns[(list_name, code)] = cols or {}
     asked = [q for q in questions if q.type in WEB_TYPES and q.type not in ("group", "repeat", "note")]
     repeat_names: dict[str, set[str]] = {}
     for q in asked:
@@ -156,5 +175,15 @@ def check_submission(
             if check is not None and not expressions.evaluate(check, lookup, raw):
                 errors[key] = q.constraint_message or "this answer is not allowed"
                 continue
+            narrowed = _tree(q.choice_filter, columns=True)  # cascading choices: a district of the region chosen
+            if narrowed is not None:
+                outside = [
+                    code
+                    for code in raw.split()
+                    if not expressions.evaluate(narrowed, lookup, raw, columns[(q.list_name, code)])
+                ]
+                if outside:
+                    errors[key] = f"{', '.join(outside)} is not among the choices the earlier answers allow"
+                    continue
             answers.append(AnswerIn(q, ctx[1], rows))
     return answers, errors, values[("", 0)]

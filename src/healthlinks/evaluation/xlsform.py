@@ -21,6 +21,8 @@ MAX_NAME = 120  # question, choice and list names (the database columns)
 UNKNOWN_TYPE = "unknown question type"
 MAX_PATH = 400  # a question's group path and name
 
+# A choice's own keys in pyxform's JSON; any other column of the choices sheet is kept for choice filters.
+CHOICE_OWN = {"name", "label", "image", "audio", "video", "media", "list_name", "big-image"}
 # pyxform's type names -> ours; anything else that pyxform accepts is stored as is and not rendered by the web form.
 TYPE_NAMES = {
     "select one": "select_one",
@@ -91,6 +93,7 @@ class ParsedQuestion:
     required: bool
     list_name: str
     order: int
+    choice_filter: str = ""
 
 
 @dataclass
@@ -102,6 +105,7 @@ class ParsedForm:
     choices: dict[str, list[tuple[str, str, dict[str, str]]]]
     definition: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    choice_columns: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # other columns, by list
 
 
 def _text(value: Any) -> str:
@@ -305,15 +309,16 @@ def _walk(
             required=str(bind.get("required", "")).lower() in {"yes", "true", "true()", "1"},
             list_name=str(child.get("list_name", "")),
             order=len(out),
+            choice_filter=str(child.get("choice_filter", "") or ""),
         )
         out.append(question)
         if kind not in WEB_TYPES and kind not in SUBMISSION_META:
             warnings.append(f"question '{name}' has type '{kind}': imported answers are kept, the web form skips it")
-        for column in ("relevant", "constraint"):
+        for column in ("relevant", "constraint", "choice_filter"):
             text = getattr(question, column)
             if text:
                 try:
-                    expressions.parse(text)
+                    expressions.parse(text, columns=column == "choice_filter")
                 except expressions.UnsupportedExpression as exc:
                     warnings.append(f"question '{name}': {column} '{text}' is outside the web form's subset ({exc})")
                 except RecursionError:
@@ -371,8 +376,13 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
     if too_long:
         raise FormRejected(too_long)
     choices: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+    columns: dict[str, list[dict[str, str]]] = {}
     for list_name, items in (definition.get("choices") or {}).items():
         choices[list_name] = []
+        columns[list_name] = [
+            {k: str(v) for k, v in item.items() if k not in CHOICE_OWN and isinstance(v, str | int | float)}
+            for item in items
+        ]
         for item in items:
             label, labels = _label(item.get("label"))
             choices[list_name].append((str(item.get("name", "")), label or str(item.get("name", "")), labels))
@@ -386,6 +396,7 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
         version=str(definition.get("version", "") or ""),
         questions=questions,
         choices=choices,
+        choice_columns=columns,
         definition=definition,
         warnings=[ROW_RE.sub("", w).strip() for w in warnings],
     )

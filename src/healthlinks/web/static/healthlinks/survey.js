@@ -37,16 +37,17 @@
     }
     return false;
   }
-  function ev(node, current, ctx) {
+  function ev(node, current, ctx, columns) {
     switch (node[0]) {
       case "lit": return node[1];
+      case "col": return (columns && columns[node[1]] !== undefined) ? String(columns[node[1]]) : "";
       case "ref": return value(node[1], ctx);
       case "self": return current;
-      case "or": return !!ev(node[1], current, ctx) || !!ev(node[2], current, ctx);
-      case "and": return !!ev(node[1], current, ctx) && !!ev(node[2], current, ctx);
-      case "cmp": return compare(node[1], ev(node[2], current, ctx), ev(node[3], current, ctx));
+      case "or": return !!ev(node[1], current, ctx, columns) || !!ev(node[2], current, ctx, columns);
+      case "and": return !!ev(node[1], current, ctx, columns) && !!ev(node[2], current, ctx, columns);
+      case "cmp": return compare(node[1], ev(node[2], current, ctx, columns), ev(node[3], current, ctx, columns));
       case "fn":
-        var args = node.slice(2).map(function (a) { return ev(a, current, ctx); });
+        var args = node.slice(2).map(function (a) { return ev(a, current, ctx, columns); });
         if (node[1] === "selected") return String(args[0]).split(/\s+/).indexOf(String(args[1])) >= 0;
         if (node[1] === "not") return !args[0];
         if (node[1] === "count-selected") return String(args[0]).split(/\s+/).filter(Boolean).length;
@@ -56,6 +57,16 @@
     return true;
   }
   function refresh() {
+    // cascading choices (choice_filter): only the choices the earlier answers allow are offered
+    form.querySelectorAll("[data-choice-filter]").forEach(function (box) {
+      var tree = JSON.parse(box.dataset.choiceFilter);
+      box.querySelectorAll("input[data-columns]").forEach(function (input) {
+        var ok = !!ev(tree, input.value, box, JSON.parse(input.dataset.columns));
+        input.closest("label").hidden = !ok;
+        input.disabled = !ok;
+        if (!ok && input.checked) input.checked = false;
+      });
+    });
     form.querySelectorAll("[data-relevant]").forEach(function (box) {
       var on = !!ev(JSON.parse(box.dataset.relevant), "", box);
       box.hidden = !on;
