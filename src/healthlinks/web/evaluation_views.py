@@ -189,20 +189,31 @@ def instrument_form(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you: your answers were saved."))
                 return redirect(f"{request.path}?sent=1")
-    return render(
+    return form_page(
         request,
-        "evaluation/instrument_form.html",
-        {
-            "i": instrument,
-            "fields": fields,
-            "errors": errors,
-            "posted": posted,
-            "partnerships": partnerships,
-            "prefill_partnership": request.GET.get("partnership", ""),
-            "sent": request.GET.get("sent") == "1",
-            "submission_id": (posted.get("_uuid") or [str(uuidlib.uuid4())])[0],
-        },
+        instrument,
+        fields,
+        errors,
+        posted,
+        partnerships=partnerships,
+        prefill_partnership=request.GET.get("partnership", ""),
+        sent=request.GET.get("sent") == "1",
     )
+
+
+def form_page(
+    request: HttpRequest,
+    instrument: Instrument,
+    fields: list[Any],
+    errors: dict[str, str],
+    posted: dict[str, list[str]],
+    **extra: Any,
+) -> HttpResponse:
+    """The survey's web form, as it was posted (errors beside the answers) or fresh, with a new submission id
+    unless the post had one (a resend of the same answers replaces them)."""
+    submission_id = (posted.get("_uuid") or [str(uuidlib.uuid4())])[0]
+    context = {"i": instrument, "fields": fields, "errors": errors, "posted": posted, "submission_id": submission_id}
+    return render(request, "evaluation/instrument_form.html", {**context, **extra})
 
 
 @login_required

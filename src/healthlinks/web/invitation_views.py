@@ -34,6 +34,7 @@ from healthlinks.evaluation.services import (
 from healthlinks.evaluation.webform import check_submission, form_fields
 from healthlinks.network.models import Person
 from healthlinks.registry.selectors import partnerships_editable_by
+from healthlinks.web.evaluation_views import form_page
 from healthlinks.web.views import actor, csv_download
 
 ANSWERS_PER_HOUR = 30  # answers sent through links from one address (per server process)
@@ -175,16 +176,4 @@ def answer_page(request: HttpRequest, token: str) -> HttpResponse:
                 "evaluation/answer_closed.html",
                 {"reason": _("Thank you: your answers were saved."), "i": instrument, "thanks": True},
             )
-    return render(
-        request,
-        "evaluation/instrument_form.html",
-        {
-            "i": instrument,
-            "fields": fields,
-            "errors": errors,
-            "posted": posted,
-            "invitation": invitation,
-            "sent": False,
-            "submission_id": (posted.get("_uuid") or [str(uuidlib.uuid4())])[0],
-        },
-    )
+    return form_page(request, instrument, fields, errors, posted, invitation=invitation, sent=False)
