@@ -89,15 +89,16 @@ def submission(request: HttpRequest, token: str) -> HttpResponse:
         return _say("no xml_submission_file in the submission", 400)
     visible = selectors.instruments_visible_to(user)
     try:
-        repeats_of = {
-            i.pk: set(i.questions.exclude(repeat_path="").values_list("repeat_path", flat=True)) for i in visible
-        }
         raw = upload.read(openrosa.MAX_SUBMISSION_BYTES + 1)
         found_id, version, instance_id, _posted = openrosa.read_submission(raw, set())
         instrument = visible.filter(form_id=found_id).first() or visible.filter(slug=found_id).first()
         if instrument is None:
             return _say(f"no survey with form id '{found_id}' that this account may answer", 404)
-        _id, _version, instance_id, posted = openrosa.read_submission(raw, repeats_of.get(instrument.pk, set()))
+        repeats = set(instrument.questions.exclude(repeat_path="").values_list("repeat_path", flat=True))
+        if repeats:  # read again, now that the form's repeats are known (instances after the first: repeat[n])
+            _id, _version, instance_id, posted = openrosa.read_submission(raw, repeats)
+        else:
+            posted = _posted
     except openrosa.SubmissionRefused as exc:
         return _say(str(exc), 400)
     if not instance_id:
