@@ -149,11 +149,17 @@ def _no_api_rate_limits(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> Any:
-    """Stored analysis results (analytics.store, files) and their refresh locks stay within one test; the
+    """Stored analysis results (analytics.store, files), their refresh locks and the tasks' progress stay within one
+    test (task ids repeat from test to test); the
     PostgreSQL connections the analytics keep are closed after it (the test database is dropped at the end)."""
     from healthlinks.analytics import engine
 
     location = str(tmp_path_factory.mktemp("analytics-store"))
-    settings.CACHES = {**settings.CACHES, "analytics": {**settings.CACHES["analytics"], "LOCATION": location}}
+    progress = str(tmp_path_factory.mktemp("task-progress"))
+    settings.CACHES = {
+        **settings.CACHES,
+        "analytics": {**settings.CACHES["analytics"], "LOCATION": location},
+        "tasks": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": progress},
+    }
     yield
     engine.close_idle()

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    *(["django_rq"] if os.environ.get("HEALTHLINKS_TASKS_BACKEND") == "rq" else []),  # RQ's worker command
     "healthlinks.reference",
     "healthlinks.accounts",
     "healthlinks.registry",
@@ -230,6 +233,24 @@ EMAIL_PORT = int(os.environ.get("HEALTHLINKS_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("HEALTHLINKS_EMAIL_FROM", "healthlinks@localhost")
 EMAIL_TIMEOUT = 20
 
+# Background tasks (django-tasks): queued in the database (the embedded default, "database") or in Redis for RQ
+# workers on several machines ("rq", with HEALTHLINKS_REDIS_URL); run by `healthlinks worker`, or a thread of
+# `healthlinks serve`. Eager (tests): run at submission by the immediate backend.
+HEALTHLINKS_TASKS_BACKEND = os.environ.get("HEALTHLINKS_TASKS_BACKEND", "database")
+if HEALTHLINKS_TASKS_BACKEND not in {"database", "rq"}:
+    raise RuntimeError("HEALTHLINKS_TASKS_BACKEND must be 'database' or 'rq'")
+HEALTHLINKS_REDIS_URL = os.environ.get("HEALTHLINKS_REDIS_URL", "redis://127.0.0.1:6379/0")
+TASKS = {
+    "default": (
+        {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+        if HEALTHLINKS_TASKS_BACKEND == "rq"
+        else {"BACKEND": "django_tasks_db.DatabaseBackend"}
+    ),
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+RQ_QUEUES = {"default": {"URL": HEALTHLINKS_REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+TASKS_EAGER = env_bool("HEALTHLINKS_TASKS_EAGER", False)
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # analysis results shared by the server's processes (analytics.store)
@@ -239,6 +260,13 @@ CACHES = {
         "TIMEOUT": 7 * 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
+    # background tasks' progress, seen by every worker and web server: Redis when the tasks run on RQ (several
+    # machines), else files under var/ (every process of one machine)
+    "tasks": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": HEALTHLINKS_REDIS_URL}
+        if HEALTHLINKS_TASKS_BACKEND == "rq"
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "tasks")}
+    ),
 }
 # After a write, analyses answer figures up to this old (marked "as of") while one process computes the new
 # ones; 0 computes them at once (development and tests).
@@ -285,5 +313,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("HEALTHLINKS_LOG_LEVEL", "WARNING")},
 }
 
-# Background tasks run in a worker (`healthlinks worker`, or a thread of `healthlinks serve`); eager: at submission.
-TASKS_EAGER = os.environ.get("HEALTHLINKS_TASKS_EAGER", "").strip().lower() in {"1", "true", "yes", "on"}

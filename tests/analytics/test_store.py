@@ -78,7 +78,6 @@ def test_after_a_write_the_last_figures_are_served_marked_while_one_refresh_runs
 def test_in_production_the_task_worker_refreshes_and_the_web_process_only_queues(
     small, admin_user, settings, monkeypatch  # noqa: F811
 ):
-    from healthlinks.analytics import store
     from healthlinks.tasks.services import run_worker
 
     settings.HEALTHLINKS_ANALYTICS_STALE_SECONDS = 600
@@ -91,34 +90,35 @@ def test_in_production_the_task_worker_refreshes_and_the_web_process_only_queues
     stale = mobility_analysis(admin_user, Scope())
     assert _events(stale) == before and stale["as_of"]
     assert not [t for t in threading.enumerate() if t.name == "analytics-refresh"]
-    assert len(list(store.refresh_dir().glob("*.pending"))) == 1
+    assert _queued_refreshes() == 1  # on the tasks queue, which the workers of every machine read
     mobility_analysis(admin_user, Scope())  # asked again while queued: queued once
-    assert len(list(store.refresh_dir().glob("*"))) == 1
+    assert _queued_refreshes() == 1
 
     monkeypatch.undo()  # the worker extracts
     run_worker(once=True)
-    for thread in [t for t in threading.enumerate() if t.name == "analytics-refresh"]:
-        thread.join(timeout=60)
-    assert not list(store.refresh_dir().glob("*"))
+    assert _queued_refreshes() == 0
     engine.clear()
     _no_extraction(monkeypatch)  # back in the web process: the worker's result, current, from the store
     fresh = mobility_analysis(admin_user, Scope())
     assert _events(fresh) == before + 1 and "as_of" not in fresh
 
 
-def test_an_unreadable_queued_refresh_is_dropped_not_fatal(settings):
+def _queued_refreshes() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.ready().filter(task_path="healthlinks.analytics.jobs.refresh").count()
+
+
+def test_an_unreadable_queued_refresh_is_dropped_not_fatal(caplog):
     from healthlinks.analytics import store
 
-    store.refresh_dir().mkdir(parents=True, exist_ok=True)
-    (store.refresh_dir() / "r:broken.pending").write_bytes(b"not a pickle")
-    assert store.refresh_pending() == []
-    assert not list(store.refresh_dir().glob("*"))
+    store.refresh_queued("bm90IGEgcGlja2xl")  # not a pickle
+    assert "unreadable queued refresh dropped" in caplog.text
 
 
 def test_the_dashboard_is_refreshed_by_the_worker_too(
     small, admin_user, settings, client, caplog, monkeypatch  # noqa: F811
 ):
-    from healthlinks.analytics import store
     from healthlinks.tasks.services import run_worker
     from healthlinks.web import views
 
@@ -132,11 +132,9 @@ def test_the_dashboard_is_refreshed_by_the_worker_too(
     client.get("/")
     client.logout()
     client.get("/")
-    assert list(store.refresh_dir().glob("*.pending"))  # queued with its user (one key when both see the same)
+    assert _queued_refreshes()  # queued with its user (one key when both see the same)
     run_worker(once=True)
-    for thread in [t for t in threading.enumerate() if t.name == "analytics-refresh"]:
-        thread.join(timeout=60)
-    assert not list(store.refresh_dir().glob("*")) and "failed" not in caplog.text
+    assert _queued_refreshes() == 0 and "failed" not in caplog.text
 
     def refuse(user):
         raise AssertionError("recomputed although the worker stored the current figures")

@@ -23,6 +23,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.core.cache.backends.filebased import FileBasedCache
 
 from healthlinks.interchange.iati.importer import CHUNK_SIZE
 from healthlinks.ops.middleware import STORAGE_FULL_MESSAGE
@@ -192,8 +193,8 @@ def test_worker_killed_mid_task_is_marked_failed_and_its_rerun_imports_everythin
     first = worker(env, tmp_path / "worker-1.log")
     try:
         wait_for(lambda: status(task) == "running", "the worker claims the task")
-        progress = tmp_path / "tasks" / f"{task}.json"
-        wait_for(lambda: progress.exists() and json.loads(progress.read_text())["stage"], "progress reported")
+        store = FileBasedCache(str(tmp_path / "tasks"), {})  # the worker's progress, where the web server reads it
+        wait_for(lambda: (store.get(f"task-progress:{task}") or {}).get("stage"), "progress reported")
         wait_for(db.writing, "the task writes")
         wait_for(lambda: read_most(first.pid, tmp_path / "media" / "tasks" / "input", world.big), "the task reads")
         assert status(task) == "running", "the task ended before the kill"

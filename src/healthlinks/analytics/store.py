@@ -15,14 +15,16 @@ So a coordinator importing a file every minute does not make every worker re-ext
 reader never waits for an extraction that another process is already doing.
 
 Where the refresh runs: with HEALTHLINKS_ANALYTICS_REFRESH_BY = "worker" (set by `serve --production`, which
-starts the task worker beside gunicorn) a web worker only queues it, as a file in var/cache/analytics-refresh holding
-the result's Recipe, and the task worker computes it (refresh_pending). A refresh takes seconds of CPU at
-national scale; in a web worker's thread it would hold that worker's interpreter lock while the worker answers
-requests. Otherwise ("thread") it runs in a low-priority thread of the process that noticed it.
+starts the task worker beside gunicorn) a web worker only queues it, as a background task (`analytics.jobs.refresh`
+on the django-tasks queue, which every worker of every machine reads) holding the result's Recipe, and a task
+worker computes it. A refresh takes seconds of CPU at national scale; in a web worker's thread it would hold that
+worker's interpreter lock while the worker answers requests. Otherwise ("thread") it runs in a low-priority thread
+of the process that noticed it.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import os
@@ -32,7 +34,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -121,41 +122,24 @@ def _refresh_later(name: str, key: Any, recipe: Recipe) -> None:
     if not _cache().add(name + ":lock", f"{os.getpid()}", LOCK_SECONDS):
         return
     if settings.HEALTHLINKS_ANALYTICS_REFRESH_BY == "worker":
-        queue = refresh_dir()
-        queue.mkdir(parents=True, exist_ok=True)
-        part = queue / f"{name}.{os.getpid()}.part"
-        part.write_bytes(pickle.dumps((name, key, recipe)))
-        part.replace(queue / f"{name}.pending")  # complete or absent: the worker never reads half a file
+        from healthlinks.analytics import jobs
+
+        jobs.refresh.enqueue(base64.b64encode(pickle.dumps((name, key, recipe))).decode())
         return
     _refresh_in_thread(name, key, recipe)
 
 
-def refresh_dir() -> Path:
-    """Beside the stored results: var/cache/analytics-refresh."""
-    location = Path(str(settings.CACHES["analytics"]["LOCATION"]))  # type: ignore[index]
-    return location.with_name(location.name + "-refresh")
-
-
-def refresh_pending() -> list[threading.Thread]:
-    """The task worker's part: start the refreshes the web workers queued (each claimed by one process only)."""
-    started = []
-    queue = refresh_dir()
-    for pending in sorted(queue.glob("*.pending"), key=lambda p: p.stat().st_mtime) if queue.is_dir() else []:
-        claimed = pending.with_suffix(f".claimed-{os.getpid()}")
-        try:
-            pending.rename(claimed)
-            name, key, recipe = pickle.loads(claimed.read_bytes())  # noqa: S301 (written by this server only)
-        except FileNotFoundError:
-            continue  # another worker took it
-        except Exception:
-            log.exception("analytics: unreadable queued refresh %s dropped", pending.name)
-            claimed.unlink(missing_ok=True)
-            continue
-        claimed.unlink(missing_ok=True)
-        thread = _refresh_in_thread(name, key, recipe)
-        if thread is not None:
-            started.append(thread)
-    return started
+def refresh_queued(queued: str) -> None:
+    """The task worker's part: compute a refresh a web worker queued (a Recipe, pickled by this server only)."""
+    try:
+        name, key, recipe = pickle.loads(base64.b64decode(queued))  # noqa: S301 - written by this server only
+    except Exception:
+        log.exception("analytics: unreadable queued refresh dropped")
+        return
+    try:
+        _compute(name, recipe)
+    finally:
+        _cache().delete(name + ":lock")
 
 
 def _refresh_in_thread(name: str, key: Any, recipe: Recipe) -> threading.Thread | None:

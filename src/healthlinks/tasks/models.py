@@ -1,6 +1,6 @@
-"""A background task: a long import, analysis or report run by a worker, its progress kept in a file beside it.
+"""A background task: a long import, analysis or report run by a worker from the django-tasks queue.
 
-Progress is written to `VAR_DIR/tasks/<id>.json`, not to the database: the work itself usually runs in one
+Progress goes to the "tasks" cache (tasks.services), not to this row: the work itself usually runs in one
 transaction (imports are all or nothing), and progress written through that transaction would stay invisible
 until the end.
 """

@@ -5,16 +5,19 @@ A task kind names a function `run(task, progress) -> dict` by dotted path (KINDS
 result (a JSON-able dict; an `output_file` key, a path under MEDIA_ROOT, becomes the task's download). It raises
 `TaskRejected` (or any exception the kind lists in `expected`) for bad input: the message is shown as is.
 
-Workers: `healthlinks worker` (production; `serve --production` starts one beside gunicorn), a thread inside
-`healthlinks serve` (development), or in-process at submission when TASKS_EAGER is set (tests). A worker that dies
-leaves its task `running` with a progress file that stops being touched; the next worker to start, or the next
-poll, marks it failed ("interrupted") after STALE_SECONDS. The work of a task is one transaction, so an
-interrupted task has written nothing and can simply be run again.
+The queue is django-tasks (settings.TASKS): `submit` records a `Task` and enqueues `tasks.jobs.run` with its id
+on the database backend (the embedded default) or on RQ (Redis, workers on several machines). Workers:
+`healthlinks worker` (production; `serve --production` starts one beside gunicorn), a thread inside
+`healthlinks serve` (development), or in-process at submission when TASKS_EAGER is set (tests: the immediate
+backend). Progress and the worker's heartbeat go to the "tasks" cache (Redis with RQ, else files under var/),
+where every worker and web server sees them. A worker that dies leaves its task `running` with a heartbeat that
+stops; the next worker to start, or the next poll of its page, marks it failed ("interrupted") after
+STALE_SECONDS. The work of a task is one transaction, so an interrupted task has written nothing and can simply be
+run again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import logging
@@ -28,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.core.cache import caches
+from django.db import transaction
 from django.utils import timezone
 
-from healthlinks.analytics import store
 from healthlinks.ops.middleware import STORAGE_FULL_MESSAGE, storage_full
 from healthlinks.tasks.models import Task
 
@@ -54,32 +57,21 @@ class TaskRejected(Exception):
     """Bad input or parameters: the message is the answer shown to the user."""
 
 
-def progress_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "tasks"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PROGRESS_SECONDS = 30 * 24 * 3600  # how long a task's last progress is kept
 
 
-def progress_path(task_id: int) -> Path:
-    return progress_dir() / f"{task_id}.json"
+def _progress_key(task_id: int) -> str:
+    return f"task-progress:{task_id}"
 
 
 def read_progress(task: Task) -> dict[str, Any]:
     """The task's last reported stage, done and total, and when the worker last showed signs of life."""
-    path = progress_path(task.pk)
-    try:
-        data = json.loads(path.read_text())
-        data["heartbeat"] = path.stat().st_mtime
-        return dict(data)
-    except (OSError, ValueError):
-        return {}
+    data = caches["tasks"].get(_progress_key(task.pk))
+    return dict(data) if isinstance(data, dict) else {}
 
 
-def _write_progress(task_id: int, data: dict[str, Any]) -> None:
-    path = progress_path(task_id)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+def write_progress(task_id: int, data: dict[str, Any]) -> None:
+    caches["tasks"].set(_progress_key(task_id), {**data, "heartbeat": time.time()}, PROGRESS_SECONDS)
 
 
 class _Reporter:
@@ -97,15 +89,17 @@ class _Reporter:
         now = time.monotonic()
         if now - self._last >= 0.3 or done >= total:
             self._last = now
-            _write_progress(self.task_id, self.state)
+            write_progress(self.task_id, self.state)
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
-            with contextlib.suppress(OSError):  # disk trouble shows up as a stale heartbeat
-                _write_progress(self.task_id, self.state)
+            try:
+                write_progress(self.task_id, self.state)
+            except Exception:  # noqa: BLE001 - a store that cannot be written shows up as a stale heartbeat
+                log.warning("task %s: progress not written", self.task_id, exc_info=True)
 
     def __enter__(self) -> _Reporter:
-        _write_progress(self.task_id, self.state)
+        write_progress(self.task_id, self.state)
         self._thread.start()
         return self
 
@@ -129,7 +123,7 @@ def resolve(kind: str) -> Callable[[Task, Progress], dict[str, Any]]:
 def submit(
     kind: str, *, user: Any, params: dict[str, Any] | None = None, input_file: str = "", label: str = ""
 ) -> Task:
-    """Queue a task. With TASKS_EAGER (tests) it runs at once, in this thread."""
+    """Record a task and queue it. With TASKS_EAGER (tests) it runs at once, in this thread."""
     resolve(kind)  # refuse unknown kinds at submission, not in the worker
     task = Task.objects.create(
         kind=kind,
@@ -138,11 +132,25 @@ def submit(
         input_file=input_file,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    _enqueue(task.pk)
     if getattr(settings, "TASKS_EAGER", False):
-        return _run_claimed(task.pk)
-    else:
-        _wake.set()
+        task.refresh_from_db()
     return task
+
+
+def _queue_backend() -> str:
+    return str(settings.TASKS["default"]["BACKEND"])
+
+
+def _enqueue(task_id: int) -> None:
+    from healthlinks.tasks import jobs
+
+    if getattr(settings, "TASKS_EAGER", False):
+        jobs.run.using(backend="immediate").enqueue(task_id)
+    elif _queue_backend().startswith("django_tasks_db."):
+        jobs.run.enqueue(task_id)  # in the same transaction as the Task row: both are kept, or neither
+    else:  # a queue outside the database: a worker must not be handed a task whose row is not committed yet
+        transaction.on_commit(lambda: jobs.run.enqueue(task_id))
 
 
 def rerun(task: Task, *, user: Any) -> Task:
@@ -153,30 +161,13 @@ def rerun(task: Task, *, user: Any) -> Task:
     return new
 
 
-def claim_next() -> Task | None:
-    """Take the oldest queued task. The conditional UPDATE makes the claim atomic across workers on both
-    databases, without row locks."""
-    for pk in (
-        Task.objects.filter(status=Task.Status.QUEUED).order_by("created_at", "pk").values_list("pk", flat=True)[:5]
-    ):
-        claimed = Task.objects.filter(pk=pk, status=Task.Status.QUEUED).update(
-            status=Task.Status.RUNNING, started_at=timezone.now(), worker=worker_id()
-        )
-        if claimed:
-            return Task.objects.get(pk=pk)
-    return None
-
-
-def _run_claimed(pk: int) -> Task:
-    """Claim a queued task by id (eager mode) and run it."""
-    claimed = Task.objects.filter(pk=pk, status=Task.Status.QUEUED).update(
+def run_queued(*, task_id: int) -> None:
+    """The queue's part: claim the task (once, should the queue deliver it twice) and run it."""
+    claimed = Task.objects.filter(pk=task_id, status=Task.Status.QUEUED).update(
         status=Task.Status.RUNNING, started_at=timezone.now(), worker=worker_id()
     )
-    task = Task.objects.get(pk=pk)
     if claimed:
-        execute(task)
-        task.refresh_from_db()
-    return task
+        execute(Task.objects.get(pk=task_id))
 
 
 def execute(task: Task) -> None:
@@ -192,15 +183,18 @@ def execute(task: Task) -> None:
             status, message = Task.Status.FAILED, str(error)
         except Exception as error:  # the worker must survive any task; the log keeps the traceback
             log.exception("task %s (%s) failed", task.pk, task.kind)
-            status, message = Task.Status.FAILED, (
-                f"{STORAGE_FULL_MESSAGE} Run it again once space is freed."
-                if storage_full(error)
-                else f"internal error ({type(error).__name__}): {error}"
+            status, message = (
+                Task.Status.FAILED,
+                (
+                    f"{STORAGE_FULL_MESSAGE} Run it again once space is freed."
+                    if storage_full(error)
+                    else f"internal error ({type(error).__name__}): {error}"
+                ),
             )
         final = {**reporter.state}
     if status == Task.Status.DONE and final.get("total"):
         final["done"] = final["total"]
-    _write_progress(task.pk, final)
+    write_progress(task.pk, final)
     Task.objects.filter(pk=task.pk).update(
         status=status, message=message, result=_jsonable(result), output_file=output, finished_at=timezone.now()
     )
@@ -216,7 +210,7 @@ def reap_interrupted(*, stale_seconds: float = STALE_SECONDS) -> list[int]:
     reaped = []
     for task in Task.objects.filter(status=Task.Status.RUNNING):
         progress = read_progress(task)
-        last = progress.get("heartbeat") or (task.started_at.timestamp() if task.started_at else 0)
+        last = progress.get("heartbeat") or (task.started_at.timestamp() if task.started_at else now)
         if not (now - last > stale_seconds or _dead_here(task.worker)):
             continue
         where = ""
@@ -244,43 +238,57 @@ def _dead_here(worker: str) -> bool:
     return False
 
 
-_wake = threading.Event()
+def _ran_here(since: Any) -> int:
+    return Task.objects.filter(worker=worker_id(), started_at__gte=since).count()
 
 
-def _fresh_connection() -> None:
-    """Between tasks, drop a connection the database may have closed; never inside a transaction (a test's)."""
-    if not connection.in_atomic_block:
-        close_old_connections()
-
-
-def run_worker(
-    *, poll: float = 1.0, once: bool = False, stop: threading.Event | None = None, parent: int | None = None
-) -> int:
-    """Run queued tasks until stopped. `parent`: exit when that process is gone (a worker started beside
-    gunicorn by `serve --production` ends with it). Returns the number of tasks run."""
-    ran = 0
-    stop = stop or threading.Event()
+def run_worker(*, poll: float = 1.0, once: bool = False, stop: threading.Event | None = None) -> int:
+    """Run queued tasks until stopped (`stop`, or SIGTERM in the worker command), or until the queue is empty
+    (`once`). Returns the number of this process's tasks run."""
+    since = timezone.now()
     reap_interrupted()
-    last_reap = time.monotonic()
-    while not stop.is_set():
-        if parent is not None and os.getppid() != parent:
-            break
-        _fresh_connection()
-        store.refresh_pending()  # analyses the web workers found stale (analytics.store)
-        task = claim_next()
-        if task is not None:
-            execute(task)
-            ran += 1
-            continue
-        if once:
-            break
-        if time.monotonic() - last_reap > STALE_SECONDS / 2:
-            reap_interrupted()
-            last_reap = time.monotonic()
-        _wake.wait(poll)
-        _wake.clear()
-    _fresh_connection()
-    return ran
+    if _queue_backend().startswith("django_tasks_rq."):
+        _rq_work(once=once, stop=stop)
+    else:
+        _database_work(poll=poll, once=once, stop=stop)
+    return _ran_here(since)
+
+
+def _database_work(*, poll: float, once: bool, stop: threading.Event | None) -> None:
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=poll,
+        batch=once,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id()[:64],
+        excluded_queue_names=[],
+    )
+    if stop is not None:
+
+        def watch() -> None:
+            stop.wait()
+            worker.running = False
+
+        threading.Thread(target=watch, name="healthlinks-worker-stop", daemon=True).start()
+    worker.run()
+
+
+def _rq_work(*, once: bool, stop: threading.Event | None) -> None:
+    import django_rq
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    if once:  # in this process, as the tests and `worker --once` want
+        SimpleWorker(
+            [django_rq.get_queue("default", job_class=Job)], connection=django_rq.get_connection(), job_class=Job
+        ).work(burst=True)
+        return
+    worker = django_rq.get_worker("default", job_class=Job)
+    worker.work(with_scheduler=False)
 
 
 def start_worker_thread() -> threading.Thread:
