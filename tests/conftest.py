@@ -152,7 +152,7 @@ def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> Any:
     """Stored analysis results (analytics.store, files), their refresh locks and the tasks' progress stay within one
     test (task ids repeat from test to test); the
     PostgreSQL connections the analytics keep are closed after it (the test database is dropped at the end)."""
-    from healthlinks.analytics import engine
+    from healthlinks import arrow
 
     location = str(tmp_path_factory.mktemp("analytics-store"))
     progress = str(tmp_path_factory.mktemp("task-progress"))
@@ -162,4 +162,4 @@ def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> Any:
         "tasks": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": progress},
     }
     yield
-    engine.close_idle()
+    arrow.close_idle()

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from django.db import connection
 
+from healthlinks import arrow
 from healthlinks.analytics import engine
 from tests.analytics.test_mobility import small  # noqa: F401 (the fixture)
 
@@ -17,30 +18,32 @@ def _rows(table):
 
 
 def _file_copy(monkeypatch, tmp_path):
-    if engine.adbc_connect() is None:  # SQLite tests run in memory: read a copy of it as a file instead
+    if arrow.connect() is None:  # SQLite tests run in memory: read a copy of it as a file instead
         assert connection.vendor == "sqlite"
         import adbc_driver_sqlite.dbapi
 
         copy = tmp_path / "copy.sqlite3"
         with sqlite3.connect(copy) as target:
             connection.connection.backup(target)
-        monkeypatch.setattr(engine, "_adbc_open", lambda: adbc_driver_sqlite.dbapi.connect(f"file:{copy}?mode=ro"))
-        monkeypatch.setattr(engine, "adbc_connect", lambda: engine._adbc_open())
+        monkeypatch.setattr(arrow, "open_connection", lambda: adbc_driver_sqlite.dbapi.connect(f"file:{copy}?mode=ro"))
+        monkeypatch.setattr(arrow, "connect", lambda: arrow.open_connection())
 
 
 def test_threaded_adbc_extraction_equals_the_django_connection(small, monkeypatch, tmp_path):  # noqa: F811
     _file_copy(monkeypatch, tmp_path)
     reads = []
-    read = engine._read
-    monkeypatch.setattr(engine, "_read", lambda adbc, sql: reads.append((id(adbc), sql)) or read(adbc, sql))
+    read = arrow.read
+    monkeypatch.setattr(
+        arrow, "read", lambda adbc, sql, params=(): reads.append((id(adbc), sql)) or read(adbc, sql, params)
+    )
     progress = []
     tables = engine.extract(lambda stage, i, n: progress.append((i, n)))
     assert list(tables) == list(engine.EXTRACT)
-    extractions = [(adbc, sql) for adbc, sql in reads if "min(id)" not in sql]
-    assert len(extractions) == len(engine.EXTRACT) and 1 <= len({a for a, _ in reads}) <= engine.EXTRACT_THREADS
+    assert len(reads) == len(engine.EXTRACT) and 1 <= len({a for a, _ in reads}) <= engine.EXTRACT_THREADS
     assert progress[-1] == (len(engine.EXTRACT), len(engine.EXTRACT))
     for name in engine.EXTRACT:
-        assert _rows(tables[name]) == _rows(engine._via_django(engine.select(name))), name
+        by_django = engine.read_table(name)  # SQLite's dates as dates there, as text through ADBC: typed alike
+        assert _rows(engine.typed({name: tables[name]})[name]) == _rows(engine.typed({name: by_django})[name]), name
     assert tables["stays"].num_rows > 0 and tables["outcomes"].num_rows > 0
 
 
@@ -51,14 +54,14 @@ def test_large_tables_are_read_in_parts_that_add_up_to_the_whole(small, monkeypa
     whole = engine.extract()
     monkeypatch.setattr(engine, "PART_IDS", 2)
     reads = []
-    read = engine._read
-    monkeypatch.setattr(engine, "_read", lambda adbc, sql: reads.append(sql) or read(adbc, sql))
+    read = arrow.read
+    monkeypatch.setattr(arrow, "read", lambda adbc, sql, params=(): reads.append(sql) or read(adbc, sql, params))
     parts = engine.extract(names=["stays", "outcomes", "ties", "cascades"])
     for name in ("stays", "outcomes"):
         assert parts[name].num_rows == whole[name].num_rows > 0
         assert _rows(parts[name]) == _rows(whole[name]), name
     assert parts["ties"].num_rows == 0  # an empty table: one part
-    stays = [sql for sql in reads if "FROM network_stay" in sql and "BETWEEN" in sql]
+    stays = [sql for sql in reads if "FROM \"network_stay\"" in sql and "BETWEEN" in sql]
     assert len(stays) > 1
     assert not [sql for sql in reads if "activities_cascadereport" in sql and "BETWEEN" in sql]  # not split
 
@@ -199,17 +202,18 @@ def test_a_table_held_with_fewer_columns_is_extracted_again_wider(small, monkeyp
     engine.snapshot(tables=[("stays", ("mode",)), ("people", ("id",))])  # held: nothing to extract
     assert calls == []
     with pytest.raises(ValueError, match="no column"):
-        engine.select("stays", ["shoe_size"])
+        engine.queryset("stays", ["shoe_size"])
 
 
-def test_extraction_queries_read_dates_as_text_on_sqlite_and_as_dates_on_postgresql(settings):
-    sql = engine.select("stays", ["id", "start_date", "virtual_hours"])
-    cast = f"CAST(virtual_hours AS DOUBLE PRECISION) AS virtual_hours FROM network_stay WHERE {engine.ROWS['stays']}"
-    if connection.vendor == "postgresql":
-        assert sql == f"SELECT id, start_date, {cast}"
-    else:
-        assert sql == f"SELECT id, CAST(start_date AS TEXT) AS start_date, {cast}"
-    assert engine.COLUMNS["people"] == {n: n for n in ("id", "cadre_id", "sex", "home_institution_id", "grade")}
+def test_extractions_are_the_selectors_querysets_and_renew_when_a_table_they_join_is_written():
+    """The stays are those the network selectors call live (their people and partnership not soft-deleted): the
+    query joins both tables, so a soft delete of either renews the extract."""
+    sql = str(engine.queryset("stays", ["id", "start_date", "virtual_hours"]).query)
+    assert '"network_person"."deleted_at" IS NULL' in sql and '"registry_partnership"."deleted_at" IS NULL' in sql
+    assert engine.sources("stays") == {"network_stay", "network_person", "registry_partnership"}
+    assert engine.sources("ties") == {"network_tie", "network_person"}
+    assert engine.sources("outcomes") == {"activities_outcome"}
+    assert engine.COLUMNS["people"] == ("id", "cadre_id", "sex", "home_institution_id", "grade")
 
 
 def test_postgresql_connections_are_kept_for_the_next_extraction_and_see_new_rows(small, monkeypatch):  # noqa: F811
@@ -222,14 +226,14 @@ def test_postgresql_connections_are_kept_for_the_next_extraction_and_see_new_row
     opened = []
     real = pg.connect
     monkeypatch.setattr(pg, "connect", lambda *a, **k: opened.append(1) or real(*a, **k))
-    engine._idle.clear()
+    arrow._idle.clear()
     first = engine.extract(names=["people", "stays"])
-    assert len(opened) == 2 and len(engine._idle) == 2
+    assert len(opened) == 2 and len(arrow._idle) == 2
     Country.objects.create(iso3="ZZZ", iso2="ZZ", name="Testland")  # committed: the kept connections see it
     second = engine.extract(names=["people", "stays", "countries"])
     assert len(opened) == 2 and second["stays"].num_rows == first["stays"].num_rows
     assert "ZZZ" in second["countries"]["iso3"].to_pylist()
-    for _pid, _uri, adbc in engine._idle:  # the server closed them (a restart): new ones are opened
+    for _pid, _uri, adbc in arrow._idle:  # the server closed them (a restart): new ones are opened
         adbc.close()
     assert engine.extract(names=["people"])["people"].num_rows == first["people"].num_rows
     assert len(opened) == 3

@@ -1,94 +1,276 @@
-"""The analytics engine: tables pulled in bulk from the database as Arrow (ADBC where it can read the
-database directly, else the Django connection), queried in place by DuckDB, and reused until the data
-version changes. Analyses are SQL over these tables plus, for models, statsmodels on the small frames that
-SQL returns."""
+"""The analytics engine: tables extracted in bulk through the domain apps' querysets as Arrow
+(healthlinks.arrow: ADBC where it can read the database directly, else the Django connection), queried in place
+by DuckDB, and reused until the data version changes. Analyses are SQL over these tables plus, for models,
+statsmodels on the small frames that SQL returns."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db.models import F, FloatField, IntegerField, Max, Min, QuerySet
+from django.db.models.functions import Cast
 
+from healthlinks import arrow
 from healthlinks.analytics import signals
 
-# Extraction queries: portable SQL over the Django tables (dates as ISO text, booleans as 0/1, decimals as
-# floating point), so SQLite and PostgreSQL give the same Arrow tables.
-EXTRACT: dict[str, str] = {
-    "stays": """SELECT id, person_id, partnership_id, host_institution_id, sending_institution_id, mode,
-        CAST(start_date AS TEXT) AS start_date, CAST(end_date AS TEXT) AS end_date, duration_days, repeat_index,
-        CAST(virtual_hours AS DOUBLE PRECISION) AS virtual_hours FROM network_stay""",
-    "people": "SELECT id, cadre_id, sex, home_institution_id, grade FROM network_person",
-    "activities": """SELECT id, partnership_id, kind, mode, venue_id, CAST(start_date AS TEXT) AS start_date,
-        CAST(end_date AS TEXT) AS end_date, CAST(training_of_trainers AS INTEGER) AS training_of_trainers,
-        CAST(hours AS DOUBLE PRECISION) AS hours FROM activities_activity""",
-    "activity_stays": "SELECT activity_id, stay_id FROM activities_activity_stays",
-    "outcomes": """SELECT id, activity_id, person_id, level, CAST(practice_changed AS INTEGER) AS practice_changed,
-        follow_up_months, rating FROM activities_outcome""",
-    "assessments": """SELECT activity_id, person_id, CAST(pre_score AS DOUBLE PRECISION) AS pre_score,
-        CAST(post_score AS DOUBLE PRECISION) AS post_score, CAST(max_score AS DOUBLE PRECISION) AS max_score
-        FROM activities_assessment""",
-    "trainees": """SELECT activity_id, person_id, facility_level, CAST(completed AS INTEGER) AS completed
-        FROM activities_trainee""",
-    "cascades": "SELECT person_id, source_activity_id, people_trained FROM activities_cascadereport",
-    "knowledge": """SELECT activity_id, stage, CAST(sustained_at_follow_up AS INTEGER) AS sustained, direction
-        FROM activities_knowledgeitem""",
-    "partnerships": """SELECT id, slug, name, publication, CAST(start_date AS TEXT) AS start_date,
-        CAST(end_date AS TEXT) AS end_date, geography_class, capacity_focus, intervention, skills, delivery,
-        visiting_groups, host_entities, frequency FROM registry_partnership""",
-    "members": "SELECT partnership_id, institution_id, role FROM registry_partnershipmember",
-    "institutions": "SELECT id, name, country_id FROM registry_institution",
-    "countries": """SELECT iso3, name, income_group, who_region, CAST(ssl2023 AS INTEGER) AS ssl2023
-        FROM reference_country""",
-    "aggregates": "SELECT activity_id, cadre_id, sex, facility_level, count FROM activities_aggregatetrainees",
-    "cash": """SELECT partnership_id, activity_id, category, CAST(amount AS DOUBLE PRECISION) AS amount, currency,
-        CAST(spent_on AS TEXT) AS spent_on FROM results_cashcost""",
-    "gifts": """SELECT partnership_id, CAST(value AS DOUBLE PRECISION) AS value, currency,
-        CAST(received_on AS TEXT) AS received_on FROM results_inkindcontribution""",
-    "currency_rates": "SELECT currency, year, CAST(rate AS DOUBLE PRECISION) AS rate FROM results_currencyrate",
-    "day_rates": """SELECT grade, cadre_id, year, currency, CAST(day_rate AS DOUBLE PRECISION) AS day_rate, method
-        FROM results_dayrate""",
-    "specialties": "SELECT partnership_id, specialty_id FROM registry_partnership_specialties",
-    "funders": "SELECT partnership_id, fundingscheme_id AS funder_id FROM registry_partnership_funding_schemes",
-    "funding_schemes": "SELECT id, slug, name FROM registry_fundingscheme",
-    "ties": """SELECT person_a_id, person_b_id, kind, CAST(start_date AS TEXT) AS start_date,
-        CAST(end_date AS TEXT) AS end_date FROM network_tie""",
-}
+# The extracted tables: each a queryset of the owning app's (its selectors' rules, such as soft delete, hold) and
+# its columns in order, each a field of the same name (None), another field (a name) or an expression: dates as the
+# database gives them (typed once in Arrow), booleans as 0/1 and decimals as floating point, so that SQLite and
+# PostgreSQL give the same Arrow tables. Soft-deleted partnerships and people (healthlinks.ops.softdelete) and their
+# stays and ties are not analysed, as the selectors hide them from every reader. Of the outcomes, the analyses read
+# level 3 (practice at follow-up); the reactions (level 1) are as many again and are read by none of them.
+Column = tuple[str, Any]
 
-# The rows extracted, where the analyses read only some: every analysis reads outcomes at Kirkpatrick level 3
-# (practice at follow-up); the reactions (level 1) are as many again and are read by none of them
-# Soft-deleted partnerships and people (healthlinks.ops.softdelete) and their stays and ties are not analysed, as
-# the selectors hide them from every reader.
-LIVE_PEOPLE = "SELECT id FROM network_person WHERE deleted_at IS NULL"
-LIVE_PARTNERSHIPS = "SELECT id FROM registry_partnership WHERE deleted_at IS NULL"
-ROWS: dict[str, str] = {
-    "outcomes": "level = 3",
-    "people": "deleted_at IS NULL",
-    "partnerships": "deleted_at IS NULL",
-    "stays": f"person_id IN ({LIVE_PEOPLE}) AND partnership_id IN ({LIVE_PARTNERSHIPS})",
-    "ties": f"person_a_id IN ({LIVE_PEOPLE}) AND person_b_id IN ({LIVE_PEOPLE})",
-}
-# Database tables a ROWS condition reads besides the table's own: a write to them renews the extract too.
-ALSO_READS: dict[str, tuple[str, ...]] = {
-    "stays": ("network_person", "registry_partnership"),
-    "ties": ("network_person",),
+
+def _float(name: str) -> Cast:
+    return Cast(name, FloatField())
+
+
+def _int(name: str) -> Cast:
+    return Cast(name, IntegerField())
+
+
+def _model(app: str, name: str) -> Callable[[], QuerySet[Any]]:
+    return lambda: apps.get_model(app, name).objects.all()
+
+
+def _through(app: str, name: str, field: str) -> Callable[[], QuerySet[Any]]:
+    return lambda: getattr(apps.get_model(app, name), field).through.objects.all()
+
+
+def _network(selector: str) -> Callable[[], QuerySet[Any]]:
+    def rows() -> QuerySet[Any]:
+        from healthlinks.network import selectors
+
+        return cast(QuerySet[Any], getattr(selectors, selector)())
+
+    return rows
+
+
+def _partnerships() -> QuerySet[Any]:
+    from healthlinks.registry.selectors import live_partnerships
+
+    return live_partnerships()
+
+
+def _level_3() -> QuerySet[Any]:
+    return apps.get_model("activities", "Outcome").objects.filter(level=3)
+
+
+EXTRACT: dict[str, tuple[Callable[[], QuerySet[Any]], tuple[Column, ...]]] = {
+    "stays": (
+        _network("live_stays"),
+        (
+            ("id", None),
+            ("person_id", None),
+            ("partnership_id", None),
+            ("host_institution_id", None),
+            ("sending_institution_id", None),
+            ("mode", None),
+            ("start_date", None),
+            ("end_date", None),
+            ("duration_days", None),
+            ("repeat_index", None),
+            ("virtual_hours", _float("virtual_hours")),
+        ),
+    ),
+    "people": (
+        _network("live_people"),
+        (
+            ("id", None),
+            ("cadre_id", None),
+            ("sex", None),
+            ("home_institution_id", None),
+            ("grade", None),
+        ),
+    ),
+    "activities": (
+        _model("activities", "Activity"),
+        (
+            ("id", None),
+            ("partnership_id", None),
+            ("kind", None),
+            ("mode", None),
+            ("venue_id", None),
+            ("start_date", None),
+            ("end_date", None),
+            ("training_of_trainers", _int("training_of_trainers")),
+            ("hours", _float("hours")),
+        ),
+    ),
+    "activity_stays": (_through("activities", "Activity", "stays"), (("activity_id", None), ("stay_id", None))),
+    "outcomes": (
+        _level_3,
+        (
+            ("id", None),
+            ("activity_id", None),
+            ("person_id", None),
+            ("level", None),
+            ("practice_changed", _int("practice_changed")),
+            ("follow_up_months", None),
+            ("rating", None),
+        ),
+    ),
+    "assessments": (
+        _model("activities", "Assessment"),
+        (
+            ("activity_id", None),
+            ("person_id", None),
+            ("pre_score", _float("pre_score")),
+            ("post_score", _float("post_score")),
+            ("max_score", _float("max_score")),
+        ),
+    ),
+    "trainees": (
+        _model("activities", "Trainee"),
+        (
+            ("activity_id", None),
+            ("person_id", None),
+            ("facility_level", None),
+            ("completed", _int("completed")),
+        ),
+    ),
+    "cascades": (
+        _model("activities", "CascadeReport"),
+        (
+            ("person_id", None),
+            ("source_activity_id", None),
+            ("people_trained", None),
+        ),
+    ),
+    "knowledge": (
+        _model("activities", "KnowledgeItem"),
+        (
+            ("activity_id", None),
+            ("stage", None),
+            ("sustained", _int("sustained_at_follow_up")),
+            ("direction", None),
+        ),
+    ),
+    "partnerships": (
+        _partnerships,
+        (
+            ("id", None),
+            ("slug", None),
+            ("name", None),
+            ("publication", None),
+            ("start_date", None),
+            ("end_date", None),
+            ("geography_class", None),
+            ("capacity_focus", None),
+            ("intervention", None),
+            ("skills", None),
+            ("delivery", None),
+            ("visiting_groups", None),
+            ("host_entities", None),
+            ("frequency", None),
+        ),
+    ),
+    "members": (
+        _model("registry", "PartnershipMember"),
+        (
+            ("partnership_id", None),
+            ("institution_id", None),
+            ("role", None),
+        ),
+    ),
+    "institutions": (_model("registry", "Institution"), (("id", None), ("name", None), ("country_id", None))),
+    "countries": (
+        _model("reference", "Country"),
+        (
+            ("iso3", None),
+            ("name", None),
+            ("income_group", None),
+            ("who_region", None),
+            ("ssl2023", _int("ssl2023")),
+        ),
+    ),
+    "aggregates": (
+        _model("activities", "AggregateTrainees"),
+        (
+            ("activity_id", None),
+            ("cadre_id", None),
+            ("sex", None),
+            ("facility_level", None),
+            ("count", None),
+        ),
+    ),
+    "cash": (
+        _model("results", "CashCost"),
+        (
+            ("partnership_id", None),
+            ("activity_id", None),
+            ("category", None),
+            ("amount", _float("amount")),
+            ("currency", None),
+            ("spent_on", None),
+        ),
+    ),
+    "gifts": (
+        _model("results", "InKindContribution"),
+        (
+            ("partnership_id", None),
+            ("value", _float("value")),
+            ("currency", None),
+            ("received_on", None),
+        ),
+    ),
+    "currency_rates": (
+        _model("results", "CurrencyRate"),
+        (("currency", None), ("year", None), ("rate", _float("rate"))),
+    ),
+    "day_rates": (
+        _model("results", "DayRate"),
+        (
+            ("grade", None),
+            ("cadre_id", None),
+            ("year", None),
+            ("currency", None),
+            ("day_rate", _float("day_rate")),
+            ("method", None),
+        ),
+    ),
+    "specialties": (
+        _through("registry", "Partnership", "specialties"),
+        (
+            ("partnership_id", None),
+            ("specialty_id", None),
+        ),
+    ),
+    "funders": (
+        _through("registry", "Partnership", "funding_schemes"),
+        (
+            ("partnership_id", None),
+            ("funder_id", "fundingscheme_id"),
+        ),
+    ),
+    "funding_schemes": (_model("registry", "FundingScheme"), (("id", None), ("slug", None), ("name", None))),
+    "ties": (
+        _network("live_ties"),
+        (
+            ("person_a_id", None),
+            ("person_b_id", None),
+            ("kind", None),
+            ("start_date", None),
+            ("end_date", None),
+        ),
+    ),
 }
 
 # What an analysis needs: table names (every column) or (name, the columns it reads); a tuple stays hashable and
 # picklable in an analytics.store Recipe
 Needs = Iterable[str | tuple[str, tuple[str, ...]]]
 
-# The date columns: SQLite's extracted as ISO text, PostgreSQL's as dates (`select`), typed once in Arrow.
+# The date columns, typed once in Arrow (SQLite gives ISO text, PostgreSQL dates).
 DATES: dict[str, tuple[str, ...]] = {
     "stays": ("start_date", "end_date"),
     "activities": ("start_date", "end_date"),
@@ -98,159 +280,44 @@ DATES: dict[str, tuple[str, ...]] = {
     "gifts": ("received_on",),
 }
 
-
-def _columns(sql: str) -> dict[str, str]:
-    """The columns of an extraction query, name → expression (its select list split at top-level commas)."""
-    body = re.match(r"\s*SELECT\s+(.*?)\s+FROM\s+\w+\s*$", sql, re.IGNORECASE | re.DOTALL)
-    if body is None:
-        raise ValueError(f"an extraction query must read one table: {sql!r}")
-    items, depth, current = [], 0, ""
-    for char in body.group(1):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            items.append(current)
-            current = ""
-        else:
-            current += char
-    items.append(current)
-    columns = {}
-    for item in (" ".join(i.split()) for i in items):
-        expression, _as, name = item.rpartition(" AS ")
-        columns[name] = expression or name
-    return columns
+# name → its columns in order
+COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(c for c, _how in spec) for name, (_rows, spec) in EXTRACT.items()}
+_ALIAS = "hl_"  # the SQL name of a column computed or renamed (an annotation may not take a field's name)
 
 
-# name → {column: expression}: a query may read only some of a table's columns (`select`)
-COLUMNS: dict[str, dict[str, str]] = {name: _columns(sql) for name, sql in EXTRACT.items()}
-
-
-def select(name: str, columns: Iterable[str] | None = None, ids: tuple[int, int] | None = None) -> str:
-    """The extraction query of table `name`, with only `columns` (default: all), in EXTRACT's order, of its ROWS
-    and, given `ids` (first, last), of those ids only. PostgreSQL sends dates as dates (Arrow date32): the text
-    cast that makes SQLite and PostgreSQL agree costs PostgreSQL a fifth of the time it takes to send the
-    stays."""
-    known = COLUMNS[name]
-    wanted = set(known if columns is None else columns)
-    if unknown := wanted - set(known):
+def queryset(name: str, columns: Iterable[str] | None = None, ids: tuple[int, int] | None = None) -> QuerySet[Any]:
+    """The extraction of table `name`, with only `columns` (default: all) and, given `ids` (first, last), of those
+    ids only."""
+    rows, spec = EXTRACT[name]
+    wanted = set(COLUMNS[name] if columns is None else columns)
+    if unknown := wanted - set(COLUMNS[name]):
         raise ValueError(f"{name} has no column {sorted(unknown)}")
-    native_dates = "postgresql" in settings.DATABASES["default"]["ENGINE"]
-    parts = []
-    for column, expression in known.items():
-        if column in wanted:
-            if native_dates and column in DATES.get(name, ()):
-                expression = column
-            parts.append(column if expression == column else f"{expression} AS {column}")
-    conditions = [ROWS[name]] if name in ROWS else []
+    fields = [column for column, how in spec if column in wanted and how is None]
+    computed = {
+        _ALIAS + column: F(how) if isinstance(how, str) else how
+        for column, how in spec
+        if column in wanted and how is not None
+    }
+    qs = rows().order_by()
     if ids is not None:
-        conditions.append(f"id BETWEEN {int(ids[0])} AND {int(ids[1])}")
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return f"SELECT {', '.join(parts)} FROM {source(name)}{where}"  # noqa: S608 - our table and column names
+        qs = qs.filter(id__range=ids)
+    return qs.values(*fields, **computed)
 
 
-def adbc_connect() -> Any | None:
-    """A direct ADBC connection to the database, when one can read what Django has committed."""
-    if connection.in_atomic_block:
-        return None  # uncommitted rows (e.g. inside tests) are only visible to Django's own connection
-    return _adbc_open()
+def _named(table: pa.Table, name: str) -> pa.Table:
+    """The columns under their extract names, in EXTRACT's order."""
+    table = table.rename_columns([c.removeprefix(_ALIAS) for c in table.column_names])
+    return table.select([c for c in COLUMNS[name] if c in table.column_names])
 
 
-def _adbc_open() -> Any | None:
-    db = settings.DATABASES["default"]
-    engine = db["ENGINE"]
-    if engine.endswith("sqlite3"):
-        name = str(db["NAME"])
-        if name == ":memory:" or "mode=memory" in name:
-            return None
-        import adbc_driver_sqlite.dbapi
-
-        adbc = adbc_driver_sqlite.dbapi.connect(f"file:{name}?mode=ro")
-        # wait, as Django's connection does, rather than fail at once: two threads opening the database together
-        # (or a writer checkpointing) hold its WAL index for an instant
-        cursor = adbc.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_MS)}")
-        cursor.close()
-        return adbc
-    if "postgresql" in engine:
-        import adbc_driver_postgresql.dbapi
-
-        user = db.get("USER") or ""
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        auth = f"{user}{password}@" if user else ""
-        port = f":{db['PORT']}" if db.get("PORT") else ""
-        uri = f"postgresql://{auth}{db.get('HOST') or 'localhost'}{port}/{db['NAME']}"
-        while True:
-            with _idle_lock:  # taken under the lock, checked outside it (a round trip to the server)
-                kept = _idle.pop() if _idle else None
-            if kept is None:
-                break
-            pid, key, adbc = kept
-            if pid == os.getpid() and key == uri and _alive(adbc):
-                return adbc
-            _close(adbc)
-        adbc = adbc_driver_postgresql.dbapi.connect(uri, autocommit=True)  # each query sees what is committed
-        adbc.healthlinks_uri = uri  # kept with it: `_release` files it under its database
-        return adbc
-    return None
+def read_table(
+    name: str, columns: Iterable[str] | None = None, ids: tuple[int, int] | None = None, adbc: Any = None
+) -> pa.Table:
+    """One extracted table (or part of it), by `adbc` or else Django's connection."""
+    return _named(arrow.read_queryset(queryset(name, columns, ids), adbc), name)
 
 
-# PostgreSQL connections kept for the next extraction of this process: opening one takes 45 ms (ADBC reads the
-# server's types), as long as extracting all the dashboard's small tables
-_idle: list[tuple[int, str, Any]] = []
-_idle_lock = threading.Lock()
-
-
-def _alive(adbc: Any) -> bool:
-    try:
-        _read(adbc, "SELECT 1")
-        return True
-    except Exception:  # noqa: BLE001 - a connection the server closed: open another
-        return False
-
-
-def _close(adbc: Any) -> None:
-    with contextlib.suppress(Exception):  # already broken: nothing to release
-        adbc.close()
-
-
-def close_idle() -> None:
-    """Close the kept connections (a database about to be dropped, as at the end of a test run)."""
-    with _idle_lock:
-        kept = [adbc for _pid, _uri, adbc in _idle]
-        _idle.clear()
-    for adbc in kept:
-        _close(adbc)
-
-
-def _release(adbc: Any) -> None:
-    """Keep a PostgreSQL connection (up to EXTRACT_THREADS) for the next extraction; close the others."""
-    uri = getattr(adbc, "healthlinks_uri", None)
-    with _idle_lock:
-        if uri is not None and len(_idle) < EXTRACT_THREADS:
-            _idle.append((os.getpid(), uri, adbc))
-            return
-    _close(adbc)
-
-
-def _via_django(sql: str) -> pa.Table:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    columns: list[list[Any]] = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in names]
-    return pa.table({name: pa.array(col) for name, col in zip(names, columns, strict=True)})
-
-
-SQLITE_BUSY_MS = 20_000
 EXTRACT_THREADS = 2  # ADBC drivers read outside the interpreter lock: two connections read two tables at once
-
-
-def _read(adbc: Any, sql: str) -> pa.Table:
-    cursor = adbc.cursor()
-    try:
-        cursor.execute(sql)
-        return cursor.fetch_arrow_table()
-    finally:
-        cursor.close()
 
 
 def extract(
@@ -264,11 +331,11 @@ def extract(
     wanted = list(EXTRACT) if names is None else [name for name in EXTRACT if name in set(names)]
     if not wanted:
         return {}
-    first = adbc_connect()
+    first = arrow.connect()
     if first is None:
         tables: dict[str, pa.Table] = {}
         for i, name in enumerate(wanted):
-            tables[name] = _via_django(select(name, (columns or {}).get(name)))
+            tables[name] = read_table(name, (columns or {}).get(name))
             if progress:
                 progress("extract", i + 1, len(wanted))
         return tables
@@ -281,8 +348,10 @@ def extract(
         # extracted again after an edit of it) is read by both, and the two finish together
         tasks: list[tuple[str, tuple[int, int] | None]] = []
         for name in [n for n in LARGEST_FIRST if n in wanted]:
-            tasks.extend((name, part) for part in _parts(first, name))
-        opened += [_adbc_open() for _ in range(min(EXTRACT_THREADS, len(tasks)) - 1)]  # could open one: can more
+            tasks.extend((name, part) for part in _parts(name))
+        opened += [
+            arrow.open_connection() for _ in range(min(EXTRACT_THREADS, len(tasks)) - 1)
+        ]  # one opened: more can be
         free: queue.Queue[Any] = queue.Queue()
         for adbc in opened:
             free.put(adbc)
@@ -291,7 +360,7 @@ def extract(
             name, ids = task
             adbc = free.get()
             try:
-                return _read(adbc, select(name, (columns or {}).get(name), ids))
+                return read_table(name, (columns or {}).get(name), ids, adbc)
             finally:
                 free.put(adbc)
 
@@ -303,7 +372,7 @@ def extract(
                     progress("extract", len(parts), len(wanted))
     finally:
         for adbc in opened:
-            _release(adbc)
+            arrow.release(adbc)
     return {name: _combined(parts[name]) for name in wanted}
 
 
@@ -333,11 +402,12 @@ PART_IDS = 500_000  # ids a part of a large table covers
 SPLIT = {"stays", "outcomes", "people", "assessments", "trainees", "ties", "activity_stays"}  # tables with an id
 
 
-def _parts(adbc: Any, name: str) -> list[tuple[int, int] | None]:
+def _parts(name: str) -> list[tuple[int, int] | None]:
     """The id ranges a table is read in: one part (None: all of it) unless it is large."""
     if name not in SPLIT:
         return [None]
-    bounds = _read(adbc, f"SELECT min(id) AS lo, max(id) AS hi FROM {source(name)}").to_pylist()[0]  # noqa: S608
+    rows = EXTRACT[name][0]().model.objects.order_by()
+    bounds = rows.aggregate(lo=Min("id"), hi=Max("id"))
     low, high = bounds["lo"], bounds["hi"]
     if low is None or high - low < PART_IDS:
         return [None]
@@ -472,10 +542,13 @@ def snapshot(progress: Callable[[str, int, int], None] | None = None, tables: Ne
 
 def source(name: str) -> str:
     """The database table an extracted table is read from."""
-    match = re.search(r"\bFROM\s+(\w+)", EXTRACT[name], re.IGNORECASE)
-    if match is None:
-        raise ValueError(f"no FROM in the extraction of {name}")
-    return match.group(1)
+    return str(EXTRACT[name][0]().model._meta.db_table)
+
+
+def sources(name: str) -> set[str]:
+    """Every database table an extracted table reads (its own, and those its selector joins, such as the people
+    of the stays): a write to any of them renews the extract."""
+    return arrow.tables_read(EXTRACT[name][0]())
 
 
 def unchanged(previous: Snapshot, versions: signals.Versions | None) -> dict[str, pa.Table]:
@@ -488,7 +561,7 @@ def unchanged(previous: Snapshot, versions: signals.Versions | None) -> dict[str
     return {
         name: table
         for name, table in previous.tables.items()
-        if all(before.get(t) == now.get(t) for t in (source(name), *ALSO_READS.get(name, ())))
+        if all(before.get(t) == now.get(t) for t in sources(name))
     }
 
 

@@ -23,6 +23,21 @@ from healthlinks.registry.models import Partnership, PartnershipAccess, Publicat
 from healthlinks.registry.selectors import AnyUser, is_hub_admin
 
 
+def live_people() -> QuerySet[Person]:
+    """Every person not soft-deleted (healthlinks.ops.softdelete), whoever asks: what the analyses read."""
+    return Person.objects.filter(deleted_at__isnull=True)
+
+
+def live_stays() -> QuerySet[Stay]:
+    """The stays of people and partnerships not soft-deleted."""
+    return Stay.objects.filter(person__deleted_at__isnull=True, partnership__deleted_at__isnull=True)
+
+
+def live_ties() -> QuerySet[Tie]:
+    """The ties between people not soft-deleted."""
+    return Tie.objects.filter(person_a__deleted_at__isnull=True, person_b__deleted_at__isnull=True)
+
+
 def personal_partnership_ids(user: AnyUser) -> set[int]:
     """Partnerships whose people's personal data this user may see (member or coordinator)."""
     if not user.is_authenticated:

@@ -39,6 +39,11 @@ class Access(IntEnum):
     EDIT = 4
 
 
+def live_partnerships() -> QuerySet[Partnership]:
+    """Every partnership not soft-deleted (healthlinks.ops.softdelete), whoever asks: what the analyses read."""
+    return Partnership.objects.filter(deleted_at__isnull=True)
+
+
 def is_hub_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and getattr(user, "is_hub_admin", False))
 

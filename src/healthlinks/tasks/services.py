@@ -267,6 +267,9 @@ def _database_work(*, poll: float, once: bool, stop: threading.Event | None) -> 
         worker_id=worker_id()[:64],
         excluded_queue_names=[],
     )
+    if once:
+        _database_drain(worker)
+        return
     if stop is not None:
 
         def watch() -> None:
@@ -275,6 +278,20 @@ def _database_work(*, poll: float, once: bool, stop: threading.Event | None) -> 
 
         threading.Thread(target=watch, name="healthlinks-worker-stop", daemon=True).start()
     worker.run()
+
+
+def _database_drain(worker: Any) -> None:
+    """Run the tasks queued now, one after the other, then return (`worker --once`, and the tests: unlike the
+    worker's loop, this keeps the connection it is given, which may be inside a transaction)."""
+    from django_tasks_db.models import DBTaskResult
+
+    while True:
+        with transaction.atomic():
+            result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if result is None:
+                return
+            result.claim(worker.worker_id)
+        worker.run_task(result)
 
 
 def _rq_work(*, once: bool, stop: threading.Event | None) -> None:

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import connection
 from django.db.models import CharField, FloatField, Model, QuerySet
 from django.db.models.functions import Cast
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from healthlinks import arrow
 from healthlinks.activities import models as act
 from healthlinks.network import models as net
 from healthlinks.reference import models as ref
@@ -185,25 +185,6 @@ def arrow_table(table: Table, columns: Columns) -> pa.Table:
 _READER: ContextVar[Any | None] = ContextVar("research_export_reader", default=None)
 
 
-def _adbc_sql(sql: str) -> str:
-    """Django's ``%s`` placeholders in the ADBC driver's style (SQLite ``?``, PostgreSQL ``$n``)."""
-    if "%%" in sql:
-        raise ValueError("a literal percent sign in the SQL")
-    if connection.vendor == "postgresql":
-        parts = sql.split("%s")
-        return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
-    return sql.replace("%s", "?")
-
-
-def _read_adbc(reader: Any, sql: str, params: Sequence[Any]) -> pa.Table:
-    cursor = reader.cursor()
-    try:
-        cursor.execute(_adbc_sql(sql), parameters=list(params) if params else None)
-        return cursor.fetch_arrow_table()
-    finally:
-        cursor.close()
-
-
 def query(qs: QuerySet[Any], spec: Sequence[tuple[str, str]], order: Sequence[str] = ()) -> list[pa.Array]:
     """``qs.values_list`` of the lookups in ``spec`` ((lookup, type) pairs): the SQL the ORM writes, read straight
     into Arrow by the ADBC reader when there is one, else with a plain cursor (no per-value converters); one Arrow
@@ -217,19 +198,16 @@ def query(qs: QuerySet[Any], spec: Sequence[tuple[str, str]], order: Sequence[st
             fields.append(f"rx_{i}")
         else:
             fields.append(lookup)
-    sql, params = qs.annotate(**casts).order_by(*order).values_list(*fields).query.sql_with_params()
+    values = qs.annotate(**casts).order_by(*order).values_list(*fields)
     reader = _READER.get()
     if reader is not None:
         try:
-            table = _read_adbc(reader, sql, params)
+            table = arrow.read_queryset(values, reader)
             return [to_arrow(table.column(i), kind) for i, (_lookup, kind) in enumerate(spec)]
         except Exception as exc:  # e.g. a column type the driver could not infer from the first rows
             logger.info("research export: ADBC could not read %s (%s); reading with Django's cursor", spec, exc)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in fields]
-    return [to_arrow(list(col), kind) for col, (_lookup, kind) in zip(columns, spec, strict=True)]
+    table = arrow.read_queryset(values)
+    return [to_arrow(table.column(i), kind) for i, (_lookup, kind) in enumerate(spec)]
 
 
 def named(names: Sequence[str], arrays: Sequence[pa.Array]) -> Columns:
@@ -1310,10 +1288,8 @@ BY_NAME = {t.name: t for t in TABLES}
 
 
 def _open_reader() -> Any | None:
-    from healthlinks.analytics.engine import adbc_connect
-
     try:
-        return adbc_connect()
+        return arrow.connect()
     except Exception as exc:  # no driver, database not reachable that way: Django's cursor reads everything
         logger.info("research export: no ADBC reader (%s)", exc)
         return None
@@ -1337,7 +1313,7 @@ def build_all(scope: Scope, *, direct: bool = True) -> dict[str, pa.Table]:
     finally:
         _READER.reset(token)
         if reader is not None:
-            reader.close()
+            arrow.release(reader)
     return enforce_joins(built)
 
 
