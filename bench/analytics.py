@@ -99,10 +99,10 @@ def child(kind: str) -> dict[str, Any]:
 
     from bench import baselines
     from healthlinks.analytics import engine, selectors
-    from healthlinks.analytics.cli import _Operator
+    from healthlinks.commandline import Operator
     from healthlinks.analytics.scope import Scope
 
-    who = _Operator()
+    who = Operator()
 
     def forget() -> None:
         """As after a change of the data: no snapshot in this process, no stored result (analytics.store) for any

@@ -135,7 +135,7 @@ def pandas_core(con: Any, currency: str = "GBP") -> Core:
     stays = _read(
         "SELECT partnership_id, person_id, mode, start_date, duration_days, virtual_hours FROM network_stay", con
     )
-    # level 3 only, as the engine extracts (engine.ROWS): the filter an analyst would also write in the query
+    # level 3 only, as the engine extracts (engine.EXTRACT): the filter an analyst would also write in the query
     outcomes = _read(
         "SELECT activity_id, person_id, level, practice_changed FROM activities_outcome WHERE level = 3", con
     )

@@ -37,6 +37,33 @@ def pytest_configure() -> None:
             cache["LOCATION"] = str(var / "cache" / Path(cache["LOCATION"]).name)
 
 
+# Tests of whole processes (servers, workers, backups, the dependency audit), which take minutes: `.ci/run` runs
+# the suite twice (SQLite, then PostgreSQL) and each of these once, in the pass where it says most: the faults
+# (a killed server or worker, a restarted database) against PostgreSQL, the production database; the others in the
+# SQLite pass (the backup test makes its own PostgreSQL database). Run without HEALTHLINKS_TEST_PASS, as `make
+# test` alone is, every test runs.
+ONCE_PER_RUN = {
+    "second": (
+        "tests/ops/test_backup_restore.py",
+        "tests/security/test_production.py",
+        "tests/security/test_dependency_audit.py",
+    ),
+    "first": ("tests/ops/test_faults.py",),
+}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    skipped = ONCE_PER_RUN.get(os.environ.get("HEALTHLINKS_TEST_PASS", ""), ())
+    if not skipped:
+        return
+    kept, deselected = [], []
+    for item in items:
+        (deselected if item.nodeid.startswith(skipped) else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     def make(username: str, role: str = Role.MEMBER, **kwargs: Any) -> User:
