@@ -222,3 +222,95 @@ def test_pubmed_medline_files_import(db):
     with pytest.raises(BibliographyRejected) as err:
         import_references(b"TI  - no PMID first\n", "bad.nbib", fmt="medline", user=None)
     assert "PMID" in str(err.value.errors[0])
+
+
+# Legacy encodings: decoded correctly or refused, never stored as mojibake ------------------------------------------
+
+WESTERN = (
+    "@article{m2019, author={Müller, José and Cortés, Ana}, title={Formação de médicos em Moçambique}, year={2019}}\n"
+)
+CHINESE = (
+    "@article{li2020, author={李 明 and 王 芳}, title={中国农村卫生人员培训研究}, "
+    "journal={中华医学杂志}, year={2020}}\n"
+)
+
+
+def test_a_windows_1252_file_is_read_as_such_and_says_so(db):
+    result = import_references(WESTERN.encode("cp1252"), "legacy.bib", fmt="bibtex", user=None)
+    reference = Reference.objects.get()
+    assert reference.title == "Formação de médicos em Moçambique"
+    assert reference.authors == ["Müller, José", "Cortés, Ana"]
+    assert result.warnings == ["legacy.bib: not UTF-8; read as Windows-1252 (Western European)"]
+
+
+def test_a_gbk_file_that_does_not_say_so_is_refused_not_stored_as_mojibake(db):
+    with pytest.raises(BibliographyRejected) as refused:
+        import_references(CHINESE.encode("gbk"), "chinese.bib", fmt="bibtex", user=None)
+    message = str(refused.value)
+    assert "not UTF-8, and not Windows-1252 text either" in message and "% Encoding: GBK" in message
+    assert Reference.objects.count() == 0
+
+
+def test_a_file_that_declares_its_encoding_as_jabref_does_is_decoded_in_it(db):
+    data = ("% Encoding: GBK\n" + CHINESE).encode("gbk")
+    result = import_references(data, "chinese.bib", fmt="bibtex", user=None)
+    reference = Reference.objects.get()
+    assert reference.title == "中国农村卫生人员培训研究" and reference.authors == ["李 明", "王 芳"]
+    assert reference.journal == "中华医学杂志"
+    assert result.warnings == ["chinese.bib: read as GBK, the encoding it declares"]
+    with pytest.raises(BibliographyRejected, match="declares the encoding latin-9x"):
+        import_references(b"% Encoding: latin-9x\n" + CHINESE.encode("gbk"), "x.bib", fmt="bibtex", user=None)
+
+
+def test_no_field_is_cut_short_without_a_warning(db):
+    long_volume, long_url = "v" * 60, "https://example.org/" + "p" * 1000
+    data = f"@article{{k1, title={{Long fields}}, volume={{{long_volume}}}, url={{{long_url}}}, year={{2020}}}}\n"
+    result = import_references(data.encode(), "long.bib", fmt="bibtex", user=None)
+    reference = Reference.objects.get()
+    assert reference.volume == "v" * 50 and reference.url == ""
+    assert result.warnings == [
+        "long.bib, line 1 (k1): volume cut to 50 characters (it had 60)",
+        "long.bib, line 1 (k1): the URL is longer than 1000 characters and was left out",
+    ]
+
+
+def test_crossref_fields_are_inherited_as_bibtex_does(db):
+    data = b"""@inproceedings{paper, title={Mentoring nurses at a distance}, author={Okot, Ann}, crossref={proc}}
+@proceedings{proc, title={Proceedings of the Global Health Workforce Symposium}, year={2021},
+  publisher={THET}}
+@inproceedings{orphan, title={An orphan paper}, year={2020}, crossref={nowhere}}
+"""
+    result = import_references(data, "crossref.bib", fmt="bibtex", user=None)
+    paper = Reference.objects.get(citation_key="paper")
+    assert paper.year == 2021 and paper.journal == "Proceedings of the Global Health Workforce Symposium"
+    assert paper.authors == ["Okot, Ann"]
+    assert result.warnings == [
+        "crossref.bib, line 4 (orphan): crossref nowhere names no entry of this file; nothing inherited"
+    ]
+
+
+def test_the_bibtex_export_lets_bibtex_read_each_author_separately(db):
+    import bibtexparser
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    Reference.objects.all().delete()
+    data = (
+        "@article{k2, title={R\\&D in 50\\% of hospitals}, year={2022}, "
+        "author={{World Health Organization} and Müller, José and {Bill and Melinda Gates Foundation}}}\n"
+    )
+    import_references(data.encode(), "corp.bib", fmt="bibtex", user=None)
+    reference = Reference.objects.get()
+    assert reference.authors == ["World Health Organization", "Müller, José", "Bill and Melinda Gates Foundation"]
+    assert reference.title == "R&D in 50% of hospitals"
+    written = export_bibtex([reference])
+    entry = bibtexparser.parse_string(written).entries[0]
+    assert split_multiple_persons_names(entry["author"]) == [
+        "{World Health Organization}",
+        "Müller, José",
+        "{Bill and Melinda Gates Foundation}",
+    ]
+    assert "R\\&D in 50\\% of hospitals" in written
+    Reference.objects.all().delete()
+    import_references(written.encode(), "again.bib", fmt="bibtex", user=None)  # and back, the same
+    again = Reference.objects.get()
+    assert again.authors == reference.authors and again.title == reference.title

@@ -111,19 +111,57 @@ class BibliographyResult:
         return f"{self.name}: " + ", ".join(f"{n} {k}" for k, n in self.counts.items())
 
 
-def _decode(data: bytes, name: str) -> str:
+DECLARED_ENCODING = re.compile(rb"^%\s*Encoding:\s*([A-Za-z0-9_.:\-]+)", re.MULTILINE)  # JabRef's first line
+
+
+def _decode(data: bytes, name: str, warnings: list[str] | None = None) -> str:
+    """The file's text: UTF-8; else the encoding it declares (JabRef's `% Encoding: GBK`); else Windows-1252, the
+    encoding of Western reference managers on Windows, when the text reads as such (charset-normalizer finds no
+    mojibake in it). Any other file is refused: never stored as mojibake."""
     if len(data) > MAX_BYTES:
         raise BibliographyRejected([EntryError(name, 0, "file", f"larger than {MAX_BYTES // 1024 // 1024} MB")])
-    for encoding in ("utf-8-sig", "cp1252"):
+    declared = DECLARED_ENCODING.search(data[:4096])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _legacy(data, name, declared.group(1).decode() if declared else "", warnings)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BibliographyRejected([EntryError(name, line, "file", "holds a NUL character (binary data?)")])
+    return text
+
+
+def _legacy(data: bytes, name: str, declared: str, warnings: list[str] | None) -> str:
+    import codecs
+
+    import charset_normalizer
+
+    if declared:
+        codec = declared.lower().replace("iso8859_", "iso8859-")
         try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            line = text.count("\n", 0, text.index("\x00")) + 1
-            raise BibliographyRejected([EntryError(name, line, "file", "holds a NUL character (binary data?)")])
+            text = data.decode(codecs.lookup(codec).name)
+        except (LookupError, UnicodeDecodeError) as error:
+            reason = f"declares the encoding {declared}, but cannot be read in it ({error})"
+            raise BibliographyRejected([EntryError(name, 1, "file", reason)]) from None
+        if warnings is not None and codecs.lookup(codec).name != "utf-8":
+            warnings.append(f"{name}: read as {declared}, the encoding it declares")
         return text
-    raise BibliographyRejected([EntryError(name, 0, "file", "neither UTF-8 nor Windows-1252 text")])
+    western = charset_normalizer.from_bytes(data, cp_isolation=["cp1252"]).best()
+    if western is None:
+        guess = charset_normalizer.from_bytes(data).best()
+        looks = (
+            f" (it looks like {guess.encoding}" + (f", {guess.language}" if guess.language != "Unknown" else "") + ")"
+            if guess
+            else ""
+        )
+        reason = (
+            f"not UTF-8, and not Windows-1252 text either{looks}: save it as UTF-8, or name its encoding on the "
+            "first line as JabRef does (% Encoding: GBK)"
+        )
+        raise BibliographyRejected([EntryError(name, 0, "file", reason)])
+    if warnings is not None:
+        warnings.append(f"{name}: not UTF-8; read as Windows-1252 (Western European)")
+    return str(western)
 
 
 def _year(*values: Any) -> int | None:
@@ -134,16 +172,31 @@ def _year(*values: Any) -> int | None:
     return None
 
 
+URL_MAX = 1000
+LIMITS = {"journal": 300, "volume": 50, "issue": 50, "pages": 50, "doi": 200, "citation_key": 200}
+
+
 def _url(value: str) -> str:
     value = (value or "").strip()
-    return value[:1000] if value.lower().startswith(("http://", "https://")) else ""
+    return value if value.lower().startswith(("http://", "https://")) else ""
 
 
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
-    limits = {"journal": 300, "volume": 50, "issue": 50, "pages": 50, "doi": 200, "citation_key": 200}
+def _clean(fields: dict[str, Any], where: str = "", warnings: list[str] | None = None) -> dict[str, Any]:
+    """Fields trimmed to what the library keeps; each one cut short is named in `warnings`."""
+    fields["doi"] = normalise_doi(str(fields.get("doi") or "")) or str(fields.get("doi") or "").strip()
+    limits = {**LIMITS, "url": URL_MAX}
     for key, limit in limits.items():
-        fields[key] = str(fields.get(key) or "").strip()[:limit]
-    fields["doi"] = normalise_doi(fields["doi"]) or fields["doi"]
+        value = str(fields.get(key) or "").strip()
+        if len(value) > limit:
+            if key == "url":
+                value = ""  # a link cut short leads nowhere
+                told = f"the URL is longer than {limit} characters and was left out"
+            else:
+                value = value[:limit]
+                told = f"{key} cut to {limit} characters (it had {len(str(fields.get(key)).strip())})"
+            if warnings is not None:
+                warnings.append(f"{where}: {told}")
+        fields[key] = value
     return fields
 
 
@@ -176,10 +229,10 @@ def _ris_records(text: str, name: str) -> tuple[list[int], list[EntryError]]:
     return starts, errors
 
 
-def parse_ris(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
+def parse_ris(data: bytes, name: str, warnings: list[str] | None = None) -> list[tuple[int, str, dict[str, Any]]]:
     import rispy
 
-    text = _decode(data, name)
+    text = _decode(data, name, warnings)
     starts, errors = _ris_records(text, name)
     if errors:
         raise BibliographyRejected(errors)
@@ -216,7 +269,7 @@ def parse_ris(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
             "keywords": [k.strip() for k in record.get("keywords", []) if k.strip()],
             "citation_key": record.get("id", ""),
         }
-        out.append((line, label, _clean(fields)))
+        out.append((line, label, _clean(fields, f"{name}, line {line} ({label})", warnings)))
     return out
 
 
@@ -238,10 +291,35 @@ def _latex_plain(value: str) -> str:
     return " ".join(text.split())
 
 
-def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
-    import bibtexparser
+def _inherited(
+    fields: dict[str, str], by_key: dict[str, dict[str, str]], where: str, warnings: list[str] | None
+) -> dict[str, str]:
+    """An entry with `crossref` takes the fields it lacks from the entry named (a paper from its proceedings, a
+    chapter from its book), the parent's title as its booktitle, as BibTeX and biber do."""
+    key = fields.get("crossref", "").strip()
+    if not key:
+        return fields
+    parent = by_key.get(key.lower())
+    if parent is None:
+        if warnings is not None:
+            warnings.append(f"{where}: crossref {key} names no entry of this file; nothing inherited")
+        return fields
+    inherited = {k: v for k, v in parent.items() if k not in ("crossref", "title")}
+    if parent.get("title"):
+        inherited["booktitle"] = parent["title"]
+    return {**inherited, **{k: v for k, v in fields.items() if v}}
 
-    text = _decode(data, name)
+
+def _plain_unless_names(key: str, value: str) -> str:
+    """A field as plain text; the names of people stay as written until they are split (a braced name is one)."""
+    return value if key.lower() in ("author", "editor") else _latex_plain(value)
+
+
+def parse_bibtex(data: bytes, name: str, warnings: list[str] | None = None) -> list[tuple[int, str, dict[str, Any]]]:
+    import bibtexparser
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    text = _decode(data, name, warnings)
     if len(BIB_ENTRY.findall(text)) > MAX_RECORDS:
         raise BibliographyRejected([EntryError(name, 0, "file", f"more than {MAX_RECORDS} entries; split the file")])
     library = bibtexparser.parse_string(text)
@@ -257,9 +335,15 @@ def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]
     if errors:
         raise BibliographyRejected(errors)
     out: list[tuple[int, str, dict[str, Any]]] = []
+    read = {
+        entry.key: {k.lower(): _plain_unless_names(k, str(v.value)) for k, v in entry.fields_dict.items()}
+        for entry in library.entries
+    }
+    by_key = {key.lower(): fields for key, fields in read.items()}
     for entry in library.entries:
-        f = {k.lower(): _latex_plain(str(v.value)) for k, v in entry.fields_dict.items()}
-        authors = [a.strip() for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()]
+        f = _inherited(read[entry.key], by_key, f"{name}, line {(entry.start_line or 0) + 1} ({entry.key})", warnings)
+        names = split_multiple_persons_names(f.get("author") or f.get("editor") or "")  # braced names kept whole
+        authors = [a for a in (_latex_plain(n) for n in names) if a]
         fields = {
             "kind": BIB_TYPES.get(entry.entry_type.lower(), ReferenceType.OTHER),
             "title": f.get("title", ""),
@@ -281,7 +365,8 @@ def parse_bibtex(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]
             "keywords": [k.strip() for k in re.split(r"[;,]", f.get("keywords", "")) if k.strip()],
             "citation_key": entry.key,
         }
-        out.append(((entry.start_line or 0) + 1, entry.key, _clean(fields)))
+        line = (entry.start_line or 0) + 1
+        out.append((line, entry.key, _clean(fields, f"{name}, line {line} ({entry.key})", warnings)))
     return out
 
 
@@ -293,10 +378,10 @@ MEDLINE_TAG = re.compile(r"^([A-Z]{2,4})\s*- (.*)$")
 MEDLINE_TYPES = {"journal article": ReferenceType.ARTICLE, "review": ReferenceType.ARTICLE, "book": ReferenceType.BOOK}
 
 
-def parse_medline(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]]]:
+def parse_medline(data: bytes, name: str, warnings: list[str] | None = None) -> list[tuple[int, str, dict[str, Any]]]:
     """PubMed's own export (MEDLINE/.nbib): records start with `PMID- `, a tag is 2-4 capitals padded to four and
     followed by "- ", and a line indented by six spaces continues the tag before it."""
-    text = _decode(data, name)
+    text = _decode(data, name, warnings)
     records: list[tuple[int, dict[str, list[str]]]] = []
     current: dict[str, list[str]] | None = None
     last = ""
@@ -345,7 +430,8 @@ def parse_medline(data: bytes, name: str) -> list[tuple[int, str, dict[str, Any]
             "keywords": [k for k in r.get("OT", []) + r.get("MH", []) if k],
             "citation_key": f"PMID:{first['PMID']}" if first.get("PMID") else "",
         }
-        out.append((start, f"PMID {first.get('PMID', '?')}", _clean(fields)))
+        label = f"PMID {first.get('PMID', '?')}"
+        out.append((start, label, _clean(fields, f"{name}, line {start} ({label})", warnings)))
     return out
 
 
@@ -377,7 +463,8 @@ def import_references(
     themes = list(themes)
     if any("\x00" in theme for theme in themes):  # PostgreSQL cannot store it
         raise BibliographyRejected([EntryError(name, 0, "themes", "a theme holds a NUL character")])
-    entries = PARSERS[fmt](data, name)
+    warnings: list[str] = []
+    entries = PARSERS[fmt](data, name, warnings)
     errors = []
     for line, label, fields in entries:
         if not fields["title"]:
@@ -386,7 +473,7 @@ def import_references(
             errors.append(EntryError(name, line, label, "the title is longer than 2000 characters"))
     if errors:
         raise BibliographyRejected(errors)
-    result = BibliographyResult(name)
+    result = BibliographyResult(name, warnings=warnings)
     links: dict[str, Iterable[Any]] = {"themes": services.themes_get_or_create(themes)}
     if partnership is not None:
         links["partnerships"] = [partnership]
@@ -444,6 +531,35 @@ def export_ris(references: Iterable[Reference]) -> str:
     return str(rispy.dumps(records))
 
 
+CORPORATE = re.compile(
+    r"\b(organi[sz]ation|ministry|ministerio|minist[èe]re|foundation|fund|institute|institut|university|"
+    r"universit[éy]|college|council|association|department|agency|trust|hospital|group|collaboration|"
+    r"consortium|network|partnership|programme|program|commission|society|office|centre|center|bank|"
+    r"unicef|unaids|who|nhs|thet)\b",
+    re.IGNORECASE,
+)
+
+
+def _tex(value: str) -> str:
+    """A field's text as BibTeX reads it back: braces dropped, LaTeX's special characters escaped."""
+    value = value.replace("{", "").replace("}", "").replace("\\", "")
+    return re.sub(r"([&%$#_])", r"\\\1", value)
+
+
+def bibtex_names(authors: Iterable[str]) -> str:
+    """The author list as BibTeX and biber split it: names joined by " and "; a name that is an organisation, or
+    holds the word "and", in braces so that it stays one name ("{World Health Organization}")."""
+    names = []
+    for author in authors:
+        name = _tex(" ".join(author.split()))
+        if not name:
+            continue
+        if re.search(r"\sand\s", name, re.IGNORECASE) or ("," not in name and CORPORATE.search(name)):
+            name = "{" + name + "}"
+        names.append(name)
+    return " and ".join(names)
+
+
 def export_bibtex(references: Iterable[Reference]) -> str:
     import bibtexparser
     from bibtexparser.model import Entry, Field
@@ -453,7 +569,7 @@ def export_bibtex(references: Iterable[Reference]) -> str:
     for r in references:
         values = {
             "title": r.title,
-            "author": " and ".join(r.authors),
+            "author": "",
             "year": str(r.year or ""),
             "journal" if r.kind == ReferenceType.ARTICLE else "publisher": r.journal,
             "volume": r.volume,
@@ -464,6 +580,9 @@ def export_bibtex(references: Iterable[Reference]) -> str:
             "abstract": r.abstract,
             "keywords": ", ".join([*r.keywords, *(t.name for t in r.themes.all())]),
         }
-        fields = [Field(k, "{" + v.replace("{", "").replace("}", "") + "}") for k, v in values.items() if v]
+        values["author"] = bibtex_names(r.authors)
+        # bibtexparser encloses each value in braces: the author list must not be braced once more (BibTeX would
+        # read the whole list as one corporate name)
+        fields = [Field(k, v if k == "author" else _tex(v)) for k, v in values.items() if v]
         library.add(Entry(BIB_OUT.get(ReferenceType(r.kind), "misc"), _key(r, used), fields))
     return str(bibtexparser.write_string(library))
