@@ -94,3 +94,13 @@ def test_bad_tokens_xml_forms_and_partnerships_are_refused_with_a_message(odk, m
     refused = _submit(odk, xml)
     assert refused.status_code == 400 and b"partnership" in refused.content
     assert not Response.objects.exists()
+
+
+def test_collect_shows_the_refusal_in_the_accounts_language(odk):
+    coordinator = odk["world"]["coordinator"]
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    refused = _submit(odk, b'<data id="no-such-form"><meta><instanceID>uuid:1</instanceID></meta></data>')
+    assert refused.status_code == 404
+    assert "aucun questionnaire" in refused.content.decode().lower() or "no-such-form" in refused.content.decode()
+    assert "no survey with form id" not in refused.content.decode()

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
@@ -41,8 +42,14 @@ def _say(message: str, status: int) -> HttpResponse:
 
 
 def _user(token: str) -> User | None:
+    """The token's account; its messages from here on in the language it chose (else the phone's, which the
+    locale middleware read from Accept-Language)."""
     found = Token.objects.select_related("user").filter(key=token).first()
-    return found.user if found is not None and found.user.is_active else None
+    if found is None or not found.user.is_active:
+        return None
+    if found.user.language:
+        translation.activate(found.user.language)
+    return found.user
 
 
 def _xform(instrument: Instrument) -> bytes:
@@ -58,7 +65,7 @@ def _xform(instrument: Instrument) -> bytes:
 def form_list(request: HttpRequest, token: str) -> HttpResponse:
     user = _user(token)
     if user is None:
-        return _say("unknown or revoked token: copy your API token from Healthlinks again", 403)
+        return _say(_("unknown or revoked token: copy your API token from Healthlinks again"), 403)
     forms = [
         (i, _xform(i), request.build_absolute_uri(f"/openrosa/{token}/forms/{i.slug}.xml"))
         for i in selectors.instruments_visible_to(user)
@@ -70,7 +77,7 @@ def form_list(request: HttpRequest, token: str) -> HttpResponse:
 def form_download(request: HttpRequest, token: str, slug: str) -> HttpResponse:
     user = _user(token)
     if user is None:
-        return _say("unknown or revoked token", 403)
+        return _say(_("unknown or revoked token"), 403)
     instrument = get_object_or_404(selectors.instruments_visible_to(user), slug=slug)
     return _answer(_xform(instrument), 200)
 
@@ -81,19 +88,19 @@ def submission(request: HttpRequest, token: str) -> HttpResponse:
     """The HEAD pre-flight (204), and a multipart submission: `xml_submission_file` and its attachments."""
     user = _user(token)
     if user is None:
-        return _say("unknown or revoked token", 403 if request.method == "POST" else 401)
+        return _say(_("unknown or revoked token"), 403 if request.method == "POST" else 401)
     if request.method != "POST":
         return _answer(b"", 204)
     upload = request.FILES.get("xml_submission_file")
     if upload is None:
-        return _say("no xml_submission_file in the submission", 400)
+        return _say(_("no xml_submission_file in the submission"), 400)
     visible = selectors.instruments_visible_to(user)
     try:
         raw = upload.read(openrosa.MAX_SUBMISSION_BYTES + 1)
         found_id, version, instance_id, _posted = openrosa.read_submission(raw, set())
         instrument = visible.filter(form_id=found_id).first() or visible.filter(slug=found_id).first()
         if instrument is None:
-            return _say(f"no survey with form id '{found_id}' that this account may answer", 404)
+            return _say(_("no survey with form id '{form}' that this account may answer").format(form=found_id), 404)
         repeats = set(instrument.questions.exclude(repeat_path="").values_list("repeat_path", flat=True))
         if repeats:  # read again, now that the form's repeats are known (instances after the first: repeat[n])
             _id, _version, instance_id, posted = openrosa.read_submission(raw, repeats)
@@ -102,7 +109,7 @@ def submission(request: HttpRequest, token: str) -> HttpResponse:
     except openrosa.SubmissionRefused as exc:
         return _say(str(exc), 400)
     if not instance_id:
-        return _say("the submission has no meta/instanceID", 400)
+        return _say(_("the submission has no meta/instanceID"), 400)
     answers, errors, values = check_submission(instrument, posted)
     if errors:
         return _say("; ".join(f"{path}: {error}" for path, error in errors.items()), 400)
@@ -122,7 +129,8 @@ def submission(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as exc:
         return _say(" ".join(exc.messages), 400)
     _keep_attachments(request, instrument, response.uuid)
-    return _say(f"✓ {instrument.title}: saved ({version or 'no version'})", 201)
+    saved = _("{survey}: saved ({version})").format(survey=instrument.title, version=version or _("no version"))
+    return _say(f"✓ {saved}", 201)
 
 
 def _keep_attachments(request: HttpRequest, instrument: Instrument, uuid: str) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import io
 from typing import Any
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from healthlinks.evaluation.models import Instrument
@@ -63,11 +64,11 @@ def read_submission(raw: bytes, repeats: set[str]) -> tuple[str, str, str, dict[
     """(form id, version, instance id, the answers as the web form posts them) of an XML instance. Repeat
     instances after the first are posted as `repeat[n]/question`, as the web form does."""
     if len(raw) > MAX_SUBMISSION_BYTES:
-        raise SubmissionRefused("the submission is larger than 10 MB")
+        raise SubmissionRefused(_("the submission is larger than 10 MB"))
     try:
         root = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise SubmissionRefused(f"the submission is not well-formed XML: {exc}") from None
+        raise SubmissionRefused(_("the submission is not well-formed XML: {error}").format(error=exc)) from None
     posted: dict[str, list[str]] = {}
     instance_id = ""
 
