@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -48,12 +48,21 @@ def may_overwrite_response(by: User | None, response: Response) -> bool:
 
 
 @transaction.atomic
-def instrument_save(*, by: User | None, raw: bytes, name: str, slug: str = "", description: str = "") -> Instrument:
-    """Create or update (same slug) an instrument from XLSForm bytes. Raises xlsform.FormRejected.
+def instrument_save(
+    *,
+    by: User | None,
+    raw: bytes,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    media: Mapping[str, bytes] | None = None,
+) -> Instrument:
+    """Create or update (same slug) an instrument from XLSForm bytes (and the CSV files its select_one_from_file
+    questions name, `media`). Raises xlsform.FormRejected.
 
     Updating keeps the questions that keep their group path (and their answers); a question that has answers
     cannot be removed by a new version."""
-    form = parse_xlsform(raw, name)
+    form = parse_xlsform(raw, name, media)
     slug = slug or instrument_slug(form.form_id or form.title)
     instrument = Instrument.objects.filter(slug=slug).first() or Instrument(slug=slug)
     if instrument.pk and not may_replace_instrument(by, instrument):

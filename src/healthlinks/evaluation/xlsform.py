@@ -6,9 +6,11 @@ conversion, whose messages are mapped to sheet and row."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import warnings
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,8 @@ CHOICE_OWN = {"name", "label", "image", "audio", "video", "media", "list_name", 
 # pyxform's type names -> ours; anything else that pyxform accepts is stored as is and not rendered by the web form.
 TYPE_NAMES = {
     "select one": "select_one",
+    "select one external": "select_one",  # its choices on the external_choices sheet
+    "select all that apply external": "select_multiple",
     "select all that apply": "select_multiple",
     "text": "text",
     "integer": "integer",
@@ -53,6 +57,7 @@ SELECT_RE = re.compile(
 )
 ROW_RE = re.compile(r"\[row\s*:\s*(\d+)\]")
 SHEET_RE = re.compile(r"On the '(\w+)' sheet")
+FROM_FILE = re.compile(r"\.(csv|xml|geojson)$", re.IGNORECASE)  # select_one_from_file's itemset: a file name
 SUBMISSION_META = {"start", "end", "today", "deviceid", "username", "audit", "calculate"}
 
 
@@ -283,11 +288,24 @@ def _label(value: Any) -> tuple[str, dict[str, str]]:
 
 
 def _walk(
-    children: list[dict[str, Any]], groups: list[str], repeat: str, out: list[ParsedQuestion], warnings: list[str]
+    children: list[dict[str, Any]],
+    groups: list[str],
+    repeat: str,
+    out: list[ParsedQuestion],
+    warnings: list[str],
+    files: Collection[str] = (),
 ) -> None:
     for child in children:
         kind = TYPE_NAMES.get(child.get("type", ""), child.get("type", ""))
         name = child.get("name", "")
+        itemset = str(child.get("itemset", "") or "")
+        from_file = bool(FROM_FILE.search(itemset)) and not child.get("list_name")
+        if from_file and itemset not in files:  # select_one_from_file without its file: not asked, and said so
+            warnings.append(
+                f"question '{name}' takes its choices from {itemset}: upload that file with the form for the web "
+                "form to ask it"
+            )
+            kind = "select_multiple_from_file" if kind == "select_multiple" else "select_one_from_file"
         if kind == "group" and name == "meta" and child.get("control", {}).get("bodyless"):
             continue
         bind = child.get("bind", {}) or {}
@@ -307,7 +325,7 @@ def _walk(
             constraint=str(bind.get("constraint", "")),
             constraint_message=_label(bind.get("jr:constraintMsg"))[0],
             required=str(bind.get("required", "")).lower() in {"yes", "true", "true()", "1"},
-            list_name=str(child.get("list_name", "")),
+            list_name=str(child.get("list_name", "") or (itemset if child.get("query") or from_file else "")),
             order=len(out),
             choice_filter=str(child.get("choice_filter", "") or ""),
         )
@@ -324,17 +342,43 @@ def _walk(
                 except RecursionError:
                     warnings.append(f"question '{name}': {column} is nested too deeply for the web form")
         if kind in ("group", "repeat"):
-            _walk(child.get("children", []), [*groups, name], question.repeat_path, out, warnings)
+            _walk(child.get("children", []), [*groups, name], question.repeat_path, out, warnings, files)
 
 
-def parse_xlsform(raw: bytes, name: str = "form.xlsx") -> ParsedForm:
-    """Validate an XLSForm workbook and return its questions and choices; raise FormRejected with every error."""
+def parse_xlsform(raw: bytes, name: str = "form.xlsx", media: Mapping[str, bytes] | None = None) -> ParsedForm:
+    """Validate an XLSForm workbook and return its questions and choices; raise FormRejected with every error.
+    `media`: the CSV files its select_one_from_file questions name, by file name."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on workbook styles and properties
-        return _parse(raw, name)
+        return _parse(raw, name, dict(media or {}))
 
 
-def _parse(raw: bytes, name: str) -> ParsedForm:
+def _choice_rows(text: str, where: str) -> list[dict[str, str]]:
+    """The rows of a choices CSV (select_one_from_file's file, or pyxform's itemsets of the external_choices
+    sheet): `name` and `label` (or `label::Language`) columns, any other kept for choice filters."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = [f.strip() for f in reader.fieldnames or []]
+    if "name" not in fields:
+        raise FormRejected([FormError(where, 1, "a choices file needs a 'name' column (and 'label')")])
+    rows = []
+    for row in reader:
+        clean = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        if clean.get("name"):
+            rows.append(clean)
+    return rows
+
+
+def _file_choices(rows: list[dict[str, str]]) -> tuple[list[tuple[str, str, dict[str, str]]], list[dict[str, str]]]:
+    choices, columns = [], []
+    for row in rows:
+        labels = {k.split("::", 1)[1]: v for k, v in row.items() if k.startswith("label::") and v}
+        label = row.get("label") or next(iter(labels.values()), "") or row["name"]
+        choices.append((row["name"], label, labels))
+        columns.append({k: v for k, v in row.items() if k not in CHOICE_OWN and not k.startswith("label::")})
+    return choices, columns
+
+
+def _parse(raw: bytes, name: str, media: dict[str, bytes]) -> ParsedForm:
     from pyxform import xls2xform
     from pyxform.errors import PyXFormError
 
@@ -367,7 +411,7 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
     ]
     definition: dict[str, Any] = result._pyxform  # the JSON form pyxform builds the XForm from
     questions: list[ParsedQuestion] = []
-    _walk(definition.get("children", []), [], "", questions, warnings)
+    _walk(definition.get("children", []), [], "", questions, warnings, set(media))
     too_long = [
         FormError("survey", 0, f"question '{q.name}': its group path is longer than {MAX_PATH} characters")
         for q in questions
@@ -386,6 +430,18 @@ def _parse(raw: bytes, name: str) -> ParsedForm:
         for item in items:
             label, labels = _label(item.get("label"))
             choices[list_name].append((str(item.get("name", "")), label or str(item.get("name", "")), labels))
+    external: dict[str, list[dict[str, str]]] = {}
+    for row in _choice_rows(getattr(result, "itemsets", None) or "name\n", "external_choices"):
+        external.setdefault(row.get("list_name", ""), []).append(row)
+    for file_name, data in media.items():
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FormRejected([FormError(file_name, 0, "a choices file must be UTF-8 text (CSV)")]) from None
+        external[file_name] = _choice_rows(text, file_name)
+    for list_name, rows in external.items():
+        if list_name and list_name not in choices:
+            choices[list_name], columns[list_name] = _file_choices(rows)
     settings_rows = _records(sheets.get("settings", []))
     declared = settings_rows[0][1] if settings_rows else {}
     stem = re.sub(r"\.\w+$", "", name)

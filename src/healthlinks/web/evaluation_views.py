@@ -232,6 +232,7 @@ def instrument_upload(request: HttpRequest) -> HttpResponse:
                     raw=upload.read(),
                     name=upload.name or "form.xlsx",
                     slug=request.POST.get("slug", "").strip(),
+                    media={f.name or "choices.csv": f.read() for f in request.FILES.getlist("media")},
                 )
             except FormRejected as exc:
                 context.update(errors=[f"{upload.name}, {e}" for e in exc.errors], rejected=True)

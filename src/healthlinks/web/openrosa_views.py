@@ -5,8 +5,11 @@ account's answer, under the same rules as the web form."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,14 +45,21 @@ def _say(message: str, status: int) -> HttpResponse:
 
 
 def _user(token: str) -> User | None:
-    """The token's account; its messages from here on in the language it chose (else the phone's, which the
-    locale middleware read from Accept-Language)."""
     found = Token.objects.select_related("user").filter(key=token).first()
-    if found is None or not found.user.is_active:
-        return None
-    if found.user.language:
-        translation.activate(found.user.language)
-    return found.user
+    return found.user if found is not None and found.user.is_active else None
+
+
+def _in_the_accounts_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The answers Collect shows in the language the token's account chose (else the phone's, which the locale
+    middleware read from Accept-Language)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = _user(token)
+        with translation.override((user.language if user is not None else "") or translation.get_language()):
+            return view(request, token, *args, **kwargs)
+
+    return wrapped
 
 
 def _xform(instrument: Instrument) -> bytes:
@@ -62,6 +72,7 @@ def _xform(instrument: Instrument) -> bytes:
 
 
 @require_http_methods(["GET", "HEAD"])
+@_in_the_accounts_language
 def form_list(request: HttpRequest, token: str) -> HttpResponse:
     user = _user(token)
     if user is None:
@@ -74,6 +85,7 @@ def form_list(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
+@_in_the_accounts_language
 def form_download(request: HttpRequest, token: str, slug: str) -> HttpResponse:
     user = _user(token)
     if user is None:
@@ -84,6 +96,7 @@ def form_download(request: HttpRequest, token: str, slug: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["HEAD", "GET", "POST"])
+@_in_the_accounts_language
 def submission(request: HttpRequest, token: str) -> HttpResponse:
     """The HEAD pre-flight (204), and a multipart submission: `xml_submission_file` and its attachments."""
     user = _user(token)

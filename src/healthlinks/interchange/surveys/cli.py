@@ -22,7 +22,9 @@ def import_xlsform(args: argparse.Namespace) -> int:
 
     user = user_named(args)
     status = 0
-    for name in args.files:
+    # the CSV files named beside the forms are their select_one_from_file choices
+    media = {Path(n).name: Path(n).read_bytes() for n in args.files if n.lower().endswith(".csv") and Path(n).is_file()}
+    for name in [n for n in args.files if not n.lower().endswith(".csv")]:
         path = Path(name)
         if not path.exists():
             print(f"{name}: no such file", file=sys.stderr)
@@ -30,7 +32,11 @@ def import_xlsform(args: argparse.Namespace) -> int:
             continue
         try:
             instrument = instrument_save(
-                by=user, raw=path.read_bytes(), name=path.name, slug=getattr(args, "instrument", "") or ""
+                by=user,
+                raw=path.read_bytes(),
+                name=path.name,
+                slug=getattr(args, "instrument", "") or "",
+                media=media,
             )
         except FormRejected as exc:
             print(f"{name}: not imported, nothing written ({len(exc.errors)} errors):", file=sys.stderr)
