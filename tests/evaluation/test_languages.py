@@ -62,3 +62,20 @@ def test_label_in_reads_the_column_names_xlsform_users_write(
     labels: dict[str, str], language: str, expected: str
 ) -> None:
     assert label_in(labels, "Yes", language) == expected
+
+
+def test_the_respondent_chooses_any_language_the_form_has(mali, admin_client: Client) -> None:
+    """The form's own languages are offered, even one the site does not speak; the choice holds for the answers."""
+    page = _page(admin_client, "/surveys/mali/form/", "en")
+    key = _french_key(mali)
+    assert 'name="lang"' in page and f'<option value="{key}">{key}</option>' in page
+    french = _page(admin_client, f"/surveys/mali/form/?lang={key}", "en")
+    assert "Nombre de village" in french and "Oui" in french  # the choices too
+    assert "Number of villages" in _page(admin_client, "/surveys/mali/form/?lang=Klingon", "en")  # unknown: ignored
+
+
+def _french_key(instrument: Any) -> str:
+    from healthlinks.evaluation.models import form_languages
+
+    keys = form_languages(instrument.questions.values_list("labels", flat=True))
+    return next(k for k in keys if k.lower().startswith("fr"))

@@ -12,6 +12,8 @@ CODE (value = the code), so frequencies are plain GROUP BY counts. Numbers are a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
@@ -49,11 +51,24 @@ class Instrument(models.Model):
         return self.title
 
 
+# The form's own language a respondent chose on the web form (`?lang=Luganda`), which may be none of the site's.
+FORM_LANGUAGE: ContextVar[str] = ContextVar("form_language", default="")
+
+
+def form_languages(labels: Iterable[dict[str, str]]) -> list[str]:
+    """The languages of a form's labels, as its `label::…` columns name them, in the order first met."""
+    return list(dict.fromkeys(key for item in labels for key, text in item.items() if text))
+
+
 def label_in(labels: dict[str, str], fallback: str, language: str | None = None) -> str:
-    """A bilingual XLSForm's text in the reader's language: `label::French (fr)`, `label::fr` or `label::French`
-    columns (pyxform keys them by what follows `::`); the form's default label when it has none in that language."""
+    """A bilingual XLSForm's text in the reader's language: the form language chosen on the form (FORM_LANGUAGE)
+    if the text has it; else `label::French (fr)`, `label::fr` or `label::French` columns (pyxform keys them by
+    what follows `::`); the form's default label when it has none in that language."""
     if not labels:
         return fallback
+    chosen = language or FORM_LANGUAGE.get()
+    if chosen and labels.get(chosen):
+        return labels[chosen]
     code = (language or get_language() or "").split("-")[0].lower()
     name = str(LANG_INFO.get(code, {}).get("name", "")).lower()
     for key, text in labels.items():

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import lazy
+
 from healthlinks.evaluation import expressions
 from healthlinks.evaluation.models import Instrument, Question
 from healthlinks.evaluation.services import AnswerIn, Normalised, normalise
@@ -59,7 +61,8 @@ def form_fields(instrument: Instrument) -> list[Field]:
     choices: dict[str, list[tuple[str, str]]] = {}
     columns: dict[str, dict[str, str]] = {}
     for c in instrument.choices.all():
-        choices.setdefault(c.list_name, []).append((c.name, c.local_label))
+        # the label is read when the page is written: in the form language chosen there (models.FORM_LANGUAGE)
+        choices.setdefault(c.list_name, []).append((c.name, lazy(lambda c=c: c.local_label, str)()))
         if c.columns:
             columns.setdefault(c.list_name, {})[c.name] = json.dumps(c.columns)
     out: list[Field] = []

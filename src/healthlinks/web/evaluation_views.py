@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from healthlinks.evaluation import selectors
 from healthlinks.evaluation.exports import response_table
-from healthlinks.evaluation.models import Instrument, Response, Source
+from healthlinks.evaluation.models import FORM_LANGUAGE, Instrument, Response, Source, form_languages
 from healthlinks.evaluation.services import LinkError, instrument_save, resolve_links, response_upsert
 from healthlinks.evaluation.webform import check_submission, form_fields
 from healthlinks.evaluation.xlsform import FormRejected
@@ -212,8 +212,24 @@ def form_page(
     """The survey's web form, as it was posted (errors beside the answers) or fresh, with a new submission id
     unless the post had one (a resend of the same answers replaces them)."""
     submission_id = (posted.get("_uuid") or [str(uuidlib.uuid4())])[0]
-    context = {"i": instrument, "fields": fields, "errors": errors, "posted": posted, "submission_id": submission_id}
-    return render(request, "evaluation/instrument_form.html", {**context, **extra})
+    languages = form_languages(labels for labels in instrument.questions.values_list("labels", flat=True))
+    chosen = request.GET.get("lang", "")
+    chosen = chosen if chosen in languages else ""
+    context = {
+        "i": instrument,
+        "fields": fields,
+        "errors": errors,
+        "posted": posted,
+        "submission_id": submission_id,
+        "form_languages": languages if len(languages) > 1 else [],
+        "form_language": chosen,
+        "keep": {k: v for k, v in request.GET.items() if k in ("partnership",)},
+    }
+    token = FORM_LANGUAGE.set(chosen)  # the labels are read while the page is rendered
+    try:
+        return render(request, "evaluation/instrument_form.html", {**context, **extra})
+    finally:
+        FORM_LANGUAGE.reset(token)
 
 
 @login_required
