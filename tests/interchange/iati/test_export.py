@@ -179,7 +179,14 @@ def test_a_project_missing_what_the_schema_requires_still_exports_valid_xml(make
             results=[{"result_type": "1", "titles": [], "indicators": []}],
         ),
     )
-    tree = _validate(_export())
+    left_out: list[str] = []
+    buffer = io.BytesIO()
+    export_projects(Project.objects.all(), buffer, left_out)
+    tree = _validate(buffer.getvalue())
+    assert left_out == [  # nothing dropped silently
+        "GB-CHC-1-SPARSE: budget 1 left out: it has no start date, end date or value",
+        "GB-CHC-1-SPARSE: result 'untitled' left out: it has no indicator",
+    ]
     element = tree.getroot()[0]
     assert element.find("activity-status").get("code") in {"1", "2", "4"}
     assert element.find("activity-date").get("iso-date") == str(p.start_date)
@@ -266,3 +273,26 @@ def test_text_is_written_exactly_as_lxml_pretty_prints_it_with_every_escape(make
     project.titles = [{"lang": "en", "text": "bell \x07 inside"}]
     with pytest.raises(ValueError, match="XML compatible"):
         activity_text(project)
+
+
+def test_transactions_the_standard_cannot_carry_are_listed_not_dropped(make_partnership, tmp_path, capsys):
+    from healthlinks.cli import main
+
+    p = make_partnership(name="Cash")
+    project_save(
+        by=None,
+        partnership=p,
+        fields={"iati_identifier": "GB-CHC-1-CASH", "reporting_org": p.members.first().institution},
+        parts=ProjectParts(
+            transactions=[
+                {"transaction_type": "3", "date": "2024-01-02", "value": "100", "currency": "GBP"},
+                {"ref": "T-2", "transaction_type": "", "date": None, "value": "50", "currency": "GBP"},
+            ]
+        ),
+    )
+    out = tmp_path / "out.xml"
+    assert main(["export", "iati", "-o", str(out)]) == 0
+    assert len(_validate(out.read_bytes()).getroot()[0].findall("transaction")) == 1
+    err = capsys.readouterr().err
+    assert "1 parts the standard cannot carry as recorded were left out" in err
+    assert "GB-CHC-1-CASH: transaction T-2 left out: no type, no date" in err

@@ -109,7 +109,12 @@ def run_export(args: argparse.Namespace) -> int:
     if not qs.exists():  # a file with no iati-activity would not be valid IATI: nothing is written
         print("nothing to publish: no project selected; no file written", file=sys.stderr)
         return 1
+    left_out: list[str] = []
     with open(args.output, "wb") as out:
-        count = export_projects(qs, out)
+        count = export_projects(qs, out, left_out)
     print(f"{count} IATI activities written to {args.output} (IATI 2.03)")
+    if left_out:
+        print(f"{len(left_out)} parts the standard cannot carry as recorded were left out:", file=sys.stderr)
+        for note in left_out:
+            print(f"  {note}", file=sys.stderr)
     return 0

@@ -24,7 +24,7 @@ from django.utils import timezone
 from lxml import etree
 
 from healthlinks.interchange.iati.standard import EXPORT_VERSION, HEALTHLINKS_NS, safe_parser
-from healthlinks.projects.models import Project
+from healthlinks.projects.models import Project, first_text
 from healthlinks.projects.selectors import iter_with_parts
 
 NS_DECLARATION = f' xmlns:healthlinks="{HEALTHLINKS_NS}"'
@@ -76,11 +76,16 @@ def _flag(value: bool) -> str:
 class _Writer:
     """One activity as lines of pretty-printed XML."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Any, left_out: list[str] | None = None) -> None:
         self.p = project
         self.lang = project.default_lang
         self.out: list[str] = []
         self.depth = 0
+        self.left_out = left_out if left_out is not None else []
+
+    def leave_out(self, what: str, why: str) -> None:
+        """Something the standard cannot carry without what it lacks: not written, and said so."""
+        self.left_out.append(f"{self.p.iati_identifier}: {what} left out: {why}")
 
     # -- the XML ----------------------------------------------------------------------------------------------
     def open(self, tag: str, attrs: Attrs | None = None, declaration: str = "") -> tuple[str, str, int]:
@@ -232,9 +237,10 @@ class _Writer:
                 self.close(opened)
 
     def budgets(self) -> None:
-        for b in self.p.budgets.all():
-            if b.period_start is None or b.period_end is None or b.value is None:
-                continue  # the schema needs both dates and a value; such a budget was reported at import
+        for n, b in enumerate(self.p.budgets.all(), start=1):
+            if b.period_start is None or b.period_end is None or b.value is None:  # the schema needs all three
+                self.leave_out(f"budget {n}", "it has no start date, end date or value")
+                continue
             attrs = []
             if b.budget_type:
                 attrs.append(("type", b.budget_type))
@@ -247,8 +253,18 @@ class _Writer:
             self.close(opened)
 
     def transactions(self) -> None:
-        for t in self.p.transactions.all():
-            if t.date is None or t.value is None:
+        for n, t in enumerate(self.p.transactions.all(), start=1):
+            lacking = [
+                name
+                for name, missing in (
+                    ("type", not t.transaction_type),
+                    ("date", t.date is None),
+                    ("value", t.value is None),
+                )
+                if missing
+            ]
+            if lacking:  # each is required by the 2.03 schema
+                self.leave_out(f"transaction {t.ref or n}", "no " + ", no ".join(lacking))
                 continue
             attrs = []
             if t.ref:
@@ -274,8 +290,9 @@ class _Writer:
     def results(self) -> None:
         for r in self.p.results.all():
             indicators = list(r.indicators.all())
-            if not indicators:
-                continue  # a result needs an indicator in the schema
+            if not indicators:  # a result needs an indicator in the schema
+                self.leave_out(f"result '{first_text(r.titles)[:80] or 'untitled'}'", "it has no indicator")
+                continue
             attrs = [("type", r.result_type or "9")]
             if r.aggregation_status is not None:
                 attrs.append(("aggregation-status", _flag(r.aggregation_status)))
@@ -292,6 +309,9 @@ class _Writer:
                 self.text_el("description", i.descriptions)
                 for b in i.baselines:
                     if not str(b.get("year") or "").isdigit() or int(b["year"]) < 1:
+                        self.leave_out(
+                            f"a baseline of indicator '{first_text(i.titles)[:80] or 'untitled'}'", "it has no year"
+                        )
                         continue
                     attrs = [("year", str(b["year"]))]
                     if b.get("iso_date"):
@@ -301,6 +321,10 @@ class _Writer:
                     self.measured("baseline", attrs, b)
                 for period in i.periods.all():
                     if period.period_start is None or period.period_end is None:
+                        self.leave_out(
+                            f"a period of indicator '{first_text(i.titles)[:80] or 'untitled'}'",
+                            "it has no start or end date",
+                        )
                         continue
                     opened = self.open("period")
                     self.leaf("period-start", [("iso-date", period.period_start.isoformat())])
@@ -348,9 +372,9 @@ def activity_element(project: Any) -> Any:
     return etree.fromstring(activity_text(project).encode(), safe_parser())
 
 
-def write_activities(projects: Iterable[Any], out: IO[bytes]) -> int:
+def write_activities(projects: Iterable[Any], out: IO[bytes], left_out: list[str] | None = None) -> int:
     """Stream `projects` (fetched with projects.selectors.with_parts or iter_with_parts) to `out`; returns how
-    many."""
+    many. What the standard could not carry is not written and is named in `left_out`."""
     count = 0
     generated = timezone.now().replace(microsecond=0).isoformat()
     out.write(
@@ -359,7 +383,7 @@ def write_activities(projects: Iterable[Any], out: IO[bytes]) -> int:
     )
     buffer: list[str] = []
     for project in projects:
-        buffer += _Writer(project).write()
+        buffer += _Writer(project, left_out).write()
         count += 1
         if len(buffer) > 20_000:
             out.write("".join(buffer).encode())
@@ -369,7 +393,7 @@ def write_activities(projects: Iterable[Any], out: IO[bytes]) -> int:
     return count
 
 
-def export_projects(projects: QuerySet[Project], out: IO[bytes]) -> int:
+def export_projects(projects: QuerySet[Project], out: IO[bytes], left_out: list[str] | None = None) -> int:
     """Stream every project of `projects` in primary key order (read in chunks as light objects by
     projects.selectors.iter_with_parts: the fast path for many projects); returns how many."""
-    return write_activities(iter_with_parts(projects), out)
+    return write_activities(iter_with_parts(projects), out, left_out)
