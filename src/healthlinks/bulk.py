@@ -133,7 +133,7 @@ def full_clean_many(
                 if key is not None:
                     cache[key] = outcome
             if not outcome[0]:
-                errors[field.name] = outcome[1]
+                errors[field.name] = list(outcome[1])  # a copy: clean()'s errors are added to it
             elif outcome[1] is not raw:
                 setattr(record, attname, outcome[1])
         try:
@@ -307,7 +307,8 @@ def _history(records: Sequence[models.Model], *, by: Any, update: bool) -> None:
             back = f" RETURNING {quote(historical._meta.pk.column)}, {pk}"
         ids = sorted(r.pk for r in records)
         statements: list[tuple[str, list[Any]]] = []
-        if ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one run of ids: every row between is one of them
+        whole = all(type(i) is int for i in ids)
+        if whole and ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one run: every row between is one of them
             statements.append((f"{copy}{pk} BETWEEN %s AND %s ORDER BY {pk}{back}", [*params, ids[0], ids[-1]]))
         else:
             for start in range(0, len(ids), 500):

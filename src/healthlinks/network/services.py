@@ -59,7 +59,8 @@ def derive_stay_fields(stays: Sequence[Stay]) -> None:
         )
         groups[(stay.person_id, stay.host_institution_id, stay.mode)].append(stay)
     for (_person, _host, mode), group in groups.items():
-        group.sort(key=lambda s: (s.start_date, s.end_date, s.pk or 0))
+        # a stay not yet written sorts after those that are, in the order given: as it will once it has its id
+        group.sort(key=lambda s: (s.start_date, s.end_date, s.pk is None, s.pk or 0))
         circular = mode == Mode.PHYSICAL and len(group) >= 2
         previous: Stay | None = None
         for index, stay in enumerate(group, start=1):
