@@ -198,6 +198,13 @@ def stay_update(*, by: User | None, stay: Stay, **fields: Any) -> Stay:
 STAY_REFERENCES = ["person", "partnership", "sending_institution", "host_institution"]
 
 
+def _chunks(ids: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    """Ids a query's IN list at a time (SQLite limits the parameters of one query)."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
 @transaction.atomic
 def stays_save_many(
     *, by: User | None, stays: Sequence[Stay], role: str | None = PersonRoleKind.VOLUNTEER
@@ -218,15 +225,18 @@ def stays_save_many(
             _stay_field_errors(stay)
         except ValidationError as exc:
             raise RowInvalid(index, exc) from None
-    ids = [stay.pk for stay in stays if stay.pk]
+    ids = {stay.pk for stay in stays if stay.pk}
     people = {s.person_id for s in stays}
-    if ids:  # a stay moved to another person changes the derived fields of the stays left behind
-        people |= set(Stay.objects.filter(pk__in=ids).values_list("person_id", flat=True))
-    recorded = list(
-        Stay.objects.filter(person_id__in=people)
-        .exclude(pk__in=ids)
-        .select_related("sending_institution__country", "host_institution__country")
-    )
+    for some in _chunks(ids):  # a stay moved to another person changes the derived fields of the stays left behind
+        people |= set(Stay.objects.filter(pk__in=some).values_list("person_id", flat=True))
+    recorded = [
+        stay
+        for some in _chunks(people)
+        for stay in Stay.objects.filter(person_id__in=some).select_related(
+            "sending_institution__country", "host_institution__country"
+        )
+        if stay.pk not in ids
+    ]
     for first, second in overlapping_pairs([*recorded, *stays]):
         if id(first) not in index_of and id(second) not in index_of:
             continue  # two recorded stays: not this batch's to refuse
@@ -238,11 +248,11 @@ def stays_save_many(
         }
         raise RowInvalid(index_of[id(later)], ValidationError({"start_date": message}))
     if role is None:
-        held = set(
-            PersonRole.objects.filter(person_id__in=people, partnership_id__in={s.partnership_id for s in stays})
-            .values_list("person_id", "partnership_id")
-            .distinct()
-        )
+        held = {
+            pair
+            for some in _chunks(people)
+            for pair in PersonRole.objects.filter(person_id__in=some).values_list("person_id", "partnership_id")
+        }
         for index, stay in enumerate(stays):
             if (stay.person_id, stay.partnership_id) not in held:
                 message = _("this person has no role in the stay's partnership")
@@ -272,13 +282,8 @@ def roles_add(*, roles: Iterable[tuple[int, int, str]]) -> None:
     if not wanted:
         return
     held: set[tuple[int, int, str]] = set()
-    people = sorted({person for person, _partnership, _role in wanted})
-    for start in range(0, len(people), 500):
-        held.update(
-            PersonRole.objects.filter(person_id__in=people[start : start + 500]).values_list(
-                "person_id", "partnership_id", "role"
-            )
-        )
+    for some in _chunks(person for person, _partnership, _role in wanted):
+        held.update(PersonRole.objects.filter(person_id__in=some).values_list("person_id", "partnership_id", "role"))
     PersonRole.objects.bulk_create(
         [PersonRole(person_id=p, partnership_id=q, role=r) for p, q, r in wanted if (p, q, r) not in held],
         ignore_conflicts=True,
