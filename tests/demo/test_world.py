@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 
 from healthlinks.demo.world import world_build
@@ -8,7 +10,41 @@ pytestmark = pytest.mark.django_db
 
 
 def test_small_world_is_realistic_and_marked_synthetic():
-    stats = world_build(scale="S", seed=7)
+    from unittest import mock
+
+    from healthlinks.activities import services as activity_services
+    from healthlinks.demo import activities as demo_activities
+    from healthlinks.demo import network as demo_network
+    from healthlinks.network import services as network_services
+    from healthlinks.results import services as results_services
+
+    # the world is written through the owning apps' services (issue 25), watched here as it is built
+    watched = [
+        (demo_network, network_services, ["people_save_many", "stays_save_many", "ties_save_many"]),
+        (demo_activities, network_services, ["people_save_many"]),
+        (demo_activities, results_services, ["costs_save_many", "rate_save"]),
+        (
+            demo_activities,
+            activity_services,
+            [
+                "activities_save_many",
+                "trainees_save_many",
+                "aggregates_save_many",
+                "scores_save_many",
+                "outcomes_save_many",
+                "cascades_save_many",
+                "knowledge_items_save_many",
+            ],
+        ),
+    ]
+    spies = {}
+    with contextlib.ExitStack() as stack:
+        for demo_module, owner, names in watched:
+            for name in names:
+                spy = mock.patch.object(demo_module, name, wraps=getattr(owner, name))
+                spies[(demo_module.__name__, name)] = stack.enter_context(spy)
+        stats = world_build(scale="S", seed=7)
+    assert all(spy.called for spy in spies.values()), [key for key, spy in spies.items() if not spy.called]
     assert stats["partnerships"] == 60 == Partnership.objects.count()
     assert not Partnership.objects.filter(is_synthetic=False).exists()
     assert not Institution.objects.filter(is_synthetic=False).exists()
@@ -33,6 +69,14 @@ def test_small_world_is_realistic_and_marked_synthetic():
     assert stats["activities"] > 200 and stats["trainees"] > 1000
     assert not Activity.objects.filter(stays__isnull=True).exists()
     assert Assessment.objects.exists() and Outcome.objects.filter(level=3).exists() and CashCost.objects.exists()
+    # ... so that every record has its first history row, as a form's edit gives one
+    from healthlinks.activities.models import CascadeReport, KnowledgeItem, Trainee
+    from healthlinks.network.models import PersonalData, Tie
+
+    for model in (Person, PersonalData, Stay, Tie, Activity, Trainee, Assessment, Outcome, CascadeReport,
+                  KnowledgeItem, CashCost):  # fmt: skip
+        assert model.history.filter(history_type="+").count() == model.objects.count() > 0, model.__name__
+    assert Activity.history.model.stays.model.objects.count() == Activity.stays.through.objects.count()
 
 
 def test_planted_practice_change_effects_show_in_the_demo_world():

@@ -3,13 +3,14 @@ items, cascade reports): validated, atomic, with history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from healthlinks import changes
 from healthlinks.accounts.models import User
 from healthlinks.activities.models import (
     Activity,
@@ -20,7 +21,9 @@ from healthlinks.activities.models import (
     Outcome,
     Trainee,
 )
-from healthlinks.network.models import Person, PersonRole, Stay
+from healthlinks.bulk import create_many, full_clean_many, unique_many, update_many
+from healthlinks.network.models import Person, PersonRole, PersonRoleKind, Stay
+from healthlinks.network.services import roles_add
 from healthlinks.records import RowInvalid, record_delete, record_save
 
 
@@ -152,6 +155,221 @@ def cascade_save(*, by: User | None, activity: Activity, person: Person, **field
     for name, value in fields.items():
         setattr(report, name, value)
     return record_save(report, by=by)
+
+
+# Many records at once (a demo world, an import): each function writes a batch as its single-record service above
+# writes one record (the same rules, checked in bulk; history rows with the author), in batches that send no model
+# signals, so each says what changed (healthlinks.changes). A refused record raises `RowInvalid` with its index and
+# nothing is written.
+
+ACTIVITY_COLUMNS = [f.name for f in Activity._meta.concrete_fields if not f.primary_key and f.name != "created_at"]
+
+
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    ordered = sorted(set(values), key=repr)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def _links_set(
+    field: str, owners: Sequence[Activity], linked: Sequence[list[Any]], *, replace: bool
+) -> Callable[[], None]:
+    """What links the activities of a batch to their stays or facilitators (`activity.<field>.set(...)` for each),
+    for `bulk.create_many` / `update_many` to call between the rows and their history."""
+    through = getattr(Activity, field).through
+    other = getattr(Activity, field).field.m2m_reverse_field_name()
+
+    def link() -> None:
+        wanted = {(a.pk, o.pk) for a, group in zip(owners, linked, strict=True) for o in group}
+        held: set[tuple[int, int]] = set()
+        if replace:
+            for ids in _chunks(a.pk for a in owners):
+                rows = through.objects.filter(activity_id__in=ids)
+                held.update(rows.values_list("activity_id", f"{other}_id"))
+            gone = held - wanted
+            for activity_id, other_id in gone:
+                through.objects.filter(activity_id=activity_id, **{f"{other}_id": other_id}).delete()
+        through.objects.bulk_create(
+            [
+                through(activity_id=a.pk, **{f"{other}_id": o.pk})
+                for a, group in zip(owners, linked, strict=True)
+                for o in group
+                if (a.pk, o.pk) not in held
+            ],
+            batch_size=1000,
+        )
+
+    return link
+
+
+@transaction.atomic
+def activities_save_many(
+    *,
+    by: User | None,
+    activities: Sequence[Activity],
+    stays: Sequence[Iterable[Stay]] | None = None,
+    facilitators: Sequence[Iterable[Person]] | None = None,
+) -> tuple[list[Activity], list[Activity]]:
+    """Create (no id) or update (an id) many activities as `activity_save` does one. `stays[i]` and
+    `facilitators[i]`, when given, replace the links of `activities[i]`; a stay of another partnership is refused.
+    Each activity gets one history row, showing its links. Returns (created, updated)."""
+    for name, given in (("stays", stays), ("facilitators", facilitators)):
+        if given is not None and len(given) != len(activities):
+            raise ValueError(f"give one list of {name} for each activity")
+    full_clean_many(activities)
+    unique_many(activities, "external_id")
+    linked_stays: list[list[Any]] | None = [list(group) for group in stays] if stays is not None else None
+    linked_people: list[list[Any]] | None = (
+        [list(group) for group in facilitators] if facilitators is not None else None
+    )
+    for index, (activity, group) in enumerate(zip(activities, linked_stays or [], strict=False)):
+        if any(s.partnership_id != activity.partnership_id for s in group):
+            message = _("a stay of another partnership cannot be linked to this activity")
+            raise RowInvalid(index, ValidationError({"stays": message}))
+    created = [a for a in activities if not a.pk]
+    updated = [a for a in activities if a.pk]
+
+    def links_of(owners: list[Activity], *, replace: bool) -> Callable[[], None]:
+        steps: list[Callable[[], None]] = []
+        fields: list[tuple[str, list[list[Any]] | None]] = [("stays", linked_stays), ("facilitators", linked_people)]
+        for field, given in fields:
+            if given is not None:
+                group_of = {id(a): group for a, group in zip(activities, given, strict=True)}
+                steps.append(_links_set(field, owners, [group_of[id(a)] for a in owners], replace=replace))
+
+        def link() -> None:
+            for step in steps:
+                step()
+
+        return link
+
+    create_many(created, by=by, links=links_of(created, replace=False))
+    update_many(updated, ACTIVITY_COLUMNS, by=by, links=links_of(updated, replace=True))
+    changes.changed([Activity, Activity.stays.through, Activity.facilitators.through])
+    return created, updated
+
+
+def _keyed(
+    model: type[Any], records: Sequence[Any], key: tuple[str, ...], twice: ValidationError
+) -> tuple[list[Any], list[Any]]:
+    """Split records into new ones and stored ones by the fields the single-record service looks a record up by
+    (a stored one takes its id, so it is replaced); the same key twice in the batch is refused with `twice`."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for index, record in enumerate(records):
+        value = tuple(getattr(record, name) for name in key)
+        if value in seen:
+            raise RowInvalid(index, twice)
+        seen[value] = index
+    stored: dict[tuple[Any, ...], Any] = {}
+    for ids in _chunks(v[0] for v in seen):
+        for row in model.objects.filter(**{f"{key[0]}__in": ids}).values_list(*key, "pk"):
+            stored[tuple(row[:-1])] = row[-1]
+    created: list[Any] = []
+    updated: list[Any] = []
+    for record in records:
+        pk = stored.get(tuple(getattr(record, name) for name in key))
+        if pk is not None:
+            record.pk = pk
+            record._state.adding = False
+        (updated if record.pk else created).append(record)
+    return created, updated
+
+
+def _partnership_of(activity_ids: Iterable[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for ids in _chunks(activity_ids):
+        found.update(Activity.objects.filter(pk__in=ids).values_list("pk", "partnership_id"))
+    return found
+
+
+@transaction.atomic
+def trainees_save_many(*, by: User | None, trainees: Sequence[Trainee]) -> tuple[list[Trainee], list[Trainee]]:
+    """Record many named trainees as `trainee_add` does one: a trainee already recorded for the activity is
+    updated, and each becomes one of the partnership's people (a trainee role). Returns (created, updated)."""
+    full_clean_many(trainees)
+    twice = ValidationError({"person": _("this person is given twice as a trainee of this activity")})
+    created, updated = _keyed(Trainee, trainees, ("activity_id", "person_id"), twice)
+    create_many(created, by=by)
+    update_many(updated, ["facility_level", "completed"], by=by)
+    partnership = _partnership_of(t.activity_id for t in trainees)
+    roles_add(roles=[(t.person_id, partnership[t.activity_id], PersonRoleKind.TRAINEE) for t in trainees])
+    changes.changed([Trainee, PersonRole])
+    return created, updated
+
+
+@transaction.atomic
+def aggregates_save_many(
+    *, by: User | None, aggregates: Sequence[AggregateTrainees]
+) -> tuple[list[AggregateTrainees], list[AggregateTrainees]]:
+    """Trainees counted, not named, as `aggregate_set` sets one cell: a cell (activity, cadre, sex, facility
+    level) already recorded takes the new count. Returns (created, updated)."""
+    full_clean_many(aggregates)
+    twice = ValidationError({"count": _("this cadre, sex and facility level are given twice for this activity")})
+    created, updated = _keyed(
+        AggregateTrainees, aggregates, ("activity_id", "cadre_id", "sex", "facility_level"), twice
+    )
+    create_many(created, by=by)
+    update_many(updated, ["count"], by=by)
+    changes.changed([AggregateTrainees])
+    return created, updated
+
+
+@transaction.atomic
+def scores_save_many(
+    *, by: User | None, assessments: Sequence[Assessment]
+) -> tuple[list[Assessment], list[Assessment]]:
+    """Pre- and post-test scores of many trainees of many activities, as `assessment_save` saves one: a trainee's
+    scores already recorded for the activity are replaced. Returns (created, updated)."""
+    full_clean_many(assessments)
+    twice = ValidationError({"person": _("this person's scores are given twice for this activity")})
+    created, updated = _keyed(Assessment, assessments, ("activity_id", "person_id"), twice)
+    create_many(created, by=by)
+    update_many(updated, ["pre_score", "post_score", "max_score"], by=by)
+    changes.changed([Assessment])
+    return created, updated
+
+
+def _by_id_saved(model: type[Any], records: Sequence[Any], *, by: User | None) -> tuple[list[Any], list[Any]]:
+    """Create the records without an id and update those with one (every field), validated first."""
+    full_clean_many(records)
+    created = [r for r in records if not r.pk]
+    updated = [r for r in records if r.pk]
+    create_many(created, by=by)
+    columns = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    update_many(updated, columns, by=by)
+    changes.changed([model])
+    return created, updated
+
+
+@transaction.atomic
+def outcomes_save_many(*, by: User | None, outcomes: Sequence[Outcome]) -> tuple[list[Outcome], list[Outcome]]:
+    """Create (no id) or update (an id) many outcomes, as `outcome_create` and `outcome_update` do one. Returns
+    (created, updated)."""
+    return _by_id_saved(Outcome, outcomes, by=by)
+
+
+@transaction.atomic
+def knowledge_items_save_many(
+    *, by: User | None, items: Sequence[KnowledgeItem]
+) -> tuple[list[KnowledgeItem], list[KnowledgeItem]]:
+    """Create (no id) or update (an id) many knowledge items, as `knowledge_item_save` does one. Returns
+    (created, updated)."""
+    return _by_id_saved(KnowledgeItem, items, by=by)
+
+
+@transaction.atomic
+def cascades_save_many(
+    *, by: User | None, reports: Sequence[CascadeReport]
+) -> tuple[list[CascadeReport], list[CascadeReport]]:
+    """Many trainees who went on to train others, as `cascade_save` records one: a report already recorded for the
+    trainee and activity is replaced. Returns (created, updated)."""
+    full_clean_many(reports)
+    twice = ValidationError({"person": _("this person's cascade is given twice for this activity")})
+    created, updated = _keyed(CascadeReport, reports, ("source_activity_id", "person_id"), twice)
+    create_many(created, by=by)
+    update_many(updated, ["people_trained", "reported_on"], by=by)
+    changes.changed([CascadeReport])
+    return created, updated
 
 
 ActivityRecord = Trainee | AggregateTrainees | Assessment | Outcome | KnowledgeItem | CascadeReport

@@ -26,8 +26,19 @@ from healthlinks.activities.models import (
     Outcome,
     Trainee,
 )
+from healthlinks.activities.services import (
+    activities_save_many,
+    aggregates_save_many,
+    cascades_save_many,
+    knowledge_items_save_many,
+    outcomes_save_many,
+    scores_save_many,
+    trainees_save_many,
+)
 from healthlinks.network.models import PSEUDO_ALPHABET, Person, PersonRole, Stay, continuum_class_of
+from healthlinks.network.services import PersonIn, RoleSpec, people_save_many
 from healthlinks.results.models import CashCost, CurrencyRate, DayRate
+from healthlinks.results.services import costs_save_many, rate_save
 
 if TYPE_CHECKING:
     from healthlinks.demo.world import World
@@ -92,22 +103,28 @@ def _pseudo(rng: random.Random, taken: set[str]) -> str:
 
 
 def _rate_tables() -> None:
+    known_days = set(DayRate.objects.values_list("grade", "year"))
     for grade, day_rate in DAY_RATES_GBP.items():
-        DayRate.objects.get_or_create(
-            grade=grade,
-            year=2015,
-            defaults={
-                "currency": "GBP",
-                "day_rate": day_rate,
-                "method": "band_replacement",
-                "source": "synthetic demo rates (replacement cost at own band)",
-            },
-        )
+        if (grade, 2015) not in known_days:
+            rate_save(
+                by=None,
+                rate=DayRate(
+                    grade=grade,
+                    year=2015,
+                    currency="GBP",
+                    day_rate=day_rate,
+                    method="band_replacement",
+                    source="synthetic demo rates (replacement cost at own band)",
+                ),
+            )
+    known_rates = set(CurrencyRate.objects.values_list("currency", "year"))
     for currency, rate in CURRENCIES.items():
         for year in range(2008, 2027):
-            CurrencyRate.objects.get_or_create(
-                currency=currency, year=year, defaults={"rate": rate, "source": "synthetic demo rate"}
-            )
+            if (currency, year) not in known_rates:
+                rate_save(
+                    by=None,
+                    rate=CurrencyRate(currency=currency, year=year, rate=rate, source="synthetic demo rate"),
+                )
 
 
 def stage_activities(world: World) -> None:
@@ -296,26 +313,38 @@ def _activity(
 
 
 def _flush(batch: dict[str, list[Any]]) -> None:
-    Person.objects.bulk_create(batch["people"], batch_size=2000)
-    PersonRole.objects.bulk_create(batch["roles"], batch_size=2000, ignore_conflicts=True)
-    Activity.objects.bulk_create(batch["activities"], batch_size=2000)
-    Activity.stays.through.objects.bulk_create(
-        [Activity.stays.through(activity_id=a.pk, stay_id=s.pk) for a, s in batch["links"]], batch_size=2000
-    )
-    for key, model in (
-        ("trainees", Trainee),
-        ("aggregates", AggregateTrainees),
-        ("assessments", Assessment),
-        ("outcomes", Outcome),
-        ("cascades", CascadeReport),
-        ("knowledge", KnowledgeItem),
-        ("costs", CashCost),
-    ):
-        for obj in batch[key]:  # related objects got their ids in the inserts above
-            for field in ("person", "activity", "source_activity"):
-                if hasattr(obj, f"{field}_id") and getattr(obj, field, None) is not None:
-                    setattr(obj, f"{field}_id", getattr(obj, field).pk)
-        model.objects.bulk_create(batch[key], batch_size=2000, ignore_conflicts=key in ("trainees", "assessments"))
+    """Write the chunk through the services. New trainees are drafts until `people_save_many` creates them; the
+    records about them are then pointed at the people created."""
+    people = [
+        PersonIn(
+            external_id=None,
+            fields={
+                "cadre_id": person.cadre_id,
+                "sex": person.sex,
+                "home_institution": person.home_institution,
+                "research_consent": person.research_consent,
+                "consent_date": person.consent_date,
+            },
+            personal={},
+            roles=(RoleSpec(partnership_id=role.partnership_id, role=role.role),),
+            pseudo_id=person.pseudo_id,
+            synthetic=True,
+        )
+        for person, role in zip(batch["people"], batch["roles"], strict=True)
+    ]
+    created, _updated = people_save_many(by=None, people=people)
+    saved = {person.pseudo_id: person for person in created}
+    activities_save_many(by=None, activities=batch["activities"], stays=[[stay] for _activity, stay in batch["links"]])
+    for key in ("trainees", "assessments", "outcomes", "cascades"):
+        for record in batch[key]:
+            record.person = saved[record.person.pseudo_id]
+    trainees_save_many(by=None, trainees=batch["trainees"])
+    aggregates_save_many(by=None, aggregates=batch["aggregates"])
+    scores_save_many(by=None, assessments=batch["assessments"])
+    outcomes_save_many(by=None, outcomes=batch["outcomes"])
+    cascades_save_many(by=None, reports=batch["cascades"])
+    knowledge_items_save_many(by=None, items=batch["knowledge"])
+    costs_save_many(by=None, costs=batch["costs"])
 
 
 def planted_l3_rates() -> dict[str, float]:

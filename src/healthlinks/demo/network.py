@@ -3,8 +3,9 @@
 Volunteer archetypes give a realistic mix (domain.md §3): one-off short visitors, repeat (circular)
 visitors, medium stays, long-term placements (>= 6 months, as the HPS long-term grants required) and
 virtual mentors; counterparts at the host sometimes make a reverse visit. Stays of one person never
-overlap. Records are bulk-inserted without history rows (the history of a record starts at its
-first edit) to keep the M and L worlds fast to build.
+overlap. The stage writes through the network services, a partnership chunk at a time
+(`people_save_many`, `stays_save_many`, `ties_save_many`): validated as a form's edit is, each record with its
+first history row.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from healthlinks.network.models import PSEUDO_ALPHABET, Person, PersonalData, PersonRole, Stay, Tie
-from healthlinks.network.services import derive_stay_fields
+from healthlinks.network.services import PersonIn, RoleSpec, people_save_many, stays_save_many, ties_save_many
 
 if TYPE_CHECKING:
     from healthlinks.demo.world import World
@@ -304,15 +305,34 @@ class _Builder:
         return WORLD_TODAY
 
     def flush(self) -> None:
-        Person.objects.bulk_create(self.people, batch_size=2000)
-        PersonalData.objects.bulk_create(self.personal, batch_size=2000)
-        PersonRole.objects.bulk_create(self.roles, batch_size=2000, ignore_conflicts=True)
-        for stay in self.stays:  # people got their ids in bulk_create above
-            stay.person_id = stay.person.pk
-        derive_stay_fields(self.stays)
-        Stay.objects.bulk_create(self.stays, batch_size=2000)
+        """Write the chunk through the services. The builder's people are drafts: the services create the people,
+        and the stays and ties are pointed at them."""
+        people = [
+            PersonIn(
+                external_id=person.external_id,
+                fields={
+                    "cadre_id": person.cadre_id,
+                    "sex": person.sex,
+                    "home_institution": person.home_institution,
+                    "grade": person.grade,
+                    "research_consent": person.research_consent,
+                    "consent_date": person.consent_date,
+                },
+                personal={"given_name": data.given_name, "family_name": data.family_name, "email": data.email},
+                roles=(RoleSpec(partnership_id=role.partnership.pk, role=role.role),),
+                pseudo_id=person.pseudo_id,
+                synthetic=True,
+            )
+            for person, data, role in zip(self.people, self.personal, self.roles, strict=True)
+        ]
+        created, _updated = people_save_many(by=None, people=people)
+        saved = {person.pseudo_id: person for person in created}
+        for stay in self.stays:
+            stay.person = saved[stay.person.pseudo_id]
+        stays_save_many(by=None, stays=self.stays, role=None)  # each person holds their role in the partnership
         ties: dict[tuple[int, int, str], Tie] = {}
-        for a, b, kind, start in self.ties:
+        for draft_a, draft_b, kind, start in self.ties:
+            a, b = saved[draft_a.pseudo_id], saved[draft_b.pseudo_id]
             if a.pk == b.pk:
                 continue
             if kind != "mentor_mentee" and b.pk < a.pk:
@@ -321,7 +341,7 @@ class _Builder:
                 (a.pk, b.pk, kind),
                 Tie(person_a=a, person_b=b, kind=kind, start_date=start, source="synthetic demo world"),
             )
-        Tie.objects.bulk_create(list(ties.values()), batch_size=2000)
+        ties_save_many(by=None, ties=list(ties.values()))
         stats = self.world.stats
         stats["people"] = stats.get("people", 0) + len(self.people)
         stats["stays"] = stats.get("stays", 0) + len(self.stays)

@@ -10,11 +10,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from healthlinks import changes
 from healthlinks.accounts.models import User
+from healthlinks.bulk import create_many, full_clean_many, references_resolved, update_many
 from healthlinks.network.models import (
     DIRECTED_TIES,
     Mode,
@@ -57,7 +59,8 @@ def derive_stay_fields(stays: Sequence[Stay]) -> None:
         )
         groups[(stay.person_id, stay.host_institution_id, stay.mode)].append(stay)
     for (_person, _host, mode), group in groups.items():
-        group.sort(key=lambda s: (s.start_date, s.end_date, s.pk or 0))
+        # a stay not yet written sorts after those that are, in the order given: as it will once it has its id
+        group.sort(key=lambda s: (s.start_date, s.end_date, s.pk is None, s.pk or 0))
         circular = mode == Mode.PHYSICAL and len(group) >= 2
         previous: Stay | None = None
         for index, stay in enumerate(group, start=1):
@@ -195,25 +198,48 @@ def stay_update(*, by: User | None, stay: Stay, **fields: Any) -> Stay:
 STAY_REFERENCES = ["person", "partnership", "sending_institution", "host_institution"]
 
 
-@transaction.atomic
-def stays_save_many(*, by: User | None, stays: Sequence[Stay]) -> tuple[list[Stay], list[Stay]]:
-    """Create or update many stays as `stay_create` and `stay_update` do one: the same validation (references are
-    resolved by the caller, in one query each), no overlapping physical stays of one person (within the batch or
-    against stays recorded), history rows, a volunteer role in the stay's partnership, derived fields recomputed.
-    Written in batches without model signals: the service says what changed (healthlinks.changes). A refused stay
-    raises `RowInvalid` with its index; nothing is written. Returns (created, updated)."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+def _chunks(ids: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    """Ids a query's IN list at a time (SQLite limits the parameters of one query)."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
+
+@transaction.atomic
+def stays_save_many(
+    *, by: User | None, stays: Sequence[Stay], role: str | None = PersonRoleKind.VOLUNTEER
+) -> tuple[list[Stay], list[Stay]]:
+    """Create or update many stays as `stay_create` and `stay_update` do one: the same validation, no overlapping
+    physical stays of one person (within the batch or against stays recorded), history rows, derived fields
+    computed over each person's stays. Each stay gives its person `role` (a volunteer, as `stay_create` does) in
+    the stay's partnership; with `role=None` the person must hold a role there already (a demo world's people get
+    theirs when created). Written in batches without model signals: the service says what changed
+    (healthlinks.changes). A refused stay raises `RowInvalid` with its index; nothing is written. Returns
+    (created, updated)."""
+    if role is not None and role not in PersonRoleKind.values:
+        raise ValidationError({"role": _("unknown role %(role)s") % {"role": role}})
     index_of = {id(stay): index for index, stay in enumerate(stays)}
+    full_clean_many(stays, exclude=DERIVED_FIELDS)
     for index, stay in enumerate(stays):
         try:
-            stay.full_clean(exclude=[*DERIVED_FIELDS, *STAY_REFERENCES], validate_unique=False)
             _stay_field_errors(stay)
         except ValidationError as exc:
             raise RowInvalid(index, exc) from None
-    ids = [stay.pk for stay in stays if stay.pk]
-    recorded = Stay.objects.filter(person_id__in={s.person_id for s in stays}, mode=Mode.PHYSICAL).exclude(pk__in=ids)
+    ids = {stay.pk for stay in stays if stay.pk}
+    people = {s.person_id for s in stays}
+    for some in _chunks(ids):  # a stay moved to another person changes the derived fields of the stays left behind
+        people |= set(Stay.objects.filter(pk__in=some).values_list("person_id", flat=True))
+    recorded = [
+        stay
+        for some in _chunks(people)
+        for stay in Stay.objects.filter(person_id__in=some).select_related(
+            "sending_institution__country", "host_institution__country"
+        )
+        if stay.pk not in ids
+    ]
     for first, second in overlapping_pairs([*recorded, *stays]):
+        if id(first) not in index_of and id(second) not in index_of:
+            continue  # two recorded stays: not this batch's to refuse
         later, other = (second, first) if id(second) in index_of else (first, second)
         message = _("overlaps the physical stay %(other)s (%(start)s to %(end)s) of the same person") % {
             "other": other.external_id or other.pk,
@@ -221,24 +247,48 @@ def stays_save_many(*, by: User | None, stays: Sequence[Stay]) -> tuple[list[Sta
             "end": other.end_date,
         }
         raise RowInvalid(index_of[id(later)], ValidationError({"start_date": message}))
+    if role is None:
+        held = {
+            pair
+            for some in _chunks(people)
+            for pair in PersonRole.objects.filter(person_id__in=some).values_list("person_id", "partnership_id")
+        }
+        for index, stay in enumerate(stays):
+            if (stay.person_id, stay.partnership_id) not in held:
+                message = _("this person has no role in the stay's partnership")
+                raise RowInvalid(index, ValidationError({"person": message}))
+    # derived fields over all stays of each person, in memory: the stays written carry them in their history rows,
+    # and only the recorded stays whose derived fields change are updated
+    prefetch_related_objects(list(stays), "sending_institution__country", "host_institution__country")
+    before = {s.pk: tuple(getattr(s, f) for f in DERIVED_FIELDS) for s in recorded}
+    derive_stay_fields([*recorded, *stays])
+    shifted = [s for s in recorded if tuple(getattr(s, f) for f in DERIVED_FIELDS) != before[s.pk]]
     created = [s for s in stays if not s.pk]
     updated = [s for s in stays if s.pk]
-    if created:
-        bulk_create_with_history(created, Stay, batch_size=1000, default_user=by)
-    if updated:
-        columns = sorted(STAY_FIELDS - {"external_id", "notes"})
-        bulk_update_with_history(updated, Stay, columns, batch_size=1000, default_user=by)
+    create_many(created, by=by)
+    update_many(updated, sorted((STAY_FIELDS - {"external_id", "notes"}) | set(DERIVED_FIELDS)), by=by)
+    if shifted:
+        Stay.objects.bulk_update(shifted, DERIVED_FIELDS, batch_size=1000)
+    if role is not None:
+        roles_add(roles=[(s.person_id, s.partnership_id, role) for s in stays])
+    changes.changed([Stay, PersonRole])
+    return created, updated
+
+
+def roles_add(*, roles: Iterable[tuple[int, int, str]]) -> None:
+    """Give each (person id, partnership id, role) where the person does not hold that role there yet, in the order
+    given (a role is a link, with no history of its own)."""
+    wanted = list(dict.fromkeys(roles))
+    if not wanted:
+        return
+    held: set[tuple[int, int, str]] = set()
+    for some in _chunks(person for person, _partnership, _role in wanted):
+        held.update(PersonRole.objects.filter(person_id__in=some).values_list("person_id", "partnership_id", "role"))
     PersonRole.objects.bulk_create(
-        [
-            PersonRole(person_id=s.person_id, partnership_id=s.partnership_id, role=PersonRoleKind.VOLUNTEER)
-            for s in stays
-        ],
+        [PersonRole(person_id=p, partnership_id=q, role=r) for p, q, r in wanted if (p, q, r) not in held],
         ignore_conflicts=True,
         batch_size=1000,
     )
-    people_refresh_stays(person_ids=[s.person_id for s in stays])
-    changes.changed([Stay, PersonRole])
-    return created, updated
 
 
 PERSON_FIELDS = {
@@ -293,11 +343,17 @@ class PersonInvalid(RowInvalid):
 
 @dataclass(frozen=True)
 class PersonIn:
-    """One person for `people_save_many`: the record's fields and their personal data."""
+    """One person for `people_save_many`: the record's fields and their personal data, keyed by external id (a
+    person without one is always new). `roles` are this person's own, besides those given to the whole batch.
+    `pseudo_id` and `synthetic` are for generated worlds (deterministic pseudonymous ids for a seed, records
+    marked synthetic); no form or file sets them."""
 
-    external_id: str
+    external_id: str | None
     fields: dict[str, Any]
     personal: dict[str, str]
+    roles: tuple[RoleSpec, ...] = ()
+    pseudo_id: str = ""
+    synthetic: bool = False
 
 
 def _consent_dated(person: Person) -> None:
@@ -312,76 +368,93 @@ def people_save_many(
     *, by: User | None, people: Sequence[PersonIn], roles: Sequence[RoleSpec] = ()
 ) -> tuple[list[Person], list[Person]]:
     """Create or update many people by external id, as `person_save` does one: the same fields, the same
-    validation (`full_clean`), history rows for the person and their personal data, a role in each of `roles`.
-    Rows are written in batches, which send no model signals: the service says what changed itself
-    (healthlinks.changes). Returns (created, updated)."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
+    validation (`full_clean`'s rules, checked in bulk), history rows for the person and their personal data, a
+    role in each of `roles` and of the person's own. Rows are written in batches, which send no model signals:
+    the service says what changed itself (healthlinks.changes). Returns (created, updated)."""
     for item in people:
         unknown = (set(item.fields) - PERSON_FIELDS) | (set(item.personal) - PERSONAL_FIELDS)
         if unknown:
             raise ValidationError({name: _("this field cannot be set") for name in sorted(unknown)})
-    existing = {
-        p.external_id: p
-        for p in Person.objects.filter(external_id__in=[i.external_id for i in people]).select_related("personal")
-    }
+    external_ids = [i.external_id for i in people if i.external_id]
+    existing: dict[str | None, Person] = {}
+    for start in range(0, len(external_ids), 500):
+        existing.update(
+            (p.external_id, p)
+            for p in Person.objects.filter(external_id__in=external_ids[start : start + 500]).select_related("personal")
+        )
     created: list[Person] = []
     updated: list[Person] = []
     pairs: list[tuple[Person, PersonIn]] = []
     person_fields: set[str] = {"research_consent", "consent_date"}
     for index, item in enumerate(people):
-        person = existing.get(item.external_id) or Person(external_id=item.external_id)
+        person = existing.get(item.external_id) if item.external_id else None
+        if person is None:
+            chosen = {"pseudo_id": item.pseudo_id} if item.pseudo_id else {}  # (else drawn at random)
+            person = Person(external_id=item.external_id or None, is_synthetic=item.synthetic, **chosen)
+        elif item.pseudo_id and item.pseudo_id != person.pseudo_id:
+            message = _("a person's pseudonymous id never changes")
+            raise PersonInvalid(index, ValidationError({"pseudo_id": message}))
         pairs.append((person, item))
         for name, value in item.fields.items():
             setattr(person, name, value)
             person_fields.add(name)
         _consent_dated(person)
-        # References (cadre, home institution) are resolved by the caller in one query each, not one per row;
-        # external ids are one per row (the caller's reader refuses repeats).
-        try:
-            person.full_clean(exclude=["cadre", "home_institution"], validate_unique=False)
-        except ValidationError as exc:
-            raise PersonInvalid(index, exc) from None
         (updated if person.pk else created).append(person)
-    if created:
-        bulk_create_with_history(created, Person, batch_size=1000, default_user=by)
-    if updated:
-        columns = sorted(f for f in person_fields if f != "external_id")
-        bulk_update_with_history(updated, Person, columns, batch_size=1000, default_user=by)
-    personal_existing = {d.person_id: d for d in PersonalData.objects.filter(person__in=[*created, *updated])}
+    # references and external ids are checked once for the batch (the caller's reader refuses repeated external
+    # ids); pseudonymous ids given for new people, in one query
+    try:
+        full_clean_many([person for person, _item in pairs])
+    except RowInvalid as exc:
+        raise PersonInvalid(exc.index, exc) from None
+    given: dict[str, int] = {}
+    for index, (person, item) in enumerate(pairs):
+        if item.pseudo_id and not person.pk:
+            if item.pseudo_id in given:
+                raise PersonInvalid(index, ValidationError({"pseudo_id": _("this pseudonymous id is given twice")}))
+            given[item.pseudo_id] = index
+    taken = sorted(given)
+    for start in range(0, len(taken), 500):
+        clash = Person.objects.filter(pseudo_id__in=taken[start : start + 500]).values_list("pseudo_id", flat=True)
+        for pseudo_id in clash[:1]:
+            message = _("this pseudonymous id is another person's")
+            raise PersonInvalid(given[pseudo_id], ValidationError({"pseudo_id": message}))
+    personal_existing: dict[int, PersonalData] = {}
+    stored = [p.pk for p in updated]
+    for start in range(0, len(stored), 500):
+        personal_existing.update(
+            (d.person_id, d) for d in PersonalData.objects.filter(person_id__in=stored[start : start + 500])
+        )
     new_personal: list[PersonalData] = []
     changed_personal: list[PersonalData] = []
+    rows_of_new: list[int] = []
+    rows_of_changed: list[int] = []
     personal_fields: set[str] = set()
     for index, (person, item) in enumerate(pairs):
         if not item.personal:
             continue
-        data = personal_existing.get(person.pk) or PersonalData(person=person)
-        if data.pk is not None and all(getattr(data, k) == (v or "") for k, v in item.personal.items()):
+        data = personal_existing.get(person.pk) if person.pk else None
+        if data is not None and all(getattr(data, k) == (v or "") for k, v in item.personal.items()):
             continue  # unchanged: no history row
+        if data is None:
+            data = PersonalData(person=person)
+            new_personal.append(data)
+            rows_of_new.append(index)
+        else:
+            changed_personal.append(data)
+            rows_of_changed.append(index)
         for name, value in item.personal.items():
             setattr(data, name, value or "")
             personal_fields.add(name)
-        try:
-            data.full_clean(exclude=["person"], validate_unique=False)
-        except ValidationError as exc:
-            raise PersonInvalid(index, exc) from None
-        (changed_personal if person.pk in personal_existing else new_personal).append(data)
-    if new_personal:
-        bulk_create_with_history(new_personal, PersonalData, batch_size=1000, default_user=by)
-    if changed_personal:
-        bulk_update_with_history(
-            changed_personal, PersonalData, sorted(personal_fields), batch_size=1000, default_user=by
-        )
-    if roles:
-        PersonRole.objects.bulk_create(
-            [
-                PersonRole(person=p, partnership_id=spec.partnership_id, role=spec.role)
-                for p, _item in pairs
-                for spec in roles
-            ],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
+    try:
+        full_clean_many(new_personal, exclude=["person"], rows=rows_of_new)
+        full_clean_many(changed_personal, exclude=["person"], rows=rows_of_changed)
+    except RowInvalid as exc:
+        raise PersonInvalid(exc.index, exc) from None
+    create_many(created, by=by)
+    update_many(updated, sorted(f for f in person_fields if f != "external_id"), by=by)
+    create_many(new_personal, by=by)  # their people have their ids now
+    update_many(changed_personal, sorted(personal_fields), by=by)
+    roles_add(roles=[(p.pk, spec.partnership_id, spec.role) for p, item in pairs for spec in (*roles, *item.roles)])
     changes.changed([Person, PersonalData, PersonRole])
     return created, updated
 
@@ -531,40 +604,40 @@ def people_soft_delete(*, by: User | None, people: Sequence[Person], deleted: bo
 @transaction.atomic
 def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], list[Tie]]:
     """Create or update many ties as `tie_save` does one (the same pair and kind updates the tie's dates), in
-    batches with history rows and no model signals. A refused tie raises `RowInvalid`. Returns (created, updated)."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
-    keyed: list[Tie] = []
+    batches with history rows and no model signals. A refused tie (or one given twice) raises `RowInvalid`.
+    Returns (created, updated)."""
+    references_resolved(ties)
+    seen: set[tuple[int, int, str]] = set()
     for index, tie in enumerate(ties):
         if tie.person_a_id == tie.person_b_id:
             raise RowInvalid(index, ValidationError({"person_b": _("a tie joins two different people")}))
         if tie.start_date and tie.end_date and tie.end_date < tie.start_date:
             raise RowInvalid(index, ValidationError({"end_date": _("the end date is before the start date")}))
         if tie.kind not in DIRECTED_TIES and tie.person_b_id < tie.person_a_id:
-            tie.person_a_id, tie.person_b_id = tie.person_b_id, tie.person_a_id
-        try:
-            tie.full_clean(exclude=["person_a", "person_b"], validate_unique=False)
-        except ValidationError as exc:
-            raise RowInvalid(index, exc) from None
-        keyed.append(tie)
-    existing = {
-        (t.person_a_id, t.person_b_id, t.kind): t
-        for t in Tie.objects.filter(
-            person_a_id__in={t.person_a_id for t in keyed}, person_b_id__in={t.person_b_id for t in keyed}
+            tie.person_a_id, tie.person_b_id = tie.person_b_id, tie.person_a_id  # (full_clean_many drops the
+            # related people cached the other way round)
+        key = (tie.person_a_id, tie.person_b_id, tie.kind)
+        if key in seen:
+            raise RowInvalid(index, ValidationError({"person_b": _("this tie is given twice")}))
+        seen.add(key)
+    full_clean_many(ties)
+    existing: dict[tuple[int, int, str], Tie] = {}
+    firsts = sorted({t.person_a_id for t in ties})
+    for start in range(0, len(firsts), 500):
+        existing.update(
+            ((t.person_a_id, t.person_b_id, t.kind), t)
+            for t in Tie.objects.filter(person_a_id__in=firsts[start : start + 500])
         )
-    }
     created, updated = [], []
-    for tie in keyed:
+    for tie in ties:
         old = existing.get((tie.person_a_id, tie.person_b_id, tie.kind))
         if old is None:
             created.append(tie)
         else:
             old.start_date, old.end_date = tie.start_date, tie.end_date
             updated.append(old)
-    if created:
-        bulk_create_with_history(created, Tie, batch_size=1000, default_user=by)
-    if updated:
-        bulk_update_with_history(updated, Tie, ["start_date", "end_date"], batch_size=1000, default_user=by)
+    create_many(created, by=by)
+    update_many(updated, ["start_date", "end_date"], by=by)
     changes.changed([Tie])
     return created, updated
 

@@ -11,8 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from healthlinks import changes
 from healthlinks.accounts.models import User
-from healthlinks.records import record_delete, record_save
+from healthlinks.activities.models import Activity
+from healthlinks.bulk import create_many, full_clean_many, unique_many, update_many
+from healthlinks.records import RowInvalid, record_delete, record_save
 from healthlinks.registry.models import Partnership
 from healthlinks.results.library import LIBRARY
 from healthlinks.results.models import (
@@ -171,7 +174,6 @@ def rate_delete(*, by: User | None, rate: CurrencyRate | DayRate) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def costs_link(*, by: User | None, activity_id: int, cost_ids: Sequence[int]) -> int:
     """Charge costs back to an activity (undoing an activity's deletion, which left them unlinked)."""
     costs = list(CashCost.objects.filter(pk__in=cost_ids, activity__isnull=True))
@@ -181,19 +183,53 @@ def costs_link(*, by: User | None, activity_id: int, cost_ids: Sequence[int]) ->
     return len(costs)
 
 
+def _cost_normalised(cost: CashCost) -> None:
+    if isinstance(cost.currency, str):
+        cost.currency = cost.currency.strip().upper()
+    if not cost.external_id:
+        cost.external_id = None  # unique when given; many costs have none
+
+
+@transaction.atomic
 def cost_save(*, by: User | None, cost: CashCost | None = None, **fields: Any) -> CashCost:
     """Record or change a cash cost; an activity it is charged to must be the partnership's own."""
     cost = cost or CashCost()
     for name, value in fields.items():
         setattr(cost, name, value)
-    if isinstance(cost.currency, str):
-        cost.currency = cost.currency.strip().upper()
+    _cost_normalised(cost)
     activity = cost.activity if cost.activity_id else None
     if activity is not None and cost.partnership_id and activity.partnership_id != cost.partnership_id:
         raise ValidationError({"activity": _("this activity belongs to another partnership")})
-    if not cost.external_id:
-        cost.external_id = None  # unique when given; many costs have none
     return record_save(cost, by=by)
+
+
+@transaction.atomic
+def costs_save_many(*, by: User | None, costs: Sequence[CashCost]) -> tuple[list[CashCost], list[CashCost]]:
+    """Record (no id) or change (an id) many cash costs as `cost_save` does one: the same validation, checked in
+    bulk (unique external ids, an activity charged must be the partnership's own), a history row each with the
+    author, in batches that send no model signals (the service says what changed). A refused cost raises
+    `RowInvalid` with its index; nothing is written. Returns (created, updated)."""
+    for cost in costs:
+        _cost_normalised(cost)
+    full_clean_many(costs)
+    unique_many(costs, "external_id")
+    charged = {c.activity_id for c in costs if c.activity_id}
+    partnership_of: dict[int, int] = {}
+    ordered = sorted(charged)
+    for start in range(0, len(ordered), 500):
+        partnership_of.update(
+            Activity.objects.filter(pk__in=ordered[start : start + 500]).values_list("pk", "partnership_id")
+        )
+    for index, cost in enumerate(costs):
+        if cost.activity_id and cost.partnership_id and partnership_of[cost.activity_id] != cost.partnership_id:
+            message = _("this activity belongs to another partnership")
+            raise RowInvalid(index, ValidationError({"activity": message}))
+    created = [c for c in costs if not c.pk]
+    updated = [c for c in costs if c.pk]
+    create_many(created, by=by)
+    update_many(updated, [f.name for f in CashCost._meta.concrete_fields if not f.primary_key], by=by)
+    changes.changed([CashCost])
+    return created, updated
 
 
 @transaction.atomic

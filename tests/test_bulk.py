@@ -1,0 +1,140 @@
+"""healthlinks.bulk: many records validated by the models' own rules (as `full_clean` validates one), written with
+their history rows as a single save writes one."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from healthlinks.activities.models import Activity, Outcome
+from healthlinks.activities.services import activity_save
+from healthlinks.bulk import create_many, full_clean_many, references_resolved, unique_many, update_many
+from healthlinks.network.models import Person
+from healthlinks.records import RowInvalid
+
+pytestmark = pytest.mark.django_db
+
+
+def _errors(record, **kwargs):
+    try:
+        record.full_clean(validate_unique=False, validate_constraints=False, **kwargs)
+    except ValidationError as exc:
+        return exc.message_dict
+    return None
+
+
+def test_many_records_are_refused_exactly_where_full_clean_refuses_one(network_world):
+    """Random outcomes, good and bad in every field the rules look at: each refused by full_clean_many (alone) with
+    the messages full_clean gives, and accepted where full_clean accepts it."""
+    activity = activity_save(
+        by=None, partnership=network_world["p"], title="Triage", kind="workshop", mode="in_person",
+        start_date=date(2023, 1, 1), end_date=date(2023, 1, 2),
+    )  # fmt: skip
+    rng = random.Random(4)
+    choices = {
+        "level": [1, 2, 3, 4, 7, None],
+        "dimension": ["satisfaction", "practice", "confidence", "indicator", "nonsense", ""],
+        "rating": [None, 0, 1, 5, 6],
+        "practice_changed": [None, True, False],
+        "follow_up_months": [None, 3, 6, 5],
+        "value": [None, Decimal("1.5"), Decimal("1.2345"), Decimal("123456789012")],
+        "indicator": ["", "beds", "x" * 201],
+        "method": ["", "survey", "telepathy"],
+        "recorded_on": [date(2023, 3, 1), None],
+        "person_id": [network_world["alice"].pk, None, 999_999],
+    }
+    valid = {
+        "level": 3, "dimension": "practice", "rating": None, "practice_changed": True, "follow_up_months": 6,
+        "value": None, "indicator": "", "method": "observed", "recorded_on": date(2023, 3, 1),
+        "person_id": network_world["alice"].pk,
+    }  # fmt: skip
+    outcomes = []
+    for _ in range(400):  # a valid outcome with none, one or two fields drawn at random
+        fields = dict(valid)
+        for name in rng.sample(sorted(choices), rng.choice([0, 1, 2])):
+            fields[name] = rng.choice(choices[name])
+        outcomes.append(Outcome(activity=activity, **fields))
+    expected = [_errors(Outcome(**{f.attname: getattr(o, f.attname) for f in Outcome._meta.fields})) for o in outcomes]
+    assert any(expected) and not all(expected)  # both kinds drawn
+    for outcome, errors in zip(outcomes, expected, strict=True):
+        if errors is None:
+            full_clean_many([outcome])
+        else:
+            with pytest.raises(RowInvalid) as refused:
+                full_clean_many([outcome])
+            assert refused.value.message_dict == errors
+    # and all at once, each field's clean shared among the records: the first refused one, with its own errors
+    with pytest.raises(RowInvalid) as refused:
+        full_clean_many(outcomes)
+    first = next(i for i, errors in enumerate(expected) if errors)
+    assert (refused.value.index, refused.value.message_dict) == (first, expected[first])
+    full_clean_many([o for o, errors in zip(outcomes, expected, strict=True) if errors is None])
+
+
+def test_the_first_refused_record_is_named_by_its_index_or_the_callers_row(network_world):
+    good = Person(sex="female")
+    bad = Person(sex="robot", research_consent=True)
+    with pytest.raises(RowInvalid) as refused:
+        full_clean_many([good, good, bad, Person(sex="x")])
+    assert refused.value.index == 2
+    assert set(refused.value.message_dict) == {"sex", "consent_date"}  # field rules and the model's clean()
+    with pytest.raises(RowInvalid) as refused:
+        full_clean_many([bad], rows=[17])
+    assert refused.value.index == 17
+
+
+def test_a_reference_to_a_record_that_does_not_exist_is_refused_as_full_clean_refuses_it(network_world):
+    activity = Activity(
+        partnership=network_world["p"], title="T", kind="workshop", mode="in_person",
+        start_date=date(2023, 1, 1), end_date=date(2023, 1, 1), venue_id=987_654,
+    )  # fmt: skip
+    with pytest.raises(RowInvalid) as refused:
+        full_clean_many([activity])
+    assert refused.value.message_dict == _errors(activity)
+
+
+def test_a_related_record_saved_after_it_was_assigned_gives_its_id_and_an_unsaved_one_is_refused(network_world):
+    person = Person(sex="male")
+    outcome = Outcome(person=person)
+    person.save()
+    references_resolved([outcome])
+    assert outcome.person_id == person.pk
+    with pytest.raises(ValueError, match="unsaved related object"):
+        references_resolved([Outcome(person=Person())])
+
+
+def test_a_unique_value_given_twice_or_already_stored_is_refused(network_world):
+    Person.objects.create(external_id="E1")
+    with pytest.raises(RowInvalid) as refused:
+        unique_many([Person(external_id="E2"), Person(external_id="E1")], "external_id")
+    assert refused.value.index == 1 and "already exists" in refused.value.messages[0]
+    with pytest.raises(RowInvalid) as refused:
+        unique_many([Person(external_id="E3"), Person(), Person(external_id="E3")], "external_id")
+    assert refused.value.index == 2
+    unique_many([Person(), Person(), Person(external_id="E4")], "external_id")  # empty values are never compared
+
+
+def test_records_are_written_with_a_history_row_as_a_save_writes_one(network_world, admin_user):
+    people = [Person(sex="female", grade=f"Band {n}") for n in range(5)]
+    create_many(people, by=admin_user)
+    assert all(p.pk for p in people) and not people[0]._state.adding
+    single = Person(sex="male", grade="Band 9")
+    single._history_user = admin_user
+    single.save()
+    bulk_row = people[0].history.get()
+    single_row = single.history.get()
+    skip = {"history_id", "history_date", "id", "pseudo_id", "grade", "sex", "created_at", "updated_at"}
+    fields = [f.attname for f in bulk_row._meta.concrete_fields if f.attname not in skip]
+    assert [getattr(bulk_row, f) for f in fields] == [getattr(single_row, f) for f in fields]
+    assert (bulk_row.pseudo_id, bulk_row.grade, bulk_row.history_type) == (people[0].pseudo_id, "Band 0", "+")
+    for person in people:
+        person.grade = "Band 8a"
+    update_many(people, ["grade"], by=None)
+    assert set(Person.objects.filter(pk__in=[p.pk for p in people]).values_list("grade", flat=True)) == {"Band 8a"}
+    changed = people[3].history.latest("history_id")
+    assert (changed.history_type, changed.history_user, changed.grade) == ("~", None, "Band 8a")
+    assert changed.updated_at > bulk_row.updated_at  # stamped as save() stamps it
