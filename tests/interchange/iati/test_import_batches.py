@@ -13,11 +13,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from healthlinks import bulk
 from healthlinks.analytics.models import DataVersion
 from healthlinks.api.models import ApiVersion
 from healthlinks.interchange.iati import importer
 from healthlinks.interchange.iati.importer import import_iati
-from healthlinks.projects import services
 from healthlinks.projects.models import (
     Project,
     ProjectBudget,
@@ -248,10 +248,11 @@ def test_a_second_process_reports_refusals_and_strict_errors_like_the_first(tmp_
 
 
 def test_other_databases_fall_back_to_one_save_per_project(tmp_path, monkeypatch, small_chunks):
-    monkeypatch.setattr(services, "bulk_writes_supported", lambda: False)
+    monkeypatch.setattr(bulk, "supported", lambda: False)
     import_iati(write(tmp_path, document(*_many(5))))
     assert Project.objects.count() == 5 and ProjectTransaction.objects.count() == 10
     assert _history(Project, "+") == 5 and _history(ProjectParticipant, "+") == 10
+    assert _history(Institution, "+") == 5 and _history(Partnership, "+") == 2  # record by record too
     report = import_iati(write(tmp_path, document(*_many(5, title="Renamed")), "b.xml"))
     assert report.updated == 5 and _history(Project, "~") == 5
     assert set(Project.objects.values_list("title", flat=True)) == {f"Renamed {i}" for i in range(5)}
