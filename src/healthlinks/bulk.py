@@ -23,7 +23,7 @@ import json
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -85,12 +85,19 @@ class Table:
         self.history_columns = ", ".join([*columns, *map(quote, HISTORY_COLUMNS)])
         self.select_columns = ", ".join(columns)
         self.getter = itemgetter(*self.names)
+        self.attributes = attrgetter(*self.names)
         self.id_index = self.names.index("id")
         self.sequence: str | None = None  # PostgreSQL: the id sequence's name
 
     def row(self, values: Mapping[str, Any]) -> list[Any]:
         """The values of one row in column order, adapted for the database (missing ones take their default)."""
-        row = list(self.getter({**self.defaults, **values}))
+        return self.adapt(list(self.getter({**self.defaults, **values})))
+
+    def record_row(self, record: models.Model) -> list[Any]:
+        """The values of a record's row in column order, adapted for the database."""
+        return self.adapt(list(self.attributes(record)))
+
+    def adapt(self, row: list[Any]) -> list[Any]:
         for i, adapt in self.adapters:
             value = row[i]
             if value is not None:
@@ -297,22 +304,42 @@ def create(records: Sequence[M], *, by: Any, later: Later | None = None) -> list
         return list(records)
     writer = table(model)
     now = timezone.now()
-    pk_name = model._meta.pk.attname if model._meta.pk is not None else "id"
     ids = iter(writer.reserve_ids(len(records)))
     rows = []
     for record in records:
         if type(record) is not model or record.pk is not None:
             raise TypeError(f"bulk.create writes new records of one model, not {type(record).__name__} {record.pk}")
-        setattr(record, pk_name, next(ids))
+        record.pk = next(ids)
         for name in writer.auto_now_add:
             if getattr(record, name) is None:
                 setattr(record, name, now)
         for name in writer.auto_now:
             setattr(record, name, now)
         record._state.adding = False
-        rows.append(writer.row({name: getattr(record, name) for name in writer.names}))
+        rows.append(writer.record_row(record))
     writer.insert(rows, writer.history(by, "+", now) if writer.history_table is not None else None, later)
     return list(records)
+
+
+def create_rows(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, by: Any, later: Later | None = None
+) -> list[int]:
+    """`create` for rows nobody reads back as records (the members of new partnerships), given as field values by
+    column (`institution_id`; missing ones take their default), already validated. Returns their ids."""
+    if not rows:
+        return []
+    if not supported():
+        return [create([model(**values)], by=by)[0].pk for values in rows]
+    writer = table(model)
+    now = timezone.now()
+    stamps = dict.fromkeys([*writer.auto_now_add, *writer.auto_now], now)
+    ids = writer.reserve_ids(len(rows))
+    writer.insert(
+        [writer.row({**stamps, **values, "id": pk}) for pk, values in zip(ids, rows, strict=True)],
+        writer.history(by, "+", now) if writer.history_table is not None else None,
+        later,
+    )
+    return ids
 
 
 # -- JSON columns ------------------------------------------------------------------------------------------------------

@@ -296,15 +296,16 @@ def partnerships_create_many(*, by: User | None, partnerships: Sequence[NewPartn
             [countries[m.institution.country_id] for m in new.members if m.institution.country_id in countries]
         )
     bulk.create(records, by=by)
-    bulk.create(
+    bulk.create_rows(
+        PartnershipMember,
         [
-            PartnershipMember(
-                partnership=partnership,
-                institution=spec.institution,
-                role=spec.role,
-                joined=spec.joined or partnership.start_date,
-                left=spec.left,
-            )
+            {
+                "partnership_id": partnership.pk,
+                "institution_id": spec.institution.pk,
+                "role": spec.role,
+                "joined": spec.joined or partnership.start_date,
+                "left": spec.left,
+            }
             for partnership, new in zip(records, partnerships, strict=True)
             for spec in new.members
         ],

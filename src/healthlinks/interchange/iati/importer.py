@@ -18,7 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -68,6 +68,7 @@ FIRST_CHUNKS = (50, 150, 300)
 # files at least this large are read by a second process (background.py) while this one writes
 BACKGROUND_MIN_BYTES = 16 * 1024 * 1024
 LOOKUP_BATCH = 200  # values per IN / OR query (SQLite limits expression depth)
+CACHE_LIMIT = 100_000  # organisations and partnerships kept in memory for a file (then looked up again)
 FUNDING_ROLE = "1"
 KIND_BY_ORG_TYPE = {
     "10": "government",
@@ -167,9 +168,14 @@ def import_iati(
     strict: bool = False,
     name: str = "",
     progress: Progress | None = None,
+    pause_collector: bool = False,
 ) -> IatiImportReport:
     """Import one file (a path or a binary file object). Never raises for bad content: see report.refused.
-    `progress(stage, done, total)` is told the activities imported so far, after each chunk."""
+    `progress(stage, done, total)` is told the activities imported so far, after each chunk.
+
+    `pause_collector`: only for a caller that runs the import in a process of its own, in its main thread (the
+    command line; the task worker's own process): Python's cyclic garbage collector, which is process-wide, is
+    paused while the file is imported (see `_collector_paused`). A web process never passes it."""
     if not can_import(user):
         raise ImportNotAllowed("only coordinators and hub admins may import IATI files")
     label = name or (source if isinstance(source, str) else getattr(source, "name", "upload"))
@@ -177,8 +183,9 @@ def import_iati(
     reader: ActivityReader | BackgroundReader = ActivityReader(source, strict=strict)
     if isinstance(source, str) and os.path.isfile(source) and os.path.getsize(source) >= BACKGROUND_MIN_BYTES:
         reader = BackgroundReader(source, strict=strict)
+    paused = _collector_paused() if pause_collector else nullcontext()
     try:
-        with transaction.atomic(), _collector_paused(), later_writes(_project_tables()) as later:
+        with transaction.atomic(), paused, later_writes(_project_tables()) as later:
             total = count_activities(source) if progress is not None and isinstance(source, str) else 0
             _Importer(user, report, str(label), later, progress, total).run(reader)
     except (FileRefused, OSError) as exc:
@@ -193,29 +200,24 @@ def _project_tables() -> list[str]:
     return [model._meta.db_table for model in Project._meta.app_config.get_models()]
 
 
-_paused = {"imports": 0, "was_enabled": True}
-_paused_lock = threading.Lock()
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector is off while a file is imported. An import allocates millions of small,
-    short-lived objects (the activities as read, their rows), none in reference cycles, which reference counting
-    frees as before; with the collector on, its full collections went over them again and again: 15% of the
-    importer's CPU time. Peak memory is the same with it off (bench/iati.py measures it). Concurrent imports
-    (threads) turn it back on when the last one ends."""
-    with _paused_lock:
-        if _paused["imports"] == 0:
-            _paused["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _paused["imports"] += 1
+    """Python's cyclic garbage collector is off while a file is imported, then as it was. An import allocates
+    millions of small, short-lived objects (the activities as read, their rows), none in reference cycles, which
+    reference counting frees as before; with the collector on, its collections went over them again and again: a
+    third more of the importer's CPU time (docs/benchmarks.md). Peak memory is the same with it off (bench/iati.py
+    measures it). The collector is process-wide: only a process that runs nothing else meanwhile pauses it
+    (`import_iati(pause_collector=True)`)."""
+    if threading.current_thread() is not threading.main_thread():  # a thread among others: left alone
+        yield
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        with _paused_lock:
-            _paused["imports"] -= 1
-            if _paused["imports"] == 0 and _paused["was_enabled"]:
-                gc.enable()
+        if was_enabled:
+            gc.enable()
 
 
 def _d(value: str | None) -> date | None:
@@ -284,6 +286,11 @@ class PlannedPartnership:
     lead: Org
     members: list[Org]
     partnership: Partnership | None = None
+
+    @property
+    def key(self) -> frozenset[int]:
+        """Its key in the importer's partnerships while its institutions are not written."""
+        return frozenset(m.ident if isinstance(m, PlannedInstitution) else m.pk for m in self.members)
 
     @property
     def pk(self) -> int:
@@ -410,6 +417,9 @@ class _Importer:
                 orgs.append((rep["ref"], rep["names"], ""))
             orgs.extend((o["ref"], o["names"], o["hl_ror"]) for o in p.data["participants"])
         self.matcher.prefetch(orgs)
+        if len(self.partnership_cache) > CACHE_LIMIT:  # bounded: the partnerships are looked up again
+            self.partnership_cache.clear()
+            self.matcher.created.clear()  # (those of the institutions this import created too)
         self.refused_partnerships = {}
         for _attempt in range(len(chunk) * 20 + 2):  # each attempt refuses something more: it ends
             decisions = [self._decide(i, p, existing.get(p.identifier)) for i, p in enumerate(chunk)]
@@ -470,26 +480,19 @@ class _Importer:
                 for new_partnership, partnership in zip(partnerships, made, strict=True):
                     new_partnership.partnership = partnership
         self.written = True
-        real = {new.ident: new.saved.pk for new in institutions}
         self.matcher.written()
-        if self.editable is not None:
-            self.editable.update(p.saved.pk for p in partnerships)
-        self.partnership_cache = {
-            frozenset(real.get(pk, pk) for pk in members): (
-                found.saved if isinstance(found, PlannedPartnership) else found
-            )
-            for members, found in self.partnership_cache.items()
-        }
+        for planned in partnerships:  # found again by the ids of its members, now written
+            del self.partnership_cache[planned.key]
+            self.partnership_cache[frozenset(m.pk for m in planned.members)] = planned.saved
+            if self.editable is not None:
+                self.editable.add(planned.saved.pk)
         self.new_partnerships = []
 
     def _undo_plans(self) -> None:
         """Forget the institutions and partnerships the chunk was to create (none was written)."""
         self.matcher.undo_chunk()
-        self.partnership_cache = {
-            members: found
-            for members, found in self.partnership_cache.items()
-            if not isinstance(found, PlannedPartnership) and min(members, default=0) > 0
-        }
+        for planned in self.new_partnerships:
+            del self.partnership_cache[planned.key]
         self.new_partnerships = []
 
     def _existing(self, identifiers: list[str]) -> dict[str, _Existing]:
@@ -618,7 +621,7 @@ class _Importer:
         decision.fields = fields
         if new_partnership is not None:  # kept: a later activity with the same members goes to it
             self.new_partnerships.append(new_partnership)
-            self.partnership_cache[frozenset(m.pk for m in new_partnership.members)] = new_partnership
+            self.partnership_cache[new_partnership.key] = new_partnership
         return decision
 
     def _write(self, decision: _Decision) -> ProjectWrite:
@@ -886,6 +889,7 @@ class InstitutionMatcher:
         self.without_ids: set[tuple[str, ...]] = set()  # refused with their IATI or ROR id: planned without
         self.refused: dict[tuple[str, ...], list[str]] = {}  # refused without them: the activity is skipped
         self.planned = 0
+        self.names = NameFilter()
         self.org_types = set(OrganisationType.objects.values_list("code", flat=True))
         self.countries: dict[str, str] = {}
         for iso3, iso2 in Country.objects.values_list("iso3", "iso2"):
@@ -924,10 +928,14 @@ class InstitutionMatcher:
 
     def written(self) -> None:
         """The pending institutions are written: the cache answers with them."""
-        for key, org in self.cache.items():
-            if isinstance(org, PlannedInstitution):
-                self.cache[key] = org.saved
+        for new in self.pending:
+            for key in new.keys:
+                if self.cache.get(key) is new:
+                    self.cache[key] = new.saved
         self.created.update(new.saved.pk for new in self.pending)
+        if self.names.built:
+            for new in self.pending:
+                self.names.add(new.saved.name)
         self.pending, self.introduced = [], []
 
     # -- matching -------------------------------------------------------------------------------------------
@@ -971,27 +979,32 @@ class InstitutionMatcher:
 
     def prefetch(self, orgs: list[tuple[str, list[Narrative], str]]) -> None:
         """Look up, in a few queries, the organisations (reporting or participating) of a chunk that the cache
-        does not know yet."""
+        does not know yet: by IATI and ROR id, then by name those that neither found."""
+        if len(self.cache) > CACHE_LIMIT:  # bounded: what is forgotten is looked up again
+            self.cache.clear()
         self.by_ref, self.by_ror, self.by_name = {}, {}, {}
-        refs: set[str] = set()
-        rors: set[str] = set()
-        names: set[str] = set()
+        unknown: list[tuple[str, str, str]] = []
         for ref, org_names, ror in orgs:
             name, ror_id, keys = self._keys(ref, org_names, ror)
-            if any(key in self.cache for key in keys):
-                continue
-            if ref:
-                refs.add(ref)
-            if ror_id:
-                rors.add(ror_id)
-            if name:
-                names.add(name)
-        for batch in _batches(sorted(refs)):
+            if not any(key in self.cache for key in keys):
+                unknown.append((ref, ror_id, name))
+        for batch in _batches(sorted({ref for ref, _ror, _name in unknown if ref})):
             self.by_ref.update(dict.fromkeys(batch))
             self.by_ref.update((i.iati_org_id or "", i) for i in Institution.objects.filter(iati_org_id__in=batch))
-        for batch in _batches(sorted(rors)):
+        for batch in _batches(sorted({ror for _ref, ror, _name in unknown if ror})):
             self.by_ror.update(dict.fromkeys(batch))
             self.by_ror.update((i.ror_id or "", i) for i in Institution.objects.filter(ror_id__in=batch))
+        names = {
+            name
+            for ref, ror, name in unknown
+            if name and not (ref and self.by_ref.get(ref)) and not (ror and self.by_ror.get(ror))
+        }
+        if len(names) > LOOKUP_BATCH and not self.names.built:
+            self.names.build()
+        if self.names.built:
+            for name in [n for n in names if not self.names.may_have(n)]:
+                self.by_name[name.lower()] = []  # no institution has it: nothing to ask
+                names.discard(name)
         for batch in _batches(sorted(names)):
             wanted = {n.lower() for n in batch}
             for n in wanted:
@@ -1090,6 +1103,42 @@ class InstitutionMatcher:
         self.pending.append(new)
         self.introduced.append(new)
         return new, f"institution {fields['name']!r} created ({country}), to review"
+
+
+class NameFilter:
+    """Whether some institution may have a name (case-insensitively), so that the names of a first import's new
+    organisations are not looked for in the database: each query compares every institution's name, and every
+    chunk of such a file has thousands of them. A Bloom filter of the registry's names, built from one pass over
+    them when a chunk first has more names to look up than one query takes, then kept up to date with the
+    institutions the import creates: 1 MB whatever the registry's size, 0.03% of false answers with 300,000
+    names. It may wrongly say yes (the database is then asked, as without it), never wrongly no: names are
+    compared upper-cased then lower-cased, which equates every two names that SQLite (ASCII letters) or
+    PostgreSQL (UPPER) equates."""
+
+    BITS = 1 << 23
+    PROBES = 4
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.built = False
+
+    def _positions(self, name: str) -> list[int]:
+        value = hash(name.upper().lower()) & 0xFFFFFFFFFFFFFFFF
+        first, step = value & 0xFFFFFFFF, (value >> 32) | 1
+        return [(first + i * step) % self.BITS for i in range(self.PROBES)]
+
+    def build(self) -> None:
+        self.bits = bytearray(self.BITS // 8)
+        self.built = True
+        for name in Institution.objects.values_list("name", flat=True).iterator(chunk_size=10_000):
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        for position in self._positions(name):
+            self.bits[position >> 3] |= 1 << (position & 7)
+
+    def may_have(self, name: str) -> bool:
+        return all(self.bits[p >> 3] & (1 << (p & 7)) for p in self._positions(name))
 
 
 def _batches(values: list[str]) -> list[list[str]]:
