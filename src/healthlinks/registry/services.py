@@ -76,6 +76,9 @@ def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
     return slug
 
 
+MEMBER_ROLES = frozenset(MemberRole.values)  # (the enum builds its list of values at each use)
+
+
 def _check_members(members: Sequence[MemberSpec]) -> None:
     institutions = [m.institution.pk for m in members]
     if len(set(institutions)) != len(institutions):
@@ -83,7 +86,7 @@ def _check_members(members: Sequence[MemberSpec]) -> None:
     if len(set(institutions)) < 2:
         raise ValidationError({"members": _("a partnership needs at least two member institutions")})
     for m in members:
-        if m.role not in MemberRole.values:
+        if m.role not in MEMBER_ROLES:
             raise ValidationError({"members": _("unknown member role %(role)s") % {"role": m.role}})
         if m.joined and m.left and m.left < m.joined:
             raise ValidationError(
@@ -241,22 +244,25 @@ def institution_create(*, by: User | None, **fields: Any) -> Institution:
 
 
 @transaction.atomic
-def institutions_create_many(*, by: User | None, institutions: Sequence[Mapping[str, Any]]) -> list[Institution]:
+def institutions_create_many(
+    *, by: User | None, institutions: Sequence[Mapping[str, Any]], later: bulk.Later | None = None
+) -> list[Institution]:
     """Create many institutions (each given as `institution_create` takes its fields) in a few statements, each
     validated as `institution_create` validates it (`full_clean`; their countries, organisation types and unique
     identifiers looked up with one query each for all of them) and recorded in the history with `by` as its
     author. A refused institution raises `RowInvalid` with its index and nothing is written. Sends no signals:
-    the data versions are bumped here, once. Returns the institutions, saved, in the order given."""
+    the data versions are bumped here, once. Returns the institutions, saved, in the order given. With a pipelined
+    `later` (`projects.later`, PostgreSQL), their history rows are copied when the caller sends its statements."""
     records = []
     for index, fields in enumerate(institutions):
         unknown = set(fields) - INSTITUTION_FIELDS
         if unknown:
             raise RowInvalid(index, ValidationError({name: _("this field cannot be set") for name in sorted(unknown)}))
-        institution = Institution(**fields)
+        institution = bulk.new(Institution, fields)
         _institution_normalise(institution)
         records.append(institution)
     bulk.validate(records)
-    bulk.create(records, by=by)
+    bulk.create(records, by=by, later=later)
     changes.changed([Institution])
     return records
 
@@ -271,13 +277,16 @@ class NewPartnership:
 
 
 @transaction.atomic
-def partnerships_create_many(*, by: User | None, partnerships: Sequence[NewPartnership]) -> list[Partnership]:
+def partnerships_create_many(
+    *, by: User | None, partnerships: Sequence[NewPartnership], later: bulk.Later | None = None
+) -> list[Partnership]:
     """Create many partnerships with their members in a few statements, each validated as `partnership_create`
     validates it (`full_clean`, its members), its geography derived from its members' countries, recorded in the
     history (the partnership and each member, `by` as their author), and coordinated by `by` unless a hub admin.
     A refused partnership raises `RowInvalid` with its index and nothing is written. Sends no signals: the data
     versions are bumped here, once. Specialties, delivery methods and funding schemes are set afterwards with
-    `partnership_update`. Returns the partnerships, saved, in the order given."""
+    `partnership_update`. Returns the partnerships, saved, in the order given. With a pipelined `later`, their
+    history rows (and their members') are copied when the caller sends its statements."""
     records = []
     for index, new in enumerate(partnerships):
         try:
@@ -287,7 +296,7 @@ def partnerships_create_many(*, by: User | None, partnerships: Sequence[NewPartn
             _check_members(new.members)
         except ValidationError as exc:
             raise RowInvalid(index, exc) from None
-        records.append(Partnership(**new.fields))
+        records.append(bulk.new(Partnership, new.fields))
     _unique_slugs([p for p in records if not p.slug])
     bulk.validate(records)
     countries = Country.objects.in_bulk({m.institution.country_id for new in partnerships for m in new.members})
@@ -295,7 +304,7 @@ def partnerships_create_many(*, by: User | None, partnerships: Sequence[NewPartn
         partnership.geography_class = geography_class_of(
             [countries[m.institution.country_id] for m in new.members if m.institution.country_id in countries]
         )
-    bulk.create(records, by=by)
+    bulk.create(records, by=by, later=later)
     bulk.create_rows(
         PartnershipMember,
         [
@@ -310,6 +319,7 @@ def partnerships_create_many(*, by: User | None, partnerships: Sequence[NewPartn
             for spec in new.members
         ],
         by=by,
+        later=later,
     )
     if by is not None and not by.is_hub_admin:
         bulk.create(
@@ -327,11 +337,7 @@ def _unique_slugs(partnerships: Sequence[Partnership]) -> None:
     if not partnerships:
         return
     bases = [make_slug(p.name) or "partnership" for p in partnerships]
-    taken: set[str] = set()
-    for start in range(0, len(bases), 500):
-        taken.update(
-            Partnership.objects.filter(slug__in=set(bases[start : start + 500])).values_list("slug", flat=True)
-        )
+    taken = bulk.existing(Partnership, "slug", set(bases))
     numbered: dict[str, int] = {}  # per name taken or given twice: the next number to try
     given = Counter(bases)
     for base in {b for b in bases if b in taken or given[b] > 1}:

@@ -491,15 +491,15 @@ def test_a_reading_process_that_dies_mid_record_is_reported_and_nothing_is_writt
 
     monkeypatch.setattr(importer, "BACKGROUND_MIN_BYTES", 0)
     child = (
-        "import marshal, sys\n"
+        "import pickle, sys\n"
         "out = sys.stdout.buffer\n"
         "def send(record, cut=False):\n"
-        "    data = marshal.dumps(record)\n"
+        "    data = pickle.dumps(record)\n"
         f"    out.write(len(data).to_bytes({background.SIZE}, 'big'))\n"
         "    out.write(data[: len(data) // 2] if cut else data)\n"
         "    out.flush()\n"
         "send(('version', '2.03'))\n"
-        "send(('batch', [(1, 'X-1', marshal.dumps({'a': 1}, 2), [], '', 'digest')]), cut=True)\n"
+        "send(('batch', [(1, 'X-1', b'{}', [], '', 'digest')]), cut=True)\n"
         "sys.exit(3)\n"
     )
     real_popen = background.subprocess.Popen

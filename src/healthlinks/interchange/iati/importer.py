@@ -17,12 +17,13 @@ import gc
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from itertools import chain
 from typing import IO, Any, cast
 
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from healthlinks import changes
+from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.interchange.iati.activity import IatiActivity, Narrative, RecipientCountry
 from healthlinks.interchange.iati.background import BackgroundReader
@@ -241,11 +242,12 @@ class _Countries:
         self.countries = countries
         self.codes: list[str] | None = None
 
-    def after(self, *first: str) -> list[str]:
-        """`first`, then the countries' codes."""
+    def after(self, *first: str) -> Iterator[str]:
+        """`first`, then the countries' codes (read until a country is told)."""
+        yield from first
         if self.codes is None:
             self.codes = [c["code"] for c in sorted(self.countries, key=lambda c: -Decimal(c["percentage"] or 0))]
-        return [*first, *self.codes]
+        yield from self.codes
 
 
 @dataclass(eq=False)
@@ -256,15 +258,17 @@ class PlannedInstitution:
     fields: dict[str, Any]
     ident: int
     keys: tuple[str, ...]
+    country_id: str
+    pk: int = 0
     institution: Institution | None = None
 
-    @property
-    def pk(self) -> int:
-        return self.institution.pk if self.institution is not None else self.ident
+    def __post_init__(self) -> None:
+        self.pk = self.ident
 
-    @property
-    def country_id(self) -> str:
-        return str(self.fields["country_id"])
+    def written(self, institution: Institution | None) -> None:
+        """Written as `institution` (None: that write was undone)."""
+        self.institution = institution
+        self.pk = institution.pk if institution is not None else self.ident
 
     @property
     def saved(self) -> Institution:
@@ -454,14 +458,17 @@ class _Importer:
         institutions, partnerships = self.matcher.pending, self.new_partnerships
         if not institutions and not partnerships:
             return
+        sent = len(self.later.statements)
         with transaction.atomic():
             if institutions:
                 try:
-                    created = institutions_create_many(by=self.user, institutions=[i.fields for i in institutions])
+                    created = institutions_create_many(
+                        by=self.user, institutions=[i.fields for i in institutions], later=self.later
+                    )
                 except RowInvalid as exc:
                     raise _Refused(institutions[exc.index], exc) from None
                 for new, institution in zip(institutions, created, strict=True):
-                    new.institution = institution
+                    new.written(institution)
             if partnerships:
                 specs = [
                     NewPartnership(
@@ -472,10 +479,11 @@ class _Importer:
                     for p in partnerships
                 ]
                 try:
-                    made = partnerships_create_many(by=self.user, partnerships=specs)
+                    made = partnerships_create_many(by=self.user, partnerships=specs, later=self.later)
                 except RowInvalid as exc:
                     for new in institutions:
-                        new.institution = None
+                        new.written(None)
+                    del self.later.statements[sent:]  # the history copies of what was undone
                     raise _Refused(partnerships[exc.index], exc) from None
                 for new_partnership, partnership in zip(partnerships, made, strict=True):
                     new_partnership.partnership = partnership
@@ -720,6 +728,17 @@ class _Importer:
         return PlannedPartnership(index=index, fields=fields, lead=lead, members=members)
 
 
+def _name_text(names: list[Narrative]) -> str:
+    """`projects.models.first_text(names)` for the reader's narratives, which always have a text: the English one,
+    else the first (for every organisation of a file, twice)."""
+    if len(names) == 1:
+        return names[0]["text"]
+    for item in names:
+        if item["lang"] == "en":
+            return item["text"]
+    return names[0]["text"] if names else ""
+
+
 def _first_text(narratives: list[Narrative], lang: str = "en") -> str:
     """`projects.models.first_text` of typed narratives."""
     return first_text(cast(list[dict[str, str]], narratives), lang)
@@ -939,7 +958,7 @@ class InstitutionMatcher:
         self.pending, self.introduced = [], []
 
     # -- matching -------------------------------------------------------------------------------------------
-    def _country(self, hints: list[str]) -> str | None:
+    def _country(self, hints: Iterable[str]) -> str | None:
         for hint in hints:
             if not hint:
                 continue
@@ -953,7 +972,7 @@ class InstitutionMatcher:
 
     def _keys(self, ref: str, names: list[Narrative], ror: str) -> tuple[str, str, tuple[str, ...]]:
         """The name and ROR id as matched, and the cache keys of an organisation."""
-        text = _first_text(names)
+        text = _name_text(names)
         memo = (ref, ror, text)
         if memo in self.keys_cache:
             return self.keys_cache[memo]
@@ -988,11 +1007,15 @@ class InstitutionMatcher:
             name, ror_id, keys = self._keys(ref, org_names, ror)
             if not any(key in self.cache for key in keys):
                 unknown.append((ref, ror_id, name))
-        for batch in _batches(sorted({ref for ref, _ror, _name in unknown if ref})):
-            self.by_ref.update(dict.fromkeys(batch))
+        # which identifiers some institution has (plain queries), then those institutions: a first import's new
+        # organisations cost one query per 500 identifiers and no object
+        refs = {ref for ref, _ror, _name in unknown if ref}
+        self.by_ref = dict.fromkeys(refs)
+        for batch in _batches(sorted(bulk.existing(Institution, "iati_org_id", refs))):
             self.by_ref.update((i.iati_org_id or "", i) for i in Institution.objects.filter(iati_org_id__in=batch))
-        for batch in _batches(sorted({ror for _ref, ror, _name in unknown if ror})):
-            self.by_ror.update(dict.fromkeys(batch))
+        rors = {ror for _ref, ror, _name in unknown if ror}
+        self.by_ror = dict.fromkeys(rors)
+        for batch in _batches(sorted(bulk.existing(Institution, "ror_id", rors))):
             self.by_ror.update((i.ror_id or "", i) for i in Institution.objects.filter(ror_id__in=batch))
         names = {
             name
@@ -1046,7 +1069,7 @@ class InstitutionMatcher:
         ref: str,
         names: list[Narrative],
         org_type: str,
-        country_hints: Callable[[], list[str]],
+        country_hints: Callable[[], Iterator[str]],
         ror: str = "",
     ) -> tuple[Org | None, str]:
         """`country_hints` (called only when an institution is to be created): where to look for its country.
@@ -1079,9 +1102,9 @@ class InstitutionMatcher:
         return found, note
 
     def _plan(
-        self, keys: tuple[str, ...], *, ref: str, ror_id: str, name: str, org_type: str, hints: list[str]
+        self, keys: tuple[str, ...], *, ref: str, ror_id: str, name: str, org_type: str, hints: Iterator[str]
     ) -> tuple[PlannedInstitution | None, str]:
-        country = self._country([ref, *hints])
+        country = self._country(chain((ref,), hints))
         if country is None:
             return None, f"organisation {name!r} not created: no country could be told from its identifier"
         if keys in self.refused:
@@ -1099,7 +1122,7 @@ class InstitutionMatcher:
             if ror_id and ROR_RE.match(ror_id) and ror_checksum_ok(ror_id):
                 fields["ror_id"] = ror_id
         self.planned += 1
-        new = PlannedInstitution(fields=fields, ident=-self.planned, keys=keys)
+        new = PlannedInstitution(fields=fields, ident=-self.planned, keys=keys, country_id=country)
         self.pending.append(new)
         self.introduced.append(new)
         return new, f"institution {fields['name']!r} created ({country}), to review"
@@ -1110,13 +1133,13 @@ class NameFilter:
     organisations are not looked for in the database: each query compares every institution's name, and every
     chunk of such a file has thousands of them. A Bloom filter of the registry's names, built from one pass over
     them when a chunk first has more names to look up than one query takes, then kept up to date with the
-    institutions the import creates: 1 MB whatever the registry's size, 0.03% of false answers with 300,000
-    names. It may wrongly say yes (the database is then asked, as without it), never wrongly no: names are
-    compared upper-cased then lower-cased, which equates every two names that SQLite (ASCII letters) or
-    PostgreSQL (UPPER) equates."""
+    institutions the import creates: 2 MB whatever the registry's size, 0.01% of false answers with 300,000
+    names, 0.4% with a million. It may wrongly say yes (the database is then asked, as without it), never wrongly
+    no: names are compared upper-cased then lower-cased, which equates every two names that SQLite (ASCII
+    letters) or PostgreSQL (UPPER) equates."""
 
-    BITS = 1 << 23
-    PROBES = 4
+    BITS = 1 << 24
+    PROBES = 3
 
     def __init__(self) -> None:
         self.bits = bytearray()

@@ -97,6 +97,7 @@ class ParsedActivity:
     warnings: list[Issue] = field(default_factory=list)
     skip_reason: str = ""
     digest: str = ""  # of the data and the file's version: a re-import with the same digest changes nothing
+    text: bytes = b""  # the data's JSON text, which the digest hashed, kept when the reader is asked to
 
 
 # changes when the digest or the mapping changes (3: the JSON text of the mapped activity; 2 hashed a `marshal`
@@ -104,15 +105,20 @@ class ParsedActivity:
 DIGEST_FORMAT = b"healthlinks-iati-activity/3\n"
 # json.dumps' text (ASCII, default separators) with one encoder kept: no Python version or Unicode database
 # changes it; no check for circular references (the activity is a tree)
-_DIGEST_TEXT = json.JSONEncoder(check_circular=False).encode
+_JSON_TEXT = json.JSONEncoder(check_circular=False).encode
 
 
-def data_digest(data: IatiActivity, version: str) -> str:
-    """SHA-256 of the mapped activity (the JSON text of its plain dicts, lists, texts, numbers, booleans and None,
-    keys in the order the mapper writes them) and of the file's version."""
+def json_text(data: IatiActivity) -> bytes:
+    """The mapped activity as JSON text (keys in the order the mapper writes them): what its digest hashes, and
+    what carries it from a reading process to the importer (`background.py`, read back by `json.loads`)."""
+    return _JSON_TEXT(data).encode("ascii")
+
+
+def data_digest(data: IatiActivity, version: str, text: bytes | None = None) -> str:
+    """SHA-256 of the mapped activity (its JSON text; `text` when it is already written) and the file's version."""
     digest = hashlib.sha256(DIGEST_FORMAT)
     digest.update(version.encode())
-    digest.update(_DIGEST_TEXT(data).encode("ascii"))
+    digest.update(json_text(data) if text is None else text)
     return digest.hexdigest()
 
 
@@ -123,9 +129,10 @@ def _local(tag: Any) -> str:
 class ActivityReader:
     """Iterate over the activities of one file: ``for activity in ActivityReader(source): ...``."""
 
-    def __init__(self, source: str | IO[bytes], *, strict: bool = False) -> None:
+    def __init__(self, source: str | IO[bytes], *, strict: bool = False, keep_text: bool = False) -> None:
         self.source = source
         self.strict = strict
+        self.keep_text = keep_text  # each activity's JSON text too, to be sent to another process
         self.version = ""
         self.activities_seen = 0
         self._seen_ids: dict[str, int] = {}  # the one thing that grows: ~100 bytes per activity
@@ -221,8 +228,11 @@ class ActivityReader:
             parsed.skip_reason = "no iati-identifier"
         elif data["reporting_org"] is None:
             parsed.skip_reason = "no reporting organisation"
-        else:
-            parsed.digest = data_digest(data, self.version)
+        text = json_text(data) if self.keep_text or not parsed.skip_reason else b""
+        if not parsed.skip_reason:
+            parsed.digest = data_digest(data, self.version, text)
+        if self.keep_text:
+            parsed.text = text
         if identifier:
             if identifier in self._seen_ids:
                 warnings.append(
