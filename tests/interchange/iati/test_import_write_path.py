@@ -1,4 +1,4 @@
-"""The IATI import writes through the services (issue 25: one path in and out of the database): the institutions
+"""The IATI import writes through the services (one path in and out of the database): the institutions
 and partnerships it creates are validated by their models' rules and recorded in the history with the importing
 user, as `institutions_create_many` and `partnerships_create_many` record them; what a service refuses skips the
 activities that needed it, and nothing of them is written. The change digest of an activity does not depend on

@@ -4,11 +4,12 @@ beside the matching and the database writes of the import (another core).
 `BackgroundReader(path)` is used like `ActivityReader(path)`: it starts
 ``python -m healthlinks.interchange.iati.background PATH [--strict]``, which runs `ActivityReader` (no Django)
 and writes the activities as a stream of batches to its standard output (each a length and a pickle of the
-batch). Each activity crosses as the JSON text its change digest was computed from (written once, in the child;
-`reader.json_text`), read back by `json.loads` when the importer takes it. Measured on real activities: writing
-and hashing the JSON text costs the reading process 0.08 ms an activity and reading it back the importer 0.07 ms,
-where a `marshal` dump (whose format may change from one Python version to the next, so that it cannot be
-hashed) cost 0.04 and 0.07 ms; around those texts, pickle and marshal write and read a batch in under 2
+batch). Each activity crosses as its JSON text (`reader.json_text`, written once, in the child), which the
+importer hashes for its change digest and reads back with `json.loads` when it takes it: the reading process is
+the one with the least time to spare (on a file whose organisations are known). Measured on real activities,
+writing the JSON text costs the reading process 0.08 ms an activity, and hashing and reading it back the importer
+0.08 ms, where a `marshal` dump (whose format may change from one Python version to the next, so that it cannot
+be hashed) cost 0.04 and 0.07 ms; around those texts, pickle and marshal write and read a batch in under 2
 microseconds an activity. The importer reads the batches as they come and keeps them as bytes until it takes
 them: Python's collector does not go over bytes, while AHEAD batches of unpacked activities (a million small
 objects) made its collections take a tenth of the importer's CPU. Memory stays flat on both sides: the importer
@@ -45,7 +46,7 @@ class BackgroundReader:
         self.child_peak_mb = 0.0
 
     def __iter__(self) -> Iterator[Any]:
-        from healthlinks.interchange.iati.reader import FileRefused, Issue, ParsedActivity
+        from healthlinks.interchange.iati.reader import FileRefused, Issue, ParsedActivity, text_digest
 
         command = [sys.executable, "-m", "healthlinks.interchange.iati.background", self.path]
         if self.strict:
@@ -65,7 +66,8 @@ class BackgroundReader:
                         record = pickle.loads(record[1])  # noqa: S301 - written by our own child process
                     kind = record[0]
                     if kind == "batch":
-                        for line, identifier, text, warnings, skip_reason, digest in record[1]:
+                        for line, identifier, text, warnings, skip_reason in record[1]:
+                            digest = text_digest(text, self.version) if not skip_reason else ""
                             yield ParsedActivity(
                                 line, identifier, json.loads(text), [Issue(*w) for w in warnings], skip_reason, digest
                             )
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path, strict = args[0], "--strict" in args[1:]
     out = sys.stdout.buffer
-    reader = ActivityReader(path, strict=strict, keep_text=True)  # the text its digest hashed crosses the pipe
+    reader = ActivityReader(path, strict=strict, keep_text=True)  # the importer hashes the text (it has time to)
     batch: list[Any] = []
     version_sent = False
     try:
@@ -163,7 +165,6 @@ def main(argv: list[str] | None = None) -> int:
                         parsed.text,
                         [(w.line, w.activity, w.rule, w.message) for w in parsed.warnings],
                         parsed.skip_reason,
-                        parsed.digest,
                     )
                 )
                 if len(batch) >= BATCH:

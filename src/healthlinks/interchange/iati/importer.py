@@ -52,7 +52,15 @@ from healthlinks.projects.services import (
 from healthlinks.records import RowInvalid
 from healthlinks.reference.models import Country, OrganisationType
 from healthlinks.registry import selectors as registry_selectors
-from healthlinks.registry.models import IATI_ORG_RE, ROR_RE, Institution, Partnership, ror_checksum_ok
+from healthlinks.registry.models import (
+    IATI_ORG_RE,
+    ROR_RE,
+    Institution,
+    Partnership,
+    PartnershipAccess,
+    PartnershipMember,
+    ror_checksum_ok,
+)
 from healthlinks.registry.services import (
     MemberSpec,
     NewPartnership,
@@ -186,7 +194,7 @@ def import_iati(
         reader = BackgroundReader(source, strict=strict)
     paused = _collector_paused() if pause_collector else nullcontext()
     try:
-        with transaction.atomic(), paused, later_writes(_project_tables()) as later:
+        with transaction.atomic(), paused, later_writes(_project_tables() + _registry_tables()) as later:
             total = count_activities(source) if progress is not None and isinstance(source, str) else 0
             _Importer(user, report, str(label), later, progress, total).run(reader)
     except (FileRefused, OSError) as exc:
@@ -199,6 +207,12 @@ def import_iati(
 def _project_tables() -> list[str]:
     """The tables an import writes in bulk: the projects' and their parts', with their history tables."""
     return [model._meta.db_table for model in Project._meta.app_config.get_models()]
+
+
+def _registry_tables() -> list[str]:
+    """The registry's tables the import writes in bulk (their keys are checked chunk by chunk with the
+    projects')."""
+    return [model._meta.db_table for model in (Institution, Partnership, PartnershipMember, PartnershipAccess)]
 
 
 @contextmanager

@@ -97,7 +97,7 @@ class ParsedActivity:
     warnings: list[Issue] = field(default_factory=list)
     skip_reason: str = ""
     digest: str = ""  # of the data and the file's version: a re-import with the same digest changes nothing
-    text: bytes = b""  # the data's JSON text, which the digest hashed, kept when the reader is asked to
+    text: bytes = b""  # the data's JSON text, which the digest hashes, when the reader is asked for it
 
 
 # changes when the digest or the mapping changes (3: the JSON text of the mapped activity; 2 hashed a `marshal`
@@ -114,12 +114,17 @@ def json_text(data: IatiActivity) -> bytes:
     return _JSON_TEXT(data).encode("ascii")
 
 
-def data_digest(data: IatiActivity, version: str, text: bytes | None = None) -> str:
-    """SHA-256 of the mapped activity (its JSON text; `text` when it is already written) and the file's version."""
+def text_digest(text: bytes, version: str) -> str:
+    """SHA-256 of an activity's JSON text (`json_text`) and the file's version."""
     digest = hashlib.sha256(DIGEST_FORMAT)
     digest.update(version.encode())
-    digest.update(json_text(data) if text is None else text)
+    digest.update(text)
     return digest.hexdigest()
+
+
+def data_digest(data: IatiActivity, version: str) -> str:
+    """SHA-256 of the mapped activity (its JSON text) and the file's version."""
+    return text_digest(json_text(data), version)
 
 
 def _local(tag: Any) -> str:
@@ -132,7 +137,8 @@ class ActivityReader:
     def __init__(self, source: str | IO[bytes], *, strict: bool = False, keep_text: bool = False) -> None:
         self.source = source
         self.strict = strict
-        self.keep_text = keep_text  # each activity's JSON text too, to be sent to another process
+        # each activity's JSON text instead of its digest, to be sent to another process, which hashes it
+        self.keep_text = keep_text
         self.version = ""
         self.activities_seen = 0
         self._seen_ids: dict[str, int] = {}  # the one thing that grows: ~100 bytes per activity
@@ -228,11 +234,10 @@ class ActivityReader:
             parsed.skip_reason = "no iati-identifier"
         elif data["reporting_org"] is None:
             parsed.skip_reason = "no reporting organisation"
-        text = json_text(data) if self.keep_text or not parsed.skip_reason else b""
-        if not parsed.skip_reason:
-            parsed.digest = data_digest(data, self.version, text)
         if self.keep_text:
-            parsed.text = text
+            parsed.text = json_text(data)
+        elif not parsed.skip_reason:
+            parsed.digest = data_digest(data, self.version)
         if identifier:
             if identifier in self._seen_ids:
                 warnings.append(
