@@ -1,11 +1,21 @@
 """`make bench-iati`: IATI import throughput on large generated files, beside the bare lxml iterparse of the same
 file (the floor), with peak memory, into SQLite and PostgreSQL, and the export of 10,000 activities.
 
-    .venv/bin/python bench/iati.py [--sizes 100,400] [--postgres-sizes 100] [--database-url URL] [--export 10000]
+    .venv/bin/python bench/iati.py [--sizes 100,400] [--real-sizes 100] [--postgres-sizes 100] [--database-url URL]
+        [--export 10000]
 
 Each file is generated into a temporary directory from the real activities in tests/fixtures/external/iati
 (FCDO, FIND/AidStream, the IATI standard example): they are repeated in turn, each copy with its own
-iati-identifier (`<original>-HLB0000001`, ...), and stay valid against the 2.03 schema. Every measurement runs in
+iati-identifier (`<original>-HLB0000001`, ...), and stay valid against the 2.03 schema. Two kinds of file:
+
+- **repeated** (`--sizes`): only the identifiers change, so after the first three activities every organisation
+  is already known and every partnership already exists: the import matches and writes projects;
+- **real-shaped** (`--real-sizes`): each copy also names its own organisations (every reporting, participating,
+  provider and receiver organisation gets a ref and names of its own, `GB-GOV-1-HLB0000001`, `... HLB0000001`)
+  and has its own title, as a published file imported for the first time does: every activity creates its
+  institutions (8.7 an activity on average) and a draft partnership, each with its history.
+
+Each is reported as a share of the bare parse of the same file measured beside it. Every measurement runs in
 a fresh process: an import into a freshly migrated database (SQLite: a copy of a migrated template file;
 PostgreSQL: `CREATE DATABASE ... TEMPLATE`), whose peak memory is that process's own (os.wait4). The export writes
 the first N projects of an imported database (importing an N-activity file first when no import holds N).
@@ -34,7 +44,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 from bench.common import write_results  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "external" / "iati"
-PLACEHOLDER = "@@HEALTHLINKS-BENCH-ID@@"
+PLACEHOLDER = b"@@HLB@@"  # replaced by each copy's number (HLB0000001, ...)
+ORGANISATIONS = ("reporting-org", "participating-org", "transaction/provider-org", "transaction/receiver-org")
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/hl_bench_iati"
 # issue 7: 2,000 activities/s on the machine where the bare parse (the floor) ran 13,000 activities/s. Machines here
@@ -44,26 +55,38 @@ TARGET_PER_S, TARGET_FLOOR_PER_S = 2000, 13000
 
 
 # -- the generated files --------------------------------------------------------------------------------------------
-def templates() -> list[tuple[str, bytes, bytes]]:
-    """Each real activity as (identifier, bytes before it, bytes after it), comments dropped."""
+def templates(real: bool = False) -> list[bytes]:
+    """Each real activity as bytes, comments dropped, with PLACEHOLDER where each copy puts its number: in the
+    iati-identifier and, for `real`, in the refs and names of its organisations and in its title."""
     from lxml import etree
 
     out = []
     sources = sorted((FIXTURES / "activities").glob("*.xml")) + sorted((FIXTURES / "examples").glob("*.xml"))
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True, load_dtd=False)
+    mark = PLACEHOLDER.decode()
     for path in sources:
         for activity in etree.parse(str(path), parser).getroot().iterfind("iati-activity"):
             identifier = activity.find("iati-identifier")
-            original = " ".join((identifier.text or "").split())
-            identifier.text = PLACEHOLDER
-            before, after = etree.tostring(activity, encoding="utf-8").split(PLACEHOLDER.encode())
-            out.append((original, before, after))
+            identifier.text = " ".join((identifier.text or "").split()) + "-" + mark
+            if real:
+                for path_ in ORGANISATIONS:
+                    for org in activity.iterfind(path_):
+                        if org.get("ref"):  # the same organisation keeps one ref within a copy
+                            org.set("ref", f"{org.get('ref')}-{mark}")
+                        for narrative in org.iterfind("narrative"):
+                            narrative.text = f"{narrative.text or ''} {mark}"
+                for narrative in activity.iterfind("title/narrative"):
+                    narrative.text = f"{narrative.text or ''} ({mark})"
+            out.append(etree.tostring(activity, encoding="utf-8"))
     return out
 
 
-def generate(path: Path, *, megabytes: float | None = None, activities: int | None = None) -> dict[str, Any]:
-    """Write a file of at least `megabytes` MB (10^6 bytes) or of exactly `activities` activities."""
-    parts = templates()
+def generate(
+    path: Path, *, megabytes: float | None = None, activities: int | None = None, real: bool = False
+) -> dict[str, Any]:
+    """Write a file of at least `megabytes` MB (10^6 bytes) or of exactly `activities` activities; `real`: each
+    activity with organisations of its own (see the module's docstring)."""
+    parts = templates(real)
     count = size = 0
     with path.open("wb") as out:
         head = (
@@ -73,13 +96,12 @@ def generate(path: Path, *, megabytes: float | None = None, activities: int | No
         out.write(head)
         size += len(head)
         while (megabytes is not None and size < megabytes * 1e6) or (activities is not None and count < activities):
-            original, before, after = parts[count % len(parts)]
-            chunk = before + f"{original}-HLB{count + 1:07d}".encode() + after + b"\n"
+            chunk = parts[count % len(parts)].replace(PLACEHOLDER, f"HLB{count + 1:07d}".encode()) + b"\n"
             out.write(chunk)
             size += len(chunk)
             count += 1
         out.write(b"</iati-activities>\n")
-    return {"path": path, "activities": count, "bytes": path.stat().st_size}
+    return {"path": path, "activities": count, "bytes": path.stat().st_size, "real": real}
 
 
 # -- measurements, each in a fresh process ----------------------------------------------------------------------------
@@ -123,13 +145,18 @@ def child(kind: str, argument: str) -> dict[str, Any]:
         load = os.getloadavg()[0]
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
-        report = import_iati(argument)
+        # as the command line imports (the collector paused: a process of its own), unless measuring without
+        report = import_iati(argument, pause_collector=os.environ.get("HL_BENCH_COLLECTOR") != "on")
         seconds = time.perf_counter() - t0
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         reader = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reading process (files of 16 MB or more)
         if report.refused is not None:
             raise SystemExit(f"refused: {report.refused}")
+        from healthlinks.registry.models import Institution, Partnership
+
         return {
+            "institutions": Institution.objects.count(),
+            "partnerships": Partnership.objects.count(),
             "cpu_seconds": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime,
             "reader_cpu_seconds": reader.ru_utime + reader.ru_stime,
             "reader_peak_mb": round(reader.ru_maxrss / 1024, 1),
@@ -290,7 +317,7 @@ def import_record(
     mb = file["bytes"] / 1e6
     return {
         "scale": scale,
-        "analysis": f"iati_import_{database}",
+        "analysis": f"iati_import_{database}" + ("_collector_on" if os.environ.get("HL_BENCH_COLLECTOR") else ""),
         "mode": "cold",
         "seconds": round(got["seconds"], 3),
         "peak_mb": got["peak_mb"],
@@ -303,6 +330,8 @@ def import_record(
         "mb_per_s": round(mb / got["seconds"], 2),
         "file_mb": round(mb, 1),
         "created": got["created"],
+        "institutions": got["institutions"],
+        "partnerships": got["partnerships"],
         "skipped": got["skipped"],
         "with_warnings": got["with_warnings"],
         "floor_seconds": round(floor["seconds"], 3),
@@ -316,28 +345,44 @@ def import_record(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,400", help="file sizes in MB (10^6 bytes), imported into SQLite")
-    parser.add_argument("--postgres-sizes", default="100", help="of these, also imported into PostgreSQL ('' none)")
+    parser.add_argument(
+        "--real-sizes", default="100", help="sizes of real-shaped files (organisations of their own), into SQLite"
+    )
+    parser.add_argument(
+        "--postgres-sizes", default="100", help="of these sizes, also imported into PostgreSQL (both kinds; '' none)"
+    )
     parser.add_argument("--database-url", default=PG_DEFAULT, help="scratch PostgreSQL database (dropped, recreated)")
     parser.add_argument("--export", type=int, default=10000, help="activities to export (0: no export)")
     parser.add_argument("--repeat", type=int, default=3, help="imports of each file into each database (median kept)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and databases")
+    parser.add_argument(
+        "--collector-on",
+        action="store_true",
+        help="import with Python's cyclic collector left on, as a web process does (the command line pauses it)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.collector_on:
+        os.environ["HL_BENCH_COLLECTOR"] = "on"
     if args.child:
         print(json.dumps(child(*args.child), default=str))
         return 0
 
-    sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
+    files = sorted(
+        [(float(s), False) for s in args.sizes.split(",") if s.strip()]
+        + [(float(s), True) for s in args.real_sizes.split(",") if s.strip()]
+    )
     pg_sizes = {float(s) for s in args.postgres_sizes.split(",") if s.strip()}
     workdir = Path(tempfile.mkdtemp(prefix="hl-bench-iati-"))
     databases = Databases(workdir, args.database_url)
     records: list[dict[str, Any]] = []
     largest: tuple[int, str] | None = None  # (projects, SQLite URL) of the largest import
     try:
-        for megabytes in sizes:
-            scale = f"iati-{megabytes:g}MB"
-            file = generate(workdir / f"{scale}.xml", megabytes=megabytes)
-            print(f"{scale}: {file['activities']} activities, {file['bytes'] / 1e6:.1f} MB", flush=True)
+        for megabytes, real in files:
+            scale = f"iati-{megabytes:g}MB" + ("-real" if real else "")
+            file = generate(workdir / f"{scale}.xml", megabytes=megabytes, real=real)
+            kind = "real-shaped: organisations of its own" if real else "repeated: organisations known"
+            print(f"{scale} ({kind}): {file['activities']} activities, {file['bytes'] / 1e6:.1f} MB", flush=True)
             floors = [measure("floor", str(file["path"])) for _ in range(args.repeat)]
             floor = sorted(floors, key=lambda f: f["seconds"])[len(floors) // 2]  # the median, as for the imports
             mb = file["bytes"] / 1e6
@@ -384,7 +429,8 @@ def main() -> int:
                     f"{record['reader_cpu_seconds']:.1f} s, load "
                     f"{record['load_average']}, median of {record['runs_activities_per_s']} activities/s, "
                     f"{record['share_of_floor']:.1%} of the floor (target {TARGET_PER_S / TARGET_FLOOR_PER_S:.1%}) "
-                    f"({got['summary'].split(': ', 1)[1]})",
+                    f"({got['summary'].split(': ', 1)[1]}; {got['institutions']} institutions, "
+                    f"{got['partnerships']} partnerships)",
                     flush=True,
                 )
                 if database == "sqlite" and (largest is None or got["created"] > largest[0]):

@@ -151,7 +151,7 @@ def test_bulk_json_text_is_what_json_dumps_writes():
     import json
     import math
 
-    from healthlinks.projects.services import _json_text
+    from healthlinks.bulk import json_text
 
     values = [
         [],
@@ -170,17 +170,17 @@ def test_bulk_json_text_is_what_json_dumps_writes():
         [math.inf, -math.inf],
     ]
     for value in values:
-        assert _json_text(value) == json.dumps(value), value
+        assert json_text(value) == json.dumps(value), value
 
 
 @pytest.mark.parametrize("extra", [0, 1])
 def test_bulk_save_writes_every_row_when_a_table_takes_several_statements(make_partnership, extra):
     """SQLite writes `per_statement` rows in one INSERT and the rest one by one: a whole number of statements and
     one more row both land, in order, each with its history row."""
-    from healthlinks.projects.services import _table
+    from healthlinks import bulk
 
     partnership = make_partnership(name="Many")
-    per = _table(ProjectParticipant).per_statement
+    per = bulk.table(ProjectParticipant).per_statement
     count = 2 * per + extra  # two full statements, and one row left over (or none)
     write = _write(partnership, "GB-1-MANY", "Many")
     write.parts.participants = [

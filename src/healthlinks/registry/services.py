@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,8 +13,9 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
-from healthlinks.records import record_delete, record_save
+from healthlinks.records import RowInvalid, record_delete, record_save
 from healthlinks.reference.models import Country, IncomeGroup
 from healthlinks.registry.models import (
     AccessRole,
@@ -74,6 +76,9 @@ def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
     return slug
 
 
+MEMBER_ROLES = frozenset(MemberRole.values)  # (the enum builds its list of values at each use)
+
+
 def _check_members(members: Sequence[MemberSpec]) -> None:
     institutions = [m.institution.pk for m in members]
     if len(set(institutions)) != len(institutions):
@@ -81,7 +86,7 @@ def _check_members(members: Sequence[MemberSpec]) -> None:
     if len(set(institutions)) < 2:
         raise ValidationError({"members": _("a partnership needs at least two member institutions")})
     for m in members:
-        if m.role not in MemberRole.values:
+        if m.role not in MEMBER_ROLES:
             raise ValidationError({"members": _("unknown member role %(role)s") % {"role": m.role}})
         if m.joined and m.left and m.left < m.joined:
             raise ValidationError(
@@ -217,9 +222,13 @@ INSTITUTION_FIELDS = {
 }
 
 
-def _institution_clean(institution: Institution) -> None:
+def _institution_normalise(institution: Institution) -> None:
     institution.ror_id = normalise_ror(institution.ror_id) if institution.ror_id else None
     institution.iati_org_id = institution.iati_org_id or None
+
+
+def _institution_clean(institution: Institution) -> None:
+    _institution_normalise(institution)
     institution.full_clean()
 
 
@@ -232,6 +241,117 @@ def institution_create(*, by: User | None, **fields: Any) -> Institution:
     _institution_clean(institution)
     record_save(institution, by=by, validate=False)
     return institution
+
+
+@transaction.atomic
+def institutions_create_many(
+    *, by: User | None, institutions: Sequence[Mapping[str, Any]], later: bulk.Later | None = None
+) -> list[Institution]:
+    """Create many institutions (each given as `institution_create` takes its fields) in a few statements, each
+    validated as `institution_create` validates it (`full_clean`; their countries, organisation types and unique
+    identifiers looked up with one query each for all of them) and recorded in the history with `by` as its
+    author. A refused institution raises `RowInvalid` with its index and nothing is written. Sends no signals:
+    the data versions are bumped here, once. Returns the institutions, saved, in the order given. With a pipelined
+    `later` (`projects.later`, PostgreSQL), their history rows are copied when the caller sends its statements."""
+    records = []
+    for index, fields in enumerate(institutions):
+        unknown = set(fields) - INSTITUTION_FIELDS
+        if unknown:
+            raise RowInvalid(index, ValidationError({name: _("this field cannot be set") for name in sorted(unknown)}))
+        institution = bulk.new(Institution, fields)
+        _institution_normalise(institution)
+        records.append(institution)
+    bulk.validate(records)
+    bulk.create(records, by=by, later=later)
+    changes.changed([Institution])
+    return records
+
+
+@dataclass(frozen=True)
+class NewPartnership:
+    """A partnership for `partnerships_create_many`: its fields (as `partnership_create` takes them; a partnership
+    without slug is given a unique one made from its name) and its members."""
+
+    fields: Mapping[str, Any]
+    members: Sequence[MemberSpec]
+
+
+@transaction.atomic
+def partnerships_create_many(
+    *, by: User | None, partnerships: Sequence[NewPartnership], later: bulk.Later | None = None
+) -> list[Partnership]:
+    """Create many partnerships with their members in a few statements, each validated as `partnership_create`
+    validates it (`full_clean`, its members), its geography derived from its members' countries, recorded in the
+    history (the partnership and each member, `by` as their author), and coordinated by `by` unless a hub admin.
+    A refused partnership raises `RowInvalid` with its index and nothing is written. Sends no signals: the data
+    versions are bumped here, once. Specialties, delivery methods and funding schemes are set afterwards with
+    `partnership_update`. Returns the partnerships, saved, in the order given. With a pipelined `later`, their
+    history rows (and their members') are copied when the caller sends its statements."""
+    records = []
+    for index, new in enumerate(partnerships):
+        try:
+            _check_fields(dict(new.fields))
+            if any(m.institution.pk is None for m in new.members):
+                raise ValidationError({"members": _("a member institution is not saved yet")})
+            _check_members(new.members)
+        except ValidationError as exc:
+            raise RowInvalid(index, exc) from None
+        records.append(bulk.new(Partnership, new.fields))
+    _unique_slugs([p for p in records if not p.slug])
+    bulk.validate(records)
+    countries = Country.objects.in_bulk({m.institution.country_id for new in partnerships for m in new.members})
+    for partnership, new in zip(records, partnerships, strict=True):
+        partnership.geography_class = geography_class_of(
+            [countries[m.institution.country_id] for m in new.members if m.institution.country_id in countries]
+        )
+    bulk.create(records, by=by, later=later)
+    bulk.create_rows(
+        PartnershipMember,
+        [
+            {
+                "partnership_id": partnership.pk,
+                "institution_id": spec.institution.pk,
+                "role": spec.role,
+                "joined": spec.joined or partnership.start_date,
+                "left": spec.left,
+            }
+            for partnership, new in zip(records, partnerships, strict=True)
+            for spec in new.members
+        ],
+        by=by,
+        later=later,
+    )
+    if by is not None and not by.is_hub_admin:
+        bulk.create(
+            [PartnershipAccess(user=by, partnership=p, role=AccessRole.COORDINATOR) for p in records],
+            by=by,
+        )
+    changes.changed([Partnership, PartnershipMember, PartnershipAccess])
+    return records
+
+
+def _unique_slugs(partnerships: Sequence[Partnership]) -> None:
+    """Give each of these partnerships the slug `partnership_create` would give it, one after the other: its name's,
+    else the first of `-2`, `-3`, ... not taken; with a query for all of their names (and one per name already
+    taken or given twice here, for the numbered slugs)."""
+    if not partnerships:
+        return
+    bases = [make_slug(p.name) or "partnership" for p in partnerships]
+    taken = bulk.existing(Partnership, "slug", set(bases))
+    numbered: dict[str, int] = {}  # per name taken or given twice: the next number to try
+    given = Counter(bases)
+    for base in {b for b in bases if b in taken or given[b] > 1}:
+        taken.update(Partnership.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+        numbered[base] = 2
+    for partnership, base in zip(partnerships, bases, strict=True):
+        slug = base
+        if slug in taken:
+            n = numbered.get(base, 2)
+            while f"{base}-{n}" in taken:
+                n += 1
+            slug, numbered[base] = f"{base}-{n}", n + 1
+        taken.add(slug)
+        partnership.slug = slug
 
 
 @transaction.atomic

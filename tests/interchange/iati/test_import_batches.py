@@ -13,11 +13,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from healthlinks import bulk
 from healthlinks.analytics.models import DataVersion
 from healthlinks.api.models import ApiVersion
 from healthlinks.interchange.iati import importer
 from healthlinks.interchange.iati.importer import import_iati
-from healthlinks.projects import services
 from healthlinks.projects.models import (
     Project,
     ProjectBudget,
@@ -248,10 +248,11 @@ def test_a_second_process_reports_refusals_and_strict_errors_like_the_first(tmp_
 
 
 def test_other_databases_fall_back_to_one_save_per_project(tmp_path, monkeypatch, small_chunks):
-    monkeypatch.setattr(services, "bulk_writes_supported", lambda: False)
+    monkeypatch.setattr(bulk, "supported", lambda: False)
     import_iati(write(tmp_path, document(*_many(5))))
     assert Project.objects.count() == 5 and ProjectTransaction.objects.count() == 10
     assert _history(Project, "+") == 5 and _history(ProjectParticipant, "+") == 10
+    assert _history(Institution, "+") == 5 and _history(Partnership, "+") == 2  # record by record too
     report = import_iati(write(tmp_path, document(*_many(5, title="Renamed")), "b.xml"))
     assert report.updated == 5 and _history(Project, "~") == 5
     assert set(Project.objects.values_list("title", flat=True)) == {f"Renamed {i}" for i in range(5)}
@@ -394,9 +395,12 @@ def test_an_import_keeps_the_analytics_tables_it_did_not_write(tmp_path, admin_u
     assert calls and "partnerships" in calls[0]  # a new institution and partnership: the registry tables again
 
 
-def test_the_cyclic_collector_is_paused_during_an_import_and_resumed_after(tmp_path, monkeypatch, small_chunks):
-    """The collector is off while a file is imported (its full collections went over every activity read ahead)
-    and on again afterwards, also when the file is refused late or an import runs inside another."""
+def test_the_cyclic_collector_is_paused_only_when_the_caller_owns_its_process(tmp_path, monkeypatch, small_chunks):
+    """The collector is process-wide: an import leaves it alone unless its caller runs it in a process of its own
+    (`pause_collector=True`, the command line), and then only in the main thread; it is on again afterwards, also
+    when the file is refused late, and a program that keeps it off keeps it off."""
+    import threading
+
     seen = []
     flush = importer._Importer._flush
 
@@ -408,19 +412,41 @@ def test_the_cyclic_collector_is_paused_during_an_import_and_resumed_after(tmp_p
     path = write(tmp_path, document(*[activity(f"GB-1-P{i}", orgs=ORGS) for i in range(5)]))
     assert gc.isenabled()
     assert import_iati(str(path)).refused is None
-    assert seen and not any(seen) and gc.isenabled()
+    assert seen and all(seen), "a web request's import leaves the collector on"
+    seen.clear()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    assert import_iati(str(path), pause_collector=True).refused is None
+    assert seen and (not any(seen)) == in_main_thread and gc.isenabled()
     bad = write(tmp_path, document(*[activity(f"GB-1-B{i}", orgs=ORGS) for i in range(5)])[:-40], "bad.xml")
-    assert import_iati(str(bad)).refused is not None and gc.isenabled()
-    with importer._collector_paused():
-        assert import_iati(str(path)).refused is None
-        assert not gc.isenabled(), "the outer import is still running"
-    assert gc.isenabled()
+    assert import_iati(str(bad), pause_collector=True).refused is not None and gc.isenabled()
     gc.disable()  # a program that keeps the collector off keeps it off
     try:
-        import_iati(str(path))
+        import_iati(str(path), pause_collector=True)
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+    seen.clear()  # another thread (a web server's) never pauses it, even when asked
+
+    def in_a_thread():
+        with importer._collector_paused():
+            seen.append(gc.isenabled())
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == [True] and gc.isenabled()
+
+
+def test_the_command_line_pauses_the_collector(monkeypatch):
+    from healthlinks.interchange.iati import cli
+
+    calls = []
+    monkeypatch.setattr(
+        importer, "import_iati", lambda *args, **kwargs: calls.append(kwargs) or (_ for _ in ()).throw(OSError("stop"))
+    )
+    cli.run_import(type("Args", (), {"files": [str(REAL_FILES[0])], "user": None, "strict": False})())
+    assert calls and calls[0]["pause_collector"] is True
 
 
 def test_the_pipe_from_the_reading_process_holds_a_batch():
@@ -465,15 +491,15 @@ def test_a_reading_process_that_dies_mid_record_is_reported_and_nothing_is_writt
 
     monkeypatch.setattr(importer, "BACKGROUND_MIN_BYTES", 0)
     child = (
-        "import marshal, sys\n"
+        "import pickle, sys\n"
         "out = sys.stdout.buffer\n"
         "def send(record, cut=False):\n"
-        "    data = marshal.dumps(record)\n"
+        "    data = pickle.dumps(record)\n"
         f"    out.write(len(data).to_bytes({background.SIZE}, 'big'))\n"
         "    out.write(data[: len(data) // 2] if cut else data)\n"
         "    out.flush()\n"
         "send(('version', '2.03'))\n"
-        "send(('batch', [(1, 'X-1', marshal.dumps({'a': 1}, 2), [], '', 'digest')]), cut=True)\n"
+        "send(('batch', [(1, 'X-1', b'{}', [], '', 'digest')]), cut=True)\n"
         "sys.exit(3)\n"
     )
     real_popen = background.subprocess.Popen

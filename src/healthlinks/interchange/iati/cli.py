@@ -54,7 +54,13 @@ def run_import(args: argparse.Namespace) -> int:
                     status = 1
                     totals["refused"] += 1
                     continue
-            report = import_iati(str(path), user=user, strict=bool(getattr(args, "strict", False)), name=source)
+            report = import_iati(
+                str(path),
+                user=user,
+                strict=bool(getattr(args, "strict", False)),
+                name=source,
+                pause_collector=True,  # this command runs nothing else meanwhile
+            )
         except ImportNotAllowed as exc:
             print(f"{source}: {exc}", file=sys.stderr)
             return 2

@@ -1,7 +1,7 @@
 """Read IATI activity files as a stream, in constant memory, refusing hostile XML.
 
-Each `iati-activity` is turned into a plain dict (JSON-ready: the same dict is hashed to tell whether a
-re-import changes anything) with the deviations found in it: schema errors (the shipped 2.03 XSD, checked
+Each `iati-activity` is turned into a plain dict (`activity.IatiActivity`, JSON-ready: its JSON text is hashed to
+tell whether a re-import changes anything) with the deviations found in it: schema errors (the shipped 2.03 XSD, checked
 activity by activity so memory stays flat) and codelist errors, each with its line and rule. The element is
 cleared as soon as it has been read.
 
@@ -13,16 +13,35 @@ schema error."""
 from __future__ import annotations
 
 import hashlib
-import marshal
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from lxml import etree
 
+from healthlinks.interchange.iati.activity import (
+    ActivityDates,
+    Baseline,
+    Budget,
+    Description,
+    IatiActivity,
+    Indicator,
+    Measured,
+    Narrative,
+    Participant,
+    Period,
+    RecipientCountry,
+    RecipientRegion,
+    ReportingOrg,
+    Result,
+    Sector,
+    Transaction,
+    TransactionOrg,
+)
 from healthlinks.interchange.iati.standard import (
     HEALTHLINKS_NS,
     SUPPORTED_VERSIONS,
@@ -33,7 +52,8 @@ from healthlinks.interchange.iati.standard import (
 
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-DATE_TYPES = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
+DateName = Literal["planned_start", "actual_start", "planned_end", "actual_end"]
+DATE_TYPES: dict[str, DateName] = {"1": "planned_start", "2": "actual_start", "3": "planned_end", "4": "actual_end"}
 BOOLEANS = {"1": True, "true": True, "0": False, "false": False}
 HL_ROR = f"{{{HEALTHLINKS_NS}}}ror"
 HL_COUNTRY = f"{{{HEALTHLINKS_NS}}}country"
@@ -73,29 +93,38 @@ class FileRefused(Exception):
 class ParsedActivity:
     line: int
     identifier: str
-    data: dict[str, Any]
+    data: IatiActivity
     warnings: list[Issue] = field(default_factory=list)
     skip_reason: str = ""
     digest: str = ""  # of the data and the file's version: a re-import with the same digest changes nothing
-    packed: bytes = b""  # the data as the digest read them (marshal format 2), kept when the reader is asked to
+    text: bytes = b""  # the data's JSON text, which the digest hashes, when the reader is asked for it
 
 
-DIGEST_FORMAT = b"healthlinks-iati-activity/2\n"  # changes when the digest or the mapping changes
+# changes when the digest or the mapping changes (3: the JSON text of the mapped activity; 2 hashed a `marshal`
+# dump, whose format may change from one Python version to the next)
+DIGEST_FORMAT = b"healthlinks-iati-activity/3\n"
+# json.dumps' text (ASCII, default separators) with one encoder kept: no Python version or Unicode database
+# changes it; no check for circular references (the activity is a tree)
+_JSON_TEXT = json.JSONEncoder(check_circular=False).encode
 
 
-def pack(data: dict[str, Any]) -> bytes:
-    """marshal format 2 (no references between equal objects): five times faster than sorted JSON and as
-    deterministic for the mapper's plain dicts, lists, strings, booleans and None, whose keys it always inserts
-    in the same order."""
-    return marshal.dumps(data, 2)
+def json_text(data: IatiActivity) -> bytes:
+    """The mapped activity as JSON text (keys in the order the mapper writes them): what its digest hashes, and
+    what carries it from a reading process to the importer (`background.py`, read back by `json.loads`)."""
+    return _JSON_TEXT(data).encode("ascii")
 
 
-def data_digest(data: dict[str, Any], version: str, packed: bytes | None = None) -> str:
-    """Of the mapped activity (`packed`, when it is already packed) and the file's version."""
+def text_digest(text: bytes, version: str) -> str:
+    """SHA-256 of an activity's JSON text (`json_text`) and the file's version."""
     digest = hashlib.sha256(DIGEST_FORMAT)
     digest.update(version.encode())
-    digest.update(pack(data) if packed is None else packed)
+    digest.update(text)
     return digest.hexdigest()
+
+
+def data_digest(data: IatiActivity, version: str) -> str:
+    """SHA-256 of the mapped activity (its JSON text) and the file's version."""
+    return text_digest(json_text(data), version)
 
 
 def _local(tag: Any) -> str:
@@ -105,10 +134,11 @@ def _local(tag: Any) -> str:
 class ActivityReader:
     """Iterate over the activities of one file: ``for activity in ActivityReader(source): ...``."""
 
-    def __init__(self, source: str | IO[bytes], *, strict: bool = False, keep_packed: bool = False) -> None:
+    def __init__(self, source: str | IO[bytes], *, strict: bool = False, keep_text: bool = False) -> None:
         self.source = source
         self.strict = strict
-        self.keep_packed = keep_packed  # each activity's data also packed (`pack`), to be sent to another process
+        # each activity's JSON text instead of its digest, to be sent to another process, which hashes it
+        self.keep_text = keep_text
         self.version = ""
         self.activities_seen = 0
         self._seen_ids: dict[str, int] = {}  # the one thing that grows: ~100 bytes per activity
@@ -190,27 +220,27 @@ class ActivityReader:
     # -- one activity ---------------------------------------------------------------------------------------
     def _activity(self, elem: Any) -> ParsedActivity:
         identifier = " ".join((elem.findtext("iati-identifier") or "").split())
-        parsed = ParsedActivity(line=elem.sourceline, identifier=identifier, data={})
+        warnings: list[Issue] = []
         schema = activity_schema()
         if not schema.validate(elem):
             for error in schema.error_log:
                 issue = Issue(error.line or elem.sourceline, identifier, "schema", error.message)
                 if self.strict:
                     raise FileRefused(issue.line, f"schema error in activity {identifier or '?'}: {error.message}")
-                parsed.warnings.append(issue)
-        _ActivityMapper(elem, parsed).run()
+                warnings.append(issue)
+        data = _ActivityMapper(elem, identifier, warnings).run()
+        parsed = ParsedActivity(line=elem.sourceline, identifier=identifier, data=data, warnings=warnings)
         if not identifier:
             parsed.skip_reason = "no iati-identifier"
-        elif parsed.data.get("reporting_org") is None:
+        elif data["reporting_org"] is None:
             parsed.skip_reason = "no reporting organisation"
-        packed = pack(parsed.data) if self.keep_packed or not parsed.skip_reason else b""
-        if not parsed.skip_reason:
-            parsed.digest = data_digest(parsed.data, self.version, packed)
-        if self.keep_packed:
-            parsed.packed = packed
+        if self.keep_text:
+            parsed.text = json_text(data)
+        elif not parsed.skip_reason:
+            parsed.digest = data_digest(data, self.version)
         if identifier:
             if identifier in self._seen_ids:
-                parsed.warnings.append(
+                warnings.append(
                     Issue(
                         elem.sourceline,
                         identifier,
@@ -230,21 +260,22 @@ class _ActivityMapper:
     ``find``, and the common case of each value (a known code, a plain number, a well-formed date) returns
     early."""
 
-    def __init__(self, elem: Any, parsed: ParsedActivity) -> None:
+    def __init__(self, elem: Any, identifier: str, warnings: list[Issue]) -> None:
         self.elem = elem
-        self.parsed = parsed
+        self.identifier = identifier
+        self.warnings = warnings
         self.lang = elem.get(XML_LANG) or ""
         self.default_currency = ""
 
     def warn(self, node: Any, rule: str, message: str) -> None:
-        self.parsed.warnings.append(Issue(node.sourceline, self.parsed.identifier, rule, message))
+        self.warnings.append(Issue(node.sourceline, self.identifier, rule, message))
 
     # value helpers ----------------------------------------------------------------------------------------
-    def narratives(self, node: Any) -> list[dict[str, str]]:
+    def narratives(self, node: Any) -> list[Narrative]:
         if node is None or not len(node):
             return []
         lang = self.lang
-        out = []
+        out: list[Narrative] = []
         for n in node.iterchildren("narrative"):
             text = n.text
             if text:
@@ -362,9 +393,8 @@ class _ActivityMapper:
         return (node.get(name) or "").strip()
 
     # the mapping ------------------------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self) -> IatiActivity:
         e = self.elem
-        d = self.parsed.data
         children: dict[Any, list[Any]] = {}
         for child in e:
             group = children.get(child.tag)
@@ -377,34 +407,35 @@ class _ActivityMapper:
             group = children.get(tag)
             return group[0] if group else None
 
-        d["iati_identifier"] = self.parsed.identifier
-        d["default_lang"] = self.lang
+        # the values are worked out in the order of the elements' warnings, then written in the order of the keys
         default_currency = (e.get("default-currency") or "").strip()
         if default_currency and not CURRENCY_RE.match(default_currency):
             self.warn(e, "currency", f"default-currency {default_currency!r} is not an ISO 4217 code")
             default_currency = default_currency[:3].upper()
-        d["default_currency"] = self.default_currency = default_currency
-        hierarchy = (e.get("hierarchy") or "").strip()
-        d["hierarchy"] = (
-            int(hierarchy) if hierarchy.isascii() and hierarchy.isdigit() and int(hierarchy) <= 32767 else None
+        self.default_currency = default_currency
+        hierarchy_text = (e.get("hierarchy") or "").strip()
+        hierarchy = (
+            int(hierarchy_text)
+            if hierarchy_text.isascii() and hierarchy_text.isdigit() and int(hierarchy_text) <= 32767
+            else None
         )
-        if hierarchy and d["hierarchy"] is None:
-            self.warn(e, "hierarchy", f"hierarchy {hierarchy!r} is not a small whole number (not imported)")
-        d["humanitarian"] = self.boolean(e, "humanitarian")
-        d["last_updated"] = (e.get("last-updated-datetime") or "").strip() or None
-        d["reporting_org"] = self.reporting_org(first("reporting-org"))
-        d["titles"] = self.narratives(first("title"))
-        if not d["titles"]:
+        if hierarchy_text and hierarchy is None:
+            self.warn(e, "hierarchy", f"hierarchy {hierarchy_text!r} is not a small whole number (not imported)")
+        humanitarian = self.boolean(e, "humanitarian")
+        last_updated = (e.get("last-updated-datetime") or "").strip() or None
+        reporting_org = self.reporting_org(first("reporting-org"))
+        titles = self.narratives(first("title"))
+        if not titles:
             self.warn(e, "required", "the activity has no title")
-        d["descriptions"] = [
-            {"type": self.attr(node, "type"), **n}
+        descriptions: list[Description] = [
+            {"type": self.attr(node, "type"), "lang": n["lang"], "text": n["text"]}
             for node in children.get("description", ())
             for n in self.narratives(node)
         ]
-        d["participants"] = [self.participant(node) for node in children.get("participating-org", ())]
+        participants = [self.participant(node) for node in children.get("participating-org", ())]
         status = first("activity-status")
-        d["activity_status"] = self.code(status, "code", "ActivityStatus") if status is not None else ""
-        dates: dict[str, str | None] = {name: None for name in DATE_TYPES.values()}
+        activity_status = self.code(status, "code", "ActivityStatus") if status is not None else ""
+        dates: ActivityDates = {"planned_start": None, "actual_start": None, "planned_end": None, "actual_end": None}
         for node in children.get("activity-date", ()):
             kind = self.code(node, "type", "ActivityDateType")
             value = self.date(node)
@@ -415,8 +446,7 @@ class _ActivityMapper:
                 self.warn(node, "duplicate", f"a second activity-date of type {kind}; the first one is kept")
                 continue
             dates[name] = value
-        d["dates"] = dates
-        d["recipient_countries"] = [
+        recipient_countries: list[RecipientCountry] = [
             {
                 "code": self.code(node, "code", "Country"),
                 "percentage": self.percentage(node),
@@ -424,7 +454,7 @@ class _ActivityMapper:
             }
             for node in children.get("recipient-country", ())
         ]
-        d["recipient_regions"] = [
+        recipient_regions: list[RecipientRegion] = [
             {
                 "code": self.attr(node, "code"),
                 "vocabulary": self.attr(node, "vocabulary"),
@@ -434,14 +464,34 @@ class _ActivityMapper:
             }
             for node in children.get("recipient-region", ())
         ]
-        d["sectors"] = [self.sector(node) for node in children.get("sector", ())]
-        d["budgets"] = [self.budget(node) for node in children.get("budget", ())]
-        d["transactions"] = [self.transaction(node) for node in children.get("transaction", ())]
-        d["results"] = [self.result(node) for node in children.get("result", ())]
+        sectors = [self.sector(node) for node in children.get("sector", ())]
+        budgets = [self.budget(node) for node in children.get("budget", ())]
+        transactions = [self.transaction(node) for node in children.get("transaction", ())]
+        results = [self.result(node) for node in children.get("result", ())]
         hl = first(f"{{{HEALTHLINKS_NS}}}partnership")
-        d["hl_partnership"] = self.attr(hl, "slug") if hl is not None else ""
+        return {
+            "iati_identifier": self.identifier,
+            "default_lang": self.lang,
+            "default_currency": default_currency,
+            "hierarchy": hierarchy,
+            "humanitarian": humanitarian,
+            "last_updated": last_updated,
+            "reporting_org": reporting_org,
+            "titles": titles,
+            "descriptions": descriptions,
+            "participants": participants,
+            "activity_status": activity_status,
+            "dates": dates,
+            "recipient_countries": recipient_countries,
+            "recipient_regions": recipient_regions,
+            "sectors": sectors,
+            "budgets": budgets,
+            "transactions": transactions,
+            "results": results,
+            "hl_partnership": self.attr(hl, "slug") if hl is not None else "",
+        }
 
-    def reporting_org(self, node: Any) -> dict[str, Any] | None:
+    def reporting_org(self, node: Any) -> ReportingOrg | None:
         if node is None:
             return None
         ref = self.attr(node, "ref")
@@ -456,9 +506,9 @@ class _ActivityMapper:
             "secondary_reporter": self.boolean(node, "secondary-reporter"),
         }
 
-    def participant(self, node: Any) -> dict[str, Any]:
+    def participant(self, node: Any) -> Participant:
         get = node.get
-        result = {
+        result: Participant = {
             "role": self.code(node, "role", "OrganisationRole"),
             "type": self.code(node, "type", "OrganisationType", required=False),
             "ref": (get("ref") or "").strip(),
@@ -472,7 +522,7 @@ class _ActivityMapper:
             self.warn(node, "participant", "participating-org with neither ref nor name: kept, matched to nothing")
         return result
 
-    def sector(self, node: Any) -> dict[str, Any]:
+    def sector(self, node: Any) -> Sector:
         vocabulary = (node.get("vocabulary") or "").strip()
         dac5 = vocabulary in ("", "1")  # only the DAC 5-digit codelist is shipped
         code = self.code(node, "code", "Sector") if dac5 else (node.get("code") or "").strip()
@@ -491,7 +541,7 @@ class _ActivityMapper:
             out.setdefault(child.tag, child)
         return out
 
-    def budget(self, node: Any) -> dict[str, Any]:
+    def budget(self, node: Any) -> Budget:
         c = self._firsts(node)
         value = c.get("value")
         return {
@@ -517,7 +567,7 @@ class _ActivityMapper:
         self._missing(node, "transaction-type")
         return ""
 
-    def _org(self, node: Any, prefix: str) -> dict[str, Any]:
+    def _org(self, node: Any, prefix: str) -> TransactionOrg:
         if node is None:
             return {"ref": "", "type": "", "activity_id": "", "names": []}
         return {
@@ -527,7 +577,7 @@ class _ActivityMapper:
             "names": self.narratives(node),
         }
 
-    def transaction(self, node: Any) -> dict[str, Any]:
+    def transaction(self, node: Any) -> Transaction:
         c = self._firsts(node)
         kind = c.get("transaction-type")
         value = c.get("value")
@@ -548,8 +598,8 @@ class _ActivityMapper:
             "receiver": self._org(c.get("receiver-org"), "receiver"),
         }
 
-    def _measured(self, node: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def _measured(self, node: Any) -> Measured:
+        out: Measured = {
             "value": node.get("value"),
             "dimensions": [
                 {"name": d.get("name") or "", "value": d.get("value") or ""} for d in node.iterchildren("dimension")
@@ -558,16 +608,22 @@ class _ActivityMapper:
         }
         return out
 
-    def result(self, node: Any) -> dict[str, Any]:
-        indicators = []
+    def result(self, node: Any) -> Result:
+        indicators: list[Indicator] = []
         for ind in node.iterchildren("indicator"):
-            baselines = []
+            baselines: list[Baseline] = []
             for b in ind.iterchildren("baseline"):
-                baseline = self._measured(b)
-                baseline["year"] = self.attr(b, "year")
-                baseline["iso_date"] = self.date(b) if b.get("iso-date") else None
-                baselines.append(baseline)
-            periods = []
+                measured = self._measured(b)
+                baselines.append(
+                    {
+                        "value": measured["value"],
+                        "dimensions": measured["dimensions"],
+                        "comment": measured["comment"],
+                        "year": self.attr(b, "year"),
+                        "iso_date": self.date(b) if b.get("iso-date") else None,
+                    }
+                )
+            periods: list[Period] = []
             for p in ind.iterchildren("period"):
                 c = self._firsts(p)
                 periods.append(
