@@ -99,8 +99,8 @@ def child(kind: str) -> dict[str, Any]:
 
     from bench import baselines
     from healthlinks.analytics import engine, selectors
-    from healthlinks.commandline import Operator
     from healthlinks.analytics.scope import Scope
+    from healthlinks.commandline import Operator
 
     who = Operator()
 
