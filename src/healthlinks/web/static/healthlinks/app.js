@@ -176,13 +176,3 @@ document.addEventListener("htmx:xhr:progress", function (e) {
 document.addEventListener("htmx:beforeRequest", function (e) {
   if (!navigator.onLine && e.detail.requestConfig && e.detail.requestConfig.verb === "get") e.preventDefault();
 });
-// Leaving the page (a form sent, a link followed) cancels the pickers' suggestions still on their way, which the
-// browser would otherwise end as failed requests, reported as errors.
-(function () {
-  function abortPending(e) {
-    if (!window.htmx || e.defaultPrevented) return;  // a form htmx sends itself keeps the page
-    document.querySelectorAll("[hx-get]").forEach(function (el) { window.htmx.trigger(el, "htmx:abort"); });
-  }
-  document.addEventListener("submit", abortPending);
-  window.addEventListener("pagehide", abortPending);
-})();
