@@ -311,10 +311,6 @@ class PlannedPartnership:
         return frozenset(m.ident if isinstance(m, PlannedInstitution) else m.pk for m in self.members)
 
     @property
-    def pk(self) -> int:
-        return self.partnership.pk if self.partnership is not None else -1 - self.index
-
-    @property
     def saved(self) -> Partnership:
         if self.partnership is None:
             raise RuntimeError("the partnership is not written yet")
