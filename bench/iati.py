@@ -2,7 +2,7 @@
 file (the floor), with peak memory, into SQLite and PostgreSQL, and the export of 10,000 activities.
 
     .venv/bin/python bench/iati.py [--sizes 100,400] [--real-sizes 100] [--postgres-sizes 100] [--database-url URL]
-        [--export 10000]
+        [--export 10000] [--versus OTHER_CHECKOUT]
 
 Each file is generated into a temporary directory from the real activities in tests/fixtures/external/iati
 (FCDO, FIND/AidStream, the IATI standard example): they are repeated in turn, each copy with its own
@@ -218,15 +218,21 @@ def _env(url: str | None) -> dict[str, str]:
     return env
 
 
-def measure(kind: str, argument: str, url: str | None = None) -> dict[str, Any]:
+def measure(kind: str, argument: str, url: str | None = None, code: Path | None = None) -> dict[str, Any]:
     """Run one measurement in a child process; its own peak RSS comes from os.wait4. Dirty pages are written out
     first: the kernel writes a generated file or the last database 30 s after it was written, and when that fell
-    during an import it cost the import 15% (400 MB into SQLite: 1,780 activities/s, 2,050 after a sync)."""
+    during an import it cost the import 15% (400 MB into SQLite: 1,780 activities/s, 2,050 after a sync). `code`:
+    another checkout of this repository, whose code is measured instead (its bench/iati.py and src/)."""
     os.sync()
+    env = _env(url)
+    script = __file__
+    if code is not None:
+        env["PYTHONPATH"] = str(code / "src")
+        script = str(code / "bench" / "iati.py")
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(  # noqa: S603
-            [sys.executable, __file__, "--child", kind, argument],
-            env=_env(url),
+            [sys.executable, script, "--child", kind, argument],
+            env=env,
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,
@@ -360,6 +366,12 @@ def main() -> int:
         action="store_true",
         help="import with Python's cyclic collector left on, as a web process does (the command line pauses it)",
     )
+    parser.add_argument(
+        "--versus",
+        type=Path,
+        help="a checkout of other code (git worktree add DIR COMMIT): each file is imported by both codes in turn, "
+        "`--repeat` rounds, each beside a floor measured in the same minute; prints both medians",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.collector_on:
@@ -375,6 +387,15 @@ def main() -> int:
     pg_sizes = {float(s) for s in args.postgres_sizes.split(",") if s.strip()}
     workdir = Path(tempfile.mkdtemp(prefix="hl-bench-iati-"))
     databases = Databases(workdir, args.database_url)
+    if args.versus is not None:
+        try:
+            for megabytes, real in files:
+                versus(args.versus.resolve(), workdir, databases, megabytes, real, megabytes in pg_sizes, args.repeat)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            if databases.pg_template is not None:
+                databases.drop_postgres()
+        return 0
     records: list[dict[str, Any]] = []
     largest: tuple[int, str] | None = None  # (projects, SQLite URL) of the largest import
     try:
@@ -480,6 +501,47 @@ def main() -> int:
     print()
     print(table(records))
     return 0
+
+
+def versus(
+    code: Path, workdir: Path, databases: Databases, megabytes: float, real: bool, postgres: bool, rounds: int
+) -> None:
+    """The import of one generated file by this code and by `code`, interleaved: each round measures the floor,
+    then one import by each (into fresh databases), so that both are compared with the floor of the same minute
+    (this machine's speed varies from one minute to the next)."""
+    import statistics
+
+    file = generate(workdir / "versus.xml", megabytes=megabytes, real=real)
+    kind = "real-shaped" if real else "repeated"
+    print(f"{megabytes:g} MB {kind}, {file['activities']} activities: this code versus {code}", flush=True)
+    for database in ["sqlite", "postgresql"] if postgres else ["sqlite"]:
+        shares: dict[str, list[tuple[float, float, float, float]]] = {"this": [], "versus": []}
+        for round_ in range(rounds):
+            floor = measure("floor", str(file["path"]))
+            floor_rate = floor["activities"] / floor["seconds"]
+            for name, other in (("this", None), ("versus", code)):
+                url = databases.sqlite("versus") if database == "sqlite" else databases.postgres()
+                got = measure("import", str(file["path"]), url, code=other)
+                if database == "postgresql":
+                    databases.drop_postgres_copy()
+                rate = got["activities"] / got["seconds"]
+                cpu = (got["cpu_seconds"] / got["activities"], got["reader_cpu_seconds"] / got["activities"])
+                shares[name].append((rate / floor_rate, rate, *cpu))
+                print(
+                    f"  {database} round {round_ + 1} {name:6}: {rate:.0f}/s, {rate / floor_rate:.1%} of the floor "
+                    f"({floor_rate:.0f}/s), CPU an activity {cpu[0] * 1000:.2f} + reader {cpu[1] * 1000:.2f} ms",
+                    flush=True,
+                )
+        for name, runs in shares.items():
+            print(
+                f"  {database} {name:6}: median {statistics.median(r[1] for r in runs):.0f}/s, "
+                f"{statistics.median(r[0] for r in runs):.1%} of the floor (rounds "
+                f"{', '.join(f'{r[0]:.1%}' for r in sorted(runs))}), CPU an activity "
+                f"{statistics.median(r[2] for r in runs) * 1000:.2f} + reader "
+                f"{statistics.median(r[3] for r in runs) * 1000:.2f} ms",
+                flush=True,
+            )
+    Path(file["path"]).unlink()
 
 
 def table(records: list[dict[str, Any]]) -> str:

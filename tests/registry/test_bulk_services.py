@@ -165,6 +165,18 @@ def test_slugs_are_the_ones_partnership_create_gives_one_after_the_other(make_in
         ],
     )
     assert [p.slug for p in made] == ["kampala-link-2", "kampala-link-4", "mbale", "mbale-3", "kampala-link-5", "fresh"]
+    # a slug given earlier in the same call is taken for those that follow, as one after the other
+    made = partnerships_create_many(
+        by=None,
+        partnerships=[
+            NewPartnership(
+                fields={"name": name, "slug": slug, "start_date": start},
+                members=_members(make_institution, "GBR", "UGA"),
+            )
+            for name, slug in (("Given", "fresh-link"), ("Fresh link", ""), ("Fresh link", ""))
+        ],
+    )
+    assert [p.slug for p in made] == ["fresh-link", "fresh-link-2", "fresh-link-3"]
 
 
 @pytest.mark.parametrize(

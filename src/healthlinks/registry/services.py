@@ -297,7 +297,7 @@ def partnerships_create_many(
         except ValidationError as exc:
             raise RowInvalid(index, exc) from None
         records.append(bulk.new(Partnership, new.fields))
-    _unique_slugs([p for p in records if not p.slug])
+    _unique_slugs(records)
     bulk.validate(records)
     countries = Country.objects.in_bulk({m.institution.country_id for new in partnerships for m in new.members})
     for partnership, new in zip(records, partnerships, strict=True):
@@ -331,19 +331,24 @@ def partnerships_create_many(
 
 
 def _unique_slugs(partnerships: Sequence[Partnership]) -> None:
-    """Give each of these partnerships the slug `partnership_create` would give it, one after the other: its name's,
-    else the first of `-2`, `-3`, ... not taken; with a query for all of their names (and one per name already
-    taken or given twice here, for the numbered slugs)."""
-    if not partnerships:
+    """Give each of these partnerships that has no slug the one `partnership_create` would give it, one after the
+    other: its name's, else the first of `-2`, `-3`, ... not taken (by the database or an earlier one of these);
+    with a query for all of their names (and one per name taken or given twice, for the numbered slugs)."""
+    bases = {id(p): make_slug(p.name) or "partnership" for p in partnerships if not p.slug}
+    if not bases:
         return
-    bases = [make_slug(p.name) or "partnership" for p in partnerships]
-    taken = bulk.existing(Partnership, "slug", set(bases))
+    taken = bulk.existing(Partnership, "slug", set(bases.values()))
     numbered: dict[str, int] = {}  # per name taken or given twice: the next number to try
-    given = Counter(bases)
-    for base in {b for b in bases if b in taken or given[b] > 1}:
+    twice = Counter(bases.values())
+    slugs = {p.slug for p in partnerships if p.slug}
+    for base in {b for b in bases.values() if b in taken or b in slugs or twice[b] > 1}:
         taken.update(Partnership.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
         numbered[base] = 2
-    for partnership, base in zip(partnerships, bases, strict=True):
+    for partnership in partnerships:
+        if partnership.slug:  # given: taken for those that follow (a duplicate is refused by its validation)
+            taken.add(partnership.slug)
+            continue
+        base = bases[id(partnership)]
         slug = base
         if slug in taken:
             n = numbered.get(base, 2)

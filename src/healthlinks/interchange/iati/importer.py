@@ -77,7 +77,7 @@ FIRST_CHUNKS = (50, 150, 300)
 # files at least this large are read by a second process (background.py) while this one writes
 BACKGROUND_MIN_BYTES = 16 * 1024 * 1024
 LOOKUP_BATCH = 200  # values per IN / OR query (SQLite limits expression depth)
-CACHE_LIMIT = 100_000  # organisations and partnerships kept in memory for a file (then looked up again)
+CACHE_LIMIT = 20_000  # organisations and partnerships kept in memory for a file (then looked up again)
 FUNDING_ROLE = "1"
 KIND_BY_ORG_TYPE = {
     "10": "government",
@@ -309,10 +309,6 @@ class PlannedPartnership:
     def key(self) -> frozenset[int]:
         """Its key in the importer's partnerships while its institutions are not written."""
         return frozenset(m.ident if isinstance(m, PlannedInstitution) else m.pk for m in self.members)
-
-    @property
-    def pk(self) -> int:
-        return self.partnership.pk if self.partnership is not None else -1 - self.index
 
     @property
     def saved(self) -> Partnership:
@@ -1005,7 +1001,7 @@ class InstitutionMatcher:
             )
             if k
         )
-        if len(self.keys_cache) > 100_000:  # bounded: memory stays flat whatever the file
+        if len(self.keys_cache) > CACHE_LIMIT:  # bounded: memory stays flat whatever the file
             self.keys_cache.clear()
         self.keys_cache[memo] = (name, ror_id, keys)
         return name, ror_id, keys
