@@ -241,6 +241,14 @@ MATRIX: dict[str, Entry] = {
     "openrosa-form": e(
         "/openrosa/not-a-token/forms/{instrument}.xml", "403 403 403 403 403 403  403 403 403", "the API token decides"
     ),
+    "openrosa-manifest": e(
+        "/openrosa/not-a-token/forms/{instrument}/manifest", "403 403 403 403 403 403  403 403 403", "the API token"
+    ),
+    "openrosa-media": e(
+        "/openrosa/not-a-token/forms/{instrument}/media/itemsets.csv",
+        "403 403 403 403 403 403  403 403 403",
+        "a choices file: the API token decides, as for its form",
+    ),
     "api:instrument-list": e("/api/v1/instruments/", ALL),
     "api:instrument-detail": e(
         "/api/v1/instruments/{instrument}/", "404 200 200 200 200 200  200 200 200", "signed-in users"

@@ -1,7 +1,8 @@
 """ODK Collect and Enketo use Healthlinks as their form server: point ODK Collect at
 `https://<server>/openrosa/<your API token>` (Settings → Project → Server). The token is the account's API token
-(/accounts/token/): the forms listed are the surveys the account may see, and a submission is stored as the
-account's answer, under the same rules as the web form."""
+(/accounts/token/): the forms listed are the surveys the account may see (with a manifest of their choices files,
+each downloaded under the same token), and a submission is stored as the account's answer, under the same rules
+as the web form."""
 
 from __future__ import annotations
 
@@ -49,57 +50,90 @@ def _user(token: str) -> User | None:
     return found.user if found is not None and found.user.is_active else None
 
 
-def _in_the_accounts_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The answers Collect shows in the language the token's account chose (else the phone's, which the locale
-    middleware read from Accept-Language)."""
+def _with_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The token's account (None if unknown, revoked or inactive), looked up once and given to the view; the
+    answers Collect shows are in the language that account chose (else the phone's, which the locale middleware
+    read from Accept-Language)."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
         user = _user(token)
         with translation.override((user.language if user is not None else "") or translation.get_language()):
-            return view(request, token, *args, **kwargs)
+            return view(request, token, user, *args, **kwargs)
 
     return wrapped
 
 
-def _xform(instrument: Instrument) -> bytes:
-    key = f"openrosa-xform:{instrument.pk}:{instrument.updated_at.timestamp()}"
-    xml = cache.get(key)
-    if xml is None:
-        xml = openrosa.xform(instrument)
-        cache.set(key, xml, 24 * 3600)
-    return bytes(xml)
+def _form(instrument: Instrument) -> tuple[bytes, dict[str, bytes]]:
+    """The XForm and its media files (by name), kept while the instrument is unchanged."""
+    key = f"openrosa-form:{instrument.pk}:{instrument.updated_at.timestamp()}"
+    found = cache.get(key)
+    if found is None:
+        found = openrosa.xform_and_media(instrument)
+        cache.set(key, found, 24 * 3600)
+    return bytes(found[0]), dict(found[1])
 
 
 @require_http_methods(["GET", "HEAD"])
-@_in_the_accounts_language
-def form_list(request: HttpRequest, token: str) -> HttpResponse:
-    user = _user(token)
+@_with_token
+def form_list(request: HttpRequest, token: str, user: User | None) -> HttpResponse:
     if user is None:
         return _say(_("unknown or revoked token: copy your API token from Healthlinks again"), 403)
-    forms = [
-        (i, _xform(i), request.build_absolute_uri(f"/openrosa/{token}/forms/{i.slug}.xml"))
-        for i in selectors.instruments_visible_to(user)
-    ]
+    forms = []
+    for instrument in selectors.instruments_visible_to(user):
+        xml, media = _form(instrument)
+        base = f"/openrosa/{token}/forms/{instrument.slug}"
+        manifest = request.build_absolute_uri(f"{base}/manifest") if media else ""
+        forms.append((instrument, xml, request.build_absolute_uri(f"{base}.xml"), manifest))
     return _answer(openrosa.form_list(forms), 200)
 
 
 @require_http_methods(["GET", "HEAD"])
-@_in_the_accounts_language
-def form_download(request: HttpRequest, token: str, slug: str) -> HttpResponse:
-    user = _user(token)
+@_with_token
+def form_download(request: HttpRequest, token: str, user: User | None, slug: str) -> HttpResponse:
     if user is None:
         return _say(_("unknown or revoked token"), 403)
     instrument = get_object_or_404(selectors.instruments_visible_to(user), slug=slug)
-    return _answer(_xform(instrument), 200)
+    return _answer(_form(instrument)[0], 200)
+
+
+@require_http_methods(["GET", "HEAD"])
+@_with_token
+def form_manifest(request: HttpRequest, token: str, user: User | None, slug: str) -> HttpResponse:
+    """The form's media files (choices CSVs), each with its md5 and where to download it."""
+    if user is None:
+        return _say(_("unknown or revoked token"), 403)
+    instrument = selectors.instruments_visible_to(user).filter(slug=slug).first()
+    if instrument is None:
+        return _say(_("no survey '{slug}' that this account may see").format(slug=slug), 404)
+    files = [
+        (name, data, request.build_absolute_uri(f"/openrosa/{token}/forms/{instrument.slug}/media/{name}"))
+        for name, data in sorted(_form(instrument)[1].items())
+    ]
+    return _answer(openrosa.manifest(files), 200)
+
+
+@require_http_methods(["GET", "HEAD"])
+@_with_token
+def form_media(request: HttpRequest, token: str, user: User | None, slug: str, filename: str) -> HttpResponse:
+    if user is None:
+        return _say(_("unknown or revoked token"), 403)
+    instrument = selectors.instruments_visible_to(user).filter(slug=slug).first()
+    if instrument is None:
+        return _say(_("no survey '{slug}' that this account may see").format(slug=slug), 404)
+    data = _form(instrument)[1].get(filename)
+    if data is None:
+        return _say(_("this survey has no media file '{name}'").format(name=filename), 404)
+    response = _answer(data, 200, "text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{SAFE_NAME.sub("_", filename)}"'
+    return response
 
 
 @csrf_exempt
 @require_http_methods(["HEAD", "GET", "POST"])
-@_in_the_accounts_language
-def submission(request: HttpRequest, token: str) -> HttpResponse:
+@_with_token
+def submission(request: HttpRequest, token: str, user: User | None) -> HttpResponse:
     """The HEAD pre-flight (204), and a multipart submission: `xml_submission_file` and its attachments."""
-    user = _user(token)
     if user is None:
         return _say(_("unknown or revoked token"), 403 if request.method == "POST" else 401)
     if request.method != "POST":

@@ -97,6 +97,10 @@ urlpatterns = [
     path("a/<str:token>/", invitation_views.answer_page, name="answer"),
     path("openrosa/<str:token>/formList", openrosa_views.form_list, name="openrosa-form-list"),
     path("openrosa/<str:token>/forms/<slug:slug>.xml", openrosa_views.form_download, name="openrosa-form"),
+    path("openrosa/<str:token>/forms/<slug:slug>/manifest", openrosa_views.form_manifest, name="openrosa-manifest"),
+    path(
+        "openrosa/<str:token>/forms/<slug:slug>/media/<str:filename>", openrosa_views.form_media, name="openrosa-media"
+    ),
     path("openrosa/<str:token>/submission", openrosa_views.submission, name="openrosa-submission"),
     path("surveys/<slug:slug>/responses.<str:fmt>", evaluation_views.instrument_export, name="instrument-export"),
     path("rates/", results_views.rates, name="rates"),
