@@ -292,6 +292,11 @@ MATRIX: dict[str, Entry] = {
     "evidence-list": e("/evidence/", ALL, "published literature; links to visible partnerships only"),
     "evidence-detail": e("/evidence/{reference}/", ALL),
     "evidence-export": e("/evidence/export.ris /evidence/export.bib", ALL),
+    "evidence-coauthors": e(
+        "/evidence/{reference}/coauthors/",
+        "302 403 403 403 200 200  403 200 200",
+        "authors matched to the people one may edit (coordinators, hub admins)",
+    ),
     "evidence-import": e("/evidence/import/", "302 403 403 200 200 200  200 200 200", "who may start a partnership"),
     "api:reference-list": e("/api/v1/references/", ALL),
     "api:reference-detail": e("/api/v1/references/{reference}/", ALL),
@@ -818,6 +823,13 @@ WRITES: dict[str, Write] = {
         {},
         "403 403 403 302 302 302  302 302 302",
         "shared library; links only to partnerships one coordinates",
+    ),
+    "web evidence co-authors": w(
+        "POST",
+        "/evidence/{reference}/coauthors/",
+        {},
+        "302 403 403 403 400 400  403 400 400",
+        "those who may edit people (B has none); nobody chosen is refused (400)",
     ),
     "web evidence import": w("POST", "/evidence/import/", {}, "302 403 403 200 200 200  200 200 200"),
     "web analytics report": w(

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from healthlinks.accounts.models import User
 from healthlinks.evidence.models import Reference, Theme, normalise_doi, normalise_title
+from healthlinks.evidence.selectors import coauthor_candidates
+from healthlinks.network import selectors as network_selectors
+from healthlinks.network import services as network_services
+from healthlinks.network.models import Person, Tie
 from healthlinks.records import record_save
 
 MERGE_FIELDS = ["journal", "volume", "issue", "pages", "doi", "url", "abstract", "citation_key"]
@@ -98,3 +104,29 @@ def reference_links_set(
     for name, objects in relations.items():
         getattr(reference, name).set(list(objects))
     return reference
+
+
+@transaction.atomic
+def coauthors_by_orcid(*, by: User | None, reference: Reference, orcids: Iterable[str]) -> list[Tie]:
+    """Co-author ties between the people of the registry (whom `by` may edit) whose external id is the ORCID iD
+    of one of the reference's authors: no confirmation needed, and importing the reference again adds nothing."""
+    people = network_selectors.people_with_orcids(by, orcids)
+    return network_services.coauthor_ties_save(by=by, people=people, year=reference.year, source=str(reference))
+
+
+@transaction.atomic
+def coauthors_confirm(*, by: User, reference: Reference, chosen: dict[int, Person]) -> list[Tie]:
+    """Co-author ties between the people a coordinator confirmed as authors of the reference (author position →
+    person). Each must be one of that author's candidates for this user (a person whose partnership the user may
+    edit); at least two people, each for one author."""
+    candidates = {m.position: {p.pk for p in m.candidates} for m in coauthor_candidates(by, reference)}
+    for position, person in chosen.items():
+        if person.pk not in candidates.get(position, set()):
+            message = _("author {n}: not a person of the registry you may match to this author")
+            raise ValidationError({"authors": message.format(n=position + 1)})
+    people = list({p.pk: p for p in chosen.values()}.values())
+    if len(people) != len(chosen):
+        raise ValidationError({"authors": _("the same person was chosen for two authors")})
+    if len(people) < 2:
+        raise ValidationError({"authors": _("choose the people of at least two authors: a tie joins two people")})
+    return network_services.coauthor_ties_save(by=by, people=people, year=reference.year, source=str(reference))

@@ -9,15 +9,26 @@ public         no person-level records (counts only)
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from healthlinks.network.models import ContinuumClass, Mode, Person, PersonRole, Stay, Tie, continuum_bounds
+from healthlinks.network.models import (
+    ContinuumClass,
+    Mode,
+    Person,
+    PersonalData,
+    PersonRole,
+    Stay,
+    Tie,
+    continuum_bounds,
+)
 from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Partnership, PartnershipAccess, Publication
 from healthlinks.registry.selectors import AnyUser, is_hub_admin
@@ -110,6 +121,82 @@ def can_edit_person(user: AnyUser, person: Person) -> bool:
 def can_edit_tie(user: AnyUser, person_a: Person, person_b: Person) -> bool:
     """A tie is recorded, changed and deleted by someone who may edit both of its people."""
     return people_editable_by(user).filter(pk__in=[person_a.pk, person_b.pk]).count() == 2
+
+
+ORCID = re.compile(r"(?<![\dX])(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])(?![\dX])", re.IGNORECASE)
+
+
+def normalise_orcid(text: str | None) -> str:
+    """0000-0002-1825-0097 from an ORCID iD written any usual way (https://orcid.org/…, `ORCID: …`, without
+    hyphens); "" when there is none or its check digit (ISO 7064 MOD 11-2) is wrong."""
+    found = ORCID.search(text or "")
+    if not found:
+        return ""
+    digits = "".join(found.groups()).upper()
+    total = 0
+    for ch in digits[:-1]:
+        total = (total + int(ch)) * 2
+    check = (12 - total % 11) % 11
+    if digits[-1] != ("X" if check == 10 else str(check)):
+        return ""
+    return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
+def _editable(user: AnyUser | None) -> QuerySet[Person]:
+    """People a user may change; `None` (the console, no --user) may change everyone."""
+    return live_people() if user is None else people_editable_by(user)
+
+
+def people_with_orcids(user: AnyUser | None, orcids: Iterable[str]) -> list[Person]:
+    """People the user may edit whose external id is one of these ORCID iDs (a registry keyed by ORCID)."""
+    wanted = {o for o in (normalise_orcid(o) for o in orcids) if o}
+    if not wanted:
+        return []
+    q = Q()
+    for orcid in wanted:
+        q |= Q(external_id__icontains=orcid) | Q(external_id__icontains=orcid.replace("-", ""))
+    return [p for p in _editable(user).filter(q).order_by("pk") if normalise_orcid(p.external_id) in wanted]
+
+
+LOOSE_LETTERS = set("aceinorsuyz")
+
+
+def name_key(text: str) -> str:
+    """A name compared without case, accents, hyphens or spaces: 'Okéllo-Ayo' == 'okello ayo'."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return re.sub(r"[\W\d_]+", "", plain.casefold())
+
+
+def people_named(user: AnyUser, names: Sequence[tuple[str, str]]) -> list[list[Person]]:
+    """For each (family name, given names): the people the user may edit with that family name and, when both
+    are known, given names that start with the same letter. Only people whose partnership the user may edit are
+    ever proposed (never someone the user cannot see)."""
+    keys = [(name_key(family), name_key(given)[:1]) for family, given in names]
+    families = sorted({family for family, _initial in keys if family})
+    if not families:
+        return [[] for _name in names]
+    # The database narrows by a pattern that lets any letter that may carry an accent be anything (Okello finds
+    # Okéllo, and Okello-Ayo finds Okello Ayo); the keys compared below decide.
+    patterns = ["[ '’.-]*".join("." if ch in LOOSE_LETTERS else re.escape(ch) for ch in key) for key in families]
+    found = list(
+        PersonalData.objects.filter(
+            family_name__iregex="^(" + "|".join(patterns) + ")$", person__in=people_editable_by(user)
+        )
+        .select_related("person", "person__home_institution")
+        .order_by("family_name", "given_name", "person_id")
+    )
+    out = []
+    for family, initial in keys:
+        out.append(
+            [
+                d.person
+                for d in found
+                if family
+                and name_key(d.family_name) == family
+                and (not initial or not d.given_name or name_key(d.given_name)[:1] == initial)
+            ]
+        )
+    return out
 
 
 def can_see_personal(user: AnyUser, person: Person) -> bool:

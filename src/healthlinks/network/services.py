@@ -28,6 +28,7 @@ from healthlinks.network.models import (
     Stay,
     StaySession,
     Tie,
+    TieKind,
 )
 from healthlinks.records import RowInvalid, record_delete, record_save
 from healthlinks.reference.models import IncomeGroup, UkCodeStatus
@@ -485,6 +486,29 @@ def tie_save(
     tie = Tie.objects.filter(person_a=a, person_b=b, kind=kind).first() or Tie(person_a=a, person_b=b, kind=kind)
     tie.start_date, tie.end_date, tie.source = start_date, end_date, source or tie.source
     return record_save(tie, by=by, validate_unique=False)
+
+
+@transaction.atomic
+def coauthor_ties_save(*, by: User | None, people: Sequence[Person], year: int | None, source: str) -> list[Tie]:
+    """Co-author ties between every pair of these people (the authors of one publication found in the registry):
+    one tie per pair, however many publications they share, so saving the same publication again adds nothing.
+    A new tie starts on 1 January of the publication year; an existing one keeps its source and starts earlier
+    if this publication is older. Returns the ties created or changed (each with its history row)."""
+    unique = list({p.pk: p for p in people}.values())
+    started = date(year, 1, 1) if year else None
+    saved = []
+    for i, first in enumerate(unique):
+        for second in unique[i + 1 :]:
+            a, b = tie_key(first, second, TieKind.CO_AUTHORS)
+            tie = Tie.objects.filter(person_a=a, person_b=b, kind=TieKind.CO_AUTHORS).first()
+            if tie is None:
+                tie = Tie(person_a=a, person_b=b, kind=TieKind.CO_AUTHORS, start_date=started, source=source[:200])
+            elif started and (tie.start_date is None or started < tie.start_date):
+                tie.start_date = started
+            else:
+                continue
+            saved.append(record_save(tie, by=by, validate_unique=False))
+    return saved
 
 
 @transaction.atomic

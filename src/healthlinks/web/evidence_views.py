@@ -9,12 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from healthlinks.evidence import selectors, services
@@ -97,7 +97,53 @@ def reference_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "chosen_specialties": set(reference.specialties.values_list("slug", flat=True)),
             "chosen_countries": set(reference.countries.values_list("iso3", flat=True)),
             "theme_names": ", ".join(t.name for t in reference.themes.all()),
+            "may_match_authors": len(reference.authors) > 1 and selectors.may_match_authors(request.user),
         },
+    )
+
+
+@login_required
+def coauthors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The authors of a reference beside the people of the registry whose names match (only people whose
+    partnership the user may edit); the coordinator picks, for each author, the person or none, and the people
+    picked are tied as co-authors. One radio group per author: keyboard and no-JS friendly."""
+    if not selectors.may_match_authors(request.user):
+        raise PermissionDenied
+    reference = get_object_or_404(selectors.reference_list(request.user), pk=pk)
+    matches = selectors.coauthor_candidates(request.user, reference)
+    errors: list[str] = []
+    if request.method == "POST":
+        chosen = {}
+        for match in matches:
+            picked = request.POST.get(f"author-{match.position}", "")
+            if picked:
+                person = next((p for p in match.candidates if p.pseudo_id == picked), None)
+                if person is None:
+                    errors.append(_("author {n}: choose one of the people listed").format(n=match.position + 1))
+                else:
+                    chosen[match.position] = person
+        if not errors:
+            try:
+                ties = services.coauthors_confirm(by=actor(request), reference=reference, chosen=chosen)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(n)s co-author tie recorded.", "%(n)s co-author ties recorded.", len(ties))
+                    % {"n": len(ties)},
+                )
+                return redirect("evidence-coauthors", pk=reference.pk)
+    return render(
+        request,
+        "evidence/coauthors.html",
+        {
+            "r": reference,
+            "rows": [(m, request.POST.get(f"author-{m.position}", "")) for m in matches],
+            "errors": errors,
+            "any_candidates": any(m.candidates for m in matches),
+        },
+        status=400 if errors else 200,
     )
 
 

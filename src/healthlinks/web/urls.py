@@ -123,6 +123,7 @@ urlpatterns = [
     path("evidence/import/", evidence_views.import_page, name="evidence-import"),
     path("evidence/export.<str:fmt>", evidence_views.export, name="evidence-export"),
     path("evidence/<int:pk>/", evidence_views.reference_detail, name="evidence-detail"),
+    path("evidence/<int:pk>/coauthors/", evidence_views.coauthors, name="evidence-coauthors"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", api_tokens.token_page, name="account-token"),

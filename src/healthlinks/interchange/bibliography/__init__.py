@@ -364,6 +364,7 @@ def parse_bibtex(data: bytes, name: str, warnings: list[str] | None = None) -> l
             "abstract": f.get("abstract", ""),
             "keywords": [k.strip() for k in re.split(r"[;,]", f.get("keywords", "")) if k.strip()],
             "citation_key": entry.key,
+            ORCIDS: ORCID_IDS.findall(f.get("orcid-numbers", "") + " " + f.get("orcid", "")),
         }
         line = (entry.start_line or 0) + 1
         out.append((line, entry.key, _clean(fields, f"{name}, line {line} ({entry.key})", warnings)))
@@ -374,6 +375,9 @@ def parse_bibtex(data: bytes, name: str, warnings: list[str] | None = None) -> l
 
 # --- PubMed MEDLINE (.nbib) ------------------------------------------------------------------------------------
 
+ORCIDS = "orcids"  # the ORCID iDs of the authors (PubMed's `AUID- ORCID:`, Web of Science's BibTeX
+# `ORCID-Numbers`): not stored with the reference, they tie the authors who are people of the registry
+ORCID_IDS = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", re.IGNORECASE)
 MEDLINE_TAG = re.compile(r"^([A-Z]{2,4})\s*- (.*)$")
 MEDLINE_TYPES = {"journal article": ReferenceType.ARTICLE, "review": ReferenceType.ARTICLE, "book": ReferenceType.BOOK}
 
@@ -399,6 +403,8 @@ def parse_medline(data: bytes, name: str, warnings: list[str] | None = None) -> 
                 errors.append(EntryError(name, number, last, "a MEDLINE record starts with a 'PMID- ' line"))
                 continue
             current.setdefault(last, []).append(match.group(2).strip())
+            if last == "AUID" and match.group(2).strip().upper().startswith("ORCID"):
+                current.setdefault("ORCID", []).append(match.group(2).strip())  # the author above it
         elif line.startswith("      ") and current is not None and last:
             current[last][-1] += " " + line.strip()
         else:
@@ -429,6 +435,7 @@ def parse_medline(data: bytes, name: str, warnings: list[str] | None = None) -> 
             "abstract": first.get("AB", ""),
             "keywords": [k for k in r.get("OT", []) + r.get("MH", []) if k],
             "citation_key": f"PMID:{first['PMID']}" if first.get("PMID") else "",
+            ORCIDS: r.get("ORCID", []),
         }
         label = f"PMID {first.get('PMID', '?')}"
         out.append((start, label, _clean(fields, f"{name}, line {start} ({label})", warnings)))
@@ -478,11 +485,16 @@ def import_references(
     if partnership is not None:
         links["partnerships"] = [partnership]
     for line, label, fields in entries:
+        orcids = fields.pop(ORCIDS, [])
         try:
             reference, status = services.reference_upsert(by=user, fields=fields, links=links)
         except ValidationError as exc:
             raise BibliographyRejected([EntryError(name, line, label, "; ".join(exc.messages))]) from None
         result.counts[status] += 1
+        if orcids:
+            ties = services.coauthors_by_orcid(by=user, reference=reference, orcids=orcids)
+            if ties:
+                result.counts["co-author ties"] += len(ties)
         result.references.append(reference)
     return result
 
