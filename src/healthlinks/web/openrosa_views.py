@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -107,7 +108,7 @@ def form_manifest(request: HttpRequest, token: str, user: User | None, slug: str
     if instrument is None:
         return _say(_("no survey '{slug}' that this account may see").format(slug=slug), 404)
     files = [
-        (name, data, request.build_absolute_uri(f"/openrosa/{token}/forms/{instrument.slug}/media/{name}"))
+        (name, data, request.build_absolute_uri(f"/openrosa/{token}/forms/{instrument.slug}/media/{quote(name)}"))
         for name, data in sorted(_form(instrument)[1].items())
     ]
     return _answer(openrosa.manifest(files), 200)
