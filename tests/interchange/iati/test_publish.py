@@ -220,9 +220,11 @@ def test_publishing_needs_a_publisher_and_says_so(demo, tmp_path, capsys):
     with override_settings(HEALTHLINKS_IATI_PUBLISHER=""):
         assert main(["export", "iati", "--all", "-o", str(tmp_path / "x.xml")]) == 1
         assert "HEALTHLINKS_IATI_PUBLISHER" in capsys.readouterr().err
-    with override_settings(HEALTHLINKS_IATI_PUBLISHER="not an id"):
-        with pytest.raises(NothingToPublish, match="not an IATI organisation identifier"):
-            publisher_from_settings()
+    with (
+        override_settings(HEALTHLINKS_IATI_PUBLISHER="not an id"),
+        pytest.raises(NothingToPublish, match="not an IATI organisation identifier"),
+    ):
+        publisher_from_settings()
     assert not (tmp_path / "x.xml").exists()
 
 
@@ -277,9 +279,48 @@ def test_a_published_partnership_reimports_with_the_same_budget_and_transaction_
         imported[t.currency] += t.value
     assert imported == by_currency
     assert project.results.count() == 2
+    # published again, the hub's own activity imported back is not published as a project of itself
+    again, left_out = _publish([demo["rich"]])
+    assert [a.findtext("iati-identifier") for a in again.iterfind("iati-activity")] == [ident]
+    assert any("imported back" in note for note in left_out)
 
 
 def test_no_in_kind_is_ever_a_transaction(demo):
     root, _left = _publish([demo["rich"]])
     assert InKindContribution.objects.filter(partnership=demo["rich"]).exists()
     assert not root.xpath("//transaction/description/narrative[contains(., 'Donated')]")
+
+
+def test_the_public_iati_urls_serve_published_partnerships_cached_and_refuse_drafts(demo, client):
+    rich, draft = demo["rich"], demo["draft"]
+    response = client.get(f"/iati/partnerships/{rich.slug}.xml")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/xml")
+    assert "public" in response["Cache-Control"]
+    root = etree.fromstring(response.content, safe_parser())
+    activity_schema().assertValid(root)
+    assert root.findtext("iati-activity/iati-identifier") == f"{PUBLISHER}-{rich.slug}"
+    again = client.get(f"/iati/partnerships/{rich.slug}.xml", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    # a write changes the data version: the file is built again
+    in_kind_save(
+        by=None,
+        partnership=rich,
+        kind="other",
+        value=Decimal(5),
+        currency="GBP",
+        received_on=rich.start_date,
+        valuation_method="estimate",
+    )
+    assert client.get(f"/iati/partnerships/{rich.slug}.xml", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 200
+    refused = client.get(f"/iati/partnerships/{draft.slug}.xml")
+    assert refused.status_code == 404 and "Drafts are never published" in refused.content.decode()
+    assert client.get("/iati/partnerships/no-such-thing.xml").status_code == 404
+    everything = etree.fromstring(client.get("/iati/all.xml").content, safe_parser())
+    assert len(everything.findall("iati-activity")) == len(demo["published"])
+    organisation = etree.fromstring(client.get("/iati/organisation.xml").content, safe_parser())
+    organisation_schema().assertValid(organisation)
+    # the partnership page links its IATI file; a draft's page says it is not published
+    assert f"/iati/partnerships/{rich.slug}.xml" in client.get(f"/partnerships/{rich.slug}/").content.decode()
+    with override_settings(HEALTHLINKS_IATI_PUBLISHER=""):
+        unset = client.get("/iati/organisation.xml")
+        assert unset.status_code == 404 and "HEALTHLINKS_IATI_PUBLISHER" in unset.content.decode()

@@ -475,7 +475,17 @@ def publish_partnerships(
     with translation.override("en"):
         out.write(_header("iati-activities").encode())
         for p in chosen:
-            projects = list(with_parts(Project.objects.filter(partnership=p).order_by("pk")))
+            projects = []
+            own = partnership_identifier(publisher, p)
+            for project in with_parts(Project.objects.filter(partnership=p).order_by("pk")):
+                if project.iati_identifier == own or project.iati_identifier.startswith(f"{own}-project-"):
+                    left_out.append(
+                        _("{id}: project {project} left out: it is this hub's own publication, imported back").format(
+                            id=own, project=project.iati_identifier
+                        )
+                    )
+                else:
+                    projects.append(project)
             children = [project_identifier(publisher, p, project) for project in projects]
             writer = _PartnershipWriter(
                 p, publisher=publisher, children=children, convert=convert, left_out=left_out, today=today
