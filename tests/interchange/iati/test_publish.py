@@ -324,3 +324,29 @@ def test_the_public_iati_urls_serve_published_partnerships_cached_and_refuse_dra
     with override_settings(HEALTHLINKS_IATI_PUBLISHER=""):
         unset = client.get("/iati/organisation.xml")
         assert unset.status_code == 404 and "HEALTHLINKS_IATI_PUBLISHER" in unset.content.decode()
+
+
+def test_a_partnerships_projects_are_published_as_its_children_under_the_hubs_prefix(make_partnership):
+    from healthlinks.projects.services import ProjectParts, project_save
+
+    p = make_partnership(name="With Grant")
+    project = project_save(
+        by=None,
+        partnership=p,
+        fields={"iati_identifier": "GB-1-999", "reporting_org": p.members.first().institution},
+        parts=ProjectParts(
+            transactions=[{"transaction_type": "3", "date": "2024-01-02", "value": "100", "currency": "GBP"}]
+        ),
+    )
+    with override_settings(HEALTHLINKS_IATI_PUBLISHER=PUBLISHER):
+        root, _left = _publish([p])
+    activity_schema().assertValid(root)
+    parent, child = root.findall("iati-activity")
+    ident = f"{PUBLISHER}-{p.slug}"
+    assert parent.findtext("iati-identifier") == ident and parent.get("hierarchy") == "1"
+    assert parent.xpath("related-activity[@type='2']/@ref") == [f"{ident}-project-{project.pk}"]
+    assert child.findtext("iati-identifier") == f"{ident}-project-{project.pk}" and child.get("hierarchy") == "2"
+    assert child.find("reporting-org").get("ref") == PUBLISHER
+    assert child.xpath("related-activity[@type='1']/@ref") == [ident]
+    assert child.findtext("transaction/value") == "100"
+    assert validator_problems(root, timezone.localdate()) == []

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from healthlinks import labels
+from healthlinks.activities.models import Activity
 from healthlinks.interchange.iati.exporter import NS_DECLARATION, ActivityWriter, format_number
 from healthlinks.interchange.iati.standard import EXPORT_VERSION, codelist
 from healthlinks.projects.models import Project
@@ -214,6 +215,7 @@ class _PartnershipWriter(ActivityWriter):
         self.convert = convert
         self.today = today
         self.currency = reporting_currency()
+        self._costs: list[CashCost] | None = None
 
     def leave_out(self, what: str, why: str) -> None:
         self.left_out.append(
@@ -299,8 +301,6 @@ class _PartnershipWriter(ActivityWriter):
             self.leaf("recipient-country", [("code", code), ("percentage", _percentage(share))])
 
     def sectors(self) -> None:
-        from healthlinks.activities.models import Activity
-
         specialties: dict[str, Decimal] = defaultdict(Decimal)
         for slug in self.partnership.specialties.values_list("slug", flat=True):
             code = SPECIALTY_SECTORS.get(slug)
@@ -328,7 +328,9 @@ class _PartnershipWriter(ActivityWriter):
             self.leaf("sector", [("vocabulary", "1"), ("code", code), ("percentage", _percentage(share))])
 
     def costs(self) -> list[CashCost]:
-        return list(CashCost.objects.filter(partnership=self.partnership).order_by("spent_on", "pk"))
+        if self._costs is None:
+            self._costs = list(CashCost.objects.filter(partnership=self.partnership).order_by("spent_on", "pk"))
+        return self._costs
 
     def budgets(self) -> None:
         p = self.partnership
