@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 from django.conf import settings
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -309,10 +310,14 @@ class _PartnershipWriter(ActivityWriter):
             else:
                 specialties[code] += 1
         activities: dict[str, Decimal] = defaultdict(Decimal)
-        for code in Activity.objects.filter(partnership=self.partnership, purpose_code__isnull=False).values_list(
-            "purpose_code_id", flat=True
-        ):
-            activities[code] += 1
+        counted = (
+            Activity.objects.filter(partnership=self.partnership, purpose_code__isnull=False)
+            .values_list("purpose_code_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for code, n in counted:
+            activities[code] += n
         weights: dict[str, Decimal] = defaultdict(Decimal)
         for part in (specialties, activities):  # half each when both are known
             total = sum(part.values(), Decimal(0))
