@@ -226,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx"])
     p.add_argument("--partnership", metavar="SLUG")
     p.add_argument("--user", help="export what this user may see (default: everything, with personal data)")
+    iati = p.add_mutually_exclusive_group()
+    iati.add_argument("--all", action="store_true", help="iati: publish every published partnership")
+    iati.add_argument("--organisation", action="store_true", help="iati: the hub's IATI organisation file")
+    iati.add_argument(
+        "--projects", action="store_true", help="iati: re-publish imported projects (of --partnership, or all)"
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("analyze", help="run an analysis and print its figures as JSON or CSV")

@@ -227,6 +227,14 @@ HEALTHLINKS_CONTINUUM_BOUNDS = [
 # Costs are added up in this currency (ISO 4217), with the editable currency-rate table.
 HEALTHLINKS_REPORTING_CURRENCY = os.environ.get("HEALTHLINKS_REPORTING_CURRENCY", "GBP")
 
+# IATI publishing (docs/iati.md): the hub's IATI organisation identifier, the prefix of every published activity
+# identifier (e.g. GB-CHC-1234567; required in production, a placeholder elsewhere), its name and IATI
+# organisation type, and the public address of the site (for the links to the partnerships' pages).
+HEALTHLINKS_IATI_PUBLISHER = os.environ.get("HEALTHLINKS_IATI_PUBLISHER", "" if PRODUCTION else "XX-DEV-HEALTHLINKS")
+HEALTHLINKS_IATI_PUBLISHER_NAME = os.environ.get("HEALTHLINKS_IATI_PUBLISHER_NAME", "Healthlinks hub")
+HEALTHLINKS_IATI_PUBLISHER_TYPE = os.environ.get("HEALTHLINKS_IATI_PUBLISHER_TYPE", "21")
+HEALTHLINKS_PUBLIC_URL = os.environ.get("HEALTHLINKS_PUBLIC_URL", "http://localhost:8000")
+
 # Mail (survey reminders): an SMTP server, by default the machine's own.
 EMAIL_HOST = os.environ.get("HEALTHLINKS_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("HEALTHLINKS_EMAIL_PORT", "25"))

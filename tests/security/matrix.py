@@ -218,6 +218,12 @@ MATRIX: dict[str, Entry] = {
     "project-detail": e("/projects/{project}/", ALL, "projects of visible partnerships"),
     "partnership-iati": e("/partnerships/{a}/iati.xml", ALL, "published fields only"),
     "iati-import": e("/import/iati/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
+    "iati-partnership": e("/iati/partnerships/{a}.xml", ALL, "IATI file: published partnerships, public"),
+    "iati-partnership#draft": e(
+        "/iati/partnerships/{draft}.xml", "404 404 404 404 404 404  404 404 404", "drafts are never published"
+    ),
+    "iati-all": e("/iati/all.xml", ALL, "every published partnership"),
+    "iati-organisation": e("/iati/organisation.xml", ALL, "the hub's IATI organisation file"),
     "api:project-list": e("/api/v1/projects/", ALL),
     "api:project-detail": e("/api/v1/projects/{project}/", ALL, "projects of visible partnerships"),
     "instrument-list": e("/surveys/", SIGNED_IN),

@@ -255,6 +255,7 @@ def build_world() -> dict[str, Any]:
             "response": response.pk,
             "b_institution": ke.pk,
             "draft_person": drafted.pseudo_id,
+            "draft": draft.slug,
             "day_rate": day_rate.pk,
         },
     }

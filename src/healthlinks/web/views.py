@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -144,6 +145,7 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "p": partnership,
         "access": access,
         "has_projects": partnership.projects.exists(),
+        "iati_published": partnership.is_published and bool(settings.HEALTHLINKS_IATI_PUBLISHER),
         "sees_research_fields": access >= selectors.Access.RESEARCH,
         "sees_member_fields": access >= selectors.Access.MEMBER,
         "countries": selectors.partnership_countries(partnership),

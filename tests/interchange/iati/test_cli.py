@@ -24,13 +24,15 @@ def test_import_prints_counts_and_exits_0_then_export_validates(tmp_path, capsys
     assert "1 activities: 1 imported, 0 imported with warnings, 0 skipped (1 new" in out
     assert f"total: {len(REAL_FILES)} imported, 0 imported with warnings, 0 skipped, 0 files refused" in out
     target = tmp_path / "out.xml"
-    assert main(["export", "iati", "--output", str(target)]) == 0
+    assert main(["export", "iati", "--projects", "--output", str(target)]) == 0
     assert f"{len(REAL_FILES)} IATI activities written" in capsys.readouterr().out
     assert activity_schema().validate(etree.parse(str(target), safe_parser()))
     slug = Project.objects.first().partnership.slug
-    assert main(["export", "iati", "--partnership", slug, "-o", str(target)]) == 0
+    assert main(["export", "iati", "--projects", "--partnership", slug, "-o", str(target)]) == 0
     assert len(etree.parse(str(target), safe_parser()).getroot()) == 1
+    assert main(["export", "iati", "--projects", "--partnership", "nope", "-o", str(target)]) == 2
     assert main(["export", "iati", "--partnership", "nope", "-o", str(target)]) == 2
+    assert main(["export", "iati", "-o", str(target)]) == 2  # say what to publish
 
 
 def test_exit_status_says_warnings_skips_and_refusals(tmp_path, capsys):
@@ -76,5 +78,8 @@ def test_import_from_an_http_url(capsys):
 def test_export_of_nothing_writes_no_invalid_file(tmp_path, capsys, make_partnership):
     p = make_partnership(name="Nothing Here")
     out = tmp_path / "empty.xml"
-    assert main(["export", "iati", "--partnership", p.slug, "-o", str(out)]) == 1
+    assert main(["export", "iati", "--projects", "--partnership", p.slug, "-o", str(out)]) == 1
     assert not out.exists() and "nothing to publish" in capsys.readouterr().err
+    # the partnership itself is published (what it does), even without imported projects
+    assert main(["export", "iati", "--partnership", p.slug, "-o", str(out)]) == 0
+    assert activity_schema().validate(etree.parse(str(out), safe_parser()))

@@ -291,7 +291,7 @@ def test_transactions_the_standard_cannot_carry_are_listed_not_dropped(make_part
         ),
     )
     out = tmp_path / "out.xml"
-    assert main(["export", "iati", "-o", str(out)]) == 0
+    assert main(["export", "iati", "--projects", "-o", str(out)]) == 0
     assert len(_validate(out.read_bytes()).getroot()[0].findall("transaction")) == 1
     err = capsys.readouterr().err
     assert "1 parts the standard cannot carry as recorded were left out" in err

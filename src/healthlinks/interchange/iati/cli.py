@@ -1,4 +1,5 @@
-"""`healthlinks import iati FILE_OR_URL...` and `healthlinks export iati [--partnership SLUG] -o FILE`."""
+"""`healthlinks import iati FILE_OR_URL...` and `healthlinks export iati (--partnership SLUG | --all | --organisation
+| --projects [--partnership SLUG]) -o FILE`."""
 
 from __future__ import annotations
 
@@ -100,6 +101,65 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """`--partnership SLUG` or `--all`: publish partnerships (what they do) as IATI activities; `--organisation`:
+    the hub's organisation file; `--projects [--partnership SLUG]`: re-publish imported projects as they were."""
+    if getattr(args, "projects", False):
+        return _export_projects(args)
+    if not (args.partnership or getattr(args, "all", False) or getattr(args, "organisation", False)):
+        raise ValueError("export iati: give --partnership SLUG, --all, --organisation or --projects")
+    return _publish(args)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from healthlinks.commandline import partnership_named
+    from healthlinks.interchange.iati.publish import (
+        NothingToPublish,
+        publish_organisation,
+        publish_partnerships,
+        publisher_from_settings,
+    )
+    from healthlinks.registry.models import Publication
+    from healthlinks.registry.selectors import live_partnerships
+
+    if args.user:
+        raise ValueError("export iati: --user is for --projects; partnerships are published only when published")
+    target = Path(args.output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        publisher = publisher_from_settings()
+        if args.organisation:
+            if args.partnership:
+                raise ValueError("export iati: --organisation covers the whole hub; leave out --partnership")
+            published = live_partnerships().filter(publication=Publication.PUBLISHED)
+            with open(partial, "wb") as out:
+                left_out = publish_organisation(published, publisher=publisher, out=out)
+            partial.replace(target)
+            print(f"IATI organisation file of {publisher.ref} written to {target} (IATI 2.03)")
+        else:
+            if args.partnership:
+                chosen = [partnership_named(args.partnership)]
+            else:
+                chosen = list(live_partnerships().filter(publication=Publication.PUBLISHED).order_by("slug"))
+            with open(partial, "wb") as out:
+                left_out = publish_partnerships(chosen, publisher=publisher, out=out)
+            partial.replace(target)
+            print(
+                f"{left_out.activities} IATI activities ({left_out.partnerships} partnerships and their projects) "
+                f"written to {target} (IATI 2.03)"
+            )
+    except NothingToPublish as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        partial.unlink(missing_ok=True)
+    if left_out:
+        print(f"{len(left_out)} things were not published:", file=sys.stderr)
+        for note in left_out:
+            print(f"  {note}", file=sys.stderr)
+    return 0
+
+
+def _export_projects(args: argparse.Namespace) -> int:
     from healthlinks.commandline import user_named
     from healthlinks.interchange.iati.exporter import export_projects
     from healthlinks.projects.models import Project

@@ -191,10 +191,15 @@ class _Writer:
             self.with_narratives("sector", attrs, s.get("names"))
         self.budgets()
         self.transactions()
+        self.links()
         self.results()
         self.leaf("healthlinks:partnership", [("slug", p.partnership.slug), ("name", p.partnership.name)])
         self.close(activity)
         return self.out
+
+    def links(self) -> None:
+        """document-link and related-activity (between transaction and result): none for an imported project;
+        publish.py's writers add them."""
 
     def with_narratives(self, tag: str, attrs: Attrs, names: list[dict[str, str]] | None) -> None:
         if names:
@@ -360,6 +365,11 @@ class _Writer:
         if self.p.actual_start or (self.p.planned_start and self.p.planned_start <= today):
             return "2"
         return "1"
+
+
+# The writer and number format, public for publish.py (IATI publishing of partnerships).
+ActivityWriter = _Writer
+format_number = _num
 
 
 def activity_text(project: Any) -> str:

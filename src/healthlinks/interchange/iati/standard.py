@@ -33,6 +33,13 @@ def activity_schema() -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
+@cache
+def organisation_schema() -> etree.XMLSchema:
+    """The official IATI 2.03 organisation schema (iati-organisations-schema.xsd + iati-common.xsd + xml.xsd)."""
+    doc = etree.parse(str(SCHEMA_DIR / "iati-organisations-schema.xsd"), safe_parser())
+    return etree.XMLSchema(doc)
+
+
 @dataclass(frozen=True)
 class Codelist:
     name: str
