@@ -292,6 +292,7 @@ MATRIX: dict[str, Entry] = {
     "analytics-impact": e("/analytics/impact/", ALL, "aggregates of visible partnerships only"),
     "analytics-vfm": e("/analytics/value-for-money/", ALL, "aggregates of visible partnerships only"),
     "analytics-typology": e("/analytics/typology/", ALL, "aggregates of visible partnerships only"),
+    "who-works-where": e("/who-works-where/", ALL, "published partnerships for the public"),
     "planner-backtest": e("/analytics/planner/backtest/", SIGNED_IN, "coverage figures of visible partnerships"),
     "plans": e("/partnerships/{a}/plans/", "302 403 200 403 200 200  200 200 200", "members of the partnership"),
     "plan-create": e("/partnerships/{a}/plans/new/", EDIT_A),
