@@ -235,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("analyze", help="run an analysis and print its figures as JSON or CSV")
-    p.add_argument("analysis", choices=["mobility", "network", "impact", "vfm", "typology"])
+    p.add_argument("analysis", choices=["mobility", "network", "impact", "vfm", "typology", "planner-backtest"])
+    p.add_argument("--cutoff", type=int, help="planner-backtest: fit before this year, predict from it on")
     _scope_arguments(p)
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--output", "-o", metavar="FILE")

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "healthlinks.analytics",
     "healthlinks.interviews",
     "healthlinks.evidence",
+    "healthlinks.planning",
     "healthlinks.evaluation",
     "healthlinks.projects",
     "healthlinks.demo",

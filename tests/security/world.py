@@ -222,9 +222,13 @@ def build_world() -> dict[str, Any]:
     invitation = evaluation_services.invitations_create(by=None, instrument=instrument, partnership=a, open_link=True)[
         0
     ]
+    from healthlinks.planning.services import plan_save
+
+    plan = plan_save(by=None, partnership=a, name="Matrix plan", years=1, lines=[{"mode": "virtual", "per_year": 4}])
     return {
         "users": users,
         "ids": {
+            "plan": plan.pk,
             "token": invitation.token,
             "a": a.slug,
             "b": b.slug,

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace, user: Any) -> int:
         collective_impact,
         mobility_analysis,
         network_evolution,
+        planner_backtest,
         typology_analysis,
         value_for_money,
     )
@@ -58,6 +59,17 @@ def run(args: argparse.Namespace, user: Any) -> int:
     elif args.analysis == "vfm":
         data = value_for_money(who, scope)
         rows = [{k: v for k, v in r.items() if k not in ("comparison", "measures")} for r in data["partnerships"]]
+    elif args.analysis == "planner-backtest":
+        if not args.cutoff:
+            print("healthlinks analyze planner-backtest: give --cutoff YEAR", file=sys.stderr)
+            return 2
+        data = planner_backtest(who, scope, args.cutoff)
+        rows = [{"figure": key, **row} for key in ("practice_change", "reach") for row in data[key]["rows"]]
+        print(
+            f"coverage of the 90% intervals: practice change {data['practice_change']['coverage']}, "
+            f"reach {data['reach']['coverage']}",
+            file=sys.stderr,
+        )
     else:
         data = mobility_analysis(who, scope)
         rows = _rows(data)

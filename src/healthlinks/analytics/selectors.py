@@ -96,3 +96,41 @@ def typology_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
         _key("typology", ids, scope), typology.typology, ids, tables=typology.TABLES, progress=progress
     )
     return {"scope": scope.describe(), **result}
+
+
+def planner_evidence(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    """What the strategy planner simulates from: the models fitted on every partnership in scope."""
+    from healthlinks.analytics import planner
+
+    ids = partnership_ids(user, scope)
+    return dict(
+        store.answer(
+            _key("planner", ids, scope),
+            planner.evidence,
+            ids,
+            scope.year_from,
+            scope.year_to,
+            tables=planner.TABLES,
+            progress=progress,
+        )
+    )
+
+
+def planner_backtest(
+    user: AnyUser, scope: Scope, cutoff: int, seed: int = 0, progress: Progress | None = None
+) -> dict[str, Any]:
+    """The planner fitted on the years before `cutoff`, its predictions set against what happened after."""
+    from healthlinks.analytics import planner
+
+    ids = partnership_ids(user, scope)
+    result = store.answer(
+        (*_key("planner-backtest", ids, scope), cutoff, seed),
+        planner.backtest,
+        ids,
+        cutoff,
+        planner.DRAWS,
+        seed,
+        tables=planner.TABLES,
+        progress=progress,
+    )
+    return {"scope": scope.describe(), **result}
