@@ -663,6 +663,9 @@ WRITES: dict[str, Write] = {
         "302 403 403 403 200 200  403 200 200",
         "the Ugandan institution is in A",
     ),
+    "web plan create": w("POST", "/partnerships/{a}/plans/new/", {}, "302 403 403 403 200 200  403 200 200"),
+    "web plan edit": w("POST", "/partnerships/{a}/plans/{plan}/edit/", {}, "302 403 403 403 200 200  403 200 200"),
+    "web plan delete": w("POST", "/partnerships/{a}/plans/{plan}/delete/", {}, "302 403 403 403 302 302  403 302 302"),
     "web assessment create": w(
         "POST", "/partnerships/{a}/assessments/new/", {}, "302 403 403 403 200 200  403 200 200"
     ),

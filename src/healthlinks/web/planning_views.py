@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import planner_backtest, planner_evidence
@@ -139,6 +139,7 @@ def _editable(request: HttpRequest, slug: str) -> Any:
 
 
 @login_required
+@require_safe
 def plans_page(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = visible_partnership(request, slug)
     if access < Access.MEMBER:  # plans are the partnership's own thinking: its members, coordinators, hub admins
@@ -220,6 +221,7 @@ def plan_delete_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def backtest_page(request: HttpRequest) -> HttpResponse:
     try:
         scope = Scope.from_params(request.GET)
