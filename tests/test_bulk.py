@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from healthlinks import bulk
 from healthlinks.activities.models import Activity, Outcome
 from healthlinks.activities.services import activity_save
-from healthlinks.bulk import create_many, full_clean_many, references_resolved, unique_many, update_many
+from healthlinks.bulk import references_resolved
 from healthlinks.network.models import Person
 from healthlinks.records import RowInvalid
 
@@ -28,7 +29,7 @@ def _errors(record, **kwargs):
 
 
 def test_many_records_are_refused_exactly_where_full_clean_refuses_one(network_world):
-    """Random outcomes, good and bad in every field the rules look at: each refused by full_clean_many (alone) with
+    """Random outcomes, good and bad in every field the rules look at: each refused by bulk.validate (alone) with
     the messages full_clean gives, and accepted where full_clean accepts it."""
     activity = activity_save(
         by=None, partnership=network_world["p"], title="Triage", kind="workshop", mode="in_person",
@@ -62,28 +63,28 @@ def test_many_records_are_refused_exactly_where_full_clean_refuses_one(network_w
     assert any(expected) and not all(expected)  # both kinds drawn
     for outcome, errors in zip(outcomes, expected, strict=True):
         if errors is None:
-            full_clean_many([outcome])
+            bulk.validate([outcome])
         else:
             with pytest.raises(RowInvalid) as refused:
-                full_clean_many([outcome])
+                bulk.validate([outcome])
             assert refused.value.message_dict == errors
     # and all at once, each field's clean shared among the records: the first refused one, with its own errors
     with pytest.raises(RowInvalid) as refused:
-        full_clean_many(outcomes)
+        bulk.validate(outcomes)
     first = next(i for i, errors in enumerate(expected) if errors)
     assert (refused.value.index, refused.value.message_dict) == (first, expected[first])
-    full_clean_many([o for o, errors in zip(outcomes, expected, strict=True) if errors is None])
+    bulk.validate([o for o, errors in zip(outcomes, expected, strict=True) if errors is None])
 
 
 def test_the_first_refused_record_is_named_by_its_index_or_the_callers_row(network_world):
     good = Person(sex="female")
     bad = Person(sex="robot", research_consent=True)
     with pytest.raises(RowInvalid) as refused:
-        full_clean_many([good, good, bad, Person(sex="x")])
+        bulk.validate([good, Person(sex="male"), bad, Person(sex="x")])
     assert refused.value.index == 2
     assert set(refused.value.message_dict) == {"sex", "consent_date"}  # field rules and the model's clean()
     with pytest.raises(RowInvalid) as refused:
-        full_clean_many([bad], rows=[17])
+        bulk.validate([bad], rows=[17])
     assert refused.value.index == 17
 
 
@@ -93,7 +94,7 @@ def test_a_reference_to_a_record_that_does_not_exist_is_refused_as_full_clean_re
         start_date=date(2023, 1, 1), end_date=date(2023, 1, 1), venue_id=987_654,
     )  # fmt: skip
     with pytest.raises(RowInvalid) as refused:
-        full_clean_many([activity])
+        bulk.validate([activity])
     assert refused.value.message_dict == _errors(activity)
 
 
@@ -110,17 +111,17 @@ def test_a_related_record_saved_after_it_was_assigned_gives_its_id_and_an_unsave
 def test_a_unique_value_given_twice_or_already_stored_is_refused(network_world):
     Person.objects.create(external_id="E1")
     with pytest.raises(RowInvalid) as refused:
-        unique_many([Person(external_id="E2"), Person(external_id="E1")], "external_id")
+        bulk.validate([Person(external_id="E2"), Person(external_id="E1")])
     assert refused.value.index == 1 and "already exists" in refused.value.messages[0]
     with pytest.raises(RowInvalid) as refused:
-        unique_many([Person(external_id="E3"), Person(), Person(external_id="E3")], "external_id")
+        bulk.validate([Person(external_id="E3"), Person(), Person(external_id="E3")])
     assert refused.value.index == 2
-    unique_many([Person(), Person(), Person(external_id="E4")], "external_id")  # empty values are never compared
+    bulk.validate([Person(), Person(), Person(external_id="E4")])  # empty values are never compared
 
 
 def test_records_are_written_with_a_history_row_as_a_save_writes_one(network_world, admin_user):
     people = [Person(sex="female", grade=f"Band {n}") for n in range(5)]
-    create_many(people, by=admin_user)
+    bulk.create(people, by=admin_user)
     assert all(p.pk for p in people) and not people[0]._state.adding
     single = Person(sex="male", grade="Band 9")
     single._history_user = admin_user
@@ -133,8 +134,77 @@ def test_records_are_written_with_a_history_row_as_a_save_writes_one(network_wor
     assert (bulk_row.pseudo_id, bulk_row.grade, bulk_row.history_type) == (people[0].pseudo_id, "Band 0", "+")
     for person in people:
         person.grade = "Band 8a"
-    update_many(people, ["grade"], by=None)
+    bulk.update(people, ["grade"], by=None)
     assert set(Person.objects.filter(pk__in=[p.pk for p in people]).values_list("grade", flat=True)) == {"Band 8a"}
     changed = people[3].history.latest("history_id")
     assert (changed.history_type, changed.history_user, changed.grade) == ("~", None, "Band 8a")
     assert changed.updated_at > bulk_row.updated_at  # stamped as save() stamps it
+
+
+def test_a_stored_unique_value_is_refused_at_the_record_that_gives_it_but_a_record_keeps_its_own(network_world):
+    alice = network_world["alice"]  # external id A1
+    with pytest.raises(RowInvalid) as refused:
+        bulk.validate([Person(external_id="A1"), Person(external_id="Z2"), Person(external_id="Z3")])
+    assert refused.value.index == 0 and set(refused.value.message_dict) == {"external_id"}
+    bulk.validate([alice])  # its own value: not a clash
+    alice.external_id = "B1"  # Bob's
+    with pytest.raises(RowInvalid):
+        bulk.validate([Person(external_id="Z4"), alice], rows=[7, 8])
+
+
+def test_a_refused_batch_writes_nothing(network_world, admin_user):
+    people = [Person(sex="female"), Person(sex="robot")]
+    before = (Person.objects.count(), Person.history.count())
+    with pytest.raises(RowInvalid):
+        bulk.validate(people)
+        bulk.create(people, by=admin_user)
+    assert (Person.objects.count(), Person.history.count()) == before and people[0].pk is None
+
+
+def test_links_are_written_before_the_history_rows_which_then_show_them(network_world, admin_user):
+    """`links` runs between the rows and their history rows: each history row's snapshot of the many-to-many
+    links is the links as written, on creation and on each update, as simple-history keeps them on `save`."""
+    from healthlinks.reference.models import Specialty
+    from healthlinks.registry.models import Partnership
+
+    first, second = Specialty.objects.order_by("slug")[:2]
+    partnership = Partnership(name="Bulk links", slug="bulk-links", start_date=date(2020, 1, 1))
+    through = Partnership.specialties.through
+
+    def link(*specialties):
+        def run():
+            through.objects.filter(partnership_id=partnership.pk).delete()
+            bulk.create_rows(through, [{"partnership_id": partnership.pk, "specialty_id": s.pk} for s in specialties],
+                             by=None)  # fmt: skip
+
+        return run
+
+    bulk.validate([partnership])
+    bulk.create([partnership], by=admin_user, links=link(first))
+    partnership.name = "Bulk links, renamed"
+    bulk.update([partnership], ["name"], by=None, links=link(first, second))
+    created, changed = partnership.history.order_by("history_id")
+    assert (created.history_type, created.history_user, created.name) == ("+", admin_user, "Bulk links")
+    assert [s.specialty_id for s in created.specialties.all()] == [first.pk]
+    assert (changed.history_type, changed.name) == ("~", "Bulk links, renamed")
+    assert sorted(s.specialty_id for s in changed.specialties.all()) == sorted([first.pk, second.pk])
+
+
+def test_a_record_keyed_by_another_record_and_rows_by_value_are_written_as_records_are(network_world, admin_user):
+    from healthlinks.network.models import PersonalData
+
+    person = bulk.create([Person(sex="female")], by=admin_user)[0]
+    personal = PersonalData(person=person, given_name="Grace")
+    bulk.create([personal], by=admin_user)  # its key is its person's
+    assert PersonalData.objects.get(pk=person.pk).given_name == "Grace"
+    assert personal.history.get().history_user == admin_user
+    personal.given_name = "Gracie"
+    bulk.update([personal], ["given_name"], by=None)
+    assert [h.given_name for h in personal.history.order_by("history_id")] == ["Grace", "Gracie"]
+    # create_rows: the same rows and the same history rows as create writes for records
+    [pk] = bulk.create_rows(Person, [{"sex": "male", "grade": "Band 5", "pseudo_id": "BULKROW1"}], by=admin_user)
+    row, record = Person.objects.get(pk=pk), bulk.create([Person(sex="male", grade="Band 5")], by=admin_user)[0]
+    skip = {"id", "pseudo_id", "created_at", "updated_at", "history_id", "history_date"}
+    for a, b in ((row, Person.objects.get(pk=record.pk)), (row.history.get(), record.history.get())):
+        names = [f.attname for f in a._meta.concrete_fields if f.attname not in skip]
+        assert [getattr(a, n) for n in names] == [getattr(b, n) for n in names]

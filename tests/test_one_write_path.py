@@ -20,7 +20,6 @@ ALLOWED = {
     "web/offline.py": "the idempotency keys of forms sent again from a phone",
     "ops/erasure.py": "the erasure service (hub administrators)",
     "ops/sessions.py": "revoking sessions and tokens (hub administrators)",
-    "demo/world.py": "TEMPORARY: its institutions and partnerships move to the registry's bulk services next",
 }
 
 

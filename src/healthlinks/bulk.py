@@ -1,31 +1,28 @@
 """How services write many records at once: the one bulk writer, beside `records` (one record).
 
-Validation: `full_clean_many` applies `full_clean`'s rules to every record (each field's check once per distinct
-value, each reference checked with one query per field), and `validate` the registry's checks for the IATI
-importer's institutions and partnerships; the first refused record is raised as `RowInvalid` with its index
-before anything is written.
+A service that writes many records builds them (`new`: `model(**values)`, a third faster), validates them with
+`validate` and writes them with `create` (new records) or `update` (stored ones), then tells `healthlinks.changes`
+what it wrote, in its transaction. Nothing else writes rows in bulk.
 
-Writing: a service that writes many records validates them itself (`full_clean`, the checks that would need a query per
-row done with a few queries for all of them), then hands them here. `create` inserts model instances and a
-history row for each ('+', the acting user), the way one `records.record_save` per record would record them;
-`Table` is the lower level it is built on, which `projects.services.projects_bulk_save` also uses for the
-updates and deletions of its parts:
-
-- primary keys are reserved first (`Table.reserve_ids`: PostgreSQL's sequence, SQLite's AUTOINCREMENT), so that
-  rows referring to each other are written without reading anything back;
-- rows go as ready tuples, each value adapted for the database once: SQLite takes as many rows per INSERT as its
-  999 parameters allow, PostgreSQL takes them by `COPY`;
-- their history rows are copied by the database itself from the rows just written (`INSERT ... SELECT` on their
-  ids), so each value crosses from Python once; with a pipelined `Later` (`projects.later`), those copies are
-  sent when the caller sends its statements;
-- no model signal is sent: the service calls `changes.changed` for what it wrote, in its transaction.
+- `validate` checks each record as `full_clean` would (each field's `clean`, the model's `clean()`), each field's
+  check once per distinct value; each reference is looked up with one query per field for all the records, and
+  each field declared unique with one query per field (a value also refused when an earlier record has it). The
+  first refused record raises `RowInvalid` with its index (or the caller's row number) before anything is written.
+  Other constraints (`Meta.constraints`) the service checks itself.
+- `create` inserts the records and a '+' history row for each, `update` writes the named fields and a '~' history
+  row for each, `by` their author, as `records.record_save` records one; `links`, when given, is called between the
+  rows and their history rows, to link many-to-many fields that the history rows then show. `create_rows` is
+  `create` for rows nobody reads back as records (given as values by column).
+- `Table` is the level both are built on (and that `projects.services.projects_bulk_save` uses for the parts of
+  projects): primary keys are reserved first (PostgreSQL's sequence, SQLite's AUTOINCREMENT), so that rows
+  referring to each other are written without reading anything back; rows go as ready tuples, each value adapted
+  for the database once (SQLite: as many rows per INSERT as its parameters allow; PostgreSQL: `COPY`); the history
+  rows are copied by the database itself from the rows just written (`INSERT ... SELECT` on their ids), so each
+  value crosses from Python once, and with a pipelined `Later` (`projects.later`) those copies are sent when the
+  caller sends its statements.
+- No model signal is sent.
 
 Other databases than SQLite and PostgreSQL save record by record (`supported()` is False).
-
-`create_many` and `update_many` write records with their history rows (many-to-many fields included) for the
-network, activities and results services.
-
-Batches send no model signals: the calling service tells `healthlinks.changes` what changed, in its transaction.
 """
 
 from __future__ import annotations
@@ -39,11 +36,12 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any, Protocol, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import NOT_PROVIDED, Field, Q
+from django.db.models import Field, Q
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
@@ -53,6 +51,7 @@ from healthlinks.records import RowInvalid, record_save
 M = TypeVar("M", bound=models.Model)
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+BATCH = 1000
 
 
 class Later(Protocol):
@@ -74,6 +73,8 @@ class Table:
     def __init__(self, model: type[models.Model], conn: BaseDatabaseWrapper) -> None:
         quote = conn.ops.quote_name
         fields = list(model._meta.concrete_fields)
+        pk = model._meta.pk
+        assert pk is not None
         self.model = model
         self.conn = conn
         self.table = model._meta.db_table
@@ -82,6 +83,12 @@ class Table:
         self.adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f, conn)) is not None]
         self.auto_now = [f.attname for f in fields if getattr(f, "auto_now", False)]
         self.auto_now_add = [f.attname for f in fields if getattr(f, "auto_now_add", False)]
+        # other fields whose value `save` works out (pre_save), as it does
+        self.stamped = [
+            f
+            for f in fields
+            if type(f).pre_save is not Field.pre_save and f.attname not in {*self.auto_now, *self.auto_now_add}
+        ]
         columns = [quote(f.column or f.attname) for f in fields]
         self.columns = ", ".join(columns)
         marks = ", ".join(["%s"] * len(columns))
@@ -90,19 +97,27 @@ class Table:
         # as many as the database's limit of parameters allows
         self.per_statement = max(1, (conn.features.max_query_params or 999) // len(columns))
         self.insert_many_sql = self.insert_sql + f", ({marks})" * (self.per_statement - 1)
+        self.pk_column = quote(pk.column or pk.attname)
+        self.pk_index = self.names.index(pk.attname)
+        self.id_index = self.pk_index  # (the projects' writer names it so)
+        self.auto = isinstance(pk, AutoFieldMixin)
         self.history_table: str | None = None
+        self.history_m2m: list[Any] = []
+        self.historical: Any = None
         history: Any = getattr(model, "history", None)
         if history is not None:
             history_model = history.model
+            self.historical = history_model
             self.history_table = history_model._meta.db_table
+            self.history_m2m = list(getattr(history_model, "_history_m2m_fields", []))
             tracked = {f.attname for f in history_model.tracked_fields}
             if tracked != set(self.names):
                 raise RuntimeError(f"{model.__name__}: the history table does not track every column")
+            self.history_pk = quote(history_model._meta.pk.column)
         self.history_columns = ", ".join([*columns, *map(quote, HISTORY_COLUMNS)])
         self.select_columns = ", ".join(columns)
         self.getter = itemgetter(*self.names)
         self.attributes = attrgetter(*self.names)
-        self.id_index = self.names.index("id")
         self.sequence: str | None = None  # PostgreSQL: the id sequence's name
 
     def row(self, values: Mapping[str, Any]) -> list[Any]:
@@ -133,12 +148,13 @@ class Table:
         with self.conn.cursor() as cursor:
             if self.conn.vendor == "postgresql":
                 if self.sequence is None:  # looked up once: per row it made reserving ids 10x slower
-                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [quote(self.table)])
+                    column = self.model._meta.pk.column  # type: ignore[union-attr,unused-ignore]
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [quote(self.table), column])
                     self.sequence = cursor.fetchone()[0]
                 cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count])
                 return [r[0] for r in cursor.fetchall()]
             # SQLite (AUTOINCREMENT): past the largest id ever given, as sqlite_sequence records it
-            cursor.execute(f"SELECT MAX(id) FROM {quote(self.table)}")  # noqa: S608 - quoted table name
+            cursor.execute(f"SELECT MAX({self.pk_column}) FROM {quote(self.table)}")  # noqa: S608 - quoted names
             top = cursor.fetchone()[0] or 0
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.table])
             seq = cursor.fetchone()
@@ -147,8 +163,7 @@ class Table:
 
     def insert(self, rows: list[list[Any]], history: list[Any] | None, later: Later | None = None) -> None:
         """Insert `rows` and, for each, a history row with the `history` values (date, reason, type, user) unless
-        it is None. The history rows are copied from the new rows by the database itself (INSERT ... SELECT on
-        their ids): each value is sent once; with a pipelined `later` (PostgreSQL), when it sends them."""
+        it is None (`write_history`)."""
         if not rows:
             return
         with self.conn.cursor() as cursor:
@@ -164,11 +179,14 @@ class Table:
                     self.insert_many_sql, [list(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per)]
                 )
                 cursor.executemany(self.insert_sql, rows[whole:])
-        if history is not None:
-            self.copy_to_history([row[self.id_index] for row in rows], history, later)
+        if history is not None:  # new rows have no many-to-many links yet: nothing to snapshot
+            self.write_history([row[self.pk_index] for row in rows], history, later, links=False)
 
-    def update(self, rows: list[list[Any]], names: Sequence[str]) -> None:
-        """Set the columns `names` of existing rows (`rows` as `row` gives them, with their ids) by id."""
+    def update(
+        self, rows: list[list[Any]], names: Sequence[str], history: list[Any] | None = None, later: Later | None = None
+    ) -> None:
+        """Set the columns `names` of stored rows (`rows` as `row` gives them, with their ids) by id and, unless
+        `history` is None, write a history row for each (`write_history`)."""
         if not rows:
             return
         index = {name: i for i, name in enumerate(self.names)}
@@ -176,36 +194,71 @@ class Table:
         assignments = ", ".join(f"{quote(name)} = %s" for name in names)
         with self.conn.cursor() as cursor:
             cursor.executemany(
-                f"UPDATE {quote(self.table)} SET {assignments} WHERE id = %s",  # noqa: S608 - quoted names
-                [[row[index[name]] for name in names] + [row[self.id_index]] for row in rows],
+                f"UPDATE {quote(self.table)} SET {assignments} WHERE {self.pk_column} = %s",  # noqa: S608 - quoted
+                [[row[index[name]] for name in names] + [row[self.pk_index]] for row in rows],
             )
+        if history is not None:
+            self.write_history([row[self.pk_index] for row in rows], history, later)
 
-    def copy_to_history(self, ids: list[int], history: list[Any], later: Later | None = None) -> None:
-        """A history row (the row's values and `history`) for each of the rows `ids` (with a pipelined `later`,
-        when it sends its statements; otherwise at once)."""
+    def write_history(
+        self, ids: list[Any], history: list[Any], later: Later | None = None, *, links: bool = True
+    ) -> None:
+        """A history row (the row's values as stored and `history`) for each of the rows `ids`, copied by the
+        database (with a pipelined `later`, when it sends its statements; otherwise at once). For a model whose
+        history keeps many-to-many fields, each history row's snapshot of their links as they stand (unless
+        `links` is False: rows just inserted, without links)."""
         if self.history_table is None:
             raise RuntimeError(f"{self.model.__name__} keeps no history")
+        if not ids or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return
         quote = self.conn.ops.quote_name
         marks = ", ".join(["%s"] * len(history))
+        pk = self.pk_column
         copy = (
             f"INSERT INTO {quote(self.history_table)} ({self.history_columns}) "  # noqa: S608 - quoted names
             f"SELECT {self.select_columns}, {marks} FROM {quote(self.table)} WHERE "
         )
+        back = f" RETURNING {self.history_pk}, {pk}" if self.history_m2m and links else ""
         statements: list[tuple[str, list[Any]]] = []
         ids = sorted(ids)
-        if ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one range (ids reserved together)
-            statements.append((copy + "id BETWEEN %s AND %s ORDER BY id", [*history, ids[0], ids[-1]]))
+        whole = all(type(i) is int for i in ids)
+        if whole and ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one range (ids reserved together)
+            statements.append((f"{copy}{pk} BETWEEN %s AND %s ORDER BY {pk}{back}", [*history, ids[0], ids[-1]]))
         else:
             for start in range(0, len(ids), 500):
                 some = ids[start : start + 500]
-                in_list = f"id IN ({', '.join(['%s'] * len(some))}) ORDER BY id"
+                in_list = f"{pk} IN ({', '.join(['%s'] * len(some))}) ORDER BY {pk}{back}"
                 statements.append((copy + in_list, [*history, *some]))
-        if later is not None and later.pipelined:
+        if later is not None and later.pipelined and not back:
             later.statements += statements
             return
+        pairs: list[tuple[Any, Any]] = []
         with self.conn.cursor() as cursor:
             for sql, params in statements:
                 cursor.execute(sql, params)
+                if back:
+                    pairs.extend(cursor.fetchall())
+        if back:
+            self._snapshot_links(pairs)
+
+    def _snapshot_links(self, pairs: list[tuple[Any, Any]]) -> None:
+        """The many-to-many links of the records as they stand, beside their new history rows (history id,
+        record id), as simple-history snapshots them on `save`."""
+        from simple_history.utils import get_m2m_field_name
+
+        history_of = {record_id: history_id for history_id, record_id in pairs}
+        ids = sorted(history_of)
+        for field in self.history_m2m:
+            snapshot_model = getattr(self.historical, field.name).model
+            through = field.remote_field.through
+            owner = get_m2m_field_name(field)
+            link_columns = [f.attname for f in through._meta.fields]
+            snapshots = []
+            for start in range(0, len(ids), 500):
+                rows_of = through._default_manager.filter(**{f"{owner}__in": ids[start : start + 500]})
+                for link in rows_of.order_by("pk").values(*link_columns):
+                    snapshots.append(snapshot_model(history_id=history_of[link[f"{owner}_id"]], **link))
+            snapshot_model._default_manager.bulk_create(snapshots, batch_size=BATCH)
 
     def delete_where(self, condition: str, params: list[Any], history: list[Any]) -> None:
         """Record a '-' history row for every row matching `condition`, then delete them."""
@@ -264,77 +317,132 @@ def _defaults(model: type[models.Model]) -> tuple[frozenset[str], list[tuple[str
     return _DEFAULTS[model]
 
 
-def validate(records: Sequence[models.Model], *, exclude: Sequence[str] = ()) -> None:
-    """What `full_clean` checks of each record (fields, `clean()`), without its queries per record: the foreign
-    keys are looked up with one query per field for all records, and the fields declared unique with one query per
-    field, a value also refused when an earlier record of `records` has it. The service checks any other
-    constraint itself. Raises `RowInvalid` for the first refused record, naming its fields and its index."""
+# -- validation -------------------------------------------------------------------------------------------------------
+# Values whose `clean` result depends on the value alone, compared by equality (a type per key: True is not 1) ...
+_BY_VALUE = (str, int, bool, date, type(None))
+# ... and by their text, where equal values differ in what is validated (Decimal("1.0") and Decimal("1.00") have
+# different decimal places; two equal datetimes may carry different time zones).
+_BY_TEXT = (Decimal, float, datetime, time)
+
+
+def validate(
+    records: Sequence[models.Model], *, exclude: Iterable[str] = (), rows: Sequence[int] | None = None
+) -> None:
+    """Validate each record as `record.full_clean(exclude=exclude, validate_constraints=False)` would, and raise
+    `RowInvalid` for the first one refused: its index in `records`, or `rows[index]` (the caller's numbering) when
+    given, with its fields' messages. Each field's `clean` runs once per distinct value; the references of each
+    field are looked up with one query for all the records (a related record assigned before it was saved gives
+    its id, `references_resolved`); a value of a field declared unique is refused when a stored record (other than
+    the record itself) or an earlier one of `records` has it. Cleaned values are set on the records, as
+    `full_clean` sets them."""
     if not records:
         return
-    model = type(records[0])
-    fields = [f for f in model._meta.concrete_fields if f.name not in exclude]
-    keys = [f for f in fields if isinstance(f, models.ForeignKey) and not f.remote_field.parent_link]
-    unique = [f for f in fields if f.unique and not f.primary_key and not f.is_relation]
-    skipped = {*exclude, *(f.name for f in keys)}
-    errors: dict[int, dict[str, list[ValidationError]]] = {}
-
-    def refuse(index: int, name: str, error: ValidationError) -> None:
-        errors.setdefault(index, {}).setdefault(name, []).extend(error.error_list)
-
-    referred: dict[models.ForeignKey[Any, Any], dict[Any, list[int]]] = {f: {} for f in keys}
-    taken: dict[models.Field[Any, Any], dict[Any, list[int]]] = {f: {} for f in unique}
+    excluded = set(exclude)
+    references_resolved(records, exclude=excluded)
+    plans: dict[type, list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None]]] = {}
+    clashes: dict[int, dict[str, list[ValidationError]]] = {}
+    for model in {type(r) for r in records}:
+        fields = [f for f in model._meta.fields if f.name not in excluded and not f.generated]
+        of_model = [i for i, r in enumerate(records) if type(r) is model]
+        plan: list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None]] = []
+        for field in fields:
+            known: set[Any] | None = None
+            if field.many_to_one or field.one_to_one:
+                values = {getattr(records[i], field.attname) for i in of_model}
+                values.discard(None)
+                known = _references_found(field, values) if values else set()
+            plan.append((field, field.attname, field.blank, field.empty_values, {}, known))
+            if field.unique and not field.primary_key and not field.is_relation:
+                _unique_clashes(model, field, records, of_model, clashes)
+        plans[model] = plan
     for index, record in enumerate(records):
+        errors: dict[str, Any] = {}
+        for field, attname, blank, empty, cache, known in plans[type(record)]:
+            raw = getattr(record, attname)
+            if blank and raw in empty:
+                continue
+            if isinstance(raw, DatabaseDefault):
+                continue
+            key = _memo_key(raw)
+            outcome = cache.get(key) if key is not None else None
+            if outcome is None:
+                outcome = _cleaned(field, raw, record, known)
+                if key is not None:
+                    cache[key] = outcome
+            if not outcome[0]:
+                errors[field.name] = list(outcome[1])  # a copy: clean()'s errors are added to it
+            elif outcome[1] is not raw:
+                setattr(record, attname, outcome[1])
         try:
-            record.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
+            record.clean()
         except ValidationError as exc:
-            for name, messages in exc.update_error_dict({}).items():
-                refuse(index, name, ValidationError(messages))
-        for key in keys:
-            value = getattr(record, key.attname)
-            if value is None or value == "":
-                if key.blank:
-                    continue
-                try:  # null and blank, as full_clean would say
-                    models.Field.validate(key, value, record)
-                except ValidationError as exc:
-                    refuse(index, key.name, exc)
-                continue
-            if key.validators or key.choices:
-                try:
-                    models.Field.validate(key, value, record)  # choices: not the query for the row
-                    key.run_validators(value)
-                except ValidationError as exc:
-                    refuse(index, key.name, exc)
-                    continue
-            referred[key].setdefault(value, []).append(index)
-        for field in unique:
-            value = getattr(record, field.attname)
-            if value is None or field.name in errors.get(index, {}):
-                continue
-            seen = taken[field].setdefault(value, [])
-            if seen:  # an earlier record of these has it
-                refuse(index, field.name, ValidationError(record.unique_error_message(model, (field.name,))))
-            seen.append(index)
-    for key, values in referred.items():
-        if values:
-            related: Any = key.remote_field.model
-            target: str = key.remote_field.field_name or related._meta.pk.name
-            limit = key.get_limit_choices_to()
-            where = (limit if isinstance(limit, Q) else Q(**limit)) if limit else None
-            found = existing(related, target, values, where=where)
-            for value in values.keys() - found:
-                params = {"model": related._meta.verbose_name, "pk": value, "field": target, "value": value}
-                for index in values[value]:
-                    refuse(
-                        index, key.name, ValidationError(key.error_messages["invalid"], code="invalid", params=params)
-                    )
-    for field, values in taken.items():
-        for value in existing(model, field.name, values) if values else ():
-            index = values[value][0]
-            refuse(index, field.name, ValidationError(records[index].unique_error_message(model, (field.name,))))
-    if errors:
-        index = min(errors)
-        raise RowInvalid(index, ValidationError(errors[index]))
+            errors = exc.update_error_dict(errors)
+        for name, messages in clashes.get(index, {}).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise RowInvalid(rows[index] if rows is not None else index, ValidationError(errors))
+
+
+def _references_found(field: Any, values: set[Any]) -> set[Any]:
+    """Which of these values of a reference name a record that exists (with the field's `limit_choices_to`)."""
+    remote = field.remote_field
+    limit = field.get_limit_choices_to()
+    where = (limit if isinstance(limit, Q) else Q(**limit)) if limit else None
+    return existing(remote.model, remote.field_name or remote.model._meta.pk.name, values, where=where)
+
+
+def _unique_clashes(
+    model: type[models.Model],
+    field: Any,
+    records: Sequence[models.Model],
+    of_model: list[int],
+    clashes: dict[int, dict[str, list[ValidationError]]],
+) -> None:
+    """Note the records (by index) whose value of the unique `field` an earlier record or another stored record
+    has, with the message `validate_unique` gives. Null values are never compared (as the database does not)."""
+    seen: dict[Any, int] = {}
+    for index in of_model:
+        value = getattr(records[index], field.attname)
+        if value is None:
+            continue
+        if value in seen:
+            message = records[index].unique_error_message(model, (field.name,))
+            clashes.setdefault(index, {}).setdefault(field.name, []).append(message)
+            continue
+        seen[value] = index
+    for pk, value in _stored(model, field, list(seen)):
+        first = seen.get(value)
+        if first is not None and records[first].pk != pk:
+            message = records[first].unique_error_message(model, (field.name,))
+            clashes.setdefault(first, {}).setdefault(field.name, []).append(message)
+
+
+def _stored(model: type[models.Model], field: Any, values: list[Any]) -> list[tuple[Any, Any]]:
+    """(primary key, value) of the stored rows whose column `field` holds one of `values`, in batches."""
+    found: list[tuple[Any, Any]] = []
+    if not values:
+        return found
+    if field.get_internal_type() not in PLAIN_TYPES:
+        for start in range(0, len(values), 500):
+            stored = model._base_manager.filter(**{f"{field.attname}__in": values[start : start + 500]})
+            found.extend(stored.values_list("pk", field.attname))
+        return found
+    conn = connections[DEFAULT_DB_ALIAS]
+    quote = conn.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    name = quote(field.column)
+    with conn.cursor() as cursor:
+        for start in range(0, len(values), 500):
+            batch = values[start : start + 500]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(
+                f"SELECT {quote(pk.column or pk.attname)}, {name} FROM {quote(model._meta.db_table)} "  # noqa: S608 - quoted
+                f"WHERE {name} IN ({marks})",
+                [field.get_db_prep_value(value, conn) for value in batch],
+            )
+            found.extend(cursor.fetchall())
+    return found
 
 
 def existing(model: type[models.Model], field: str, values: Iterable[Any], *, where: Any = None) -> set[Any]:
@@ -388,33 +496,115 @@ PLAIN_TYPES = frozenset(
 )
 
 
-def create(records: Sequence[M], *, by: Any, later: Later | None = None) -> list[M]:
-    """Insert unsaved, already validated `records` of one model and, when the model keeps a history, a '+'
-    history row for each with `by` as its author. Their primary keys (and `auto_now` dates) are set on them.
-    Signals are not sent: the caller calls `changes.changed`. Returns `records`."""
+def references_resolved(records: Iterable[models.Model], *, exclude: Iterable[str] = ()) -> None:
+    """Give each record the id of a related record assigned before it was saved, as `save` and `bulk_create` do
+    (`Model._prepare_related_fields_for_save`, without its cost per row): a related record still unsaved raises
+    ValueError, unless its field is excluded (written later); an id set apart from the related record wins."""
+    excluded = set(exclude)
+    plans: dict[type, list[tuple[str, str, str]]] = {}
+    for record in records:
+        model = type(record)
+        plan = plans.get(model)
+        if plan is None:
+            plan = plans[model] = [
+                (f.cache_name, f.attname, f.target_field.attname)
+                for f in _relations(model)
+                if (f.many_to_one or f.one_to_one) and f.name not in excluded
+            ]
+        cached = record._state.fields_cache
+        for cache_name, attname, target in plan:
+            related = cached.get(cache_name)
+            if related is None:
+                continue
+            related_id = getattr(related, target)
+            if related_id is None:
+                raise ValueError(
+                    f"save() prohibited to prevent data loss due to unsaved related object '{cache_name}'."
+                )
+            own = record.__dict__.get(attname)
+            if own is None or own == "":
+                record.__dict__[attname] = related_id
+            elif own != related_id:
+                del cached[cache_name]
+
+
+def _relations(model: type[models.Model]) -> list[Any]:
+    return [f for f in model._meta.concrete_fields if f.is_relation]
+
+
+def _memo_key(value: Any) -> tuple[type, Any] | None:
+    kind = type(value)
+    if kind in _BY_VALUE:
+        return kind, value
+    if kind in _BY_TEXT:
+        return kind, repr(value)
+    return None  # lists, dicts (JSON fields): cleaned row by row
+
+
+def _cleaned(field: Any, raw: Any, record: models.Model, known: set[Any] | None) -> tuple[bool, Any]:
+    """`field.clean(raw, record)`: (True, the cleaned value) or (False, its errors). A reference among `known`
+    (found to exist) is checked as `ForeignKey.validate` checks it, without its query."""
+    try:
+        if known is not None and raw in known:
+            value = field.to_python(raw)
+            Field.validate(field, value, record)
+            field.run_validators(value)
+        else:
+            value = field.clean(raw, record)
+    except ValidationError as exc:
+        return False, exc.error_list
+    return True, value
+
+
+# -- writing ----------------------------------------------------------------------------------------------------------
+
+
+def create(
+    records: Sequence[M], *, by: Any, later: Later | None = None, links: Callable[[], None] | None = None
+) -> list[M]:
+    """Insert validated new `records` of one model and, when the model keeps a history, a '+' history row for each
+    with `by` as its author. Their primary keys (reserved unless given) and the values `save` works out
+    (`auto_now_add`, `auto_now`) are set on them. `links`, when given, is called between the rows and their history
+    rows, to link their many-to-many fields, which the history rows then show. With a pipelined `later`, the history
+    rows are copied when the caller sends its statements. Returns `records`."""
     if not records:
         return list(records)
     model = type(records[0])
+    references_resolved(records)
     if not supported():  # record by record, each with its signals and history row
         for record in records:
             record_save(record, by=by, validate=False)
+        if links is not None:
+            links()
         return list(records)
     writer = table(model)
     now = timezone.now()
-    ids = iter(writer.reserve_ids(len(records)))
+    if any(type(record) is not model for record in records):
+        raise TypeError(f"bulk.create writes records of one model, {model.__name__}")
+    missing = [record for record in records if record.pk is None]
+    if missing and not writer.auto:
+        raise TypeError(f"bulk.create: a {model.__name__} without its primary key")
+    for record, pk in zip(missing, writer.reserve_ids(len(missing)), strict=True):
+        record.pk = pk
     rows = []
     for record in records:
-        if type(record) is not model or record.pk is not None:
-            raise TypeError(f"bulk.create writes new records of one model, not {type(record).__name__} {record.pk}")
-        record.pk = next(ids)
         for name in writer.auto_now_add:
-            if getattr(record, name) is None:
-                setattr(record, name, now)
+            setattr(record, name, now)
         for name in writer.auto_now:
             setattr(record, name, now)
+        for field in writer.stamped:
+            setattr(record, field.attname, field.pre_save(record, True))
         record._state.adding = False
+        record._state.db = DEFAULT_DB_ALIAS
         rows.append(writer.record_row(record))
-    writer.insert(rows, writer.history(by, "+", now) if writer.history_table is not None else None, later)
+    history = writer.history(by, "+", now) if writer.history_table is not None else None
+    if links is None:
+        writer.insert(rows, history, later)
+    else:
+        writer.insert(rows, None)
+        links()
+        if history is not None:
+            writer.write_history([record.pk for record in records], history, later)
     return list(records)
 
 
@@ -438,6 +628,48 @@ def create_rows(
         later,
     )
     return ids
+
+
+def update(
+    records: Sequence[M],
+    fields: Iterable[str],
+    *,
+    by: Any,
+    later: Later | None = None,
+    links: Callable[[], None] | None = None,
+) -> None:
+    """Write these fields of stored, validated records of one model (an `auto_now` field is stamped, as `save`
+    stamps it) and, when the model keeps a history, a '~' history row for each with `by` as its author; `links` and
+    `later` as for `create`."""
+    if not records:
+        return
+    model = type(records[0])
+    references_resolved(records)
+    if not supported():
+        for record in records:
+            record_save(record, by=by, validate=False)
+        if links is not None:
+            links()
+        return
+    writer = table(model)
+    now = timezone.now()
+    names = {model._meta.get_field(name).attname for name in fields}  # type: ignore[union-attr]
+    names.update(writer.auto_now)
+    rows = []
+    for record in records:
+        if type(record) is not model or record.pk is None:
+            raise TypeError(f"bulk.update writes stored records of one model, {model.__name__}")
+        for name in writer.auto_now:
+            setattr(record, name, now)
+        rows.append(writer.record_row(record))
+    history = writer.history(by, "~", now) if writer.history_table is not None else None
+    if links is None:
+        writer.update(rows, sorted(names), history, later)
+    else:
+        writer.update(rows, sorted(names))
+        links()
+        if history is not None:
+            writer.write_history([record.pk for record in records], history, later)
 
 
 # -- JSON columns ------------------------------------------------------------------------------------------------------
@@ -511,369 +743,3 @@ def _same_as_last(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return last[1]
 
     return adapted
-
-
-# -- records written with their history (network, activities, results) ------------------------------------
-
-
-BATCH = 1000
-# Values whose `clean` result depends on the value alone, compared by equality (a type per key: True is not 1) ...
-_BY_VALUE = (str, int, bool, date, type(None))
-# ... and by their text, where equal values differ in what is validated (Decimal("1.0") and Decimal("1.00") have
-# different decimal places; two equal datetimes may carry different time zones).
-_BY_TEXT = (Decimal, float, datetime, time)
-
-
-def references_resolved(records: Iterable[models.Model], *, exclude: Iterable[str] = ()) -> None:
-    """Give each record the id of a related record assigned before it was saved, as `save` and `bulk_create` do
-    (`Model._prepare_related_fields_for_save`, without its cost per row): a related record still unsaved raises
-    ValueError, unless its field is excluded (written later); an id set apart from the related record wins."""
-    excluded = set(exclude)
-    plans: dict[type, list[tuple[str, str, str]]] = {}
-    for record in records:
-        model = type(record)
-        plan = plans.get(model)
-        if plan is None:
-            plan = plans[model] = [
-                (f.cache_name, f.attname, f.target_field.attname)
-                for f in _relations(model)
-                if (f.many_to_one or f.one_to_one) and f.name not in excluded
-            ]
-        cached = record._state.fields_cache
-        for cache_name, attname, target in plan:
-            related = cached.get(cache_name)
-            if related is None:
-                continue
-            related_id = getattr(related, target)
-            if related_id is None:
-                raise ValueError(
-                    f"save() prohibited to prevent data loss due to unsaved related object '{cache_name}'."
-                )
-            own = record.__dict__.get(attname)
-            if own is None or own == "":
-                record.__dict__[attname] = related_id
-            elif own != related_id:
-                del cached[cache_name]
-
-
-def _relations(model: type[models.Model]) -> list[Any]:
-    return [f for f in model._meta.concrete_fields if f.is_relation]
-
-
-def _memo_key(value: Any) -> tuple[type, Any] | None:
-    kind = type(value)
-    if kind in _BY_VALUE:
-        return kind, value
-    if kind in _BY_TEXT:
-        return kind, repr(value)
-    return None  # lists, dicts (JSON fields): cleaned row by row
-
-
-def _existing_references(field: Any, values: set[Any]) -> set[Any]:
-    """Which of these values of a reference name a record that exists (with the field's `limit_choices_to`)."""
-    remote = field.remote_field
-    found: set[Any] = set()
-    ordered = sorted(values, key=repr)
-    size = max(connection.features.max_query_params or 999, 1)
-    for start in range(0, len(ordered), size):
-        rows = remote.model._base_manager.filter(**{f"{remote.field_name}__in": ordered[start : start + size]})
-        found.update(rows.complex_filter(field.get_limit_choices_to()).values_list(remote.field_name, flat=True))
-    return found
-
-
-def full_clean_many(
-    records: Sequence[models.Model], *, exclude: Iterable[str] = (), rows: Sequence[int] | None = None
-) -> None:
-    """Validate each record as `record.full_clean(exclude=exclude, validate_unique=False,
-    validate_constraints=False)` would, and raise `RowInvalid` for the first one refused: its index in `records`,
-    or `rows[index]` (the caller's numbering) when given. Cleaned values are set on the records, as `full_clean`
-    sets them."""
-    if not records:
-        return
-    excluded = set(exclude)
-    references_resolved(records, exclude=excluded)
-    fields_of: dict[type, list[Field[Any, Any]]] = {}
-    found: dict[tuple[type, str], set[Any]] = {}
-    for model in {type(r) for r in records}:
-        fields_of[model] = [f for f in model._meta.fields if f.name not in excluded and not f.generated]
-        for field in fields_of[model]:
-            if field.many_to_one or field.one_to_one:
-                values = {getattr(r, field.attname) for r in records if type(r) is model}
-                values.discard(None)
-                found[(model, field.attname)] = _existing_references(field, values) if values else set()
-    plans: dict[type, list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None]]] = {
-        model: [
-            (field, field.attname, field.blank, field.empty_values, {}, found.get((model, field.attname)))
-            for field in fields
-        ]
-        for model, fields in fields_of.items()
-    }
-    for index, record in enumerate(records):
-        errors: dict[str, Any] = {}
-        for field, attname, blank, empty, cache, known in plans[type(record)]:
-            raw = getattr(record, attname)
-            if blank and raw in empty:
-                continue
-            if isinstance(raw, DatabaseDefault):
-                continue
-            key = _memo_key(raw)
-            outcome = cache.get(key) if key is not None else None
-            if outcome is None:
-                outcome = _cleaned(field, raw, record, known)
-                if key is not None:
-                    cache[key] = outcome
-            if not outcome[0]:
-                errors[field.name] = list(outcome[1])  # a copy: clean()'s errors are added to it
-            elif outcome[1] is not raw:
-                setattr(record, attname, outcome[1])
-        try:
-            record.clean()
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
-        if errors:
-            raise RowInvalid(rows[index] if rows is not None else index, ValidationError(errors))
-
-
-def _cleaned(field: Any, raw: Any, record: models.Model, known: set[Any] | None) -> tuple[bool, Any]:
-    """`field.clean(raw, record)`: (True, the cleaned value) or (False, its errors). A reference among `known`
-    (found to exist) is checked as `ForeignKey.validate` checks it, without its query."""
-    try:
-        if known is not None and raw in known:
-            value = field.to_python(raw)
-            Field.validate(field, value, record)
-            field.run_validators(value)
-        else:
-            value = field.clean(raw, record)
-    except ValidationError as exc:
-        return False, exc.error_list
-    return True, value
-
-
-def unique_many(records: Sequence[models.Model], field_name: str, *, rows: Sequence[int] | None = None) -> None:
-    """Refuse (`RowInvalid`) the first record whose value of the unique field `field_name` another record of
-    `records` or another stored record already has, with the message `validate_unique` gives. Empty values (null
-    external ids) are never compared."""
-    if not records:
-        return
-    model = type(records[0])
-    field = model._meta.get_field(field_name)
-    assert isinstance(field, Field)
-    seen: dict[Any, int] = {}
-    for index, record in enumerate(records):
-        value = getattr(record, field.attname)
-        if value in field.empty_values:
-            continue
-        if value in seen:
-            error = record.unique_error_message(model, (field_name,))
-            raise RowInvalid(rows[index] if rows is not None else index, ValidationError({field_name: [error]}))
-        seen[value] = index
-    if not seen:
-        return
-    values = list(seen)
-    for start in range(0, len(values), 500):
-        stored = model._base_manager.filter(**{f"{field.attname}__in": values[start : start + 500]})
-        for pk, value in stored.values_list("pk", field.attname):
-            index = seen[value]
-            if records[index].pk != pk:
-                error = records[index].unique_error_message(model, (field_name,))
-                raise RowInvalid(rows[index] if rows is not None else index, ValidationError({field_name: [error]}))
-
-
-def _converter(field: Any, connection: Any) -> Callable[[Any], Any]:
-    """The field's value as the database takes it (`get_db_prep_save`, what `bulk_create` sends), worked out once per
-    distinct value; text, whole numbers and booleans of text, integer and boolean fields go as they are."""
-    prepare = field.get_db_prep_save
-    target = field.target_field if field.is_relation else field
-    same: tuple[type, ...] = ()
-    if isinstance(target, models.BooleanField):
-        same = (bool,)
-    elif isinstance(target, (models.CharField, models.TextField)):
-        same = (str,)
-    elif isinstance(target, (models.IntegerField, models.AutoField)):
-        same = (int,)
-    if not isinstance(target, models.JSONField):
-        same = (*same, type(None))
-    cache: dict[tuple[type, Any], Any] = {}
-
-    def convert(value: Any) -> Any:
-        if type(value) in same:
-            return value
-        key = _memo_key(value)
-        if key is None:
-            return prepare(value, connection)
-        try:
-            return cache[key]
-        except KeyError:
-            cache[key] = converted = prepare(value, connection)
-            return converted
-
-    return convert
-
-
-def _insert(
-    model: type[models.Model], fields: Sequence[Any], rows: Sequence[Sequence[Any]], *, returning: Any = None
-) -> list[Any]:
-    """INSERT rows of Python values (converted as `bulk_create` converts them) into the model's table, without
-    `bulk_create`'s per-value query compilation; the values of the `returning` column, in the rows' order (as
-    `bulk_create` reads the ids back)."""
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    converters = [_converter(f, connection) for f in fields]
-    values = [[convert(v) for convert, v in zip(converters, row, strict=True)] for row in rows]
-    # identifiers from the model's own options, quoted; every value a query parameter
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    found: list[Any] = []
-    with connection.cursor() as cursor:
-        if returning is None:
-            for start in range(0, len(values), BATCH):
-                cursor.executemany(head + one, values[start : start + BATCH])
-            return found
-        tail, _params = connection.ops.return_insert_columns([returning])  # type: ignore[attr-defined]
-        size = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, values)))
-        for start in range(0, len(values), size):
-            chunk = values[start : start + size]
-            cursor.execute(f"{head}{', '.join([one] * len(chunk))} {tail}", [v for row in chunk for v in row])
-            found.extend(row[0] for row in connection.ops.fetch_returned_insert_rows(cursor))  # type: ignore[attr-defined]
-    return found
-
-
-def _fast_insert_applies(model: type[models.Model], records: Sequence[models.Model]) -> bool:
-    """Whether `_insert` can write these records as `bulk_create` would: new records of a plain model on a database
-    that returns the ids of the rows it inserts (SQLite >= 3.35, PostgreSQL)."""
-    connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    return (
-        connection.features.can_return_rows_from_bulk_insert
-        and not meta.parents
-        and all(f.db_default is NOT_PROVIDED and not f.generated for f in meta.concrete_fields)
-        and (not isinstance(meta.pk, AutoFieldMixin) or all(r.pk is None for r in records))
-    )
-
-
-def _history(records: Sequence[models.Model], *, by: Any, update: bool) -> None:
-    """One history row per record (`+` created, `~` changed) with its author, as simple-history writes one on
-    `save` (the author given, never guessed from a request); for a model whose history keeps many-to-many fields,
-    each row's snapshot of their links as they stand. The database copies each row into its history table itself
-    (INSERT ... SELECT on the records' ids, as the IATI writer does): the values written are the values kept."""
-    from django.conf import settings
-    from simple_history.utils import get_m2m_field_name
-
-    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        return
-    model = type(records[0])
-    historical: Any = model.history.model  # type: ignore[attr-defined]
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    m2m_fields = getattr(historical, "_history_m2m_fields", [])
-    stamp = {
-        "history_date": timezone.now(),
-        "history_change_reason": None,
-        "history_type": "~" if update else "+",
-        "history_user": by.pk if by is not None else None,
-    }
-    tracked = list(historical.tracked_fields)
-    names = {f.name for f in tracked} | set(stamp)
-    extra = [f for f in historical._meta.concrete_fields if not f.primary_key and f.name not in names]
-    if extra:  # pragma: no cover - a history model with fields of its own: simple-history's writer fills them
-        written = model.history.bulk_history_create(  # type: ignore[attr-defined]
-            list(records), batch_size=BATCH, update=update, default_user=by, default_change_reason=None
-        )
-        pairs = [(row.pk, record.pk) for row, record in zip(written or [], records, strict=True)]
-    else:
-        stamped = [historical._meta.get_field(name) for name in stamp]
-        into = ", ".join(quote(historical._meta.get_field(f.name).column) for f in [*tracked, *stamped])
-        select = ", ".join(quote(f.column) for f in tracked)
-        params = [f.get_db_prep_save(value, connection) for f, value in zip(stamped, stamp.values(), strict=True)]
-        own_pk = model._meta.pk
-        assert own_pk is not None and own_pk.column is not None
-        pk = quote(own_pk.column)
-        copy = (
-            f"INSERT INTO {quote(historical._meta.db_table)} ({into}) "  # noqa: S608 - quoted names
-            f"SELECT {select}, {', '.join(['%s'] * len(params))} FROM {quote(model._meta.db_table)} WHERE "
-        )
-        back = ""
-        if m2m_fields:
-            back = f" RETURNING {quote(historical._meta.pk.column)}, {pk}"
-        ids = sorted(r.pk for r in records)
-        statements: list[tuple[str, list[Any]]] = []
-        whole = all(type(i) is int for i in ids)
-        if whole and ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one run: every row between is one of them
-            statements.append((f"{copy}{pk} BETWEEN %s AND %s ORDER BY {pk}{back}", [*params, ids[0], ids[-1]]))
-        else:
-            for start in range(0, len(ids), 500):
-                some = ids[start : start + 500]
-                marks = ", ".join(["%s"] * len(some))
-                statements.append((f"{copy}{pk} IN ({marks}) ORDER BY {pk}{back}", [*params, *some]))
-        pairs = []
-        with connection.cursor() as cursor:
-            for sql, values in statements:
-                cursor.execute(sql, values)
-                if back:
-                    pairs.extend(cursor.fetchall())
-    if not m2m_fields:
-        return
-    history_of = {record_id: history_id for history_id, record_id in pairs}
-    ids = [r.pk for r in records]
-    for field in m2m_fields:
-        snapshot_model = getattr(historical, field.name).model
-        through = field.remote_field.through
-        owner = get_m2m_field_name(field)
-        link_columns = [f.attname for f in through._meta.fields]
-        snapshots = []
-        for start in range(0, len(ids), 500):
-            rows_of = through._default_manager.filter(**{f"{owner}__in": ids[start : start + 500]})
-            for link in rows_of.values(*link_columns):
-                snapshots.append(snapshot_model(history_id=history_of[link[f"{owner}_id"]], **link))
-        snapshot_model._default_manager.bulk_create(snapshots, batch_size=BATCH)
-
-
-def create_many(records: Sequence[M], *, by: Any, links: Callable[[], None] | None = None) -> list[M]:
-    """Insert validated records in batches, each with its history row (created, by `by`). `links`, when given, is
-    called between the two to link the records' many-to-many fields, which their history rows then show."""
-    if not records:
-        return []
-    model = type(records[0])
-    references_resolved(records)
-    if _fast_insert_applies(model, records):
-        meta = model._meta
-        auto = isinstance(meta.pk, AutoFieldMixin)
-        fields = [f for f in meta.concrete_fields if not (auto and f.primary_key)]
-        stamped = [f for f in fields if type(f).pre_save is not Field.pre_save]  # auto_now and the like
-        for record in records:
-            for field in stamped:
-                setattr(record, field.attname, field.pre_save(record, True))
-        rows = [[getattr(r, f.attname) for f in fields] for r in records]
-        ids = _insert(model, fields, rows, returning=meta.pk if auto else None)
-        alias = router.db_for_write(model)
-        for index, record in enumerate(records):
-            if auto:
-                record.pk = ids[index]
-            record._state.adding = False
-            record._state.db = alias
-    else:  # pragma: no cover - other databases
-        model._default_manager.bulk_create(list(records), batch_size=BATCH)
-    if links is not None:
-        links()
-    _history(records, by=by, update=False)
-    return list(records)
-
-
-def update_many(
-    records: Sequence[M], fields: Sequence[str], *, by: Any, links: Callable[[], None] | None = None
-) -> None:
-    """Write these fields of stored, validated records in batches (an `auto_now` field is stamped, as `save`
-    does), each with a history row (changed, by `by`); `links` as for `create_many`."""
-    if not records:
-        return
-    model = type(records[0])
-    columns = list(fields)
-    for field in model._meta.concrete_fields:
-        if getattr(field, "auto_now", False):
-            for record in records:
-                field.pre_save(record, add=False)
-            columns.append(field.name)
-    model._default_manager.bulk_update(list(records), sorted(set(columns)), batch_size=BATCH)
-    if links is not None:
-        links()
-    _history(records, by=by, update=True)

@@ -230,3 +230,91 @@ def test_partnerships_take_a_few_queries_however_many(make_institution):
 
     queries(1)  # the data versions' rows are created by the first write
     assert queries(2) == queries(40)
+
+
+def test_partnerships_are_created_with_their_links_which_their_first_history_rows_show(make_institution):
+    from healthlinks.reference.models import DeliveryMethod, Specialty
+    from healthlinks.registry.services import funding_schemes_ensure_many
+
+    specialties = list(Specialty.objects.order_by("slug")[:2])
+    method = DeliveryMethod.objects.order_by("slug").first()
+    [scheme] = funding_schemes_ensure_many(schemes=[{"slug": "hps", "name": "Health Partnership Scheme"}])
+    new = [
+        NewPartnership(
+            fields={"name": "Linked", "start_date": date(2020, 1, 1)},
+            members=_members(make_institution, "GBR", "UGA"),
+            specialties=specialties,
+            delivery_methods=[method.pk],  # records or their keys
+            funding_schemes=[scheme],
+        ),
+        NewPartnership(fields={"name": "Bare", "start_date": date(2020, 1, 1)}, members=_members(make_institution,
+                       "GBR", "KEN")),  # fmt: skip
+    ]
+    linked, bare = partnerships_create_many(by=None, partnerships=new, synthetic=True)
+    assert sorted(linked.specialties.values_list("pk", flat=True)) == sorted(s.pk for s in specialties)
+    assert list(linked.delivery_methods.all()) == [method] and list(linked.funding_schemes.all()) == [scheme]
+    assert not bare.specialties.exists()
+    first = linked.history.get()
+    assert sorted(s.specialty_id for s in first.specialties.all()) == sorted(s.pk for s in specialties)
+    assert [m.fundingscheme_id for m in first.funding_schemes.all()] == [scheme.pk]
+    assert Partnership.objects.filter(is_synthetic=True).count() == 2
+
+
+def test_a_partnership_linked_to_an_unknown_specialty_is_refused_by_its_index_and_nothing_is_written(
+    make_institution,
+):
+    new = [
+        NewPartnership(fields={"name": f"P{i}", "start_date": date(2020, 1, 1)},
+                       members=_members(make_institution, "GBR", "UGA"), specialties=[slug])
+        for i, slug in enumerate(["nonexistent-specialty", "nonexistent-specialty"])
+    ]  # fmt: skip
+    from healthlinks.reference.models import Specialty
+
+    new[0] = NewPartnership(fields=new[0].fields, members=new[0].members, specialties=[Specialty.objects.first()])
+    with pytest.raises(RowInvalid) as err:
+        partnerships_create_many(by=None, partnerships=new)
+    assert err.value.index == 1 and set(err.value.message_dict) == {"specialties"}
+    assert not Partnership.objects.exists() and not Partnership.specialties.through.objects.exists()
+
+
+def test_funding_schemes_are_kept_as_stored_and_the_missing_ones_created_in_the_order_given():
+    from healthlinks.registry.models import FundingScheme
+    from healthlinks.registry.services import funding_schemes_ensure_many
+
+    [kept] = funding_schemes_ensure_many(schemes=[{"slug": "hps", "name": "Health Partnership Scheme"}])
+    got = funding_schemes_ensure_many(
+        schemes=[{"slug": "new-one", "name": "New", "funder": "F"}, {"slug": "hps", "name": "Another name"}]
+    )
+    assert [s.slug for s in got] == ["new-one", "hps"] and got[1].pk == kept.pk
+    assert FundingScheme.objects.get(slug="hps").name == "Health Partnership Scheme"  # not overwritten
+    with pytest.raises(RowInvalid) as err:
+        funding_schemes_ensure_many(schemes=[{"slug": "fine", "name": "Fine"}, {"slug": "not a slug!", "name": "X"}])
+    assert err.value.index == 1 and "slug" in err.value.message_dict
+    assert not FundingScheme.objects.filter(slug="fine").exists()
+
+
+def test_assessments_are_created_with_their_history_and_a_side_outside_the_partnership_is_refused(
+    make_institution, make_user
+):
+    from healthlinks.registry.models import PrinciplesAssessment
+    from healthlinks.registry.services import assessments_create_many
+
+    coordinator = make_user("assessor", Role.COORDINATOR)
+    [p] = partnerships_create_many(
+        by=None,
+        partnerships=[NewPartnership(fields={"name": "Assessed", "start_date": date(2020, 1, 1)},
+                                     members=_members(make_institution, "GBR", "UGA"))],
+    )  # fmt: skip
+    side = p.members.first().institution
+    outsider = make_institution("KEN")
+
+    def assessment(**fields):
+        return PrinciplesAssessment(partnership=p, assessed_on=date(2021, 1, 1), **{"scores": {"1": 3}, **fields})
+
+    made = assessments_create_many(by=coordinator, assessments=[assessment(), assessment(side=side)])
+    assert all(a.pk for a in made) and {a.history.get().history_user for a in made} == {coordinator}
+    for bad, field in ((assessment(side=outsider), "side"), (assessment(scores={"1": 9}), "scores")):
+        with pytest.raises(RowInvalid) as err:
+            assessments_create_many(by=None, assessments=[assessment(), bad])
+        assert err.value.index == 1 and set(err.value.message_dict) == {field}
+    assert PrinciplesAssessment.objects.count() == 2

@@ -226,3 +226,40 @@ def test_a_full_disk_fails_the_task_plainly_and_leaves_no_truncated_output(world
     again.refresh_from_db()
     assert again.status == Task.Status.DONE, again.message
     assert services.output_path(again).stat().st_size > 0
+
+
+def test_the_iati_import_pauses_the_collector_only_in_a_worker_processs_main_thread(admin_user, settings, monkeypatch):
+    """The cyclic collector is process-wide: the import pauses it in `healthlinks worker`'s main thread, never
+    in a web request (an eager task runs in the request's thread) nor in the development server's worker thread."""
+    import threading
+
+    from healthlinks.interchange.iati import importer
+
+    asked: list[bool] = []
+    real = importer.import_iati
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("pause_collector", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "import_iati", spy)
+    folder = services.task_file_dir("upload-gc")
+    (folder / "empty.xml").write_text('<iati-activities version="2.03"></iati-activities>')
+    relative = str((folder / "empty.xml").relative_to(settings.MEDIA_ROOT))
+
+    services.submit("iati_import", user=admin_user, input_file=relative)  # eager: as in a web request
+    settings.TASKS_EAGER = False
+    services.submit("iati_import", user=admin_user, input_file=relative)
+    assert services.run_worker(once=True) == 1  # the worker command's main thread
+    assert asked == [False, True]
+    assert not services.in_worker_main_thread()  # cleared when the worker stops
+
+    seen: list[bool] = []
+    monkeypatch.setattr(services, "_database_work", lambda **_kw: seen.append(services.in_worker_main_thread()))
+    monkeypatch.setattr(services, "reap_interrupted", lambda **_kw: [])  # no database in the thread
+    monkeypatch.setattr(services, "_ran_here", lambda _since: 0)
+    services.run_worker(once=True)  # the worker command's main thread
+    other = threading.Thread(target=services.run_worker, kwargs={"once": True})  # `serve`'s worker thread
+    other.start()
+    other.join()
+    assert seen == [True, False]

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from healthlinks import changes
+from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.activities.models import (
     Activity,
@@ -21,7 +21,6 @@ from healthlinks.activities.models import (
     Outcome,
     Trainee,
 )
-from healthlinks.bulk import create_many, full_clean_many, unique_many, update_many
 from healthlinks.network.models import Person, PersonRole, PersonRoleKind, Stay
 from healthlinks.network.services import roles_add
 from healthlinks.records import RowInvalid, record_delete, record_save
@@ -175,7 +174,7 @@ def _links_set(
     field: str, owners: Sequence[Activity], linked: Sequence[list[Any]], *, replace: bool
 ) -> Callable[[], None]:
     """What links the activities of a batch to their stays or facilitators (`activity.<field>.set(...)` for each),
-    for `bulk.create_many` / `update_many` to call between the rows and their history."""
+    for `bulk.create` / `bulk.update` to call between the rows and their history."""
     through = getattr(Activity, field).through
     other = getattr(Activity, field).field.m2m_reverse_field_name()
 
@@ -216,8 +215,7 @@ def activities_save_many(
     for name, given in (("stays", stays), ("facilitators", facilitators)):
         if given is not None and len(given) != len(activities):
             raise ValueError(f"give one list of {name} for each activity")
-    full_clean_many(activities)
-    unique_many(activities, "external_id")
+    bulk.validate(activities)
     linked_stays: list[list[Any]] | None = [list(group) for group in stays] if stays is not None else None
     linked_people: list[list[Any]] | None = (
         [list(group) for group in facilitators] if facilitators is not None else None
@@ -243,8 +241,8 @@ def activities_save_many(
 
         return link
 
-    create_many(created, by=by, links=links_of(created, replace=False))
-    update_many(updated, ACTIVITY_COLUMNS, by=by, links=links_of(updated, replace=True))
+    bulk.create(created, by=by, links=links_of(created, replace=False))
+    bulk.update(updated, ACTIVITY_COLUMNS, by=by, links=links_of(updated, replace=True))
     changes.changed([Activity, Activity.stays.through, Activity.facilitators.through])
     return created, updated
 
@@ -286,11 +284,11 @@ def _partnership_of(activity_ids: Iterable[int]) -> dict[int, int]:
 def trainees_save_many(*, by: User | None, trainees: Sequence[Trainee]) -> tuple[list[Trainee], list[Trainee]]:
     """Record many named trainees as `trainee_add` does one: a trainee already recorded for the activity is
     updated, and each becomes one of the partnership's people (a trainee role). Returns (created, updated)."""
-    full_clean_many(trainees)
+    bulk.validate(trainees)
     twice = ValidationError({"person": _("this person is given twice as a trainee of this activity")})
     created, updated = _keyed(Trainee, trainees, ("activity_id", "person_id"), twice)
-    create_many(created, by=by)
-    update_many(updated, ["facility_level", "completed"], by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, ["facility_level", "completed"], by=by)
     partnership = _partnership_of(t.activity_id for t in trainees)
     roles_add(roles=[(t.person_id, partnership[t.activity_id], PersonRoleKind.TRAINEE) for t in trainees])
     changes.changed([Trainee, PersonRole])
@@ -303,13 +301,13 @@ def aggregates_save_many(
 ) -> tuple[list[AggregateTrainees], list[AggregateTrainees]]:
     """Trainees counted, not named, as `aggregate_set` sets one cell: a cell (activity, cadre, sex, facility
     level) already recorded takes the new count. Returns (created, updated)."""
-    full_clean_many(aggregates)
+    bulk.validate(aggregates)
     twice = ValidationError({"count": _("this cadre, sex and facility level are given twice for this activity")})
     created, updated = _keyed(
         AggregateTrainees, aggregates, ("activity_id", "cadre_id", "sex", "facility_level"), twice
     )
-    create_many(created, by=by)
-    update_many(updated, ["count"], by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, ["count"], by=by)
     changes.changed([AggregateTrainees])
     return created, updated
 
@@ -320,23 +318,23 @@ def scores_save_many(
 ) -> tuple[list[Assessment], list[Assessment]]:
     """Pre- and post-test scores of many trainees of many activities, as `assessment_save` saves one: a trainee's
     scores already recorded for the activity are replaced. Returns (created, updated)."""
-    full_clean_many(assessments)
+    bulk.validate(assessments)
     twice = ValidationError({"person": _("this person's scores are given twice for this activity")})
     created, updated = _keyed(Assessment, assessments, ("activity_id", "person_id"), twice)
-    create_many(created, by=by)
-    update_many(updated, ["pre_score", "post_score", "max_score"], by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, ["pre_score", "post_score", "max_score"], by=by)
     changes.changed([Assessment])
     return created, updated
 
 
 def _by_id_saved(model: type[Any], records: Sequence[Any], *, by: User | None) -> tuple[list[Any], list[Any]]:
     """Create the records without an id and update those with one (every field), validated first."""
-    full_clean_many(records)
+    bulk.validate(records)
     created = [r for r in records if not r.pk]
     updated = [r for r in records if r.pk]
-    create_many(created, by=by)
+    bulk.create(created, by=by)
     columns = [f.name for f in model._meta.concrete_fields if not f.primary_key]
-    update_many(updated, columns, by=by)
+    bulk.update(updated, columns, by=by)
     changes.changed([model])
     return created, updated
 
@@ -363,11 +361,11 @@ def cascades_save_many(
 ) -> tuple[list[CascadeReport], list[CascadeReport]]:
     """Many trainees who went on to train others, as `cascade_save` records one: a report already recorded for the
     trainee and activity is replaced. Returns (created, updated)."""
-    full_clean_many(reports)
+    bulk.validate(reports)
     twice = ValidationError({"person": _("this person's cascade is given twice for this activity")})
     created, updated = _keyed(CascadeReport, reports, ("source_activity_id", "person_id"), twice)
-    create_many(created, by=by)
-    update_many(updated, ["people_trained", "reported_on"], by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, ["people_trained", "reported_on"], by=by)
     changes.changed([CascadeReport])
     return created, updated
 

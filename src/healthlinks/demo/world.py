@@ -2,7 +2,7 @@
 
 The world is built in stages (registry now; people, stays, activities and outcomes are later stages),
 each a function taking the shared `World` context, so later issues add a stage without touching
-earlier ones. Records are bulk-inserted with their first history row.
+earlier ones. Records are written by the apps' bulk services, each with its first history row.
 """
 
 from __future__ import annotations
@@ -14,24 +14,31 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from simple_history.utils import bulk_create_with_history
 
 from healthlinks.accounts.models import Role, User
+from healthlinks.accounts.services import user_create
 from healthlinks.reference.models import Country, DeliveryMethod, Specialty
 from healthlinks.registry.models import (
     AccessRole,
-    FundingScheme,
     Institution,
     InstitutionKind,
     MemberRole,
     Partnership,
     PartnershipAccess,
-    PartnershipMember,
     PrinciplesAssessment,
     Publication,
     Scope,
 )
-from healthlinks.registry.services import geography_class_of, make_slug
+from healthlinks.registry.services import (
+    MemberSpec,
+    NewPartnership,
+    assessments_create_many,
+    funding_schemes_ensure_many,
+    institutions_create_many,
+    make_slug,
+    partnership_access_grant,
+    partnerships_create_many,
+)
 
 from . import places
 from .activities import stage_activities
@@ -60,7 +67,7 @@ class World:
     countries: dict[str, Country] = field(default_factory=dict)
     institutions: list[Institution] = field(default_factory=list)
     partnerships: list[Partnership] = field(default_factory=list)
-    members: dict[int, list[PartnershipMember]] = field(default_factory=dict)
+    members: dict[int, list[MemberSpec]] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -174,17 +181,19 @@ class _InstitutionPool:
         return inst
 
 
+INSTITUTION_COLUMNS = ("name", "country_id", "kind", "org_type_id", "city", "latitude", "longitude", "scope")
+
+
 def stage_registry(world: World) -> None:
     rng = world.rng
     world.countries = {c.iso3: c for c in Country.objects.filter(iso3__in=[*places.NORTH, *places.SOUTH])}
     specialties = list(Specialty.objects.order_by("slug"))
     methods = list(DeliveryMethod.objects.order_by("slug"))
-    schemes = []
-    for slug, name, funder in places.FUNDING_SCHEMES:
-        scheme, _created = FundingScheme.objects.get_or_create(slug=slug, defaults={"name": name, "funder": funder})
-        schemes.append(scheme)
+    schemes = funding_schemes_ensure_many(
+        schemes=[{"slug": slug, "name": name, "funder": funder} for slug, name, funder in places.FUNDING_SCHEMES]
+    )
     pool = _InstitutionPool(world)
-    plans: list[tuple[Partnership, list[tuple[Institution, str]], list[Any], list[Any], Any]] = []
+    plans: list[tuple[dict[str, Any], list[tuple[Institution, str]], list[Any], list[Any], Any]] = []
     members: list[tuple[Institution, str]]
     slugs: set[str] = set()
     n = world.n_partnerships
@@ -215,47 +224,52 @@ def stage_registry(world: World) -> None:
             [Publication.PUBLISHED, Publication.DRAFT, Publication.ARCHIVED], weights=[85, 10, 5]
         )[0]
         infra = rng.random() < 0.56  # Edwards: 30/54 planned infrastructure strengthening
-        p = Partnership(
-            name=name,
-            slug=slug,
-            start_date=start,
-            end_date=end,
-            publication=publication,
-            summary=(
+        fields = {  # (the draws in this order: the world of a seed stays the same)
+            "name": name,
+            "slug": slug,
+            "start_date": start,
+            "end_date": end,
+            "publication": publication,
+            "summary": (
                 f"A synthetic partnership between {lead.name} and {members[1][0].name} strengthening "
                 f"{spec[0].name.lower()} through training" + (" and infrastructure" if infra else "") + "."
             ),
-            capacity_focus=rng.choice(["individual", "organisational"]),
-            intervention="training_infrastructure" if infra else "training",
-            skills="generic" if rng.random() < 0.44 else "specialist",
-            delivery="third_party" if rng.random() < 0.2 else "direct",
-            visiting_groups=rng.choice(["single", "multiple"]),
-            host_entities=rng.choices(["none", "single", "multiple"], weights=[10, 60, 30])[0],
-            frequency=rng.choice(["continuous", "intermittent"]),
-            grant_reference=f"DEMO-{world.seed}-{i:05d}",
-            contact_name=f"Demo Coordinator {i}",
-            contact_email=f"coordinator{i}@example.org",
-            geography_class=geography_class_of([world.countries[m.country_id] for m, _r in members]),
-            is_synthetic=True,
-        )
-        plans.append((p, members, spec, rng.sample(methods, rng.randint(2, 4)), rng.choice(schemes)))
+            "capacity_focus": rng.choice(["individual", "organisational"]),
+            "intervention": "training_infrastructure" if infra else "training",
+            "skills": "generic" if rng.random() < 0.44 else "specialist",
+            "delivery": "third_party" if rng.random() < 0.2 else "direct",
+            "visiting_groups": rng.choice(["single", "multiple"]),
+            "host_entities": rng.choices(["none", "single", "multiple"], weights=[10, 60, 30])[0],
+            "frequency": rng.choice(["continuous", "intermittent"]),
+            "grant_reference": f"DEMO-{world.seed}-{i:05d}",
+            "contact_name": f"Demo Coordinator {i}",
+            "contact_email": f"coordinator{i}@example.org",
+        }
+        plans.append((fields, members, spec, rng.sample(methods, rng.randint(2, 4)), rng.choice(schemes)))
         if i % 500 == 0:
             world.progress("partnerships", i, n)
     world.progress("partnerships", n, n)
-    bulk_create_with_history(world.institutions, Institution, batch_size=1000)
-    partnerships = [p for p, *_rest in plans]
-    bulk_create_with_history(partnerships, Partnership, batch_size=1000)
-    member_rows: list[PartnershipMember] = []
-    spec_rows, method_rows, scheme_rows = [], [], []
+    # the pool's institutions were drafts: the registry's service validates and writes them, with their history
+    drafts = world.institutions
+    world.institutions = institutions_create_many(
+        by=None,
+        institutions=[{name: getattr(inst, name) for name in INSTITUTION_COLUMNS} for inst in drafts],
+        synthetic=True,
+    )
+    saved = {id(draft): inst for draft, inst in zip(drafts, world.institutions, strict=True)}
+    specs = [
+        NewPartnership(
+            fields=fields,
+            members=[MemberSpec(institution=saved[id(inst)], role=role) for inst, role in members],
+            specialties=spec,
+            delivery_methods=chosen_methods,
+            funding_schemes=[scheme],
+        )
+        for fields, members, spec, chosen_methods, scheme in plans
+    ]
+    partnerships = partnerships_create_many(by=None, partnerships=specs, synthetic=True)
     assessments: list[PrinciplesAssessment] = []
-    for p, members, spec, chosen_methods, scheme in plans:
-        for inst, role in members:
-            member_rows.append(PartnershipMember(partnership=p, institution=inst, role=role, joined=p.start_date))
-        spec_rows += [Partnership.specialties.through(partnership_id=p.pk, specialty_id=s.pk) for s in spec]
-        method_rows += [
-            Partnership.delivery_methods.through(partnership_id=p.pk, deliverymethod_id=m.pk) for m in chosen_methods
-        ]
-        scheme_rows.append(Partnership.funding_schemes.through(partnership_id=p.pk, fundingscheme_id=scheme.pk))
+    for p in partnerships:
         if rng.random() < 0.4:
             when = min(p.start_date + timedelta(days=rng.randint(180, 1500)), WORLD_TODAY)
             assessments.append(
@@ -263,17 +277,13 @@ def stage_registry(world: World) -> None:
                     partnership=p, assessed_on=when, scores={str(k): rng.randint(2, 5) for k in range(1, 11)}
                 )
             )
-    bulk_create_with_history(member_rows, PartnershipMember, batch_size=2000)
-    Partnership.specialties.through.objects.bulk_create(spec_rows, batch_size=2000)
-    Partnership.delivery_methods.through.objects.bulk_create(method_rows, batch_size=2000)
-    Partnership.funding_schemes.through.objects.bulk_create(scheme_rows, batch_size=2000)
-    PrinciplesAssessment.objects.bulk_create(assessments, batch_size=2000)
+    assessments_create_many(by=None, assessments=assessments)
     world.partnerships = partnerships
-    world.members = {}
-    for m in member_rows:
-        world.members.setdefault(m.partnership.pk, []).append(m)
+    world.members = {p.pk: list(new.members) for p, new in zip(partnerships, specs, strict=True)}
     world.stats.update(
-        partnerships=len(partnerships), institutions=len(world.institutions), memberships=len(member_rows)
+        partnerships=len(partnerships),
+        institutions=len(world.institutions),
+        memberships=sum(len(m) for m in world.members.values()),
     )
 
 
@@ -281,15 +291,14 @@ def stage_users(world: World) -> None:
     """Demo accounts, one per role; the coordinator and member get the first published partnerships."""
     published = [p for p in world.partnerships if p.publication == Publication.PUBLISHED]
     for username, role in DEMO_USERS:
-        user, created = User.objects.get_or_create(username=username, defaults={"role": role})
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.is_staff = role == Role.HUB_ADMIN
-            user.save()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, role=role, password=DEMO_PASSWORD)
         if role in (Role.COORDINATOR, Role.MEMBER) and published:
             access = AccessRole.COORDINATOR if role == Role.COORDINATOR else AccessRole.MEMBER
             for p in published[:3]:
-                PartnershipAccess.objects.get_or_create(user=user, partnership=p, defaults={"role": access})
+                if not PartnershipAccess.objects.filter(user=user, partnership=p).exists():
+                    partnership_access_grant(partnership=p, user=user, role=access)
     world.stats["users"] = len(DEMO_USERS)
 
 

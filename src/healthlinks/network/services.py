@@ -14,9 +14,8 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from healthlinks import changes
+from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
-from healthlinks.bulk import create_many, full_clean_many, references_resolved, update_many
 from healthlinks.network.models import (
     DIRECTED_TIES,
     Mode,
@@ -220,7 +219,7 @@ def stays_save_many(
     if role is not None and role not in PersonRoleKind.values:
         raise ValidationError({"role": _("unknown role %(role)s") % {"role": role}})
     index_of = {id(stay): index for index, stay in enumerate(stays)}
-    full_clean_many(stays, exclude=DERIVED_FIELDS)
+    bulk.validate(stays, exclude=DERIVED_FIELDS)
     for index, stay in enumerate(stays):
         try:
             _stay_field_errors(stay)
@@ -266,8 +265,8 @@ def stays_save_many(
     shifted = [s for s in recorded if tuple(getattr(s, f) for f in DERIVED_FIELDS) != before[s.pk]]
     created = [s for s in stays if not s.pk]
     updated = [s for s in stays if s.pk]
-    create_many(created, by=by)
-    update_many(updated, sorted((STAY_FIELDS - {"external_id", "notes"}) | set(DERIVED_FIELDS)), by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, sorted((STAY_FIELDS - {"external_id", "notes"}) | set(DERIVED_FIELDS)), by=by)
     if shifted:
         Stay.objects.bulk_update(shifted, DERIVED_FIELDS, batch_size=1000)
     if role is not None:
@@ -404,7 +403,7 @@ def people_save_many(
     # references and external ids are checked once for the batch (the caller's reader refuses repeated external
     # ids); pseudonymous ids given for new people, in one query
     try:
-        full_clean_many([person for person, _item in pairs])
+        bulk.validate([person for person, _item in pairs])
     except RowInvalid as exc:
         raise PersonInvalid(exc.index, exc) from None
     given: dict[str, int] = {}
@@ -447,14 +446,14 @@ def people_save_many(
             setattr(data, name, value or "")
             personal_fields.add(name)
     try:
-        full_clean_many(new_personal, exclude=["person"], rows=rows_of_new)
-        full_clean_many(changed_personal, exclude=["person"], rows=rows_of_changed)
+        bulk.validate(new_personal, exclude=["person"], rows=rows_of_new)
+        bulk.validate(changed_personal, exclude=["person"], rows=rows_of_changed)
     except RowInvalid as exc:
         raise PersonInvalid(exc.index, exc) from None
-    create_many(created, by=by)
-    update_many(updated, sorted(f for f in person_fields if f != "external_id"), by=by)
-    create_many(new_personal, by=by)  # their people have their ids now
-    update_many(changed_personal, sorted(personal_fields), by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, sorted(f for f in person_fields if f != "external_id"), by=by)
+    bulk.create(new_personal, by=by)  # their people have their ids now
+    bulk.update(changed_personal, sorted(personal_fields), by=by)
     roles_add(roles=[(p.pk, spec.partnership_id, spec.role) for p, item in pairs for spec in (*roles, *item.roles)])
     changes.changed([Person, PersonalData, PersonRole])
     return created, updated
@@ -630,7 +629,7 @@ def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], 
     """Create or update many ties as `tie_save` does one (the same pair and kind updates the tie's dates), in
     batches with history rows and no model signals. A refused tie (or one given twice) raises `RowInvalid`.
     Returns (created, updated)."""
-    references_resolved(ties)
+    bulk.references_resolved(ties)
     seen: set[tuple[int, int, str]] = set()
     for index, tie in enumerate(ties):
         if tie.person_a_id == tie.person_b_id:
@@ -638,13 +637,13 @@ def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], 
         if tie.start_date and tie.end_date and tie.end_date < tie.start_date:
             raise RowInvalid(index, ValidationError({"end_date": _("the end date is before the start date")}))
         if tie.kind not in DIRECTED_TIES and tie.person_b_id < tie.person_a_id:
-            tie.person_a_id, tie.person_b_id = tie.person_b_id, tie.person_a_id  # (full_clean_many drops the
+            tie.person_a_id, tie.person_b_id = tie.person_b_id, tie.person_a_id  # (bulk.validate drops the
             # related people cached the other way round)
         key = (tie.person_a_id, tie.person_b_id, tie.kind)
         if key in seen:
             raise RowInvalid(index, ValidationError({"person_b": _("this tie is given twice")}))
         seen.add(key)
-    full_clean_many(ties)
+    bulk.validate(ties)
     existing: dict[tuple[int, int, str], Tie] = {}
     firsts = sorted({t.person_a_id for t in ties})
     for start in range(0, len(firsts), 500):
@@ -660,8 +659,8 @@ def ties_save_many(*, by: User | None, ties: Sequence[Tie]) -> tuple[list[Tie], 
         else:
             old.start_date, old.end_date = tie.start_date, tie.end_date
             updated.append(old)
-    create_many(created, by=by)
-    update_many(updated, ["start_date", "end_date"], by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, ["start_date", "end_date"], by=by)
     changes.changed([Tie])
     return created, updated
 

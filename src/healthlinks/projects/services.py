@@ -284,8 +284,7 @@ def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite], later
             update_rows.append(projects.row(values))
     projects.insert(project_rows, added, later)
     if update_rows:
-        projects.update(update_rows, [name for name in projects.names if name not in KEPT_ON_UPDATE])
-        projects.copy_to_history([row[projects.id_index] for row in update_rows], changed, later)
+        projects.update(update_rows, [name for name in projects.names if name not in KEPT_ON_UPDATE], changed, later)
     _insert_parts(writes, added, later)
 
 

@@ -19,6 +19,7 @@ from healthlinks.records import RowInvalid, record_delete, record_save
 from healthlinks.reference.models import Country, IncomeGroup
 from healthlinks.registry.models import (
     AccessRole,
+    FundingScheme,
     GeographyClass,
     Institution,
     MemberRole,
@@ -245,14 +246,19 @@ def institution_create(*, by: User | None, **fields: Any) -> Institution:
 
 @transaction.atomic
 def institutions_create_many(
-    *, by: User | None, institutions: Sequence[Mapping[str, Any]], later: bulk.Later | None = None
+    *,
+    by: User | None,
+    institutions: Sequence[Mapping[str, Any]],
+    later: bulk.Later | None = None,
+    synthetic: bool = False,
 ) -> list[Institution]:
     """Create many institutions (each given as `institution_create` takes its fields) in a few statements, each
     validated as `institution_create` validates it (`full_clean`; their countries, organisation types and unique
     identifiers looked up with one query each for all of them) and recorded in the history with `by` as its
     author. A refused institution raises `RowInvalid` with its index and nothing is written. Sends no signals:
     the data versions are bumped here, once. Returns the institutions, saved, in the order given. With a pipelined
-    `later` (`projects.later`, PostgreSQL), their history rows are copied when the caller sends its statements."""
+    `later` (`projects.later`, PostgreSQL), their history rows are copied when the caller sends its statements.
+    `synthetic`: marked as records of the demo world."""
     records = []
     for index, fields in enumerate(institutions):
         unknown = set(fields) - INSTITUTION_FIELDS
@@ -260,6 +266,7 @@ def institutions_create_many(
             raise RowInvalid(index, ValidationError({name: _("this field cannot be set") for name in sorted(unknown)}))
         institution = bulk.new(Institution, fields)
         _institution_normalise(institution)
+        institution.is_synthetic = synthetic
         records.append(institution)
     bulk.validate(records)
     bulk.create(records, by=by, later=later)
@@ -270,23 +277,32 @@ def institutions_create_many(
 @dataclass(frozen=True)
 class NewPartnership:
     """A partnership for `partnerships_create_many`: its fields (as `partnership_create` takes them; a partnership
-    without slug is given a unique one made from its name) and its members."""
+    without slug is given a unique one made from its name), its members, and its specialties, delivery methods and
+    funding schemes (records or their keys)."""
 
     fields: Mapping[str, Any]
     members: Sequence[MemberSpec]
+    specialties: Sequence[Any] = ()
+    delivery_methods: Sequence[Any] = ()
+    funding_schemes: Sequence[Any] = ()
 
 
 @transaction.atomic
 def partnerships_create_many(
-    *, by: User | None, partnerships: Sequence[NewPartnership], later: bulk.Later | None = None
+    *,
+    by: User | None,
+    partnerships: Sequence[NewPartnership],
+    later: bulk.Later | None = None,
+    synthetic: bool = False,
 ) -> list[Partnership]:
     """Create many partnerships with their members in a few statements, each validated as `partnership_create`
-    validates it (`full_clean`, its members), its geography derived from its members' countries, recorded in the
-    history (the partnership and each member, `by` as their author), and coordinated by `by` unless a hub admin.
-    A refused partnership raises `RowInvalid` with its index and nothing is written. Sends no signals: the data
-    versions are bumped here, once. Specialties, delivery methods and funding schemes are set afterwards with
-    `partnership_update`. Returns the partnerships, saved, in the order given. With a pipelined `later`, their
-    history rows (and their members') are copied when the caller sends its statements."""
+    validates it (`full_clean`, its members, its specialties, delivery methods and funding schemes), its geography
+    derived from its members' countries, recorded in the history (the partnership with its links, and each member,
+    `by` as their author), and coordinated by `by` unless a hub admin. A refused partnership raises `RowInvalid`
+    with its index and nothing is written. Sends no signals: the data versions are bumped here, once. Returns the
+    partnerships, saved, in the order given. With a pipelined `later`, the history rows of partnerships without
+    links (and of their members) are copied when the caller sends its statements. `synthetic`: marked as records of
+    the demo world."""
     records = []
     for index, new in enumerate(partnerships):
         try:
@@ -296,15 +312,30 @@ def partnerships_create_many(
             _check_members(new.members)
         except ValidationError as exc:
             raise RowInvalid(index, exc) from None
-        records.append(bulk.new(Partnership, new.fields))
+        partnership = bulk.new(Partnership, new.fields)
+        partnership.is_synthetic = synthetic
+        records.append(partnership)
     _unique_slugs(records)
     bulk.validate(records)
+    links = _links_checked(partnerships)
     countries = Country.objects.in_bulk({m.institution.country_id for new in partnerships for m in new.members})
     for partnership, new in zip(records, partnerships, strict=True):
         partnership.geography_class = geography_class_of(
             [countries[m.institution.country_id] for m in new.members if m.institution.country_id in countries]
         )
-    bulk.create(records, by=by, later=later)
+
+    def link() -> None:
+        for field, chosen in links.items():
+            through = getattr(Partnership, field).through
+            other = getattr(Partnership, field).field.m2m_reverse_field_name()
+            rows = [
+                {"partnership_id": partnership.pk, f"{other}_id": key}
+                for partnership, keys in zip(records, chosen, strict=True)
+                for key in keys
+            ]
+            bulk.create_rows(through, rows, by=by)
+
+    bulk.create(records, by=by, later=later, links=link if links else None)
     bulk.create_rows(
         PartnershipMember,
         [
@@ -326,8 +357,83 @@ def partnerships_create_many(
             [PartnershipAccess(user=by, partnership=p, role=AccessRole.COORDINATOR) for p in records],
             by=by,
         )
-    changes.changed([Partnership, PartnershipMember, PartnershipAccess])
+    changed: list[Any] = [Partnership, PartnershipMember, PartnershipAccess]
+    changed += [getattr(Partnership, field).through for field in links]
+    changes.changed(changed)
     return records
+
+
+LINKED = ("specialties", "delivery_methods", "funding_schemes")
+
+
+def _links_checked(partnerships: Sequence[NewPartnership]) -> dict[str, list[list[Any]]]:
+    """The keys of each partnership's specialties, delivery methods and funding schemes, by field (only the fields
+    some partnership links), each looked up with one query for all of them: an unknown one raises `RowInvalid`
+    with its partnership's index, one given twice is linked once."""
+    links: dict[str, list[list[Any]]] = {}
+    for field in LINKED:
+        chosen = [[getattr(o, "pk", o) for o in getattr(new, field)] for new in partnerships]
+        if not any(chosen):
+            continue
+        related = getattr(Partnership, field).field.related_model
+        found = bulk.existing(related, related._meta.pk.name, {key for keys in chosen for key in keys})
+        for index, keys in enumerate(chosen):
+            unknown = [key for key in keys if key not in found]
+            if unknown:
+                message = _("unknown %(what)s: %(keys)s") % {
+                    "what": related._meta.verbose_name,
+                    "keys": ", ".join(map(str, unknown)),
+                }
+                raise RowInvalid(index, ValidationError({field: message}))
+        links[field] = [list(dict.fromkeys(keys)) for keys in chosen]
+    return links
+
+
+@transaction.atomic
+def funding_schemes_ensure_many(*, schemes: Sequence[Mapping[str, str]]) -> list[FundingScheme]:
+    """The funding schemes named by these slugs (each given as `slug`, `name`, `funder`), in the order given: a
+    stored one as it is, the others validated and created (a refused one raises `RowInvalid` with its index and
+    nothing is written)."""
+    slugs = [fields.get("slug", "") for fields in schemes]
+    stored = {s.slug: s for s in FundingScheme.objects.filter(slug__in=slugs)}
+    new: dict[str, FundingScheme] = {}
+    rows: list[int] = []
+    for index, fields in enumerate(schemes):
+        unknown = set(fields) - {"slug", "name", "funder"}
+        if unknown:
+            raise RowInvalid(index, ValidationError({name: _("this field cannot be set") for name in sorted(unknown)}))
+        if fields.get("slug") not in stored and fields.get("slug") not in new:
+            new[fields.get("slug", "")] = FundingScheme(**fields)
+            rows.append(index)
+    bulk.validate(list(new.values()), rows=rows)
+    bulk.create(list(new.values()), by=None)
+    if new:
+        changes.changed([FundingScheme])
+    return [stored.get(slug) or new[slug] for slug in slugs]
+
+
+@transaction.atomic
+def assessments_create_many(
+    *, by: User | None, assessments: Sequence[PrinciplesAssessment]
+) -> list[PrinciplesAssessment]:
+    """Create many Principles of Partnership self-assessments, each validated as `assessment_create` validates one
+    (`full_clean`; its side one of its partnership's member institutions, for all of them with one query) and
+    recorded in the history with `by` as its author. A refused one raises `RowInvalid` with its index and nothing
+    is written. Returns them, saved."""
+    bulk.validate(assessments)
+    sides = {(a.partnership_id, a.side_id) for a in assessments if a.side_id is not None}
+    members: set[tuple[int, int]] = set()
+    partnerships = sorted({p for p, _side in sides})
+    for start in range(0, len(partnerships), 500):
+        rows = PartnershipMember.objects.filter(partnership_id__in=partnerships[start : start + 500])
+        members.update(rows.values_list("partnership_id", "institution_id"))
+    for index, assessment in enumerate(assessments):
+        if assessment.side_id is not None and (assessment.partnership_id, assessment.side_id) not in members:
+            message = _("%(i)s is not a member of this partnership") % {"i": assessment.side}
+            raise RowInvalid(index, ValidationError({"side": message}))
+    bulk.create(assessments, by=by)
+    changes.changed([PrinciplesAssessment])
+    return list(assessments)
 
 
 def _unique_slugs(partnerships: Sequence[Partnership]) -> None:

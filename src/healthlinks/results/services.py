@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from healthlinks import changes
+from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.activities.models import Activity
-from healthlinks.bulk import create_many, full_clean_many, unique_many, update_many
 from healthlinks.records import RowInvalid, record_delete, record_save
 from healthlinks.registry.models import Partnership
 from healthlinks.results.library import LIBRARY
@@ -211,8 +210,7 @@ def costs_save_many(*, by: User | None, costs: Sequence[CashCost]) -> tuple[list
     `RowInvalid` with its index; nothing is written. Returns (created, updated)."""
     for cost in costs:
         _cost_normalised(cost)
-    full_clean_many(costs)
-    unique_many(costs, "external_id")
+    bulk.validate(costs)
     charged = {c.activity_id for c in costs if c.activity_id}
     partnership_of: dict[int, int] = {}
     ordered = sorted(charged)
@@ -226,8 +224,8 @@ def costs_save_many(*, by: User | None, costs: Sequence[CashCost]) -> tuple[list
             raise RowInvalid(index, ValidationError({"activity": message}))
     created = [c for c in costs if not c.pk]
     updated = [c for c in costs if c.pk]
-    create_many(created, by=by)
-    update_many(updated, [f.name for f in CashCost._meta.concrete_fields if not f.primary_key], by=by)
+    bulk.create(created, by=by)
+    bulk.update(updated, [f.name for f in CashCost._meta.concrete_fields if not f.primary_key], by=by)
     changes.changed([CashCost])
     return created, updated
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 
 from healthlinks.tasks.models import Task
-from healthlinks.tasks.services import Progress, TaskRejected, task_file_dir
+from healthlinks.tasks.services import Progress, TaskRejected, in_worker_main_thread, task_file_dir
 
 ANALYSES = ("mobility", "network", "impact", "vfm", "typology")
 
@@ -47,6 +47,9 @@ def iati_import(task: Task, progress: Progress) -> dict[str, Any]:
         strict=bool(task.params.get("strict")),
         name=task.label,
         progress=progress,
+        # the collector is process-wide: paused only where nothing else runs meanwhile (a worker's main thread),
+        # never in a web request or in the development server's worker thread
+        pause_collector=in_worker_main_thread(),
     )
     if report.refused is not None:
         raise TaskRejected(str(report))

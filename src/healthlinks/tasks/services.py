@@ -242,15 +242,32 @@ def _ran_here(since: Any) -> int:
     return Task.objects.filter(worker=worker_id(), started_at__gte=since).count()
 
 
+_WORKER_MAIN = threading.Event()  # set while `run_worker` runs in this process's main thread
+
+
+def in_worker_main_thread() -> bool:
+    """Whether this code runs in the main thread of a worker process (`healthlinks worker`, and RQ's work horse
+    forked from it), where nothing else runs meanwhile: not in a web request (eager tasks), not in the
+    development server's worker thread."""
+    return _WORKER_MAIN.is_set() and threading.current_thread() is threading.main_thread()
+
+
 def run_worker(*, poll: float = 1.0, once: bool = False, stop: threading.Event | None = None) -> int:
     """Run queued tasks until stopped (`stop`, or SIGTERM in the worker command), or until the queue is empty
     (`once`). Returns the number of this process's tasks run."""
     since = timezone.now()
     reap_interrupted()
-    if _queue_backend().startswith("django_tasks_rq."):
-        _rq_work(once=once, stop=stop)
-    else:
-        _database_work(poll=poll, once=once, stop=stop)
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        _WORKER_MAIN.set()
+    try:
+        if _queue_backend().startswith("django_tasks_rq."):
+            _rq_work(once=once, stop=stop)
+        else:
+            _database_work(poll=poll, once=once, stop=stop)
+    finally:
+        if main:
+            _WORKER_MAIN.clear()
     return _ran_here(since)
 
 
