@@ -109,6 +109,13 @@ class Project(models.Model):
         return self.partnership_id is None
 
     @property
+    def reporting_org_label(self) -> str:
+        """The reporting institution's name, else the publisher's name as published (not filed as an institution)."""
+        if self.reporting_org is not None:
+            return self.reporting_org.name
+        return first_text(self.reporting_org_names) or self.reporting_org_ref
+
+    @property
     def status_label(self) -> str:
         return str(dict(ActivityStatus.choices).get(self.activity_status, self.activity_status))
 

@@ -1010,7 +1010,7 @@ class InstitutionMatcher:
             return self.keys_cache[memo]
         # the name as an institution created for it is named (`_plan`): a re-import finds that institution by it,
         # also when the organisation has no name (then its ref) or a name longer than the column
-        name = (" ".join(text.split()) or ref)[:200]
+        name = (" ".join(text.split()) or ref)[:200].rstrip()
         ror_id = ror
         ror_match = ROR_REF_RE.match(ref)
         if ror_match and not ror_id:
