@@ -212,3 +212,22 @@ def test_a_file_not_well_formed_is_refused_with_the_parsers_error_and_line_and_n
     assert report.refused is not None and report.refused.line == 4
     assert "not well-formed XML" in report.refused.reason and "titel" in report.refused.reason
     assert _nothing_written()  # the held activity read before the error is not written either
+
+
+def test_a_chunk_decided_again_flags_each_unknown_organisation_once(tmp_path, monkeypatch):
+    """A registry refusal makes the importer decide the chunk again: the flags are not added twice."""
+    from django.core.exceptions import ValidationError
+
+    clean = Institution.clean
+
+    def refusing(self):
+        if self.iati_org_id == "GB-NHS-AAA":
+            raise ValidationError({"iati_org_id": "this identifier is withdrawn"})
+        clean(self)
+
+    monkeypatch.setattr(Institution, "clean", refusing)
+    orgs = [*TWO, org("Nowhere Foundation", ref="DAC-1")]
+    report = import_iati(write(tmp_path, document(activity("GB-CHC-1234567-R", orgs))))
+    assert report.created == 1 and Institution.objects.get(name="Alpha Hospital").iati_org_id is None
+    assert [w.rule for w in report.warnings] == ["country"]
+    assert [w["rule"] for w in Project.objects.get().import_warnings] == ["country"]

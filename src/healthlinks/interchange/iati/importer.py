@@ -330,6 +330,7 @@ class _Decision:
     reporting: Org | None = None
     participants: list[tuple[ParticipantFields, Org | None]] = field(default_factory=list)
     partnership: Partnership | PlannedPartnership | None = None  # None: the project is held for review
+    warnings: list[Issue] = field(default_factory=list)  # the reader's and what the import flags
 
 
 class _Refused(Exception):
@@ -618,8 +619,7 @@ class _Importer:
                     )
                 )
             decision.partnership = partnership
-        all_warnings = parsed.warnings + flags
-        parsed.warnings = all_warnings
+        all_warnings = decision.warnings = parsed.warnings + flags  # (the chunk may be decided again: parsed kept)
         warnings = [w.as_dict() for w in all_warnings[:MAX_WARNINGS_KEPT]]
         if len(all_warnings) > MAX_WARNINGS_KEPT:
             warnings.append(
@@ -680,7 +680,7 @@ class _Importer:
             self.report.created += 1
         else:
             self.report.updated += 1
-        for issue in parsed.warnings:
+        for issue in decision.warnings:
             self.report.add_warning(issue)
         for note in decision.notes:
             if isinstance(note, PlannedPartnership):
@@ -688,7 +688,7 @@ class _Importer:
             self.report.notes.append(f"activity {parsed.identifier}: {note}")
         if decision.partnership is None and (decision.existing is None or decision.existing.partnership_id is None):
             self.report.held.append(parsed.identifier)
-        if parsed.warnings:
+        if decision.warnings:
             self.report.imported_with_warnings += 1
         else:
             self.report.imported += 1
