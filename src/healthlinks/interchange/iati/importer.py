@@ -1,9 +1,11 @@
 """Import IATI activity files as projects: one transaction per file, re-import updates by iati-identifier.
 
 For each activity: the reporting and participating organisations are matched to institutions (IATI
-organisation identifier, ROR id, exact name; else created and flagged for review), the project goes to the
-partnership whose members are exactly its participating institutions (else one is created as a draft and
-flagged for review), and the project with its parts is saved with its warnings kept on it.
+organisation identifier, ROR id, exact name; else created and flagged for review, in the country the organisation
+itself states, never a guessed one: without one it is not filed and the project is flagged), the project goes to
+the partnership whose members are exactly its participating institutions (else one is created as a draft and
+flagged for review; with fewer than two institutions the project is held for review, without partnership), and
+the project with its parts is saved with its warnings kept on it.
 
 Large files are read as a stream and written in chunks of CHUNK_SIZE activities: the existing projects and
 institutions of a chunk are looked up with a few IN queries, each activity is decided in memory (a savepoint
