@@ -76,6 +76,7 @@ class ProjectResultSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
+    # null: held for review (the import could not tell its partnership; hub admins and its importer see it)
     partnership: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     participants = ProjectParticipantSerializer(many=True, read_only=True)
     budgets = ProjectBudgetSerializer(many=True, read_only=True)
@@ -119,6 +120,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         parameters=[
             OpenApiParameter("iati_identifier", OpenApiTypes.STR, description="exact IATI activity identifier"),
             OpenApiParameter("partnership", OpenApiTypes.STR, description="partnership slug"),
+            OpenApiParameter("held", OpenApiTypes.BOOL, description="only projects held for review (no partnership)"),
         ]
     )
 )
@@ -133,5 +135,6 @@ class ProjectViewSet(base.ReadOnlyModelViewSet):
             self.request.user,
             iati_identifier=params.get("iati_identifier", ""),
             partnership=params.get("partnership", ""),
+            held=params.get("held", "") in ("1", "true"),
         )
         return selectors.with_parts(qs)

@@ -5,6 +5,7 @@ codes are kept exactly as published, known or not (unknown codes are reported in
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -40,7 +41,13 @@ def first_text(narratives: list[dict[str, str]] | None, lang: str = "en") -> str
 
 
 class Project(models.Model):
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="projects")
+    """A project without a partnership is *held for review*: an activity the IATI import kept although it could not
+    tell which partnership it belongs to (it names only one organisation, or institutions whose country is unknown).
+    Hub admins and the user who imported it see it (`selectors.projects_visible_to`)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="projects"
+    )
     iati_identifier = models.CharField(_("IATI identifier"), max_length=200, unique=True)
     title = models.CharField(_("title"), max_length=500, blank=True, help_text=_("the title shown in lists"))
     titles = models.JSONField(_("titles (every language)"), default=list, blank=True)
@@ -53,8 +60,11 @@ class Project(models.Model):
     reporting_org = models.ForeignKey(
         Institution,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="projects_reported",
         verbose_name=_("reporting organisation"),
+        help_text=_("empty when the publisher could not be filed as an institution (its country is not known)"),
     )
     reporting_org_ref = models.CharField(_("reporting organisation identifier"), max_length=200, blank=True)
     reporting_org_type = models.CharField(_("reporting organisation type"), max_length=10, blank=True)
@@ -73,9 +83,18 @@ class Project(models.Model):
     source_name = models.CharField(_("imported from"), max_length=500, blank=True)
     source_version = models.CharField(_("IATI version of the source"), max_length=10, blank=True)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = project_history("partnership", "reporting_org", "iati_identifier")
+    history = project_history("partnership", "reporting_org", "iati_identifier", "imported_by")
 
     class Meta:
         ordering = ["title", "pk"]
@@ -83,6 +102,18 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.iati_identifier
+
+    @property
+    def held_for_review(self) -> bool:
+        """Imported without a partnership: waits for a hub admin (or its importer) to place it."""
+        return self.partnership_id is None
+
+    @property
+    def reporting_org_label(self) -> str:
+        """The reporting institution's name, else the publisher's name as published (not filed as an institution)."""
+        if self.reporting_org is not None:
+            return self.reporting_org.name
+        return first_text(self.reporting_org_names) or self.reporting_org_ref
 
     @property
     def status_label(self) -> str:

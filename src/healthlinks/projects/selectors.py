@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connections
-from django.db.models import JSONField, Model, Prefetch, QuerySet, TextField
+from django.db.models import JSONField, Model, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from healthlinks.projects.models import (
@@ -27,15 +27,32 @@ from healthlinks.registry.selectors import AnyUser
 
 
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
-    return Project.objects.filter(partnership__in=registry_selectors.partnerships_visible_to(user))
+    """The projects of the partnerships the user may see, and the projects held for review (no partnership) that
+    the user may review: every one for hub admins, those they imported for coordinators."""
+    visible = Q(partnership__in=registry_selectors.partnerships_visible_to(user))
+    if registry_selectors.is_hub_admin(user):
+        visible |= Q(partnership__isnull=True)
+    elif registry_selectors.can_create_partnership(user):
+        visible |= Q(partnership__isnull=True, imported_by_id=user.pk)
+    return Project.objects.filter(visible)
 
 
-def project_list(user: AnyUser, *, iati_identifier: str = "", partnership: str = "", q: str = "") -> QuerySet[Project]:
+def projects_held_for_review(user: AnyUser) -> QuerySet[Project]:
+    """The projects without a partnership the user may see (`projects_visible_to`)."""
+    return projects_visible_to(user).filter(partnership__isnull=True)
+
+
+def project_list(
+    user: AnyUser, *, iati_identifier: str = "", partnership: str = "", q: str = "", held: bool = False
+) -> QuerySet[Project]:
+    """`held`: only the projects held for review."""
     qs = projects_visible_to(user).select_related("partnership", "reporting_org")
     if iati_identifier:
         qs = qs.filter(iati_identifier=iati_identifier)
     if partnership:
         qs = qs.filter(partnership__slug=partnership)
+    if held:
+        qs = qs.filter(partnership__isnull=True)
     if q:
         qs = qs.filter(title__icontains=q) | qs.filter(iati_identifier__icontains=q)
     return qs.order_by("title", "pk")
@@ -150,12 +167,12 @@ def iter_with_parts(qs: QuerySet[Project], chunk_size: int = 500) -> Iterator[An
         for results in parts["results"].values():
             for result in results:
                 result.indicators = indicators[result.id]
-        wanted = {p["reporting_org_id"] for p in projects} | {
+        wanted = {p["reporting_org_id"] for p in projects if p["reporting_org_id"] is not None} | {
             x.institution_id for xs in parts["participants"].values() for x in xs if x.institution_id is not None
         }
         if missing := wanted - institutions.keys():
             institutions.update(Institution.objects.select_related("country", "org_type").in_bulk(missing))
-        if missing := {p["partnership_id"] for p in projects} - partnerships.keys():
+        if missing := {p["partnership_id"] for p in projects if p["partnership_id"] is not None} - partnerships.keys():
             partnerships.update(Partnership.objects.in_bulk(missing))
         for participants in parts["participants"].values():
             for x in participants:
@@ -165,8 +182,8 @@ def iter_with_parts(qs: QuerySet[Project], chunk_size: int = 500) -> Iterator[An
             yield SimpleNamespace(
                 **row,
                 pk=pk,
-                partnership=partnerships[row["partnership_id"]],
-                reporting_org=institutions[row["reporting_org_id"]],
+                partnership=partnerships.get(row["partnership_id"]),
+                reporting_org=institutions.get(row["reporting_org_id"]),
                 participants=parts["participants"].get(pk, _Many()),
                 budgets=parts["budgets"].get(pk, _Many()),
                 transactions=parts["transactions"].get(pk, _Many()),

@@ -44,8 +44,8 @@ class ProjectFields(TypedDict, total=False):
     hierarchy: int | None
     humanitarian: bool | None
     last_updated: datetime | None
-    reporting_org: Institution
-    reporting_org_id: int
+    reporting_org: Institution | None
+    reporting_org_id: int | None
     reporting_org_ref: str
     reporting_org_type: str
     reporting_org_names: Json
@@ -192,13 +192,14 @@ def _replace_parts(project: Project, parts: ProjectParts, by: User | None, *, ne
 def project_save(
     *, by: User | None, partnership: Any, fields: ProjectFields, parts: ProjectParts, project: Project | None = None
 ) -> Project:
-    """Create a project, or update `project` (its parts are replaced as a whole)."""
+    """Create a project, or update `project` (its parts are replaced as a whole). `partnership` None: the project is
+    held for review (see `Project`); a new one records `by` as its importer."""
     unknown = set(fields) - PROJECT_FIELDS
     if unknown:
         raise ValueError(f"unknown project fields: {sorted(unknown)}")
     new = project is None
     if project is None:
-        project = Project(partnership=partnership, **fields)
+        project = Project(partnership=partnership, imported_by=by, **fields)
     else:
         project.partnership = partnership
         for name, value in fields.items():
@@ -216,9 +217,10 @@ def project_save(
 class ProjectWrite:
     """One project for `projects_bulk_save`. With `pk` (and the existing row's `created_at`) that project is updated
     and its parts replaced; without, it is created. `fields` are PROJECT_FIELDS with `reporting_org_id` for
-    `reporting_org`; the part dicts name foreign keys by column (`institution_id`)."""
+    `reporting_org`; the part dicts name foreign keys by column (`institution_id`). `partnership_id` None: held for
+    review (an update sets it too: a held project is placed by a later import that finds its partnership)."""
 
-    partnership_id: int
+    partnership_id: int | None
     fields: ProjectFields
     parts: ProjectParts
     pk: int | None = None
@@ -227,7 +229,7 @@ class ProjectWrite:
 
 CHILD_MODELS: tuple[type[models.Model], ...] = (ProjectParticipant, ProjectBudget, ProjectTransaction)
 # what an update of a project sets: every column but these
-KEPT_ON_UPDATE = {"id", "created_at", "partnership_id"}
+KEPT_ON_UPDATE = {"id", "created_at", "imported_by_id"}
 
 
 @transaction.atomic
@@ -247,16 +249,17 @@ def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite], later
         if unknown := set(w.fields) - allowed:
             raise ValueError(f"unknown project fields: {sorted(unknown)}")
     if not bulk.supported():
-        partnerships = {w.partnership_id for w in writes}
+        partnerships = {w.partnership_id for w in writes if w.partnership_id is not None}
         by_pk = {p.pk: p for p in Partnership.objects.filter(pk__in=partnerships)}
         existing = Project.objects.in_bulk([w.pk for w in writes if w.pk is not None])
         for w in writes:
             fields = w.fields.copy()
-            fields["reporting_org"] = Institution.objects.get(pk=fields.pop("reporting_org_id"))
+            reporting_id = fields.pop("reporting_org_id", None)
+            fields["reporting_org"] = Institution.objects.get(pk=reporting_id) if reporting_id is not None else None
             parts = _parts_with_objects(w.parts)
             project_save(
                 by=by,
-                partnership=by_pk[w.partnership_id],
+                partnership=by_pk[w.partnership_id] if w.partnership_id is not None else None,
                 fields=fields,
                 parts=parts,
                 project=existing.get(w.pk) if w.pk is not None else None,
@@ -277,7 +280,7 @@ def projects_bulk_save(*, by: User | None, writes: Sequence[ProjectWrite], later
         values = {**w.fields, "partnership_id": w.partnership_id, "updated_at": now}
         if w.pk is None:
             w.pk = next(new_ids)
-            values.update(id=w.pk, created_at=now)
+            values.update(id=w.pk, created_at=now, imported_by_id=by.pk if by is not None else None)
             project_rows.append(projects.row(values))
         else:
             values.update(id=w.pk, created_at=w.created_at)

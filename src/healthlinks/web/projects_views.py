@@ -55,7 +55,8 @@ RESULT_TYPES = {
 def project_list(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("partnership", "")
     q = request.GET.get("q", "").strip()
-    qs = selectors.project_list(request.user, partnership=slug, q=q)
+    held = request.GET.get("held") == "1"
+    qs = selectors.project_list(request.user, partnership=slug, q=q, held=held)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -66,6 +67,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "slug": slug,
             "q": q,
+            "held": held,
             "querystring": query.urlencode(),
             "can_import": request.user.is_authenticated and can_import(actor(request)),
         },
@@ -75,7 +77,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project: Project = get_object_or_404(selectors.with_parts(selectors.projects_visible_to(request.user)), pk=pk)
-    access = registry_selectors.partnership_access(request.user, project.partnership)
+    if project.partnership is None:  # held for review: only those who may see it (hub admins, its importer)
+        access = registry_selectors.Access.EDIT
+    else:
+        access = registry_selectors.partnership_access(request.user, project.partnership)
     transactions = [
         (t, TRANSACTION_TYPES.get(t.transaction_type, t.transaction_type)) for t in project.transactions.all()
     ]

@@ -19,10 +19,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_import_prints_counts_and_exits_0_then_export_validates(tmp_path, capsys):
-    assert main(["import", "iati", *map(str, REAL_FILES)]) == 0
+    fcdo = [str(p) for p in REAL_FILES if p.name.startswith("fcdo")]
+    assert main(["import", "iati", *fcdo]) == 0
+    assert "1 activities: 1 imported, 0 imported with warnings, 0 skipped (1 new" in capsys.readouterr().out
+    # the other real files name organisations whose country they do not tell: warnings, exit status 3
+    assert main(["import", "iati", *map(str, REAL_FILES)]) == 3
     out = capsys.readouterr().out
-    assert "1 activities: 1 imported, 0 imported with warnings, 0 skipped (1 new" in out
-    assert f"total: {len(REAL_FILES)} imported, 0 imported with warnings, 0 skipped, 0 files refused" in out
+    others = len(REAL_FILES) - 1
+    assert f"total: 1 imported, {others} imported with warnings, 0 skipped, 0 files refused" in out
+    assert "[country] <participating-org> 'Bill & Melinda Gates Foundation' not filed as an institution" in out
     target = tmp_path / "out.xml"
     assert main(["export", "iati", "--projects", "--output", str(target)]) == 0
     assert f"{len(REAL_FILES)} IATI activities written" in capsys.readouterr().out

@@ -180,7 +180,7 @@ def test_deviations_are_reported_with_line_activity_and_rule_and_kept_on_the_pro
     assert all("GB-CHC-1234567-DEV" in str(w) for w in report.warnings)
 
 
-def test_activities_without_identifier_or_reporting_org_are_skipped_and_listed(tmp_path):
+def test_only_activities_without_identifier_are_skipped_one_without_reporting_org_is_kept(tmp_path):
     orgs = [org("Alpha Hospital", ref="GB-NHS-AAA"), org("Beta Hospital", ref="UG-NGO-123")]
     text = document(
         activity("GB-CHC-1234567-OK", orgs),
@@ -188,12 +188,16 @@ def test_activities_without_identifier_or_reporting_org_are_skipped_and_listed(t
         activity("GB-CHC-1234567-NOREP", orgs, reporting=""),
     )
     report = import_iati(write(tmp_path, text))
-    assert report.activities == 3 and report.imported == 1 and report.status == 4
-    assert [(s.line, s.reason) for s in report.skipped] == [
-        (4, "no iati-identifier"),
-        (5, "no reporting organisation"),
+    assert report.activities == 3 and report.imported == 1 and report.imported_with_warnings == 1
+    assert report.status == 4
+    assert [(s.line, s.reason) for s in report.skipped] == [(4, "no iati-identifier")]
+    assert sorted(Project.objects.values_list("iati_identifier", flat=True)) == [
+        "GB-CHC-1234567-NOREP",
+        "GB-CHC-1234567-OK",
     ]
-    assert list(Project.objects.values_list("iati_identifier", flat=True)) == ["GB-CHC-1234567-OK"]
+    kept = Project.objects.get(iati_identifier="GB-CHC-1234567-NOREP")
+    assert kept.reporting_org is None and kept.partnership is not None and kept.needs_review
+    assert any(w["rule"] == "required" and w["line"] == 5 for w in kept.import_warnings)
 
 
 def test_invalid_validator_file_is_reported_with_lines_and_nothing_written():
@@ -254,7 +258,7 @@ def test_truncated_file_is_refused_with_line_and_nothing_written(tmp_path):
         ),
         ('<activities version="2.03"><iati-activity/></activities>', "not <iati-activities>"),
         ('<iati-organisations version="2.03"/>', "organisation file"),
-        ('<iati-activities version="1.03"><iati-activity/></iati-activities>', "convert the file to 2.03"),
+        ('<iati-activities version="1.03"><iati-activity/></iati-activities>', "IATI 1.0x"),
         ("<iati-activities><iati-activity/></iati-activities>", "no version attribute"),
         ('<iati-activities version="2.03"></iati-activities>', "no iati-activity"),
         ("", "not well-formed"),

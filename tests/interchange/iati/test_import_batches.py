@@ -241,7 +241,7 @@ def test_a_second_process_reports_refusals_and_strict_errors_like_the_first(tmp_
     report = import_iati(write(tmp_path, bad, "strict.xml"), strict=True)
     assert report.refused is not None and report.refused.line == 3 and "'vocabulary'" in report.refused.reason
     report = import_iati(write(tmp_path, '<iati-activities version="1.03"><iati-activity/></iati-activities>', "v1"))
-    assert report.refused is not None and "convert the file to 2.03" in report.refused.reason
+    assert report.refused is not None and "IATI 1.0x" in report.refused.reason
     assert not Project.objects.exists() and not Institution.objects.exists()
     report = import_iati(write(tmp_path, document(*_many(3)), "good.xml"))
     assert report.created == 3 and report.version == "2.03"
@@ -315,7 +315,9 @@ def test_generated_bench_file_is_valid_and_re_identified(tmp_path):
     info = generate(tmp_path / "big.xml", activities=7)
     assert info["activities"] == 7
     report = import_iati(str(info["path"]))
-    assert report.created == 7 and report.imported == 7 and not report.warnings, report
+    # the only warnings: organisations whose country the file does not tell (the FIND and example activities)
+    assert report.created == 7 and report.imported + report.imported_with_warnings == 7, report
+    assert {w.rule for w in report.warnings} == {"country"} and not report.skipped and not report.held, report
     identifiers = set(Project.objects.values_list("iati_identifier", flat=True))
     assert len(identifiers) == 7 and "GB-1-103662-101-HLB0000004" in identifiers
 

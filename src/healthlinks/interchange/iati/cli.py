@@ -85,6 +85,8 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"  warning: {issue}")
         if report.warnings_total > len(report.warnings):
             print(f"  ... and {report.warnings_total - len(report.warnings)} more warnings")
+        for identifier in report.held:
+            print(f"  held for review (no partnership yet): {identifier}")
         for note in report.notes:
             print(f"  note: {note}")
         totals["imported"] += report.imported
@@ -168,6 +170,7 @@ def _export_projects(args: argparse.Namespace) -> int:
 
     user = user_named(args.user)
     qs = projects_visible_to(user) if user is not None else Project.objects.all()
+    qs = qs.filter(partnership__isnull=False)  # held for review: not published until placed in a partnership
     if args.partnership:
         if not Partnership.objects.filter(slug=args.partnership).exists():
             raise ValueError(f"--partnership: no partnership with slug {args.partnership!r}")

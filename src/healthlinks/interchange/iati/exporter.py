@@ -146,15 +146,15 @@ class _Writer:
             attrs.append(("hierarchy", str(p.hierarchy)))
         activity = self.open("iati-activity", attrs, NS_DECLARATION)
         self.leaf("iati-identifier", None, p.iati_identifier)
-        inst = p.reporting_org
+        inst = p.reporting_org  # None: the publisher was not filed as an institution (its country is not known)
         attrs = [
-            ("ref", p.reporting_org_ref or inst.iati_org_id or ""),
-            ("type", p.reporting_org_type or (inst.org_type_id or "90")),
+            ("ref", p.reporting_org_ref or (inst.iati_org_id if inst is not None else "") or ""),
+            ("type", p.reporting_org_type or (inst.org_type_id if inst is not None else "") or "90"),
         ]
         if p.secondary_reporter is not None:
             attrs.append(("secondary-reporter", _flag(p.secondary_reporter)))
         opened = self.open("reporting-org", attrs)
-        self.narratives(p.reporting_org_names, inst.name)
+        self.narratives(p.reporting_org_names, inst.name if inst is not None else p.reporting_org_ref)
         self.close(opened)
         self.text_el("title", p.titles, p.iati_identifier)
         by_type: dict[str, list[dict[str, str]]] = {}
@@ -163,13 +163,14 @@ class _Writer:
         for kind, items in by_type.items():
             self.text_el("description", items, attrs=[("type", kind)])
         if not by_type:  # required by the schema: the partnership's summary, else the title
-            fallback = p.partnership.summary or p.title or p.iati_identifier
+            summary = p.partnership.summary if p.partnership is not None else ""
+            fallback = summary or p.title or p.iati_identifier
             self.text_el("description", [], fallback, attrs=[("type", "1")])
         self.participants()
         self.leaf("activity-status", [("code", p.activity_status or self.derived_status())])
         dates = [(code, getattr(p, name)) for code, name in DATE_TYPES if getattr(p, name)]
         if not dates:
-            dates = [("1", p.partnership.start_date)]
+            dates = [("1", p.partnership.start_date if p.partnership is not None else p.created_at.date())]
         for code, value in dates:
             self.leaf("activity-date", [("type", code), ("iso-date", value.isoformat())])
         for c in p.recipient_countries:
@@ -193,7 +194,8 @@ class _Writer:
         self.transactions()
         self.links()
         self.results()
-        self.leaf("healthlinks:partnership", [("slug", p.partnership.slug), ("name", p.partnership.name)])
+        if p.partnership is not None:  # None: held for review
+            self.leaf("healthlinks:partnership", [("slug", p.partnership.slug), ("name", p.partnership.name)])
         self.close(activity)
         return self.out
 
@@ -231,7 +233,8 @@ class _Writer:
             opened = self.open("participating-org", attrs)
             self.narratives(part.names, part.institution.name if part.institution else "")
             self.close(opened)
-        if not participants:  # the schema needs one: the partnership's members, as implementing organisations
+        if not participants and self.p.partnership is not None:
+            # the schema needs one: the partnership's members, as implementing organisations
             for member in self.p.partnership.members.select_related("institution"):
                 attrs = [("role", "4")]
                 if member.institution.iati_org_id:

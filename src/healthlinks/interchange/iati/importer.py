@@ -1,9 +1,11 @@
 """Import IATI activity files as projects: one transaction per file, re-import updates by iati-identifier.
 
 For each activity: the reporting and participating organisations are matched to institutions (IATI
-organisation identifier, ROR id, exact name; else created and flagged for review), the project goes to the
-partnership whose members are exactly its participating institutions (else one is created as a draft and
-flagged for review), and the project with its parts is saved with its warnings kept on it.
+organisation identifier, ROR id, exact name; else created and flagged for review, in the country the organisation
+itself states, never a guessed one: without one it is not filed and the project is flagged), the project goes to
+the partnership whose members are exactly its participating institutions (else one is created as a draft and
+flagged for review; with fewer than two institutions the project is held for review, without partnership), and
+the project with its parts is saved with its warnings kept on it.
 
 Large files are read as a stream and written in chunks of CHUNK_SIZE activities: the existing projects and
 institutions of a chunk are looked up with a few IN queries, each activity is decided in memory (a savepoint
@@ -17,13 +19,11 @@ import gc
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import partial
-from itertools import chain
 from typing import IO, Any, cast
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from django.utils.dateparse import parse_datetime
 
 from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
-from healthlinks.interchange.iati.activity import IatiActivity, Narrative, RecipientCountry
+from healthlinks.interchange.iati.activity import IatiActivity, Narrative
 from healthlinks.interchange.iati.background import BackgroundReader
 from healthlinks.interchange.iati.reader import ActivityReader, FileRefused, Issue, ParsedActivity, data_digest
 from healthlinks.projects.later import LaterWrites, later_writes
@@ -120,15 +120,17 @@ class IatiImportReport:
     warnings: list[Issue] = field(default_factory=list)
     warnings_total: int = 0
     notes: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # identifiers of the activities kept without a partnership
 
     @property
     def status(self) -> int:
-        """0 all imported without warnings, 3 some with warnings, 4 some skipped, 1 refused (nothing written)."""
+        """0 all imported without warnings, 3 some with warnings (or held for review), 4 some skipped, 1 refused
+        (nothing written)."""
         if self.refused is not None:
             return 1
         if self.skipped:
             return 4
-        return 3 if self.imported_with_warnings else 0
+        return 3 if self.imported_with_warnings or self.held else 0
 
     def __str__(self) -> str:
         if self.refused is not None:
@@ -136,7 +138,8 @@ class IatiImportReport:
         return (
             f"{self.file} (IATI {self.version}): {self.activities} activities: {self.imported} imported, "
             f"{self.imported_with_warnings} imported with warnings, {len(self.skipped)} skipped "
-            f"({self.created} new, {self.updated} updated, {self.unchanged} unchanged)"
+            f"({self.created} new, {self.updated} updated, {self.unchanged} unchanged; "
+            f"{len(self.held)} held for review)"
         )
 
     def add_warning(self, issue: Issue) -> None:
@@ -201,6 +204,7 @@ def import_iati(
         report.refused = exc if isinstance(exc, FileRefused) else FileRefused(None, f"cannot be read: {exc}")
         report.imported = report.imported_with_warnings = report.created = report.updated = report.unchanged = 0
         report.skipped, report.notes, report.warnings, report.warnings_total = [], [], [], 0
+        report.held = []
     return report
 
 
@@ -247,21 +251,6 @@ def _iso(value: str | None) -> str | None:
 
 def _dec(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
-
-
-class _Countries:
-    """The recipient countries' codes, largest percentage first, worked out once and only when needed."""
-
-    def __init__(self, countries: list[RecipientCountry]) -> None:
-        self.countries = countries
-        self.codes: list[str] | None = None
-
-    def after(self, *first: str) -> Iterator[str]:
-        """`first`, then the countries' codes (read until a country is told)."""
-        yield from first
-        if self.codes is None:
-            self.codes = [c["code"] for c in sorted(self.countries, key=lambda c: -Decimal(c["percentage"] or 0))]
-        yield from self.codes
 
 
 @dataclass(eq=False)
@@ -320,13 +309,14 @@ class PlannedPartnership:
 @dataclass
 class _Existing:
     pk: int
-    partnership_id: int
-    partnership_slug: str
+    partnership_id: int | None  # None: held for review
+    partnership_slug: str | None
     source_hash: str
     import_warnings: list[dict[str, Any]]
-    reporting_org_id: int
+    reporting_org_id: int | None
     needs_review: bool
     created_at: Any
+    imported_by_id: int | None
 
 
 @dataclass
@@ -341,7 +331,8 @@ class _Decision:
     fields: ProjectFields = field(default_factory=lambda: ProjectFields())
     reporting: Org | None = None
     participants: list[tuple[ParticipantFields, Org | None]] = field(default_factory=list)
-    partnership: Partnership | PlannedPartnership | None = None
+    partnership: Partnership | PlannedPartnership | None = None  # None: the project is held for review
+    warnings: list[Issue] = field(default_factory=list)  # the reader's and what the import flags
 
 
 class _Refused(Exception):
@@ -527,6 +518,7 @@ class _Importer:
                 "reporting_org_id",
                 "needs_review",
                 "created_at",
+                "imported_by_id",
             ):
                 found[row[0]] = _Existing(*row[1:])
         return found
@@ -553,23 +545,26 @@ class _Importer:
 
     def _decide_activity(self, index: int, parsed: ParsedActivity, existing: _Existing | None) -> _Decision:
         data = parsed.data
-        if existing is not None and self.editable is not None and existing.partnership_id not in self.editable:
-            raise _Rollback(
-                f"the project belongs to partnership {existing.partnership_slug}, which you do not coordinate"
-            )
+        if existing is not None and self.editable is not None:
+            if existing.partnership_id is not None and existing.partnership_id not in self.editable:
+                raise _Rollback(
+                    f"the project belongs to partnership {existing.partnership_slug}, which you do not coordinate"
+                )
+            if existing.partnership_id is None and existing.imported_by_id != getattr(self.user, "pk", None):
+                raise _Rollback("the project is held for review and was imported by someone else")
         decision = _Decision(parsed, existing=existing)
         notes = decision.notes
+        flags: list[Issue] = []  # what the file leaves unknown, kept on the project with its warnings
         rep = data["reporting_org"]
-        if rep is None:  # the reader skips such activities
-            raise _Rollback("no reporting organisation")
-        countries = _Countries(data["recipient_countries"])
-        reporting, note = self.matcher.match(
-            ref=rep["ref"], names=rep["names"], org_type=rep["type"], country_hints=partial(countries.after, rep["ref"])
-        )
-        if note:
-            notes.append(note)
-        if reporting is None:
-            raise _Rollback("the reporting organisation could not be matched or created (no country can be told)")
+        reporting: Org | None = None
+        if rep is not None:
+            reporting, note = self.matcher.match(
+                ref=rep["ref"], names=rep["names"], org_type=rep["type"]
+            )
+            if note:
+                notes.append(note)
+            if reporting is None:
+                flags.append(_unfiled(parsed, "reporting-org", rep["ref"], rep["names"]))
         member_roles: list[tuple[Org, str]] = []
         for p in data["participants"]:
             inst, note = self.matcher.match(
@@ -577,12 +572,14 @@ class _Importer:
                 names=p["names"],
                 org_type=p["type"],
                 ror=p["hl_ror"],
-                country_hints=partial(countries.after, p["hl_country"], p["ref"], reporting.country_id),
+                declared_country=p["hl_country"],
             )
             if note:
                 notes.append(note)
             if inst is not None:
                 member_roles.append((inst, p["role"]))
+            elif p["ref"] or p["names"]:
+                flags.append(_unfiled(parsed, "participating-org", p["ref"], p["names"]))
             participant: ParticipantFields = {
                 "role": p["role"][:10],
                 "org_type": p["type"][:10],
@@ -593,31 +590,42 @@ class _Importer:
             }
             decision.participants.append((participant, inst))
         new_partnership: PlannedPartnership | None = None
-        if existing is None:
-            partnership: Partnership | PlannedPartnership | None = self._hinted_partnership(data["hl_partnership"])
+        partnership: Partnership | PlannedPartnership | None = None
+        if existing is not None and existing.partnership_id is not None:
+            pass  # an existing project keeps its partnership
+        else:  # new, or held for review by an earlier import: placed when its partnership can be told now
+            partnership = self._hinted_partnership(data["hl_partnership"])
             if partnership is None:
                 members = _member_institutions(member_roles, reporting)
-                if len({m.pk for m in members}) < 2:
-                    raise _Rollback(
-                        "a partnership needs two institutions and this activity names only one organisation"
-                    )
-                partnership = self._matching_partnership(members)
-                if partnership is None:
-                    if index in self.refused_partnerships:
-                        raise ValidationError(self.refused_partnerships[index])
-                    partnership = new_partnership = self._new_partnership(index, members, reporting, data)
-                    notes.append(new_partnership)
+                if len({m.pk for m in members}) >= 2:
+                    partnership = self._matching_partnership(members)
+                    if partnership is None:
+                        if index in self.refused_partnerships:
+                            raise ValidationError(self.refused_partnerships[index])
+                        partnership = new_partnership = self._new_partnership(index, members, reporting, data)
+                        notes.append(new_partnership)
             if (
                 self.editable is not None
                 and isinstance(partnership, Partnership)
                 and partnership.pk not in self.editable
             ):
                 raise _Rollback(f"it belongs to partnership {partnership.slug}, which you do not coordinate")
+            if partnership is None:
+                flags.append(
+                    Issue(
+                        parsed.line,
+                        parsed.identifier,
+                        "held",
+                        "held for review: no partnership can be told (it needs two institutions; the activity "
+                        "names fewer that could be filed)",
+                    )
+                )
             decision.partnership = partnership
-        warnings = [w.as_dict() for w in parsed.warnings[:MAX_WARNINGS_KEPT]]
-        if len(parsed.warnings) > MAX_WARNINGS_KEPT:
+        all_warnings = decision.warnings = parsed.warnings + flags  # (the chunk may be decided again: parsed kept)
+        warnings = [w.as_dict() for w in all_warnings[:MAX_WARNINGS_KEPT]]
+        if len(all_warnings) > MAX_WARNINGS_KEPT:
             warnings.append(
-                {"line": None, "rule": "more", "message": f"{len(parsed.warnings) - MAX_WARNINGS_KEPT} more warnings"}
+                {"line": None, "rule": "more", "message": f"{len(all_warnings) - MAX_WARNINGS_KEPT} more warnings"}
             )
         digest = parsed.digest or data_digest(data, self.report.version)
         decision.reporting = reporting
@@ -625,12 +633,13 @@ class _Importer:
             existing is not None
             and existing.source_hash == digest
             and existing.import_warnings == warnings
-            and existing.reporting_org_id == reporting.pk
+            and existing.reporting_org_id == (reporting.pk if reporting is not None else None)
+            and (existing.partnership_id is not None or partnership is None)
         ):
             decision.unchanged = True
             return decision
         fields = _project_fields(data)
-        fields["needs_review"] = bool(parsed.warnings or notes) or bool(existing is not None and existing.needs_review)
+        fields["needs_review"] = bool(all_warnings or notes) or bool(existing is not None and existing.needs_review)
         fields["import_warnings"] = warnings
         fields["source_name"] = self.label[-500:]
         fields["source_version"] = self.report.version
@@ -644,19 +653,18 @@ class _Importer:
 
     def _write(self, decision: _Decision) -> ProjectWrite:
         """The project of an activity, once the institutions and the partnership it needs are written."""
-        assert decision.reporting is not None
         fields = decision.fields
-        fields["reporting_org_id"] = _saved(decision.reporting).pk
+        fields["reporting_org_id"] = _saved(decision.reporting).pk if decision.reporting is not None else None
         participants: list[ParticipantFields] = []
         for participant, org in decision.participants:
             participant["institution_id"] = _saved(org).pk if org is not None else None
             participants.append(participant)
         existing = decision.existing
-        if existing is not None:
+        partnership = decision.partnership
+        partnership_id: int | None = None
+        if existing is not None and existing.partnership_id is not None:
             partnership_id = existing.partnership_id
-        else:
-            partnership = decision.partnership
-            assert partnership is not None
+        elif partnership is not None:
             partnership_id = partnership.saved.pk if isinstance(partnership, PlannedPartnership) else partnership.pk
         return ProjectWrite(
             partnership_id=partnership_id,
@@ -674,13 +682,15 @@ class _Importer:
             self.report.created += 1
         else:
             self.report.updated += 1
-        for issue in parsed.warnings:
+        for issue in decision.warnings:
             self.report.add_warning(issue)
         for note in decision.notes:
             if isinstance(note, PlannedPartnership):
                 note = f"partnership {note.saved.slug} created as a draft, to review"
             self.report.notes.append(f"activity {parsed.identifier}: {note}")
-        if parsed.warnings:
+        if decision.partnership is None and (decision.existing is None or decision.existing.partnership_id is None):
+            self.report.held.append(parsed.identifier)
+        if decision.warnings:
             self.report.imported_with_warnings += 1
         else:
             self.report.imported += 1
@@ -712,7 +722,7 @@ class _Importer:
         return found
 
     def _new_partnership(
-        self, index: int, members: list[Org], reporting: Org, data: IatiActivity
+        self, index: int, members: list[Org], reporting: Org | None, data: IatiActivity
     ) -> PlannedPartnership:
         dates = data["dates"]
         start = _d(dates["actual_start"] or dates["planned_start"])
@@ -724,7 +734,7 @@ class _Importer:
         end = _d(dates["actual_end"] or dates["planned_end"])
         if end is not None and end < start:
             end = None
-        lead = next((m for m in members if m.pk == reporting.pk), members[0])
+        lead = next((m for m in members if reporting is not None and m.pk == reporting.pk), members[0])
         identifier = data["iati_identifier"]
         title = _first_text(data["titles"], data["default_lang"] or "en") or identifier
         fields = {
@@ -736,6 +746,19 @@ class _Importer:
             "needs_review": True,
         }
         return PlannedPartnership(index=index, fields=fields, lead=lead, members=members)
+
+
+def _unfiled(parsed: ParsedActivity, tag: str, ref: str, names: list[Narrative]) -> Issue:
+    """The flag of an organisation that was not filed as an institution: its country is not known (an institution
+    is never filed under a country guessed from the activity's other organisations or its recipient countries)."""
+    shown = _name_text(names) or ref
+    return Issue(
+        parsed.line,
+        parsed.identifier,
+        "country",
+        f"<{tag}> {shown!r} not filed as an institution: its country is not known (neither a country code in its "
+        "identifier nor healthlinks:country); kept on the project as published",
+    )
 
 
 def _name_text(names: list[Narrative]) -> str:
@@ -776,7 +799,7 @@ def _check_lengths(fields: ProjectFields) -> None:
         raise ValidationError(errors)
 
 
-def _member_institutions(member_roles: list[tuple[Org, str]], reporting: Org) -> list[Org]:
+def _member_institutions(member_roles: list[tuple[Org, str]], reporting: Org | None) -> list[Org]:
     """Institutions that are not only funders; if fewer than two, every participant and the reporting org."""
     seen: dict[int, Org] = {}
     for inst, role in member_roles:
@@ -786,14 +809,14 @@ def _member_institutions(member_roles: list[tuple[Org, str]], reporting: Org) ->
         return list(seen.values())
     for inst, _role in member_roles:
         seen.setdefault(inst.pk, inst)
-    seen.setdefault(reporting.pk, reporting)
+    if reporting is not None:
+        seen.setdefault(reporting.pk, reporting)
     return list(seen.values())
 
 
 def _project_fields(data: IatiActivity) -> ProjectFields:
     """The project's own fields (`reporting_org_id` is set once its institution is written)."""
-    rep = data["reporting_org"]
-    assert rep is not None  # activities without one are skipped
+    rep = data["reporting_org"] or {"ref": "", "type": "", "names": [], "secondary_reporter": None}
     dates = data["dates"]
     try:
         last_updated = parse_datetime(data["last_updated"]) if data["last_updated"] else None
@@ -811,7 +834,7 @@ def _project_fields(data: IatiActivity) -> ProjectFields:
         "hierarchy": data["hierarchy"],
         "humanitarian": data["humanitarian"],
         "last_updated": last_updated,
-        "reporting_org_id": 0,
+        "reporting_org_id": None,
         "reporting_org_ref": rep["ref"][:200],
         "reporting_org_type": rep["type"][:10],
         "reporting_org_names": rep["names"],
@@ -968,16 +991,17 @@ class InstitutionMatcher:
         self.pending, self.introduced = [], []
 
     # -- matching -------------------------------------------------------------------------------------------
-    def _country(self, hints: Iterable[str]) -> str | None:
-        for hint in hints:
-            if not hint:
-                continue
-            hint = hint.strip()
-            if len(hint) == 3 and hint.upper() in self.countries and hint.isupper():
-                return self.countries[hint.upper()]
-            prefix = hint.split("-", 1)[0].upper()
-            if len(prefix) == 2 and prefix in self.countries:
-                return self.countries[prefix]
+    def _country(self, declared: str, ref: str) -> str | None:
+        """The organisation's own country, never a guess: `healthlinks:country` (ISO 3166-1 alpha-3 or alpha-2, as our
+        exports write it), else the country code that begins its IATI organisation identifier (the country of the
+        registration agency: `GB-COH-…`, `US-EIN-…`, `AU-5`). Not the reporting organisation's country nor the
+        recipient countries: an organisation with neither is not filed (unknown stays unknown)."""
+        declared = declared.strip().upper()
+        if declared in self.countries:
+            return self.countries[declared]
+        prefix, dash, _rest = ref.strip().partition("-")
+        if dash and len(prefix) == 2 and prefix.isupper() and prefix in self.countries:
+            return self.countries[prefix]
         return None
 
     def _keys(self, ref: str, names: list[Narrative], ror: str) -> tuple[str, str, tuple[str, ...]]:
@@ -986,7 +1010,9 @@ class InstitutionMatcher:
         memo = (ref, ror, text)
         if memo in self.keys_cache:
             return self.keys_cache[memo]
-        name = " ".join(text.split())
+        # the name as an institution created for it is named (`_plan`): a re-import finds that institution by it,
+        # also when the organisation has no name (then its ref) or a name longer than the column
+        name = (" ".join(text.split()) or ref)[:200].rstrip()
         ror_id = ror
         ror_match = ROR_REF_RE.match(ref)
         if ror_match and not ror_id:
@@ -1079,11 +1105,11 @@ class InstitutionMatcher:
         ref: str,
         names: list[Narrative],
         org_type: str,
-        country_hints: Callable[[], Iterator[str]],
+        declared_country: str = "",
         ror: str = "",
     ) -> tuple[Org | None, str]:
-        """`country_hints` (called only when an institution is to be created): where to look for its country.
-        An institution to create is planned (`pending`), not written; raises ValidationError when it was refused
+        """`declared_country`: the organisation's `healthlinks:country` (see `_country`). An institution to create is
+        planned (`pending`), not written; raises ValidationError when it was refused
         (the activity is skipped)."""
         name, ror_id, keys = self._keys(ref, names, ror)
         for key in keys:
@@ -1104,7 +1130,7 @@ class InstitutionMatcher:
             if not name and not ref:
                 return None, ""
             found, note = self._plan(
-                keys, ref=ref, ror_id=ror_id, name=name or ref, org_type=org_type, hints=country_hints()
+                keys, ref=ref, ror_id=ror_id, name=name, org_type=org_type, declared_country=declared_country
             )
         if found is not None:
             for key in keys:
@@ -1112,11 +1138,11 @@ class InstitutionMatcher:
         return found, note
 
     def _plan(
-        self, keys: tuple[str, ...], *, ref: str, ror_id: str, name: str, org_type: str, hints: Iterator[str]
+        self, keys: tuple[str, ...], *, ref: str, ror_id: str, name: str, org_type: str, declared_country: str
     ) -> tuple[PlannedInstitution | None, str]:
-        country = self._country(chain((ref,), hints))
+        country = self._country(declared_country, ref)
         if country is None:
-            return None, f"organisation {name!r} not created: no country could be told from its identifier"
+            return None, ""  # flagged on the project (`_unfiled`)
         if keys in self.refused:
             raise ValidationError(self.refused[keys])
         fields: dict[str, Any] = {

@@ -62,6 +62,7 @@ MAX_EXPONENT = 40  # beyond 10^40 a number is not a real value (and formatting i
 # a number in the form it is stored in (no leading zeros, no trailing decimal zeros) and within every limit
 PLAIN_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{0,12}[1-9])?")
 ZERO, HUNDRED = Decimal(0), Decimal(100)
+PLACES = "recipient countries and regions"
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,8 @@ class ActivityReader:
         if version.startswith("1."):
             raise FileRefused(
                 root.sourceline,
-                f"IATI version {version} is not supported: convert the file to 2.03 first (versions 1.0x were "
+                f"IATI 1.0x file (version {version}), not read: ask its publisher to re-publish it as IATI 2.03, or "
+                "convert it to 2.03 with the IATI converter and import the converted file (versions 1.0x were "
                 "retired in 2016; 2.01-2.03 are read)",
             )
         if version not in SUPPORTED_VERSIONS:
@@ -233,7 +235,9 @@ class ActivityReader:
         if not identifier:
             parsed.skip_reason = "no iati-identifier"
         elif data["reporting_org"] is None:
-            parsed.skip_reason = "no reporting organisation"
+            warnings.append(
+                Issue(elem.sourceline, identifier, "required", "no reporting-org: kept without reporting organisation")
+            )
         if self.keep_text:
             parsed.text = json_text(data)
         elif not parsed.skip_reason:
@@ -436,6 +440,7 @@ class _ActivityMapper:
         status = first("activity-status")
         activity_status = self.code(status, "code", "ActivityStatus") if status is not None else ""
         dates: ActivityDates = {"planned_start": None, "actual_start": None, "planned_end": None, "actual_end": None}
+        date_nodes: dict[str, Any] = {}
         for node in children.get("activity-date", ()):
             kind = self.code(node, "type", "ActivityDateType")
             value = self.date(node)
@@ -446,6 +451,8 @@ class _ActivityMapper:
                 self.warn(node, "duplicate", f"a second activity-date of type {kind}; the first one is kept")
                 continue
             dates[name] = value
+            date_nodes[name] = node
+        self.check_dates(e, dates, date_nodes)
         recipient_countries: list[RecipientCountry] = [
             {
                 "code": self.code(node, "code", "Country"),
@@ -465,6 +472,7 @@ class _ActivityMapper:
             for node in children.get("recipient-region", ())
         ]
         sectors = [self.sector(node) for node in children.get("sector", ())]
+        self.check_percentages(e, children, recipient_countries, recipient_regions, sectors)
         budgets = [self.budget(node) for node in children.get("budget", ())]
         transactions = [self.transaction(node) for node in children.get("transaction", ())]
         results = [self.result(node) for node in children.get("result", ())]
@@ -490,6 +498,52 @@ class _ActivityMapper:
             "results": results,
             "hl_partnership": self.attr(hl, "slug") if hl is not None else "",
         }
+
+    # the IATI validator's rules (reported, never refused) ------------------------------------------------------
+    def check_dates(self, e: Any, dates: ActivityDates, nodes: dict[str, Any]) -> None:
+        """Ends before starts, and actual dates in the future."""
+        for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+            first, last = dates[start], dates[end]  # type: ignore[literal-required]
+            if first is not None and last is not None and last < first:
+                kind = start.split("_")[0]
+                self.warn(nodes[end], "dates", f"the {kind} end date {last} is before the {kind} start date {first}")
+        today = _today()
+        for name in ("actual_start", "actual_end"):
+            value = dates[name]
+            if value is not None and value > today:
+                self.warn(nodes[name], "future", f"the {name.replace('_', ' ')} date {value} is in the future")
+
+    def check_percentages(
+        self,
+        e: Any,
+        children: dict[Any, list[Any]],
+        countries: list[RecipientCountry],
+        regions: list[RecipientRegion],
+        sectors: list[Sector],
+    ) -> None:
+        """The percentages of the recipient countries and regions together must add up to 100 (IATI Standard
+        Ruleset), and so must those of the sectors of each vocabulary, when more than one is given (rounding to
+        0.01 is allowed)."""
+        groups: dict[str, list[tuple[Any, str | None]]] = {}
+        for node, country in zip(children.get("recipient-country", ()), countries, strict=True):
+            groups.setdefault(PLACES, []).append((node, country["percentage"]))
+        for node, region in zip(children.get("recipient-region", ()), regions, strict=True):
+            groups.setdefault(PLACES, []).append((node, region["percentage"]))
+        for node, sector in zip(children.get("sector", ()), sectors, strict=True):
+            groups.setdefault(f"sectors (vocabulary {sector['vocabulary'] or '1'})", []).append(
+                (node, sector["percentage"])
+            )
+        for what, items in groups.items():
+            given = [Decimal(p) for _node, p in items if p is not None]
+            if len(items) == 1 and (not given or given[0] == HUNDRED):
+                continue
+            if len(given) < len(items):
+                missing = len(items) - len(given)
+                self.warn(items[0][0], "percentages", f"{what}: {missing} of {len(items)} have no percentage")
+                continue
+            total = sum(given, ZERO)
+            if abs(total - HUNDRED) > Decimal("0.01"):
+                self.warn(items[0][0], "percentages", f"{what}: percentages add up to {_decimal_text(total)}, not 100")
 
     def reporting_org(self, node: Any) -> ReportingOrg | None:
         if node is None:
@@ -544,11 +598,17 @@ class _ActivityMapper:
     def budget(self, node: Any) -> Budget:
         c = self._firsts(node)
         value = c.get("value")
-        return {
+        start, end = self.date(c.get("period-start")), self.date(c.get("period-end"))
+        if start is not None and end is not None:
+            if end < start:
+                self.warn(node, "budget", f"<budget> period ends ({end}) before it starts ({start})")
+            elif end > _one_year_after(start):
+                self.warn(node, "budget", f"<budget> period {start} to {end} is longer than one year")
+        result: Budget = {
             "type": self.attr(node, "type"),
             "status": self.attr(node, "status"),
-            "period_start": self.date(c.get("period-start")),
-            "period_end": self.date(c.get("period-end")),
+            "period_start": start,
+            "period_end": end,
             "value": (
                 self.decimal(value, value.text, "value", amount=True)
                 if value is not None
@@ -557,6 +617,7 @@ class _ActivityMapper:
             "currency": self.currency(value) if value is not None else "",
             "value_date": self.date(value, "value-date") if value is not None else None,
         }
+        return result
 
     def _missing(self, node: Any, child: str) -> str | None:
         """Report a missing child element; nothing to import from it."""
@@ -581,11 +642,14 @@ class _ActivityMapper:
         c = self._firsts(node)
         kind = c.get("transaction-type")
         value = c.get("value")
+        when = self.date(c.get("transaction-date"))
+        if when is not None and when > _today():
+            self.warn(c["transaction-date"], "future", f"<transaction-date> {when} is in the future")
         return {
             "ref": (node.get("ref") or "").strip(),
             "humanitarian": self.boolean(node, "humanitarian"),
             "type": self.code(kind, "code", "TransactionType") if kind is not None else self._missing_text(node),
-            "date": self.date(c.get("transaction-date")),
+            "date": when,
             "value": (
                 self.decimal(value, value.text, "value", amount=True)
                 if value is not None
@@ -654,6 +718,20 @@ class _ActivityMapper:
             "descriptions": self.narratives(c.get("description")),
             "indicators": indicators,
         }
+
+
+def _today() -> str:
+    """Today as ISO text (dates are compared as the reader keeps them)."""
+    return date.today().isoformat()  # noqa: DTZ011 - a calendar date, the publisher's as much as ours
+
+
+def _one_year_after(start: str) -> str:
+    """The ISO date one year after `start` (28 February for 29 February)."""
+    first = date.fromisoformat(start)
+    try:
+        return first.replace(year=first.year + 1).isoformat()
+    except ValueError:
+        return first.replace(year=first.year + 1, day=28).isoformat()
 
 
 def _decimal_text(value: Decimal) -> str:
