@@ -407,3 +407,106 @@ def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, 
         ],
         "config": {"view": {"stroke": None}},
     }
+
+
+def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paired: bool) -> dict[str, Any]:
+    """Value for money: each partnership a dot on its comparison group's line (like with like), the group's
+    median a tick, the partnerships in scope drawn large and dark among their peers; `paired` puts the financial
+    and the economic cost of each group on two lines side by side. Rows: group, partnership, value, role, rank
+    (and cost when paired)."""
+    y: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 160}}
+    colour: dict[str, Any] = (
+        {"field": "cost", "type": "nominal", "title": None, "scale": {"range": ["#0b7a75", "#c2410c"]}}
+        if paired
+        else {"value": "#0b7a75"}
+    )
+    offset = {"yOffset": {"field": "cost", "type": "nominal"}} if paired else {}
+    x = {"field": "value", "type": "quantitative", "title": axis, "axis": {"format": fmt}}
+    tooltip = [
+        {"field": "partnership", "title": _("Partnership")},
+        {"field": "group", "title": _("Compared with")},
+        *([{"field": "cost", "title": _("Cost")}] if paired else []),
+        {"field": "value", "format": fmt, "title": axis},
+        {"field": "rank", "title": _("Rank in the group (1 = lowest)")},
+    ]
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": {"step": 44 if paired else 28},
+        "data": {"values": rows},
+        "layer": [
+            {
+                "mark": {"type": "tick", "color": "#1f2933", "thickness": 2},
+                "encoding": {"y": y, **offset, "x": {**x, "aggregate": "median"}},
+            },
+            {
+                "mark": {"type": "circle"},
+                "encoding": {
+                    "y": y,
+                    **offset,
+                    "x": x,
+                    "color": colour,
+                    "size": {
+                        "field": "role",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": [_("in scope"), _("like partnership")], "range": [150, 40]},
+                    },
+                    "opacity": {
+                        "field": "role",
+                        "type": "nominal",
+                        "scale": {"domain": [_("in scope"), _("like partnership")], "range": [0.95, 0.35]},
+                        "legend": None,
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+    }
+
+
+def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, fmt: str) -> dict[str, Any]:
+    """Estimates (partnerships pooled, comparator programmes) as dots with their 95% intervals, one line each;
+    `cost` (financial or economic) colours them. Rows: label, cost, estimate, low, high (None: open-ended)."""
+    y = {"field": "label", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 160}}
+    colour = {"field": "cost", "type": "nominal", "title": None, "scale": {"range": ["#0b7a75", "#c2410c"]}}
+    offset = {"yOffset": {"field": "cost", "type": "nominal"}}
+    x = {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}}
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": {"step": 44},
+        "data": {"values": [r for r in rows if r.get("estimate") is not None]},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "y": y,
+                    **offset,
+                    "x": {"field": "low", "type": "quantitative"},
+                    "x2": {"field": "high"},
+                    "color": colour,
+                },
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 80},
+                "encoding": {
+                    "y": y,
+                    **offset,
+                    "x": x,
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "label", "title": _("Programme")},
+                        {"field": "cost", "title": _("Cost")},
+                        {"field": "estimate", "format": fmt, "title": _("Estimate")},
+                        # xgettext:no-python-format
+                        {"field": "low", "format": fmt, "title": _("95% low")},
+                        # xgettext:no-python-format
+                        {"field": "high", "format": fmt, "title": _("95% high")},
+                    ],
+                },
+            },
+        ],
+    }
