@@ -592,6 +592,9 @@ class ComparatorForm(forms.ModelForm):
             "notes",
         ]
 
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data.get("currency") or "").strip().upper()
+
 
 class OutcomeForm(forms.Form):
     """One Kirkpatrick outcome of an activity: L1 a rating, L3 practice at a follow-up, L4 a facility value."""
