@@ -260,7 +260,8 @@ def volunteer_benefits(user: AnyUser, partnership_ids: list[int]) -> dict[str, A
     answers = Answer.objects.filter(response__in=responses, question__in=questions)
     for qid, value, n in answers.values_list("question_id", "value").annotate(n=Count("id")).order_by():
         values[qid][value] += n
-    agreement, applied = [], []
+    agreement: list[dict[str, Any]] = []
+    applied: list[dict[str, Any]] = []
     for q in questions:
         items = choices.get(q.list_name, [])
         if q.type == "select_one" and is_likert(items):

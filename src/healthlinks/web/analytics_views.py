@@ -582,9 +582,7 @@ def vfm_page(request: HttpRequest) -> HttpResponse:
             "comparisons": vfm_comparisons(data, shown),
             "effectiveness": vfm_effectiveness(data),
             "benefits": vfm_benefits(request.user, [r["partnership_id"] for r in data["partnerships"]]),
-            "comparators": [
-                {**c, "kind": labels.label("comparator_kind", c["kind"])} for c in data["comparators"]
-            ],
+            "comparators": [{**c, "kind": labels.label("comparator_kind", c["kind"])} for c in data["comparators"]],
             "compared_with": compared_with,
             "can_edit_comparators": is_hub_admin(request.user),
             "hidden": len(data["partnerships"]) - len(shown),

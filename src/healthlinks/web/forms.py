@@ -570,6 +570,22 @@ class DayRateForm(forms.ModelForm):
         }
 
 
+COMPARATOR_FIELDS = [
+    "name",
+    "kind",
+    "country",
+    "year",
+    "currency",
+    "cash_cost",
+    "economic_cost",
+    "trainees",
+    "followed_up",
+    "practice_changed",
+    "source",
+    "notes",
+]
+
+
 class ComparatorForm(forms.ModelForm):
     """A training programme that is not a partnership, with its costs and outcomes (value-for-money page)."""
 
@@ -577,20 +593,7 @@ class ComparatorForm(forms.ModelForm):
         from healthlinks.results.models import ComparatorProgramme
 
         model = ComparatorProgramme
-        fields = [
-            "name",
-            "kind",
-            "country",
-            "year",
-            "currency",
-            "cash_cost",
-            "economic_cost",
-            "trainees",
-            "followed_up",
-            "practice_changed",
-            "source",
-            "notes",
-        ]
+        fields = COMPARATOR_FIELDS
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data.get("currency") or "").strip().upper()

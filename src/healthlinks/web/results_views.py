@@ -17,7 +17,7 @@ from healthlinks.registry import selectors as registry_selectors
 from healthlinks.results.models import ComparatorProgramme, CurrencyRate, DayRate
 from healthlinks.results.selectors import reporting_currency, results_framework
 from healthlinks.results.services import comparator_delete, comparator_save, indicator_add, rate_delete, rate_save
-from healthlinks.web.forms import ComparatorForm, CurrencyRateForm, DayRateForm, IndicatorForm
+from healthlinks.web.forms import COMPARATOR_FIELDS, ComparatorForm, CurrencyRateForm, DayRateForm, IndicatorForm
 from healthlinks.web.views import actor, add_service_errors, visible_partnership
 
 
@@ -103,9 +103,6 @@ def rate_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
             messages.success(request, _("Rate saved."))
             return redirect("rates")
     return render(request, "web/rate_form.html", {"form": form, "kind": kind, "instance": instance})
-
-
-COMPARATOR_FIELDS = ComparatorForm._meta.fields or []
 
 
 @login_required
