@@ -513,7 +513,7 @@ def vfm_effectiveness(data: dict[str, Any]) -> dict[str, Any]:
             share_rows.append(
                 {
                     "label": label,
-                    "cost": _("practice changed"),
+                    "cost": "",
                     "estimate": r["practice_change_share"],
                     "low": r["practice_change_share_low"],
                     "high": r["practice_change_share_high"],

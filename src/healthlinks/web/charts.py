@@ -411,17 +411,23 @@ def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, 
 
 def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paired: bool) -> dict[str, Any]:
     """Value for money: each partnership a dot on its comparison group's line (like with like), the group's
-    median a tick, the partnerships in scope drawn large and dark among their peers; `paired` puts the financial
-    and the economic cost of each group on two lines side by side. Rows: group, partnership, value, role, rank
-    (and cost when paired)."""
-    y: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 160}}
+    median a tick, the partnerships in scope drawn large and dark among their peers; `paired` draws the financial
+    and the economic cost of each partnership on the same line in two colours (the economic cost includes the
+    cash, so it lies to the right). Rows: group, partnership, value, role, rank (and cost when paired)."""
+    y: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 110}}
     colour: dict[str, Any] = (
-        {"field": "cost", "type": "nominal", "title": None, "scale": {"range": ["#0b7a75", "#c2410c"]}}
+        {
+            "field": "cost",
+            "type": "nominal",
+            "title": None,
+            "scale": {"range": ["#0b7a75", "#c2410c"]},
+            "legend": {"orient": "bottom"},
+        }
         if paired
         else {"value": "#0b7a75"}
     )
-    offset = {"yOffset": {"field": "cost", "type": "nominal"}} if paired else {}
-    x = {"field": "value", "type": "quantitative", "title": axis, "axis": {"format": fmt}}
+    axis_format = fmt if fmt.endswith("%") else ",~s"  # 4k, 12k: short ticks on a phone; the tooltip is exact
+    x = {"field": "value", "type": "quantitative", "title": axis, "axis": {"format": axis_format, "tickCount": 4}}
     tooltip = [
         {"field": "partnership", "title": _("Partnership")},
         {"field": "group", "title": _("Compared with")},
@@ -429,34 +435,34 @@ def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paire
         {"field": "value", "format": fmt, "title": axis},
         {"field": "rank", "title": _("Rank in the group (1 = lowest)")},
     ]
+    roles = [_("in scope"), _("like partnership")]
+    size = {"field": "role", "type": "nominal", "scale": {"domain": roles, "range": [110, 30]}, "legend": None}
     return {
         "$schema": SCHEMA,
         "title": title,
         "width": "container",
-        "height": {"step": 44 if paired else 28},
+        "height": {"step": 22},
         "data": {"values": rows},
         "layer": [
             {
-                "mark": {"type": "tick", "color": "#1f2933", "thickness": 2},
-                "encoding": {"y": y, **offset, "x": {**x, "aggregate": "median"}},
+                "mark": {"type": "tick", "thickness": 2, **({} if paired else {"color": "#1f2933"})},
+                "encoding": {
+                    "y": y,
+                    "x": {**x, "aggregate": "median"},
+                    **({"color": colour} if paired else {}),
+                },
             },
             {
                 "mark": {"type": "circle"},
                 "encoding": {
                     "y": y,
-                    **offset,
                     "x": x,
                     "color": colour,
-                    "size": {
-                        "field": "role",
-                        "type": "nominal",
-                        "title": None,
-                        "scale": {"domain": [_("in scope"), _("like partnership")], "range": [150, 40]},
-                    },
+                    "size": size,
                     "opacity": {
                         "field": "role",
                         "type": "nominal",
-                        "scale": {"domain": [_("in scope"), _("like partnership")], "range": [0.95, 0.35]},
+                        "scale": {"domain": roles, "range": [0.95, 0.35]},
                         "legend": None,
                     },
                     "tooltip": tooltip,
@@ -467,34 +473,46 @@ def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paire
 
 
 def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, fmt: str) -> dict[str, Any]:
-    """Estimates (partnerships pooled, comparator programmes) as dots with their 95% intervals, one line each;
-    `cost` (financial or economic) colours them. Rows: label, cost, estimate, low, high (None: open-ended)."""
-    y = {"field": "label", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 160}}
-    colour = {"field": "cost", "type": "nominal", "title": None, "scale": {"range": ["#0b7a75", "#c2410c"]}}
-    offset = {"yOffset": {"field": "cost", "type": "nominal"}}
-    x = {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}}
+    """Estimates (partnerships pooled, comparator programmes) as dots with their 95% intervals, one line each (the
+    financial and the economic cost of a programme on two lines, coloured). Rows: label, cost, estimate, low,
+    high (None: open-ended)."""
+    y = {"field": "line", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 130}}
+    colour: dict[str, Any] = {
+        "field": "cost",
+        "type": "nominal",
+        "title": None,
+        "scale": {"range": ["#0b7a75", "#c2410c"]},
+        "legend": {"orient": "bottom"},
+    }
+    axis_format = fmt if fmt.endswith("%") else ",~s"
+    x = {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": axis_format, "tickCount": 4}}
+    shown = [
+        {**r, "line": f"{r['label']} · {r['cost']}" if r["cost"] else r["label"]}
+        for r in rows
+        if r.get("estimate") is not None
+    ]
+    if len({r["cost"] for r in shown}) <= 1:
+        colour = {"value": "#0b7a75"}
     return {
         "$schema": SCHEMA,
         "title": title,
         "width": "container",
-        "height": {"step": 44},
-        "data": {"values": [r for r in rows if r.get("estimate") is not None]},
+        "height": {"step": 24},
+        "data": {"values": shown},
         "layer": [
             {
                 "mark": {"type": "rule", "strokeWidth": 2},
                 "encoding": {
                     "y": y,
-                    **offset,
                     "x": {"field": "low", "type": "quantitative"},
                     "x2": {"field": "high"},
                     "color": colour,
                 },
             },
             {
-                "mark": {"type": "point", "filled": True, "size": 80},
+                "mark": {"type": "point", "filled": True, "size": 70},
                 "encoding": {
                     "y": y,
-                    **offset,
                     "x": x,
                     "color": colour,
                     "tooltip": [
