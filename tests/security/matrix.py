@@ -768,6 +768,9 @@ WRITES: dict[str, Write] = {
     "web rate create": w("POST", "/rates/day/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web rate edit": w("POST", "/rates/day/{day_rate}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web comparator create": w("POST", "/comparators/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web comparator edit": w(
+        "POST", "/comparators/{comparator}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"
+    ),
     "web interview source create": w(
         "POST",
         "/interviews/sources/new/",
