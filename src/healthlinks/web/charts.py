@@ -414,14 +414,21 @@ def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paire
     median a tick, the partnerships in scope drawn large and dark among their peers; `paired` draws the financial
     and the economic cost of each partnership on the same line in two colours (the economic cost includes the
     cash, so it lies to the right). Rows: group, partnership, value, role, rank (and cost when paired)."""
-    y: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 110}}
+    # titles for the chart's table (figures); the axis and legend go without them
+    y: dict[str, Any] = {
+        "field": "group",
+        "type": "nominal",
+        "title": _("Compared with"),
+        "sort": None,
+        "axis": {"labelLimit": 110, "title": None},
+    }
     colour: dict[str, Any] = (
         {
             "field": "cost",
             "type": "nominal",
-            "title": None,
+            "title": _("Cost"),
             "scale": {"range": ["#0b7a75", "#c2410c"]},
-            "legend": {"orient": "bottom"},
+            "legend": {"orient": "bottom", "title": None},
         }
         if paired
         else {"value": "#0b7a75"}
@@ -436,7 +443,13 @@ def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paire
         {"field": "rank", "title": _("Rank in the group (1 = lowest)")},
     ]
     roles = [_("in scope"), _("like partnership")]
-    size = {"field": "role", "type": "nominal", "scale": {"domain": roles, "range": [110, 30]}, "legend": None}
+    size = {
+        "field": "role",
+        "type": "nominal",
+        "title": _("Role"),
+        "scale": {"domain": roles, "range": [110, 30]},
+        "legend": None,
+    }
     return {
         "$schema": SCHEMA,
         "title": title,
@@ -462,6 +475,7 @@ def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paire
                     "opacity": {
                         "field": "role",
                         "type": "nominal",
+                        "title": _("Role"),
                         "scale": {"domain": roles, "range": [0.95, 0.35]},
                         "legend": None,
                     },
@@ -476,13 +490,19 @@ def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, 
     """Estimates (partnerships pooled, comparator programmes) as dots with their 95% intervals, one line each (the
     financial and the economic cost of a programme on two lines, coloured). Rows: label, cost, estimate, low,
     high (None: open-ended)."""
-    y = {"field": "line", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 130}}
+    y = {
+        "field": "line",
+        "type": "nominal",
+        "title": _("Programme"),
+        "sort": None,
+        "axis": {"labelLimit": 130, "title": None},
+    }
     colour: dict[str, Any] = {
         "field": "cost",
         "type": "nominal",
-        "title": None,
+        "title": _("Cost"),
         "scale": {"range": ["#0b7a75", "#c2410c"]},
-        "legend": {"orient": "bottom"},
+        "legend": {"orient": "bottom", "title": None},
     }
     axis_format = fmt if fmt.endswith("%") else ",~s"
     x = {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": axis_format, "tickCount": 4}}
@@ -501,15 +521,6 @@ def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, 
         "data": {"values": shown},
         "layer": [
             {
-                "mark": {"type": "rule", "strokeWidth": 2},
-                "encoding": {
-                    "y": y,
-                    "x": {"field": "low", "type": "quantitative"},
-                    "x2": {"field": "high"},
-                    "color": colour,
-                },
-            },
-            {
                 "mark": {"type": "point", "filled": True, "size": 70},
                 "encoding": {
                     "y": y,
@@ -524,6 +535,15 @@ def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, 
                         # xgettext:no-python-format
                         {"field": "high", "format": fmt, "title": _("95% high")},
                     ],
+                },
+            },
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "low", "type": "quantitative"},
+                    "x2": {"field": "high"},
+                    "color": colour,
                 },
             },
         ],
