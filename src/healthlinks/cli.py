@@ -97,7 +97,7 @@ OTHER_EXPORTS["bibtex"] = "healthlinks.interchange.bibliography.cli:export_bibte
 OTHER_EXPORTS["research"] = "healthlinks.interchange.research.cli:run_export"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
-TABULAR_IMPORTS += ["institutions", "partnerships", "memberships"]
+TABULAR_IMPORTS += ["institutions", "partnerships", "memberships", "comparators"]
 TABULAR_EXPORTS = [*TABULAR_IMPORTS]
 
 

@@ -46,6 +46,7 @@ CHOICES: dict[str, type[Choices]] = {
     "lifecycle": registry.Lifecycle,
     "cost_category": results.CostCategory,
     "in_kind_kind": results.InKindKind,
+    "comparator_kind": results.ComparatorKind,
     "result_level": results.ResultLevel,
     "measure": results.Measure,
 }

@@ -214,6 +214,8 @@ MATRIX: dict[str, Entry] = {
     "rates": e("/rates/", ALL, "cost rate tables"),
     "rate-create": e("/rates/day/new/ /rates/currency/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
     "rate-edit": e("/rates/day/999999/", "302 403 403 403 403 404  403 403 404", "hub admins only"),
+    "comparator-create": e("/comparators/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
+    "comparator-edit": e("/comparators/999999/", "302 403 403 403 403 404  403 403 404", "hub admins only"),
     "project-list": e("/projects/", ALL),
     "project-detail": e("/projects/{project}/", ALL, "projects of visible partnerships"),
     "partnership-iati": e("/partnerships/{a}/iati.xml", ALL, "published fields only"),
@@ -793,6 +795,10 @@ WRITES: dict[str, Write] = {
     ),
     "web rate create": w("POST", "/rates/day/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web rate edit": w("POST", "/rates/day/{day_rate}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web comparator create": w("POST", "/comparators/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web comparator edit": w(
+        "POST", "/comparators/{comparator}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"
+    ),
     "web interview source create": w(
         "POST",
         "/interviews/sources/new/",

@@ -25,7 +25,7 @@ from healthlinks.network.services import person_save, stay_create, tie_save
 from healthlinks.projects.models import Project
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
 from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
-from healthlinks.results.models import CashCost, DayRate, InKindContribution, Result
+from healthlinks.results.models import CashCost, ComparatorProgramme, DayRate, InKindContribution, Result
 from healthlinks.results.services import indicator_add
 from tests.evaluation.conftest import CHOICES, SETTINGS, SURVEY, workbook
 
@@ -185,6 +185,10 @@ def build_world() -> dict[str, Any]:
     day_rate = DayRate.objects.create(
         cadre_id="2221", year=2015, currency="GBP", day_rate=Decimal(240), method="custom"
     )
+    comparator = ComparatorProgramme.objects.create(
+        name="Matrix in-service course", kind="national_inservice", year=2015, currency="GBP",
+        cash_cost=Decimal(1000), trainees=10, followed_up=5, practice_changed=2,
+    )  # fmt: skip
     # Interviews: a transcript of A whose speaker description and memo are sentinels (A's members and hub admins
     # only; researchers see the coded passage without them); a reference linked to A.
     code = interview_services.code_save(by=None, name="Matrix funding")
@@ -261,5 +265,6 @@ def build_world() -> dict[str, Any]:
             "draft_person": drafted.pseudo_id,
             "draft": draft.slug,
             "day_rate": day_rate.pk,
+            "comparator": comparator.pk,
         },
     }

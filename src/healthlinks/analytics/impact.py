@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from healthlinks.analytics.engine import Snapshot
-from healthlinks.analytics.stats import clean
+from healthlinks.analytics.stats import clean, cost_per_event, wilson
 
 HOURS_PER_DAY = 7.5
 # the engine's tables these analyses read (engine.EXTRACT), and of the large ones only the columns read: only
@@ -157,12 +157,18 @@ ac AS (SELECT a.partnership_id, count(*) AS activities, sum(coalesce(a.hours, 0)
        count(*) FILTER (WHERE c.ssl2023 = 1) AS activities_ssl
        FROM s_activities a LEFT JOIN institutions i ON i.id = a.venue_id LEFT JOIN countries c ON c.iso3 = i.country_id
        GROUP BY a.partnership_id),
-l3 AS (SELECT a.partnership_id, count(DISTINCT o.person_id) FILTER (WHERE o.practice_changed = 1) AS practice_changed
+l3 AS (SELECT a.partnership_id, count(DISTINCT o.person_id) FILTER (WHERE o.practice_changed = 1) AS practice_changed,
+       count(DISTINCT o.person_id) AS l3_assessed
        FROM outcomes o JOIN s_activities a ON a.id = o.activity_id WHERE o.level = 3 GROUP BY a.partnership_id),
-ca AS (SELECT partnership_id, sum(value) AS cash, count(*) FILTER (WHERE value IS NULL) AS unconverted
+ca AS (SELECT partnership_id, sum(value) AS cash, count(*) FILTER (WHERE value IS NULL) AS unconverted,
+       min(y) FILTER (WHERE value IS NOT NULL) AS y0, max(y) FILTER (WHERE value IS NOT NULL) AS y1
        FROM s_cash GROUP BY partnership_id),
-gi AS (SELECT partnership_id, sum(value) AS gifts FROM s_gifts GROUP BY partnership_id),
-ti AS (SELECT partnership_id, sum(value) AS volunteer_time FROM s_time GROUP BY partnership_id),
+gi AS (SELECT partnership_id, sum(value) AS gifts,
+       min(y) FILTER (WHERE value IS NOT NULL) AS y0, max(y) FILTER (WHERE value IS NOT NULL) AS y1
+       FROM s_gifts GROUP BY partnership_id),
+ti AS (SELECT partnership_id, sum(value) AS volunteer_time,
+       min(y) FILTER (WHERE value IS NOT NULL) AS y0, max(y) FILTER (WHERE value IS NOT NULL) AS y1
+       FROM s_time GROUP BY partnership_id),
 ma AS (SELECT partnership_id, first(kind ORDER BY n DESC, kind) AS main_activity
        FROM (SELECT partnership_id, kind, count(*) AS n FROM s_activities GROUP BY ALL) GROUP BY partnership_id)
 SELECT p.id AS partnership_id, pa.slug, pa.name, pa.geography_class, pa.intervention, pa.skills,
@@ -173,7 +179,11 @@ SELECT p.id AS partnership_id, pa.slug, pa.name, pa.geography_class, pa.interven
        coalesce(ac.activities_ssl, 0) AS activities_ssl, coalesce(l3.practice_changed, 0) AS practice_changed,
        coalesce(ca.cash, 0) AS cash, coalesce(ca.unconverted, 0) AS unconverted,
        coalesce(gi.gifts, 0) + coalesce(ti.volunteer_time, 0) AS in_kind,
-       ma.main_activity
+       ma.main_activity,
+       coalesce(l3.l3_assessed, 0) AS l3_assessed, coalesce(gi.gifts, 0) AS gifts,
+       coalesce(ti.volunteer_time, 0) AS volunteer_time,
+       coalesce(ca.cash, 0) + coalesce(gi.gifts, 0) + coalesce(ti.volunteer_time, 0) AS economic_cost,
+       least(ca.y0, gi.y0, ti.y0) AS first_cost_year, greatest(ca.y1, gi.y1, ti.y1) AS last_cost_year
 FROM p JOIN partnerships pa ON pa.id = p.id
 LEFT JOIN ma ON ma.partnership_id = p.id
 LEFT JOIN tr ON tr.partnership_id = p.id LEFT JOIN st ON st.partnership_id = p.id
@@ -189,8 +199,10 @@ def _ratio(num: float | None, den: float | None) -> float | None:
 
 
 def vfm_row(r: dict[str, Any]) -> dict[str, Any]:
-    """The 4Es and leverage of one partnership (or of a total), from its figures."""
+    """The 4Es and leverage of one partnership (or of a total), from its figures: every cost ratio twice, on the
+    financial cost (cash) and on the economic cost (cash + volunteer time valued at the day rates + gifts in kind)."""
     cash, in_kind = float(r["cash"] or 0), float(r["in_kind"] or 0)
+    economic = cash + in_kind
     return {
         "cost_per_volunteer_day": _ratio(cash, r["volunteer_days"]),
         "in_kind_share": _ratio(in_kind, cash + in_kind),
@@ -201,7 +213,83 @@ def vfm_row(r: dict[str, Any]) -> dict[str, Any]:
         "district_primary_share": _ratio(r["district_primary"], r["trainee_records"]),
         "ssl_activity_share": _ratio(r["activities_ssl"], r["activities"]),
         "leverage": _ratio(in_kind, cash),
+        "economic_cost_per_volunteer_day": _ratio(economic, r["volunteer_days"]),
+        "economic_cost_per_trained": _ratio(economic, r["trained"]),
+        "economic_cost_per_training_hour": _ratio(economic, r["training_hours"]),
+        "economic_cost_per_practice_change": _ratio(economic, r["practice_changed"]),
+        "practice_change_share": _ratio(r["practice_changed"], r.get("l3_assessed")),
     }
+
+
+# the figures vfm_row reads (a total of these is a row too)
+VFM_INPUTS = (
+    "cash",
+    "in_kind",
+    "volunteer_days",
+    "trained",
+    "training_hours",
+    "practice_changed",
+    "l3_assessed",
+    "female",
+    "trainee_records",
+    "district_primary",
+    "activities_ssl",
+    "activities",
+)
+
+
+def effectiveness(r: dict[str, Any]) -> dict[str, Any]:
+    """Practice change (Kirkpatrick level 3) among the trainees followed up, with its 95% Wilson interval, and the
+    cost (financial and economic) per practice change with the interval that Wilson interval carries
+    (stats.cost_per_event)."""
+    changed, n = int(r.get("practice_changed") or 0), int(r.get("l3_assessed") or 0)
+    low, high = wilson(changed, n) if n else (None, None)
+    cash = float(r.get("cash") or 0)
+    economic = cash + float(r.get("in_kind") or 0)
+    financial, full = cost_per_event(cash, changed, n), cost_per_event(economic, changed, n)
+    return {
+        "practice_change_share_low": low,
+        "practice_change_share_high": high,
+        "cost_per_practice_change_low": financial["low"],
+        "cost_per_practice_change_high": financial["high"],
+        "economic_cost_per_practice_change_low": full["low"],
+        "economic_cost_per_practice_change_high": full["high"],
+    }
+
+
+def pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The partnerships' figures added up and their ratios (a trainee of two partnerships counts in each here)."""
+    total = {k: sum(float(r.get(k) or 0) for r in rows) for k in VFM_INPUTS}
+    total |= {k: sum(float(r.get(k) or 0) for r in rows) for k in ("gifts", "volunteer_time", "economic_cost")}
+    total["partnerships"] = len(rows)
+    return total | vfm_row(total) | effectiveness(total)
+
+
+def compared(programmes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Comparator programmes (results.selectors.comparators) with the same ratios and intervals as partnerships."""
+    out = []
+    for c in programmes:
+        changed, n = int(c["practice_changed"]), int(c["followed_up"])
+        low, high = wilson(changed, n) if n else (None, None)
+        financial = cost_per_event(c["cash_cost"], changed, n)
+        economic = cost_per_event(c["economic_cost"], changed, n)
+        out.append(
+            {
+                **c,
+                "cost_per_trained": _ratio(c["cash_cost"], c["trainees"]),
+                "economic_cost_per_trained": _ratio(c["economic_cost"], c["trainees"]),
+                "practice_change_share": _ratio(changed, n),
+                "practice_change_share_low": low,
+                "practice_change_share_high": high,
+                "cost_per_practice_change": financial["estimate"],
+                "cost_per_practice_change_low": financial["low"],
+                "cost_per_practice_change_high": financial["high"],
+                "economic_cost_per_practice_change": economic["estimate"],
+                "economic_cost_per_practice_change_low": economic["low"],
+                "economic_cost_per_practice_change_high": economic["high"],
+            }
+        )
+    return out
 
 
 def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
@@ -234,25 +322,7 @@ def vfm(
     for row in rows:
         groups.setdefault((row["main_activity"], row["geography_class"]), []).append(row)
     wanted = set(ids)
-    metrics = list(
-        vfm_row(
-            {k: 0 for k in ("cash", "in_kind")}
-            | dict.fromkeys(
-                (
-                    "volunteer_days",
-                    "trained",
-                    "training_hours",
-                    "practice_changed",
-                    "female",
-                    "trainee_records",
-                    "district_primary",
-                    "activities_ssl",
-                    "activities",
-                ),
-                0,
-            )
-        )
-    )
+    metrics = list(vfm_row(dict.fromkeys(VFM_INPUTS, 0)))
     medians = {group: {m: _median([p[m] for p in peers]) for m in metrics} for group, peers in groups.items()}
     out = []
     for row in rows:
@@ -271,9 +341,27 @@ def vfm(
                 },
             }
         )
+    others = []  # the rest of each comparison group, for the charts: the scope's partnerships among like ones
+    shown_groups = {(r["main_activity"], r["geography_class"]) for r in out}
+    for row in rows:
+        if row["partnership_id"] not in wanted and (row["main_activity"], row["geography_class"]) in shown_groups:
+            others.append(
+                {k: row.get(k) for k in ("partnership_id", "slug", "name", "main_activity", "geography_class")}
+                | {m: row[m] for m in metrics}
+            )
     for row in out:
+        row.update(effectiveness(row))
         row["measures"] = [{"key": m, "value": row[m], "median": row["comparison"]["medians"][m]} for m in metrics]
-    return {"metrics": metrics, "partnerships": out}
+    first = [r["first_cost_year"] for r in out if r.get("first_cost_year") is not None]
+    last = [r["last_cost_year"] for r in out if r.get("last_cost_year") is not None]
+    return {
+        "metrics": metrics,
+        "currency": str(settings.HEALTHLINKS_REPORTING_CURRENCY),
+        "price_years": [min(first), max(last)] if first and last else None,
+        "pooled": pooled(out),
+        "partnerships": out,
+        "others": others,
+    }
 
 
 def collective(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> dict[str, Any]:

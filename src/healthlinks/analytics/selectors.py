@@ -85,7 +85,10 @@ def value_for_money(user: AnyUser, scope: Scope, progress: Progress | None = Non
     result = store.answer(
         key, impact.vfm, ids, everyone, scope.year_from, scope.year_to, tables=impact.TABLES, progress=progress
     )
-    return {"scope": scope.describe(), **result}
+    # comparator programmes are a handful of rows read as they are now (not from the snapshot), converted alike
+    from healthlinks.results.selectors import comparators
+
+    return {"scope": scope.describe(), **result, "comparators": impact.compared(comparators())}
 
 
 def typology_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:

@@ -58,3 +58,18 @@ def clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def cost_per_event(cost: float | None, events: int, n: int) -> dict[str, float | None]:
+    """Cost per event (e.g. per trainee whose practice changed) with a 95% interval: the Wilson interval of the
+    share of events among the n observed, carried through cost / (n × share) with the cost and n held fixed (the
+    ratio falls as the share rises, so the bounds swap). No events: no estimate; a lower share bound of 0: no
+    upper bound (None)."""
+    if cost is None or not events or not n:
+        return {"estimate": None, "low": None, "high": None}
+    low_share, high_share = wilson(events, n)
+    return {
+        "estimate": float(cost) / events,
+        "low": float(cost) / (n * high_share),
+        "high": float(cost) / (n * low_share) if low_share > 0 else None,
+    }

@@ -234,3 +234,49 @@ def response_rate(rows: list[dict[str, Any]]) -> dict[str, int]:
         "answered": sum(1 for r in personal if r["answers"]),
         "open_answers": sum(r["answers"] for r in rows if r["invitation"].person_id is None),
     }
+
+
+# ------------------------------------------------------------------------------------- benefit to the sending side
+
+VOLUNTEER_IMPACT = "volunteer_impact"  # the shipped instrument's XLSForm form_id (instruments/volunteer_impact.xlsx)
+
+
+def volunteer_benefits(user: AnyUser, partnership_ids: list[int]) -> dict[str, Any]:
+    """What returning volunteers of these partnerships report bringing back to their own health service, from the
+    volunteer impact survey (the responses the user may see): per agreement item ("since coming back, I take on
+    more leadership …") how many answered and how many agreed (the positive half of the scale); per thing applied
+    at home (a multiple choice) how many named it. Counts only: the page adds the intervals."""
+    instrument = Instrument.objects.filter(form_id=VOLUNTEER_IMPACT).order_by("-updated_at").first()
+    empty: dict[str, Any] = {"instrument": None, "respondents": 0, "agreement": [], "applied": []}
+    if instrument is None:
+        return empty
+    responses = responses_visible_to(user).filter(instrument=instrument, partnership_id__in=partnership_ids)
+    respondents = responses.count()
+    choices: dict[str, list[Choice]] = defaultdict(list)
+    for c in instrument.choices.order_by("order"):
+        choices[c.list_name].append(c)
+    questions = list(instrument.questions.filter(type__in=["select_one", "select_multiple"]).order_by("order"))
+    values: dict[int, Counter[str]] = defaultdict(Counter)
+    answers = Answer.objects.filter(response__in=responses, question__in=questions)
+    for qid, value, n in answers.values_list("question_id", "value").annotate(n=Count("id")).order_by():
+        values[qid][value] += n
+    agreement: list[dict[str, Any]] = []
+    applied: list[dict[str, Any]] = []
+    for q in questions:
+        items = choices.get(q.list_name, [])
+        if q.type == "select_one" and is_likert(items):
+            sides = {c.name: likert_side(i, len(items)) for i, c in enumerate(items)}
+            answered = sum(n for v, n in values[q.pk].items() if v in sides)
+            agreed = sum(n for v, n in values[q.pk].items() if sides.get(v) == 1)
+            agreement.append({"key": q.name, "label": q.local_label, "n": answered, "events": agreed})
+        elif q.type == "select_multiple":
+            named: Counter[str] = Counter()
+            answered = 0
+            for value, n in values[q.pk].items():
+                answered += n
+                for code in value.split():
+                    named[code] += n
+            applied.extend(
+                {"key": c.name, "label": c.local_label, "n": answered, "events": named[c.name]} for c in items
+            )
+    return {"instrument": instrument, "respondents": respondents, "agreement": agreement, "applied": applied}

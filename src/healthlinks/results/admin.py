@@ -14,5 +14,10 @@ class DayRateAdmin(SimpleHistoryAdmin):
     list_display = ["grade", "cadre", "year", "day_rate", "currency", "method"]
 
 
+@admin.register(models.ComparatorProgramme)
+class ComparatorProgrammeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "year", "cash_cost", "currency", "trainees", "practice_changed"]
+
+
 for model in (models.CashCost, models.InKindContribution):
     admin.site.register(model, SimpleHistoryAdmin)

@@ -6,6 +6,7 @@ Volunteer time is not typed as money: it is derived from the stays (days) and th
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -264,3 +265,68 @@ class IndicatorDisaggregation(models.Model):
             raise ValidationError(
                 {"actual": _("this library indicator's actual is computed from the records; it is not typed")}
             )
+
+
+class ComparatorKind(models.TextChoices):
+    NATIONAL_INSERVICE = "national_inservice", _("National in-service course")
+    E_LEARNING = "e_learning", _("E-learning")
+    FLY_IN = "fly_in", _("Fly-in course")
+    OTHER = "other", _("Other training programme")
+
+
+class ComparatorProgramme(models.Model):
+    """A training programme that is not a partnership (a national in-service course, e-learning, a fly-in course),
+    with what it cost and what it achieved, so that partnerships' cost per outcome can be set beside it."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind of programme"), max_length=20, choices=ComparatorKind.choices)
+    country = models.ForeignKey(
+        "reference.Country", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("country")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("price year"), help_text=_("The year the costs were incurred (their prices and exchange rate).")
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
+    cash_cost = models.DecimalField(
+        _("financial cost (cash)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    economic_cost = models.DecimalField(
+        _("economic cost"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Cash plus the value of time and goods given in kind; leave empty if not known."),
+    )
+    trainees = models.PositiveIntegerField(_("health workers trained"), validators=[MinValueValidator(1)])
+    followed_up = models.PositiveIntegerField(
+        _("trainees followed up"),
+        help_text=_("Trainees whose practice was checked at follow-up (Kirkpatrick level 3)."),
+    )
+    practice_changed = models.PositiveIntegerField(_("trainees whose practice changed"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("comparator programme")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.trainees is not None and self.followed_up is not None and self.followed_up > self.trainees:
+            errors["followed_up"] = _("more trainees followed up than trained")
+        if (
+            self.followed_up is not None
+            and self.practice_changed is not None
+            and self.practice_changed > self.followed_up
+        ):
+            errors["practice_changed"] = _("more practice changes than trainees followed up")
+        if self.economic_cost is not None and self.cash_cost is not None and self.economic_cost < self.cash_cost:
+            errors["economic_cost"] = _("the economic cost includes the cash: it cannot be smaller")
+        if errors:
+            raise ValidationError(errors)

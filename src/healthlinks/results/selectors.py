@@ -14,7 +14,7 @@ from healthlinks.activities.models import Activity
 from healthlinks.activities.selectors import activities_in_period, health_workers_trained
 from healthlinks.network.models import Mode, Stay
 from healthlinks.registry.models import Partnership
-from healthlinks.results.models import CashCost, CurrencyRate, DayRate, InKindContribution
+from healthlinks.results.models import CashCost, ComparatorProgramme, CurrencyRate, DayRate, InKindContribution
 
 HOURS_PER_DAY = Decimal("7.5")  # a virtual engagement's hours count as days of 7.5 hours
 
@@ -218,3 +218,32 @@ def costs_breakdown(partnership: Partnership) -> dict[str, Any]:
         "in_kind": [{"year": y, "amount": float(v)} for y, v in sorted(in_kind.items())],
         "missing_currency_rates": sorted(f"{c} {y}" for c, y in convert.missing),
     }
+
+
+def comparators() -> list[dict[str, Any]]:
+    """The comparator programmes with their costs in the reporting currency (the rate of their price year, else the
+    latest earlier year; a cost without a rate is None and `unconverted` says so). Public: programme-level
+    aggregates, no people."""
+    convert = Converter()
+    out = []
+    for c in ComparatorProgramme.objects.order_by("name"):
+        cash = convert(c.cash_cost, c.currency, c.year)
+        economic = convert(c.economic_cost, c.currency, c.year) if c.economic_cost is not None else None
+        out.append(
+            {
+                "id": c.pk,
+                "name": c.name,
+                "kind": c.kind,
+                "country": c.country_id,
+                "year": c.year,
+                "currency": c.currency,
+                "cash_cost": None if cash is None else float(cash),
+                "economic_cost": None if economic is None else float(economic),
+                "unconverted": cash is None,
+                "trainees": c.trainees,
+                "followed_up": c.followed_up,
+                "practice_changed": c.practice_changed,
+                "source": c.source,
+            }
+        )
+    return out

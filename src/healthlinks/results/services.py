@@ -19,6 +19,7 @@ from healthlinks.registry.models import Partnership
 from healthlinks.results.library import LIBRARY
 from healthlinks.results.models import (
     CashCost,
+    ComparatorProgramme,
     CurrencyRate,
     DayRate,
     Indicator,
@@ -244,3 +245,22 @@ def in_kind_save(*, by: User | None, gift: InKindContribution | None = None, **f
 @transaction.atomic
 def cost_delete(*, by: User | None, record: CashCost | InKindContribution) -> None:
     record_delete(record, by=by)
+
+
+@transaction.atomic
+def comparator_save(
+    *, by: User | None, comparator: ComparatorProgramme | None = None, **fields: Any
+) -> ComparatorProgramme:
+    """Record or correct a comparator programme (hub admins): a training programme that is not a partnership, with
+    its costs and outcomes, validated (followed up <= trained, changed <= followed up, economic >= cash)."""
+    comparator = comparator or ComparatorProgramme()
+    for name, value in fields.items():
+        setattr(comparator, name, value)
+    if isinstance(comparator.currency, str):
+        comparator.currency = comparator.currency.strip().upper()
+    return record_save(comparator, by=by)
+
+
+@transaction.atomic
+def comparator_delete(*, by: User | None, comparator: ComparatorProgramme) -> None:
+    record_delete(comparator, by=by)

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks import labels
@@ -114,7 +114,7 @@ def vfm_unit(measure: dict[str, Any]) -> dict[str, Any]:
     if key.endswith("_share"):
         scale = {name: None if measure[name] is None else measure[name] * 100 for name in ("value", "median")}
         return {**scale, "unit": "%"}
-    if key.startswith("cost_per"):
+    if key.startswith(("cost_per", "economic_cost_per")):
         return {"unit": str(settings.HEALTHLINKS_REPORTING_CURRENCY)}
     return {"unit": _("per unit of cash")} if key == "leverage" else {"unit": ""}
 
@@ -400,31 +400,192 @@ VFM_LABELS = {
     "district_primary_share": gettext_lazy("Equity: share of trainees from district and primary facilities"),
     "ssl_activity_share": gettext_lazy("Equity: share of activities in Safeguards-List countries"),
     "leverage": gettext_lazy("Leverage: in kind per unit of cash"),
+    "economic_cost_per_volunteer_day": gettext_lazy("Economy: economic cost per volunteer day"),
+    "economic_cost_per_trained": gettext_lazy("Efficiency: economic cost per health worker trained"),
+    "economic_cost_per_training_hour": gettext_lazy("Efficiency: economic cost per training hour"),
+    "economic_cost_per_practice_change": gettext_lazy(
+        "Cost-effectiveness: economic cost per trainee whose practice changed"
+    ),
+    "practice_change_share": gettext_lazy("Effectiveness: share of trainees followed up whose practice changed"),
 }
+# one chart per comparison: a cost ratio draws its financial and economic cost side by side
+VFM_CHARTS: list[tuple[str, str | None, Any]] = [
+    ("cost_per_trained", "economic_cost_per_trained", gettext_lazy("Cost per health worker trained")),
+    ("cost_per_practice_change", "economic_cost_per_practice_change", gettext_lazy("Cost per practice change")),
+    ("cost_per_volunteer_day", "economic_cost_per_volunteer_day", gettext_lazy("Cost per volunteer day")),
+    ("cost_per_training_hour", "economic_cost_per_training_hour", gettext_lazy("Cost per training hour")),
+    ("practice_change_share", None, gettext_lazy("Trainees followed up whose practice changed")),
+    ("in_kind_share", None, gettext_lazy("In-kind share of all resources")),
+    ("leverage", None, gettext_lazy("Leverage: in kind per unit of cash")),
+    ("female_share", None, gettext_lazy("Share of women among trainees")),
+    ("district_primary_share", None, gettext_lazy("Share of trainees from district and primary facilities")),
+    ("ssl_activity_share", None, gettext_lazy("Share of activities in Safeguards-List countries")),
+]
 
 
 VFM_CARDS = 50
 
 
+def price_basis(data: dict[str, Any]) -> str:
+    """The currency and price year every cost on the page is in, in words."""
+    years = data.get("price_years")
+    currency = data.get("currency") or ""
+    if not years:
+        return _("%(c)s (no costs in scope)") % {"c": currency}
+    span = str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
+    return _("%(c)s, prices of %(y)s (each cost at its year's exchange rate, not adjusted for inflation)") % {
+        "c": currency,
+        "y": span,
+    }
+
+
+def _group_label(main_activity: Any, geography: Any, n: int) -> str:
+    return f"{labels.label('activity_type', main_activity)}, {labels.label('geography', geography)} ({n})"
+
+
+def vfm_comparisons(data: dict[str, Any], shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One chart per comparison: every shown partnership a dot among the like partnerships of its group (those not
+    in scope drawn light), ranked within the group; financial and economic cost side by side."""
+    in_scope, peer = _("in scope"), _("like partnership")
+    narrow = bool(data.get("others"))
+    everyone = [(r, in_scope if narrow else peer) for r in shown] + [(r, peer) for r in data.get("others", [])]
+    sizes: dict[tuple[Any, Any], int] = {}
+    for r in data["partnerships"]:
+        sizes[(r["main_activity"], r["geography_class"])] = r["comparison"]["partnerships"]
+    out = []
+    currency = str(data.get("currency") or "")
+    for index, (key, economic, title) in enumerate(VFM_CHARTS):
+        share = key.endswith("_share")
+        unit = "%" if share else (_("per unit of cash") if key == "leverage" else currency)
+        rows: list[dict[str, Any]] = []
+        for measure, cost in ((key, _("financial (cash)")), (economic, _("economic"))):
+            if measure is None:
+                continue
+            for r, role in everyone:
+                if r.get(measure) is None:
+                    continue
+                group = (r["main_activity"], r["geography_class"])
+                rows.append(
+                    {
+                        "group": _group_label(*group, sizes.get(group, 0)),
+                        "partnership": r["name"],
+                        "value": r[measure],
+                        "role": role,
+                        "cost": cost,
+                        "_key": group,
+                    }
+                )
+        ranked: dict[tuple[Any, str], list[dict[str, Any]]] = {}
+        for row in rows:
+            ranked.setdefault((row.pop("_key"), row["cost"]), []).append(row)
+        for members in ranked.values():
+            for rank, row in enumerate(sorted(members, key=lambda m: m["value"]), start=1):
+                row["rank"] = _("%(r)d of %(n)d") % {"r": rank, "n": len(members)}
+        if economic is None:
+            for row in rows:
+                del row["cost"]
+        fmt = ".0%" if share else ",.2f"
+        spec = charts.vfm_strip(rows, str(title), unit, fmt, paired=economic is not None) if rows else None
+        out.append({"key": key, "title": title, "spec": spec, "id": f"vfm-{index}"})
+    return out
+
+
+def vfm_effectiveness(data: dict[str, Any]) -> dict[str, Any]:
+    """Partnerships pooled beside the comparator programmes: practice change with its Wilson interval, and cost per
+    practice change (financial and economic) with the interval that interval carries."""
+    pooled = data["pooled"]
+    who = ngettext("%(n)d partnership in scope", "%(n)d partnerships in scope", pooled["partnerships"]) % {
+        "n": pooled["partnerships"]
+    }
+    programmes = [(who, pooled)] + [
+        (f"{c['name']} ({labels.label('comparator_kind', c['kind'])}, {c['year']})", c) for c in data["comparators"]
+    ]
+    financial, economic = _("financial (cash)"), _("economic")
+    cost_rows, share_rows = [], []
+    for label, r in programmes:
+        for prefix, cost in (("", financial), ("economic_", economic)):
+            key = f"{prefix}cost_per_practice_change"
+            if r.get(key) is not None:
+                cost_rows.append(
+                    {"label": label, "cost": cost, "estimate": r[key], "low": r[f"{key}_low"], "high": r[f"{key}_high"]}
+                )
+        if r.get("practice_change_share") is not None:
+            share_rows.append(
+                {
+                    "label": label,
+                    "cost": "",
+                    "estimate": r["practice_change_share"],
+                    "low": r["practice_change_share_low"],
+                    "high": r["practice_change_share_high"],
+                }
+            )
+    currency = str(data.get("currency") or "")
+    return {
+        "cost": charts.estimates_with_intervals(cost_rows, _("Cost per practice change"), currency, ",.0f")
+        if cost_rows
+        else None,
+        "share": charts.estimates_with_intervals(
+            share_rows, _("Trainees followed up whose practice changed"), _("share"), ".0%"
+        )
+        if share_rows
+        else None,
+    }
+
+
+def vfm_benefits(user: Any, ids: list[int]) -> dict[str, Any]:
+    """What returning volunteers report bringing back (the volunteer impact survey), as shares with intervals."""
+    from healthlinks.analytics.stats import proportion_row
+    from healthlinks.evaluation.selectors import volunteer_benefits
+
+    found = volunteer_benefits(user, ids)
+    agreement = [proportion_row(r["label"], r["events"], r["n"]) for r in found["agreement"]]
+    applied = [proportion_row(r["label"], r["events"], r["n"]) for r in found["applied"]]
+    specs = {}
+    if any(r["estimate"] is not None for r in agreement):
+        specs["agreement"] = charts.intervals(agreement, _("Since coming back, I …"), _("share who agree"))
+    if any(r["estimate"] is not None for r in applied):
+        specs["applied"] = charts.intervals(applied, _("Applied in their own workplace"), _("share who name it"))
+    return {**found, "agreement": agreement, "applied": applied, "specs": specs}
+
+
 @require_safe
 def vfm_page(request: HttpRequest) -> HttpResponse:
-    """Value for money by the 4Es, each partnership beside the median of like partnerships."""
+    """Value for money by the 4Es: the financial and the economic cost, effectiveness beside comparator programmes,
+    one chart per comparison of the partnerships among like partnerships, and what volunteers bring back."""
+    from healthlinks.registry.selectors import is_hub_admin
+
     form, scope = _scope(request)
     data = value_for_money(request.user, scope)
     if request.GET.get("format") == "csv":
-        rows = [{k: v for k, v in r.items() if k != "comparison"} for r in data["partnerships"]]
+        rows = [{k: v for k, v in r.items() if k not in ("comparison", "measures")} for r in data["partnerships"]]
         return _csv(rows, "value-for-money.csv")
-    # labels added to copies: the result itself is cached and shared between requests and languages; a card per
-    # partnership for the first VFM_CARDS by name (2,000 cards of nine rows is a page no one reads), all in the CSV
+    # the first VFM_CARDS partnerships by name are drawn (2,000 dots per chart help no one); all are in the CSV
     shown = sorted(data["partnerships"], key=lambda r: r["name"])[:VFM_CARDS]
-    rows = [comparison_in_words(row) for row in shown]
+    single = len(data["partnerships"]) == 1
+    compared_with = ""
+    if single:
+        only = comparison_in_words(data["partnerships"][0])["comparison"]
+        n = only["partnerships"]
+        compared_with = ngettext(
+            "Compared with %(n)d partnership whose main activity is %(a)s, %(g)s.",
+            "Compared with %(n)d partnerships whose main activity is %(a)s, %(g)s.",
+            n,
+        ) % {"n": n, "a": only["main_activity"] or "—", "g": only["geography_class"]}
     return render(
         request,
         "web/analytics_vfm.html",
         {
             "form": form,
-            "data": {**data, "partnerships": rows},
-            "hidden": len(data["partnerships"]) - len(rows),
+            "data": data,
+            "pooled": data["pooled"],
+            "price_basis": price_basis(data),
+            "comparisons": vfm_comparisons(data, shown),
+            "effectiveness": vfm_effectiveness(data),
+            "benefits": vfm_benefits(request.user, [r["partnership_id"] for r in data["partnerships"]]),
+            "comparators": [{**c, "kind": labels.label("comparator_kind", c["kind"])} for c in data["comparators"]],
+            "compared_with": compared_with,
+            "can_edit_comparators": is_hub_admin(request.user),
+            "hidden": len(data["partnerships"]) - len(shown),
             "querystring": request.GET.urlencode(),
         },
     )

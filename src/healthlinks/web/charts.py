@@ -407,3 +407,144 @@ def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, 
         ],
         "config": {"view": {"stroke": None}},
     }
+
+
+def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paired: bool) -> dict[str, Any]:
+    """Value for money: each partnership a dot on its comparison group's line (like with like), the group's
+    median a tick, the partnerships in scope drawn large and dark among their peers; `paired` draws the financial
+    and the economic cost of each partnership on the same line in two colours (the economic cost includes the
+    cash, so it lies to the right). Rows: group, partnership, value, role, rank (and cost when paired)."""
+    # titles for the chart's table (figures); the axis and legend go without them
+    y: dict[str, Any] = {
+        "field": "group",
+        "type": "nominal",
+        "title": _("Compared with"),
+        "sort": None,
+        "axis": {"labelLimit": 110, "title": None},
+    }
+    colour: dict[str, Any] = (
+        {
+            "field": "cost",
+            "type": "nominal",
+            "title": _("Cost"),
+            "scale": {"range": ["#0b7a75", "#c2410c"]},
+            "legend": {"orient": "bottom", "title": None},
+        }
+        if paired
+        else {"value": "#0b7a75"}
+    )
+    axis_format = fmt if fmt.endswith("%") else ",~s"  # 4k, 12k: short ticks on a phone; the tooltip is exact
+    x = {"field": "value", "type": "quantitative", "title": axis, "axis": {"format": axis_format, "tickCount": 4}}
+    tooltip = [
+        {"field": "partnership", "title": _("Partnership")},
+        {"field": "group", "title": _("Compared with")},
+        *([{"field": "cost", "title": _("Cost")}] if paired else []),
+        {"field": "value", "format": fmt, "title": axis},
+        {"field": "rank", "title": _("Rank in the group (1 = lowest)")},
+    ]
+    roles = [_("in scope"), _("like partnership")]
+    size = {
+        "field": "role",
+        "type": "nominal",
+        "title": _("Role"),
+        "scale": {"domain": roles, "range": [110, 30]},
+        "legend": None,
+    }
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": {"step": 22},
+        "data": {"values": rows},
+        "layer": [
+            {
+                "mark": {"type": "tick", "thickness": 2, **({} if paired else {"color": "#1f2933"})},
+                "encoding": {
+                    "y": y,
+                    "x": {**x, "aggregate": "median"},
+                    **({"color": colour} if paired else {}),
+                },
+            },
+            {
+                "mark": {"type": "circle"},
+                "encoding": {
+                    "y": y,
+                    "x": x,
+                    "color": colour,
+                    "size": size,
+                    "opacity": {
+                        "field": "role",
+                        "type": "nominal",
+                        "title": _("Role"),
+                        "scale": {"domain": roles, "range": [0.95, 0.35]},
+                        "legend": None,
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+    }
+
+
+def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, fmt: str) -> dict[str, Any]:
+    """Estimates (partnerships pooled, comparator programmes) as dots with their 95% intervals, one line each (the
+    financial and the economic cost of a programme on two lines, coloured). Rows: label, cost, estimate, low,
+    high (None: open-ended)."""
+    y = {
+        "field": "line",
+        "type": "nominal",
+        "title": _("Programme"),
+        "sort": None,
+        "axis": {"labelLimit": 130, "title": None},
+    }
+    colour: dict[str, Any] = {
+        "field": "cost",
+        "type": "nominal",
+        "title": _("Cost"),
+        "scale": {"range": ["#0b7a75", "#c2410c"]},
+        "legend": {"orient": "bottom", "title": None},
+    }
+    axis_format = fmt if fmt.endswith("%") else ",~s"
+    x = {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": axis_format, "tickCount": 4}}
+    shown = [
+        {**r, "line": f"{r['label']} · {r['cost']}" if r["cost"] else r["label"]}
+        for r in rows
+        if r.get("estimate") is not None
+    ]
+    if len({r["cost"] for r in shown}) <= 1:
+        colour = {"value": "#0b7a75"}
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": {"step": 24},
+        "data": {"values": shown},
+        "layer": [
+            {
+                "mark": {"type": "point", "filled": True, "size": 70},
+                "encoding": {
+                    "y": y,
+                    "x": x,
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "label", "title": _("Programme")},
+                        {"field": "cost", "title": _("Cost")},
+                        {"field": "estimate", "format": fmt, "title": _("Estimate")},
+                        # xgettext:no-python-format
+                        {"field": "low", "format": fmt, "title": _("95% low")},
+                        # xgettext:no-python-format
+                        {"field": "high", "format": fmt, "title": _("95% high")},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "low", "type": "quantitative"},
+                    "x2": {"field": "high"},
+                    "color": colour,
+                },
+            },
+        ],
+    }

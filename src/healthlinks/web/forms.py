@@ -570,6 +570,35 @@ class DayRateForm(forms.ModelForm):
         }
 
 
+COMPARATOR_FIELDS = [
+    "name",
+    "kind",
+    "country",
+    "year",
+    "currency",
+    "cash_cost",
+    "economic_cost",
+    "trainees",
+    "followed_up",
+    "practice_changed",
+    "source",
+    "notes",
+]
+
+
+class ComparatorForm(forms.ModelForm):
+    """A training programme that is not a partnership, with its costs and outcomes (value-for-money page)."""
+
+    class Meta:
+        from healthlinks.results.models import ComparatorProgramme
+
+        model = ComparatorProgramme
+        fields = COMPARATOR_FIELDS
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data.get("currency") or "").strip().upper()
+
+
 class OutcomeForm(forms.Form):
     """One Kirkpatrick outcome of an activity: L1 a rating, L3 practice at a follow-up, L4 a facility value."""
 

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_safe
 
 from healthlinks import labels
 from healthlinks.registry import selectors as registry_selectors
-from healthlinks.results.models import CurrencyRate, DayRate
+from healthlinks.results.models import ComparatorProgramme, CurrencyRate, DayRate
 from healthlinks.results.selectors import reporting_currency, results_framework
-from healthlinks.results.services import indicator_add, rate_delete, rate_save
-from healthlinks.web.forms import CurrencyRateForm, DayRateForm, IndicatorForm
+from healthlinks.results.services import comparator_delete, comparator_save, indicator_add, rate_delete, rate_save
+from healthlinks.web.forms import COMPARATOR_FIELDS, ComparatorForm, CurrencyRateForm, DayRateForm, IndicatorForm
 from healthlinks.web.views import actor, add_service_errors, visible_partnership
 
 
@@ -103,3 +103,29 @@ def rate_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
             messages.success(request, _("Rate saved."))
             return redirect("rates")
     return render(request, "web/rate_form.html", {"form": form, "kind": kind, "instance": instance})
+
+
+@login_required
+def comparator_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Record, correct or delete a comparator programme (hub admins); the value-for-money page compares with it."""
+    if not registry_selectors.is_hub_admin(request.user):
+        raise PermissionDenied
+    instance = get_object_or_404(ComparatorProgramme, pk=pk) if pk else None
+    if request.method == "POST" and request.POST.get("delete") and instance is not None:
+        comparator_delete(by=actor(request), comparator=instance)
+        messages.success(request, _("Comparator programme deleted."))
+        return redirect("analytics-vfm")
+    form = ComparatorForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            comparator_save(
+                by=actor(request),
+                comparator=instance,
+                **{name: form.cleaned_data[name] for name in COMPARATOR_FIELDS},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Comparator programme saved."))
+            return redirect("analytics-vfm")
+    return render(request, "web/comparator_form.html", {"form": form, "instance": instance})

@@ -8,13 +8,23 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from healthlinks import labels
-from healthlinks.interchange.tabular import activities, activity_exports, network, registry
+from healthlinks.interchange.tabular import activities, activity_exports, comparators, network, registry
 
 # The registry tables come first: they are imported before the tables that refer to them.
-COLUMNS: dict[str, list[str]] = {**registry.COLUMNS, **network.COLUMNS, **activities.COLUMNS}
-REQUIRED: dict[str, list[str]] = {**registry.REQUIRED, **network.REQUIRED, **activities.REQUIRED}
-EXAMPLES: dict[str, list[list[str]]] = {**registry.EXAMPLES, **network.EXAMPLES, **activities.EXAMPLES}
-IMPORTERS = {**registry.IMPORTERS, **network.IMPORTERS, **activities.IMPORTERS}
+COLUMNS: dict[str, list[str]] = {**registry.COLUMNS, **network.COLUMNS, **activities.COLUMNS, **comparators.COLUMNS}
+REQUIRED: dict[str, list[str]] = {
+    **registry.REQUIRED,
+    **network.REQUIRED,
+    **activities.REQUIRED,
+    **comparators.REQUIRED,
+}
+EXAMPLES: dict[str, list[list[str]]] = {
+    **registry.EXAMPLES,
+    **network.EXAMPLES,
+    **activities.EXAMPLES,
+    **comparators.EXAMPLES,
+}
+IMPORTERS = {**registry.IMPORTERS, **network.IMPORTERS, **activities.IMPORTERS, **comparators.IMPORTERS}
 # What each table holds, in words (the import page and the templates' names stay the codes above).
 TITLES = {
     "institutions": _("Institutions"),
@@ -30,6 +40,7 @@ TITLES = {
     "costs": _("Cash costs"),
     "cascades": _("Cascade reports"),
     "knowledge": _("Knowledge items"),
+    "comparators": _("Comparator programmes (value for money)"),
 }
 
 
@@ -42,6 +53,7 @@ EXPORTERS: dict[str, Callable[..., tuple[list[str], list[list[Any]]]]] = {
     **registry.EXPORTERS,
     **{kind: _network(kind) for kind in network.COLUMNS},
     **activity_exports.EXPORTERS,
+    **comparators.EXPORTERS,
 }
 
 
@@ -68,6 +80,7 @@ LABELLED: dict[str, dict[str, str]] = {
     "trainees": {"cadre_isco": "cadre", "sex": "sex", "facility_level": "facility_level"},
     "outcomes": {"level": "level", "dimension": "dimension", "method": "method"},
     "costs": {"category": "cost_category"},
+    "comparators": {"kind": "comparator_kind", "country": "country"},
     "knowledge": {"kind": "knowledge_kind", "direction": "direction", "stage": "stage"},
 }
 
