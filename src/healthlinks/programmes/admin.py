@@ -4,13 +4,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from healthlinks.programmes import models
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = models.ProgrammePartnership
     extra = 0
     autocomplete_fields = ["partnership"]
 
 
-class TargetInline(admin.TabularInline):  # type: ignore[type-arg]
+class TargetInline(admin.TabularInline):
     model = models.ProgrammeTarget
     extra = 0
 

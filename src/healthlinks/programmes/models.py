@@ -165,7 +165,7 @@ class Dhis2Mapping(models.Model):
         from healthlinks.results.library import LIBRARY
 
         key = self.key or ""
-        allowed = {
+        allowed: dict[str, bool] = {
             MappingKind.DATA_ELEMENT: key in LIBRARY,
             MappingKind.CATEGORY_OPTION_COMBO: key == "total" or key.startswith(("sex:", "cadre:")),
             MappingKind.ORG_UNIT: key.startswith(("programme:", "country:", "institution:")),

@@ -342,7 +342,7 @@ def _typed(code: str, ids: list[int], periods: list[Period], programme: Programm
     for period_id, dimension, category, actual in IndicatorDisaggregation.objects.filter(
         period_id__in=list(where), actual__isnull=False
     ).values_list("period_id", "dimension", "category", "actual"):
-        split[(where[period_id], dimension, category)] += actual
+        split[(where[period_id], dimension, category)] += actual or 0
     out = []
     for period in periods:
         out.append(Row(code, period, "", "", totals[period]))

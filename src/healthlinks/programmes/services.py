@@ -39,10 +39,10 @@ def programme_save(*, by: User | None, programme: Programme | None = None, **fie
 
 @transaction.atomic
 def programme_delete(*, by: User | None, programme: Programme) -> None:
-    for row in programme.targets.all():
-        record_delete(row, by=by)
-    for row in programme.memberships.all():
-        record_delete(row, by=by)
+    for target in programme.targets.all():
+        record_delete(target, by=by)
+    for membership in programme.memberships.all():
+        record_delete(membership, by=by)
     record_delete(programme, by=by)
 
 

@@ -6,7 +6,7 @@ in its place (ADX carries any code list), the DHIS2 payload leaves the value out
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -46,10 +46,11 @@ def dimension_labels() -> dict[str, str]:
     return {"": _("Total"), "sex": _("Sex"), "cadre": _("Cadre"), "country": _("Country")}
 
 
-def category_labeller(rows: Sequence[Row]) -> Any:
+def category_labeller(pairs: Iterable[tuple[str, str]]) -> Any:
     """(dimension, category) -> label, one query per reference table."""
+    pairs = list(pairs)
     by = {
-        dimension: labels.labeller(dimension, {r.category for r in rows if r.dimension == dimension})
+        dimension: labels.labeller(dimension, {c for d, c in pairs if d == dimension})
         for dimension in ("sex", "cadre", "country")
     }
 
@@ -80,7 +81,7 @@ def table(rollup: RollUp) -> tuple[list[str], list[list[Any]]]:
         _("Achieved (%)"),
     ]
     dims = dimension_labels()
-    category = category_labeller(rollup.rows)
+    category = category_labeller((r.dimension, r.category) for r in rollup.rows)
     rows = [
         [
             indicator_label(r.code),
