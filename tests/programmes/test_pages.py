@@ -125,3 +125,30 @@ def test_dhis2_mapping_page(admin_user: Any, client_for: Any) -> None:
     refused = client.post("/programmes/dhis2-mapping/", {"file": upload})
     assert "Row 2, uid" in refused.content.decode()
     assert Dhis2Mapping.objects.count() == 1
+
+
+def test_services_refuse_bad_input(programme_world: dict[str, Any]) -> None:
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from healthlinks.programmes.services import target_set
+
+    w = programme_world
+    with pytest.raises(ValidationError) as err:
+        programme_save(by=None, name="X", slug="new", period_start="2023-01-01", period_end="2023-12-31")
+    assert "slug" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        programme_save(by=None, name="X", slug="x", period_start="2023-01-01", period_end="2023-12-31", colour="red")
+    assert "colour" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        target_set(by=None, programme=w["programme"], library_code="XYZ-99", period="2023", target=Decimal(1))
+    assert "library_code" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        target_set(by=None, programme=w["programme"], library_code="TRN-01", period="2023", target=Decimal(-1))
+    assert "target" in err.value.message_dict
+    assert ProgrammeTarget.objects.filter(programme=w["programme"]).count() == 2  # nothing half-written
+    # setting again replaces; None removes
+    target_set(by=None, programme=w["programme"], library_code="TRN-01", period="2023", target=Decimal(12))
+    assert ProgrammeTarget.objects.get(programme=w["programme"], sex="").target == Decimal(12)
+    target_set(by=None, programme=w["programme"], library_code="TRN-01", period="2023", target=None)
+    assert ProgrammeTarget.objects.filter(programme=w["programme"]).count() == 1

@@ -780,6 +780,12 @@ WRITES: dict[str, Write] = {
     ),
     "web rate create": w("POST", "/rates/day/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web rate edit": w("POST", "/rates/day/{day_rate}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
+    "web programme create": w("POST", "/programmes/new/", {}, "302 403 403 200 200 200  200 200 200", "coordinators"),
+    "web programme edit": w("POST", "/programmes/{programme}/edit/", {}, EDIT_A, "coordinators of its partnerships"),
+    "web programme targets": w("POST", "/programmes/{programme}/targets/", {}, EDIT_A, "as the programme's editors"),
+    "web dhis2 mapping": w(
+        "POST", "/programmes/dhis2-mapping/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"
+    ),
     "web interview source create": w(
         "POST",
         "/interviews/sources/new/",

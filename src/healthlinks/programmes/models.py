@@ -35,6 +35,9 @@ def period_bounds(period: str) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
+RESERVED_SLUGS = {"new", "dhis2-mapping"}  # /programmes/new/, /programmes/dhis2-mapping/
+
+
 def _library_choices() -> list[tuple[str, str]]:
     from healthlinks.results.library import LIBRARY
 
@@ -72,6 +75,8 @@ class Programme(models.Model):
     def clean(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("the period ends before it starts")})
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("this slug names a page; choose another")})
 
 
 class ProgrammePartnership(models.Model):
