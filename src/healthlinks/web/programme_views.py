@@ -123,7 +123,7 @@ def rollup_chart(rollup: RollUp) -> dict[str, Any]:
                 "encoding": {
                     "x": x,
                     "xOffset": offset,
-                    "y": {"field": "target", "type": "quantitative", "title": _("Target")},
+                    "y": {"field": "target", "type": "quantitative", "title": _("People")},
                 },
             },
         ],
