@@ -95,6 +95,7 @@ OTHER_EXPORTS["qdc"] = "healthlinks.interchange.refi_qda.cli:export_qdc_file"
 OTHER_EXPORTS["ris"] = "healthlinks.interchange.bibliography.cli:export_ris_file"
 OTHER_EXPORTS["bibtex"] = "healthlinks.interchange.bibliography.cli:export_bibtex_file"
 OTHER_EXPORTS["research"] = "healthlinks.interchange.research.cli:run_export"
+OTHER_EXPORTS["programme"] = "healthlinks.interchange.programmes.cli:run_export"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
 TABULAR_IMPORTS += ["institutions", "partnerships", "memberships", "comparators"]
@@ -128,6 +129,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.kind != "programme":
+        if not args.output:
+            raise ValueError("--output: give the file to write")
+        if args.format not in (None, "csv", "xlsx"):
+            raise ValueError(f"--format: {args.kind} exports as csv or xlsx")
+        if args.name:
+            raise ValueError(f"{args.kind} takes no name: use --partnership to narrow it")
     if args.kind in OTHER_EXPORTS:
         return _dispatch(OTHER_EXPORTS[args.kind], args)
     from pathlib import Path
@@ -220,10 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="export a table as CSV or XLSX")
+    p = sub.add_parser("export", help="export a table as CSV or XLSX (a programme's roll-up also as ADX or DHIS2)")
     p.add_argument("kind", choices=[*TABULAR_EXPORTS, *OTHER_EXPORTS])
-    p.add_argument("--output", "-o", required=True, metavar="FILE")
-    p.add_argument("--format", choices=["csv", "xlsx"])
+    p.add_argument("name", nargs="?", metavar="SLUG", help="programme: the programme's slug")
+    p.add_argument("--output", "-o", metavar="FILE", help="the file to write (a programme: standard output if none)")
+    p.add_argument("--format", choices=["csv", "xlsx", "adx", "dhis2"])
+    p.add_argument("--period", choices=["year", "quarter"], help="programme: roll up by year (default) or quarter")
     p.add_argument("--partnership", metavar="SLUG")
     p.add_argument("--user", help="export what this user may see (default: everything, with personal data)")
     iati = p.add_mutually_exclusive_group()

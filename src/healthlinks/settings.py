@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "healthlinks.planning",
     "healthlinks.evaluation",
     "healthlinks.projects",
+    "healthlinks.programmes",
     "healthlinks.demo",
     "healthlinks.ops",
     "healthlinks.tasks",

@@ -216,6 +216,18 @@ MATRIX: dict[str, Entry] = {
     "rate-edit": e("/rates/day/999999/", "302 403 403 403 403 404  403 403 404", "hub admins only"),
     "comparator-create": e("/comparators/new/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
     "comparator-edit": e("/comparators/999999/", "302 403 403 403 403 404  403 403 404", "hub admins only"),
+    "programme-list": e("/programmes/", ALL),
+    "programme-create": e("/programmes/new/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
+    "dhis2-mapping": e("/programmes/dhis2-mapping/", "302 403 403 403 403 200  403 403 200", "hub admins only"),
+    "programme-detail": e("/programmes/{programme}/", ALL, "programmes holding a visible partnership"),
+    "programme-edit": e("/programmes/{programme}/edit/", EDIT_A, "coordinators of one of its partnerships"),
+    "programme-targets": e("/programmes/{programme}/targets/", EDIT_A, "coordinators of one of its partnerships"),
+    "programme-export": e(
+        "/programmes/{programme}/rollup.csv /programmes/{programme}/rollup.xlsx /programmes/{programme}/rollup.adx "
+        "/programmes/{programme}/rollup.dhis2",
+        ALL,
+        "roll-up of the partnerships the user sees",
+    ),
     "project-list": e("/projects/", ALL),
     "project-detail": e("/projects/{project}/", ALL, "projects of visible partnerships"),
     "partnership-iati": e("/partnerships/{a}/iati.xml", ALL, "published fields only"),
@@ -227,6 +239,9 @@ MATRIX: dict[str, Entry] = {
     "iati-all": e("/iati/all.xml", ALL, "every published partnership"),
     "iati-organisation": e("/iati/organisation.xml", ALL, "the hub's IATI organisation file"),
     "api:project-list": e("/api/v1/projects/", ALL),
+    "api:programme-list": e("/api/v1/programmes/", ALL),
+    "api:programme-detail": e("/api/v1/programmes/{programme}/", ALL, "programmes holding a visible partnership"),
+    "api:programme-rollup": e("/api/v1/programmes/{programme}/rollup/", ALL, "over the partnerships the user sees"),
     "api:project-detail": e("/api/v1/projects/{project}/", ALL, "projects of visible partnerships"),
     "instrument-list": e("/surveys/", SIGNED_IN),
     "instrument-upload": e("/surveys/upload/", "302 403 403 200 200 200  200 200 200", "coordinators and hub admins"),
@@ -798,6 +813,12 @@ WRITES: dict[str, Write] = {
     "web comparator create": w("POST", "/comparators/new/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"),
     "web comparator edit": w(
         "POST", "/comparators/{comparator}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"
+    ),
+    "web programme create": w("POST", "/programmes/new/", {}, "302 403 403 200 200 200  200 200 200", "coordinators"),
+    "web programme edit": w("POST", "/programmes/{programme}/edit/", {}, EDIT_A, "coordinators of its partnerships"),
+    "web programme targets": w("POST", "/programmes/{programme}/targets/", {}, EDIT_A, "as the programme's editors"),
+    "web dhis2 mapping": w(
+        "POST", "/programmes/dhis2-mapping/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"
     ),
     "web interview source create": w(
         "POST",

@@ -22,6 +22,7 @@ from healthlinks.evidence.models import Reference
 from healthlinks.interviews import services as interview_services
 from healthlinks.network.models import PersonRole
 from healthlinks.network.services import person_save, stay_create, tie_save
+from healthlinks.programmes.services import partnership_add, programme_save
 from healthlinks.projects.models import Project
 from healthlinks.registry.models import AccessRole, PartnershipAccess, Publication
 from healthlinks.registry.services import MemberSpec, institution_create, partnership_create
@@ -229,6 +230,16 @@ def build_world() -> dict[str, Any]:
     from healthlinks.planning.services import plan_save
 
     plan = plan_save(by=None, partnership=a, name="Matrix plan", years=1, lines=[{"mode": "virtual", "per_year": 4}])
+    # a programme of A and the draft C: seen by all (A is published), edited by A's coordinators and hub admins
+    programme = programme_save(
+        by=None,
+        name="Matrix Programme",
+        slug="matrix-programme",
+        period_start=date(2015, 1, 1),
+        period_end=date(2016, 12, 31),
+    )
+    partnership_add(by=None, programme=programme, partnership=a)
+    partnership_add(by=None, programme=programme, partnership=draft)
     return {
         "users": users,
         "ids": {
@@ -266,5 +277,6 @@ def build_world() -> dict[str, Any]:
             "draft": draft.slug,
             "day_rate": day_rate.pk,
             "comparator": comparator.pk,
+            "programme": programme.slug,
         },
     }

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import activities, analytics, evaluation, network, projects, results, tokens, views
+from healthlinks.api import activities, analytics, evaluation, network, programmes, projects, results, tokens, views
 from healthlinks.api import interviews as interviews_api
 
 app_name = "api"
@@ -41,6 +41,7 @@ router.register("analytics/typology", analytics.TypologyViewSet, basename="analy
 router.register("instruments", evaluation.InstrumentViewSet, basename="instrument")
 router.register("responses", evaluation.ResponseViewSet, basename="response")
 router.register("projects", projects.ProjectViewSet, basename="project")
+router.register("programmes", programmes.ProgrammeViewSet, basename="programme")
 router.register("codes", interviews_api.CodeViewSet, basename="code")
 router.register("sources", interviews_api.SourceViewSet, basename="source")
 router.register("segments", interviews_api.SegmentViewSet, basename="segment")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProgrammesConfig(AppConfig):
+    name = "healthlinks.programmes"
+    label = "programmes"
+    verbose_name = "Programmes"
