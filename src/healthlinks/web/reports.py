@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from healthlinks.analytics import words
 from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import (
     collective_impact,
@@ -28,6 +29,7 @@ from healthlinks.analytics.selectors import (
     typology_analysis,
     value_for_money,
 )
+from healthlinks.web import charts as chart_specs
 from healthlinks.web.analytics_views import (
     comparison_in_words,
     distribution_in_words,
@@ -65,7 +67,7 @@ def chart_svg(spec: dict[str, Any]) -> str:
     """A Vega-Lite spec drawn as SVG, at a fixed width for print."""
     import vl_convert
 
-    spec = _inline_data(copy.deepcopy(spec))
+    spec = chart_specs.readable(_inline_data(copy.deepcopy(spec)))
     if spec.get("width") == "container":
         spec["width"] = CHART_WIDTH
     return str(vl_convert.vegalite_to_svg(spec))
@@ -82,7 +84,7 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     step(STAGES[0], 0, total)
     impact = collective_impact(user, scope)
     step(STAGES[1], 1, total)
-    mobility = mobility_analysis(user, scope)
+    mobility = words.mobility(mobility_analysis(user, scope))
     step(STAGES[2], 2, total)
     network = network_evolution(user, scope)
     step(STAGES[3], 3, total)
@@ -123,6 +125,8 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
             "grouping": {**typology["grouping"], "groups": groups_in_words(typology["grouping"]["groups"])},
         },
         "charts": charts,
+        "glossary": words.GLOSSARY,
+        "small_numbers": mobility["small_numbers"],
     }
 
 
