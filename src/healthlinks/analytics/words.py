@@ -321,17 +321,17 @@ GROUP_KINDS = {"continuum": "continuum_class", "mode": "mode", "volunteer_cadre"
 # the analysis's own bands, in words
 BANDS = {
     "repeat": {
-        "1": gettext_lazy("first stay"),
-        "2": gettext_lazy("second stay"),
-        "3+": gettext_lazy("third stay or later"),
-        "none": gettext_lazy("no physical stay"),
+        "1": gettext_lazy("First stay"),
+        "2": gettext_lazy("Second stay"),
+        "3+": gettext_lazy("Third stay or later"),
+        "none": gettext_lazy("No physical stay"),
     },
     "volunteer_days": {
-        "0": gettext_lazy("no physical days"),
+        "0": gettext_lazy("No physical days"),
         "1-29": gettext_lazy("1 to 29 days"),
         "30-89": gettext_lazy("30 to 89 days"),
         "90-364": gettext_lazy("90 to 364 days"),
-        "365+": gettext_lazy("a year or more"),
+        "365+": gettext_lazy("A year or more"),
     },
 }
 
@@ -395,3 +395,34 @@ def mobility_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return [{c: row.get(c) for c in columns} for row in rows]
+
+
+def health(data: dict[str, Any]) -> dict[str, Any]:
+    """The health-check analysis with its association in words (always said as an association)."""
+    found = data.get("association")
+    if found is None:
+        sentence = _(
+            "Not enough partnerships to compare: {n} have both a health check and a share of practice change that "
+            "passes the small-numbers rule; at least {least} are needed."
+        ).format(n=len(data["points"]), least=data["min_partnerships"])
+    else:
+        strength = abs(found["r"])
+        size = _("weak") if strength < 0.3 else _("moderate") if strength < 0.5 else _("strong")
+        direction = _("higher") if found["r"] >= 0 else _("lower")
+        sentence = _(
+            "Partnerships with a higher health-check score had {direction} shares of trainees who changed practice: "
+            "a {size} association (correlation {r}, 95% interval {low} to {high}; {n} partnerships), about {slope} "
+            "percentage points for each point of score. This is an association across partnerships, not an effect "
+            "of partnership health."
+        ).format(
+            direction=direction,
+            size=size,
+            r=number(found["r"], 2),
+            low=number(found["r_low"], 2),
+            high=number(found["r_high"], 2),
+            n=count(found["n"]),
+            slope=f"{100 * found['slope']:+.1f}",
+        )
+        if found["r_low"] <= 0 <= found["r_high"]:
+            sentence += " " + _("The interval includes no association.")
+    return {**data, "words": sentence}

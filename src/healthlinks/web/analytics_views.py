@@ -21,6 +21,7 @@ from healthlinks.analytics.selectors import (
     collective_impact,
     mobility_analysis,
     network_evolution,
+    partnership_health,
     typology_analysis,
     value_for_money,
 )
@@ -373,6 +374,9 @@ def impact_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(data["partnerships"], "collective-impact.csv")
     tables, specs = impact_views(data)
+    health = words.health(partnership_health(request.user, scope))
+    if health["points"]:
+        specs["health"] = charts.health_scatter(health["points"])
     # the largest first; the full list is in the CSV (a page of 2,000 rows helps no one and takes a second)
     shown = sorted(data["partnerships"], key=lambda r: (-r["trained"], r["name"]))[:IMPACT_ROWS]
     return render(
@@ -385,6 +389,8 @@ def impact_page(request: HttpRequest) -> HttpResponse:
             "specs": specs,
             "shown": shown,
             "hidden": len(data["partnerships"]) - len(shown),
+            "health": health,
+            "glossary": [words.GLOSSARY["association"], words.GLOSSARY["interval"], words.GLOSSARY["too_few"]],
             "querystring": request.GET.urlencode(),
         },
     )

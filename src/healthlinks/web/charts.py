@@ -459,3 +459,39 @@ def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, 
         ],
         "config": {"view": {"stroke": None}},
     }
+
+
+@readable_chart
+def health_scatter(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each partnership's health-check score (x) against its share of trainees whose practice changed (y), the
+    point's size its number of trainees followed up, with a least-squares line (an association)."""
+    x = {"field": "score", "type": "quantitative", "title": _("Health-check score (1-5)"), "scale": {"zero": False}}
+    y = {"field": "share", "type": "quantitative", "title": _("Practice changed"), "axis": {"format": ".0%"}}
+    return {
+        "$schema": SCHEMA,
+        "title": _("Partnership health and practice change"),
+        "width": "container",
+        "height": 260,
+        "data": {"values": points},
+        "layer": [
+            {
+                "mark": {"type": "circle", "color": "#0b7a75", "opacity": 0.7},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "size": {"field": "n", "type": "quantitative", "title": _("Trainees followed up")},
+                    "tooltip": [
+                        {"field": "name", "title": _("Partnership")},
+                        {"field": "score", "format": ".1f", "title": _("Health-check score (1-5)")},
+                        {"field": "share", "format": ".0%", "title": _("Practice changed")},
+                        {"field": "n", "title": "n"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "line", "color": "#c2410c"},
+                "transform": [{"regression": "share", "on": "score"}],
+                "encoding": {"x": x, "y": y},
+            },
+        ],
+    }

@@ -26,6 +26,7 @@ from healthlinks.analytics.selectors import (
     collective_impact,
     mobility_analysis,
     network_evolution,
+    partnership_health,
     typology_analysis,
     value_for_money,
 )
@@ -105,6 +106,9 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     for name in ("size", "structure", "reciprocity"):
         if name in net_specs:
             charts[f"network_{name}"] = _img(chart_svg(net_specs[name]))
+    health = words.health(partnership_health(user, scope))
+    if len(health["points"]) > 1:
+        charts["health"] = _img(chart_svg(chart_specs.health_scatter(health["points"])))
     vfm_rows = [comparison_in_words(row) for row in vfm["partnerships"]]
     title = _("Programme report")
     if scope.partnership and len(impact["partnerships"]) == 1:
@@ -126,6 +130,7 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
         },
         "charts": charts,
         "glossary": words.GLOSSARY,
+        "health": health,
         "small_numbers": mobility["small_numbers"],
     }
 
