@@ -344,24 +344,17 @@ def group_labeller(dimension: str, codes: set[Any]) -> Any:
     return lambda code: str(bands.get(str(code), code))
 
 
+MOBILITY_COLUMNS = [
+    *("outcome", "outcome_label", "dimension", "dimension_label", "group", "group_label", "n", "events"),
+    *("estimate", "low", "high", "odds_ratio", "or_low", "or_high", "rr", "rr_low", "rr_high", "words", "note"),
+]
+
+
 def mobility_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The mobility analysis (in words: `words.mobility`) as one table: every group of every breakdown, then every
     model effect, each with its words; codes in their own columns beside their labels. The page's CSV and the API's
     `?format=csv` are this table."""
-    columns = ["outcome", "outcome_label", "dimension", "dimension_label", "group", "group_label", "n", "events"]
-    columns += [
-        "estimate",
-        "low",
-        "high",
-        "odds_ratio",
-        "or_low",
-        "or_high",
-        "rr",
-        "rr_low",
-        "rr_high",
-        "words",
-        "note",
-    ]
+    columns = MOBILITY_COLUMNS
     rows: list[dict[str, Any]] = []
     for key, outcome in data["outcomes"].items():
         for dim, table in outcome["breakdowns"].items():

@@ -20,8 +20,8 @@ from healthlinks.analytics.selectors import (
     value_for_money,
 )
 from healthlinks.api import base
-from healthlinks.api.tables import RENDERERS, wants_csv
 from healthlinks.api.filters import YEAR, int_param
+from healthlinks.api.tables import RENDERERS, table, wants_csv
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 SCOPE_PARAMETERS = [OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS] + [
@@ -55,7 +55,7 @@ class MobilityViewSet(AnalysisViewSet):
     @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Any) -> Response:
         data = words.mobility(mobility_analysis(request.user, scope_of(request)))
-        return Response(words.mobility_rows(data) if wants_csv(request) else data)
+        return table(words.mobility_rows(data), words.MOBILITY_COLUMNS) if wants_csv(request) else Response(data)
 
 
 class NetworkViewSet(AnalysisViewSet):
@@ -72,7 +72,8 @@ class NetworkViewSet(AnalysisViewSet):
             raise ValidationError({"year": f"{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}"})
         data = network_evolution(request.user, scope_of(request), year)
         if wants_csv(request):
-            return Response([{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]])
+            rows = [{k: v for k, v in y.items() if k != "flows"} | y["flows"] for y in data["years"]]
+            return table(rows, ["year", "people", "ties", "density"])
         return Response(data)
 
 
@@ -83,7 +84,7 @@ class ImpactViewSet(AnalysisViewSet):
     @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Any) -> Response:
         data = collective_impact(request.user, scope_of(request))
-        return Response(data["partnerships"] if wants_csv(request) else data)
+        return table(data["partnerships"], ["partnership_id", "name"]) if wants_csv(request) else Response(data)
 
 
 class ValueForMoneyViewSet(AnalysisViewSet):
@@ -93,7 +94,8 @@ class ValueForMoneyViewSet(AnalysisViewSet):
     def list(self, request: Any) -> Response:
         data = value_for_money(request.user, scope_of(request))
         if wants_csv(request):
-            return Response([{k: v for k, v in r.items() if k != "comparison"} for r in data["partnerships"]])
+            rows = [{k: v for k, v in r.items() if k != "comparison"} for r in data["partnerships"]]
+            return table(rows, ["partnership_id", "name"])
         return Response(data)
 
 
@@ -105,5 +107,8 @@ class TypologyViewSet(AnalysisViewSet):
         data = typology_analysis(request.user, scope_of(request))
         if wants_csv(request):
             groups = data["grouping"]["groups"]
-            return Response([{"group": g["group"], "partnerships": g["partnerships"], **g["means"]} for g in groups])
+            return table(
+                [{"group": g["group"], "partnerships": g["partnerships"], **g["means"]} for g in groups],
+                ["group", "partnerships"],
+            )
         return Response(data)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from healthlinks import labels
@@ -115,7 +116,9 @@ class CSVRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if data is None:
             return b""
-        return write_csv(rows_of(data), _header((renderer_context or {}).get("view"))).encode()
+        context = renderer_context or {}
+        header = getattr(context.get("response"), "csv_header", None) or _header(context.get("view"))
+        return write_csv(rows_of(data), header).encode()
 
 
 def _header(view: Any) -> list[str]:
@@ -127,7 +130,14 @@ def _header(view: Any) -> list[str]:
     return [name for name in fields if not isinstance(fields[name], list | dict)]
 
 
-RENDERERS = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+RENDERERS: list[type[BaseRenderer]] = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]  # type: ignore[list-item]
+
+
+def table(rows: list[dict[str, Any]], header: list[str]) -> Response:
+    """An analysis's table for the CSV renderer: its rows, under `header` first (said even when there are none)."""
+    response = Response(rows)
+    response.csv_header = header  # type: ignore[attr-defined]
+    return response
 
 
 def wants_csv(request: Any) -> bool:

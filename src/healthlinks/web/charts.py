@@ -13,7 +13,7 @@ from healthlinks import labels
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
 LABEL_LIMIT = 220  # px: a longer axis or legend label ends in "…" (its full text is in the tooltip and the table)
-READABLE_CONFIG = {
+READABLE_CONFIG: dict[str, dict[str, Any]] = {
     "axis": {"labelLimit": LABEL_LIMIT, "titleLimit": 400, "labelOverlap": True},
     "legend": {"orient": "bottom", "labelLimit": LABEL_LIMIT, "columns": 2, "titleLimit": 400},
     "title": {"limit": 600, "anchor": "start"},
@@ -25,11 +25,12 @@ def readable(spec: dict[str, Any]) -> dict[str, Any]:
     labels, titles and legends included) is fitted inside its width ("fit", padding contained), legends go below
     the plot, and long labels end in an ellipsis rather than run off the edge. Every chart of the pages and the
     reports goes through here."""
-    config = {key: {**value, **spec.get("config", {}).get(key, {})} for key, value in READABLE_CONFIG.items()}
+    own: dict[str, Any] = spec.get("config", {})
+    config = {key: {**value, **own.get(key, {})} for key, value in READABLE_CONFIG.items()}
     return {
         **spec,
         "autosize": {"type": "fit-x" if spec.get("projection") is None else "fit", "contains": "padding"},
-        "config": {**spec.get("config", {}), **config},
+        "config": {**own, **config},
     }
 
 
@@ -363,8 +364,8 @@ def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool =
     """Estimates by group with 95% interval bars; groups too thin to estimate are left out (see the table)."""
     shown = [r for r in rows if r.get("estimate") is not None]
     fmt = ".0%" if percent else ".2f"
-    axis = {"labelAngle": -30, "labelLimit": 160}
-    x = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": axis}
+    x: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None}
+    x["axis"] = {"labelAngle": -30, "labelLimit": 160}
     return {
         "$schema": SCHEMA,
         "title": title,
