@@ -234,7 +234,7 @@ def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
             charts.forest(
                 model["effects"],
                 outcome["title"],
-                _("times as likely (risk ratio, log scale)") if binary else _("difference in normalised gain"),
+                _("times as likely") if binary else _("difference in gain"),
                 ratio=binary,
             )
             if model["shown"]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
 
 from django.templatetags.static import static
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from healthlinks import labels
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
-LABEL_LIMIT = 220  # px: a longer axis or legend label ends in "…" (its full text is in the tooltip and the table)
+LABEL_LIMIT = 180
+TITLE_LINE = 30  # characters  # px: a longer axis or legend label ends in "…" (its full text is in the tooltip and the table)
 READABLE_CONFIG: dict[str, dict[str, Any]] = {
-    "axis": {"labelLimit": LABEL_LIMIT, "titleLimit": 400, "labelOverlap": True},
+    "axis": {"labelLimit": LABEL_LIMIT, "titleLimit": 200, "labelOverlap": True},
     "legend": {"orient": "bottom", "labelLimit": LABEL_LIMIT, "columns": 2, "titleLimit": 400},
     "title": {"limit": 600, "anchor": "start"},
 }
@@ -26,6 +29,10 @@ def readable(spec: dict[str, Any]) -> dict[str, Any]:
     the plot, and long labels end in an ellipsis rather than run off the edge. Every chart of the pages and the
     reports goes through here."""
     own: dict[str, Any] = spec.get("config", {})
+    title = spec.get("title")
+    if isinstance(title, str | Promise) and len(str(title)) > TITLE_LINE:
+        # on a phone a long title would run past the picture: it is drawn on lines of at most TITLE_LINE characters
+        spec = {**spec, "title": {"text": textwrap.wrap(str(title), TITLE_LINE)}}
     config = {key: {**value, **own.get(key, {})} for key, value in READABLE_CONFIG.items()}
     return {
         **spec,
@@ -318,7 +325,7 @@ def forest(effects: list[dict[str, Any]], title: str, axis: str, *, ratio: bool 
     """Model effects as points with their 95% intervals (the baseline left out): risk ratios on a log scale
     against a line at 1 (no difference) when `ratio`, else differences against a line at 0."""
     rows = [e for e in effects if e["term"] != "Intercept"]
-    y = {"field": "label", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": LABEL_LIMIT}}
+    y = {"field": "label", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 140}}
     est, low, high = ("rr", "rr_low", "rr_high") if ratio else ("estimate", "low", "high")
     scale = {"type": "log"} if ratio else {}
     return readable(
@@ -361,23 +368,24 @@ def forest(effects: list[dict[str, Any]], title: str, axis: str, *, ratio: bool 
 
 @readable_chart
 def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool = True) -> dict[str, Any]:
-    """Estimates by group with 95% interval bars; groups too thin to estimate are left out (see the table)."""
+    """Estimates by group with 95% interval bars, one row a group (its name level, never slanted off the picture);
+    groups too thin to estimate are left out (see the table)."""
     shown = [r for r in rows if r.get("estimate") is not None]
     fmt = ".0%" if percent else ".2f"
-    x: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None}
-    x["axis"] = {"labelAngle": -30, "labelLimit": 160}
+    group: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None}
+    group["axis"] = {"labelLimit": 140}
     return {
         "$schema": SCHEMA,
         "title": title,
         "width": "container",
-        "height": 200,
+        "height": {"step": 26},
         "data": {"values": shown},
         "layer": [
             {
                 "mark": {"type": "bar", "color": "#9fd3cf"},
                 "encoding": {
-                    "x": x,
-                    "y": {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}},
+                    "y": group,
+                    "x": {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}},
                     "tooltip": [
                         {"field": "group", "title": _("Group")},
                         {"field": "estimate", "format": fmt, "title": _("Estimate")},
@@ -391,7 +399,7 @@ def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool =
             },
             {
                 "mark": {"type": "rule", "color": "#1f2933"},
-                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+                "encoding": {"y": group, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
             },
         ],
     }
