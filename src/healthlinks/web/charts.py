@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from healthlinks import labels
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
-LABEL_LIMIT = 180
-TITLE_LINE = 30  # characters  # px: a longer axis or legend label ends in "…" (its full text is in the tooltip and the table)
+LABEL_LIMIT = 180  # px: a longer axis or legend label ends in "…" (its full text is in the tooltip and the table)
+TITLE_LINE = 30  # characters
 READABLE_CONFIG: dict[str, dict[str, Any]] = {
     "axis": {"labelLimit": LABEL_LIMIT, "titleLimit": 200, "labelOverlap": True},
     "legend": {"orient": "bottom", "labelLimit": LABEL_LIMIT, "columns": 2, "titleLimit": 400},
