@@ -226,3 +226,36 @@ def test_a_full_disk_fails_the_task_plainly_and_leaves_no_truncated_output(world
     again.refresh_from_db()
     assert again.status == Task.Status.DONE, again.message
     assert services.output_path(again).stat().st_size > 0
+
+
+def test_a_partnership_page_offers_its_report_in_one_click_and_download_only_when_the_file_is_there(
+    world,  # noqa: F811
+    admin_user,
+    client_for,
+):
+    client = client_for(admin_user)
+    url = reverse("partnership-detail", args=[world["p"].slug])
+    page = client.get(url).content.decode()
+    assert "Prepare the PDF report" in page and "Download the PDF report" not in page
+    client.post(reverse("analytics-report") + f"?partnership={world['p'].slug}", {"format": "pdf"})
+    task = Task.objects.get()
+    assert task.status == Task.Status.DONE, task.message
+    page = client.get(url).content.decode()
+    assert "Download the PDF report" in page and reverse("task-download", args=[task.pk]) in page
+    assert "Prepare the PDF report again" in page and "Prepare the web page report" in page
+    html_report = services.output_path(task)
+    assert html_report is not None
+    detail = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert '<p id="task-download">' in detail
+    # the file gone (cleaned up, another machine's disk): no link that answers Not Found, "Prepare" instead
+    html_report.unlink()
+    page = client.get(url).content.decode()
+    assert "Download the PDF report" not in page and "Prepare the PDF report" in page
+    detail = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert '<p id="task-download" hidden>' in detail
+    assert services.task_status(task)["has_output"] is False
+    # a single partnership's report says why it shows no model, in words
+    client.post(reverse("analytics-report") + f"?partnership={world['p'].slug}", {"format": "html"})
+    html = services.output_path(Task.objects.get(params__format="html")).read_text()
+    assert "No model is shown" in html or "Too few observations to model" in html
+    assert "log-odds" not in html.split("Notes on uncertainty")[0].lower() and world["p"].slug not in html
