@@ -57,4 +57,4 @@ def test_csv_keeps_the_permissions_and_the_checks(world, client_for):  # noqa: F
     assert anonymous[0][:3] == ["id", "external_id", "partnership"] and len(anonymous) == 1  # costs are not public
     assert client_for(None).get("/api/v1/analytics/mobility/", {"format": "xml"}).status_code in (400, 404)
     bad = client_for(None).get("/api/v1/analytics/mobility/", {"format": "csv", "year_from": "soon"})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and bad["Content-Type"].startswith("application/json") and "year_from" in bad.json()
