@@ -129,7 +129,7 @@ def test_page_api_and_cli(small, client_for, admin_user, tmp_path):
     page = client_for(None).get(reverse("analytics-mobility"), {"country": "UGA"})
     assert page.status_code == 200 and "L3 practice changed" in page.content.decode()
     csv_text = client_for(None).get(reverse("analytics-mobility"), {"format": "csv"}).content.decode()
-    assert csv_text.startswith("outcome,dimension,group,n")
+    assert csv_text.startswith("outcome,outcome_label,dimension,dimension_label,group,group_label,n")
     api = client_for(None).get("/api/v1/analytics/mobility/", {"year_from": "2021"}).json()
     assert api["outcomes"]["l3"]["n"] == 3
     assert client_for(None).get("/api/v1/analytics/mobility/", {"year_from": "soon"}).status_code == 400

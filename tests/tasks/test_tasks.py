@@ -191,8 +191,11 @@ def test_iati_import_as_a_task_reports_its_counts_and_a_broken_file_fails_with_n
     assert imported == Project.objects.count() > 0 and task.result["created"] == imported
     assert f"{task.result['activities']} activities" in task.message
     shown = services.task_status(task)  # the import told the task how far it got, in activities
-    assert (shown["stage"], shown["done"], shown["total"]) == ("activities", task.result["activities"],
-                                                               task.result["activities"])
+    assert (shown["stage"], shown["done"], shown["total"]) == (
+        "activities",
+        task.result["activities"],
+        task.result["activities"],
+    )
 
     broken = folder / "broken.xml"
     broken.write_bytes(source.read_bytes()[: len(source.read_bytes()) // 2])
@@ -263,3 +266,36 @@ def test_the_iati_import_pauses_the_collector_only_in_a_worker_processs_main_thr
     other.start()
     other.join()
     assert seen == [True, False]
+
+
+def test_a_partnership_page_offers_its_report_in_one_click_and_download_only_when_the_file_is_there(
+    world,  # noqa: F811
+    admin_user,
+    client_for,
+):
+    client = client_for(admin_user)
+    url = reverse("partnership-detail", args=[world["p"].slug])
+    page = client.get(url).content.decode()
+    assert "Prepare the PDF report" in page and "Download the PDF report" not in page
+    client.post(reverse("analytics-report") + f"?partnership={world['p'].slug}", {"format": "pdf"})
+    task = Task.objects.get()
+    assert task.status == Task.Status.DONE, task.message
+    page = client.get(url).content.decode()
+    assert "Download the PDF report" in page and reverse("task-download", args=[task.pk]) in page
+    assert "Prepare the PDF report again" in page and "Prepare the web page report" in page
+    html_report = services.output_path(task)
+    assert html_report is not None
+    detail = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert '<p id="task-download">' in detail
+    # the file gone (cleaned up, another machine's disk): no link that answers Not Found, "Prepare" instead
+    html_report.unlink()
+    page = client.get(url).content.decode()
+    assert "Download the PDF report" not in page and "Prepare the PDF report" in page
+    detail = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert '<p id="task-download" hidden>' in detail
+    assert services.task_status(task)["has_output"] is False
+    # a single partnership's report says why it shows no model, in words
+    client.post(reverse("analytics-report") + f"?partnership={world['p'].slug}", {"format": "html"})
+    html = services.output_path(Task.objects.get(params__format="html")).read_text()
+    assert "No model is shown" in html or "Too few observations to model" in html
+    assert "log-odds" not in html.split("Notes on uncertainty")[0].lower() and world["p"].slug not in html

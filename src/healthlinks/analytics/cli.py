@@ -14,15 +14,11 @@ from healthlinks.interchange.tabular.cells import csv_dict
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for key, outcome in data["outcomes"].items():
-        for dimension, table in outcome["breakdowns"].items():
-            rows += [{"outcome": key, "dimension": dimension, **row} for row in table]
-        for effect in outcome["model"]["effects"]:
-            rows.append(
-                {"outcome": key, "dimension": "model", "group": effect["term"], "n": effect["n_with"], **effect}
-            )
-    return rows
+    """The same table as the page's and the API's CSV (estimates in words, labelled columns, one small-numbers
+    rule)."""
+    from healthlinks.analytics import words
+
+    return words.mobility_rows(words.mobility(data))
 
 
 def _network_rows(data: dict[str, Any]) -> list[dict[str, Any]]:

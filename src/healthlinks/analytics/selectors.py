@@ -137,3 +137,18 @@ def planner_backtest(
         progress=progress,
     )
     return {"scope": scope.describe(), **result}
+
+
+def partnership_health(user: AnyUser, scope: Scope) -> dict[str, Any]:
+    """Principles of Partnership health-check scores beside practice change, across the partnerships in scope (an
+    association; analytics/health.py)."""
+    from healthlinks.analytics import health
+    from healthlinks.registry.models import Partnership
+
+    ids = partnership_ids(user, scope)
+    result = health.health_and_outcomes(ids, scope.year_from, scope.year_to)
+    names = dict(
+        Partnership.objects.filter(pk__in=[p["partnership_id"] for p in result["points"]]).values_list("pk", "name")
+    )
+    points = [{**p, "name": names.get(p["partnership_id"], "")} for p in result["points"]]
+    return {"scope": scope.describe(), **result, "points": points}

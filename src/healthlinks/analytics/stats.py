@@ -9,8 +9,27 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 Z95 = 1.959963984540054
+# The small-numbers rule, the one rule for pages, the PDF report, the CSV downloads and the API: a share or mean
+# rests on at least MIN_N observations, and a share on at least MIN_EVENTS of them either way (so 3 of 49 is not
+# said as 6%, while 12 of 49 is said as 24%). Every table, chart, CSV row and API row comes from `enough`.
 MIN_N = 20  # fewer observations in a cell: no estimate shown
 MIN_EVENTS = 5  # fewer successes or failures in a binary cell: no estimate shown
+RULE = format_lazy(
+    _(
+        "Too few to say: a share or mean is given only when it rests on at least {n} observations, and a share "
+        "only when at least {events} of them had the outcome and {events} did not; otherwise its interval would "
+        "be too wide to mean anything, and a person could be recognised."
+    ),
+    n=MIN_N,
+    events=MIN_EVENTS,
+)
+
+
+def enough(n: int, events: int | None = None) -> bool:
+    """The small-numbers rule: may an estimate over n observations (events of them with the outcome) be given?"""
+    if n < MIN_N:
+        return False
+    return events is None or min(events, n - events) >= MIN_EVENTS
 
 
 def wilson(successes: int, n: int) -> tuple[float, float]:
@@ -24,15 +43,23 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def too_few(n: int) -> Any:
-    """The note of an estimate not given, in the reader's language (lazy: results are cached, then read)."""
-    return format_lazy(_("too few to say (n={n})"), n=n)
+def too_few(n: int, events: int | None = None) -> Any:
+    """The note of an estimate not given, saying which part of the rule it misses, in the reader's language (lazy:
+    results are cached, then read)."""
+    if n >= MIN_N and events is not None:
+        return format_lazy(
+            _("too few to say ({events} of {n}: at least {least} each way needed)"),
+            events=events,
+            n=n,
+            least=MIN_EVENTS,
+        )
+    return format_lazy(_("too few to say (n={n}: at least {least} needed)"), n=n, least=MIN_N)
 
 
 def proportion_row(label: Any, successes: int, n: int) -> dict[str, Any]:
     row: dict[str, Any] = {"group": label, "n": n, "events": successes}
-    if n < MIN_N or min(successes, n - successes) < MIN_EVENTS:
-        row.update(estimate=None, low=None, high=None, note=too_few(n))
+    if not enough(n, successes):
+        row.update(estimate=None, low=None, high=None, note=too_few(n, successes))
         return row
     low, high = wilson(successes, n)
     row.update(estimate=successes / n, low=low, high=high, note="")
@@ -41,7 +68,7 @@ def proportion_row(label: Any, successes: int, n: int) -> dict[str, Any]:
 
 def mean_row(label: Any, n: int, mean: float | None, sd: float | None) -> dict[str, Any]:
     row: dict[str, Any] = {"group": label, "n": n}
-    if n < MIN_N or mean is None or sd is None or math.isnan(sd):
+    if not enough(n) or mean is None or sd is None or math.isnan(sd):
         row.update(estimate=None, low=None, high=None, note=too_few(n))
         return row
     half = Z95 * sd / math.sqrt(n)

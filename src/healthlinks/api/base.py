@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from healthlinks.api.concurrency import VersionedRecordMixin
@@ -41,17 +42,34 @@ class CleanInputMixin:
             raise ValidationError({"detail": "the body contains a NUL character"})
 
 
-class ViewSet(CleanInputMixin, ConditionalGetMixin, viewsets.ViewSet):
+class JSONErrorsMixin:
+    """An error is JSON whatever format was asked for (`?format=csv` included): errors are documented as JSON."""
+
+    def handle_exception(self, exc: Exception) -> Any:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        request = getattr(self, "request", None)
+        asked = getattr(getattr(request, "accepted_renderer", None), "format", None)
+        if request is not None and "csv" in (asked, request.GET.get("format")):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class ViewSet(JSONErrorsMixin, CleanInputMixin, ConditionalGetMixin, viewsets.ViewSet):
     pass
 
 
-class GenericViewSet(CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.GenericViewSet):
+class GenericViewSet(
+    JSONErrorsMixin, CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.GenericViewSet
+):
     pass
 
 
-class ReadOnlyModelViewSet(CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyModelViewSet(
+    JSONErrorsMixin, CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     pass
 
 
-class ModelViewSet(CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.ModelViewSet):
+class ModelViewSet(JSONErrorsMixin, CleanInputMixin, VersionedRecordMixin, ConditionalGetMixin, viewsets.ModelViewSet):
     pass

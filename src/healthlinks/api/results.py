@@ -15,6 +15,7 @@ from healthlinks.activities.models import Activity
 from healthlinks.api import base
 from healthlinks.api.filters import YEAR, Ordering, int_param
 from healthlinks.api.serializers import call_service
+from healthlinks.api.tables import RENDERERS
 from healthlinks.network.selectors import personal_partnership_ids
 from healthlinks.registry.models import Partnership, Publication
 from healthlinks.registry.selectors import (
@@ -52,6 +53,8 @@ def cost_partnerships(user: AnyUser) -> QuerySet[Partnership] | None:
 class _CostScoped(base.ModelViewSet):
     """Costs of partnerships the user may read them for; the partnership's coordinators (and hub admins) record,
     change and delete them through the results services."""
+
+    renderer_classes = RENDERERS  # JSON, or one CSV table with ?format=csv
 
     filter_backends = [Ordering]
     model: Any = None
@@ -174,6 +177,8 @@ class CurrencyRateSerializer(serializers.ModelSerializer):
 class CurrencyRateViewSet(base.ReadOnlyModelViewSet):
     """Units of the reporting currency per unit of a currency, by year (public, as the rates page)."""
 
+    renderer_classes = RENDERERS  # JSON, or one CSV table with ?format=csv
+
     serializer_class = CurrencyRateSerializer
     filter_backends = [Ordering]
     ordering_fields = ["currency", "year", "id"]
@@ -209,6 +214,8 @@ class DayRateSerializer(serializers.ModelSerializer):
 )
 class DayRateViewSet(base.ReadOnlyModelViewSet):
     """What a volunteer's day is worth, by grade or cadre and year (public, as the rates page)."""
+
+    renderer_classes = RENDERERS  # JSON, or one CSV table with ?format=csv
 
     serializer_class = DayRateSerializer
     filter_backends = [Ordering]
@@ -357,6 +364,8 @@ class ResultSerializer(serializers.ModelSerializer):
 class ResultViewSet(base.ReadOnlyModelViewSet):
     """Results → indicators → periods; library indicators' actuals are computed from the records."""
 
+    renderer_classes = RENDERERS  # JSON, or one CSV table with ?format=csv
+
     filter_backends = [Ordering]
     ordering_fields = ["id", "level", "title"]
     serializer_class = ResultSerializer
@@ -386,6 +395,8 @@ class IndicatorViewSet(
 ):
     """Indicators of the results frameworks you may see, with their periods; the partnership's coordinators (and
     hub admins) add them (with the first period and its targets) and delete them."""
+
+    renderer_classes = RENDERERS  # JSON, or one CSV table with ?format=csv
 
     filter_backends = [Ordering]
     ordering_fields = ["id", "library_code", "title"]

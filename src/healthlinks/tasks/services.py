@@ -356,13 +356,31 @@ def task_status(task: Task) -> dict[str, Any]:
         "percent": round(100 * done / total) if total else (100 if task.status == Task.Status.DONE else 0),
         "message": task.message,
         "result": task.result,
-        "has_output": bool(task.output_file),
+        # the file itself, not only its name: a link to a file that is not (or no longer) there answers Not Found
+        "has_output": task.status == Task.Status.DONE and output_path(task) is not None,
         "created_at": task.created_at.isoformat(),
         "finished_at": task.finished_at.isoformat() if task.finished_at else None,
         "elapsed_seconds": round(((task.finished_at or timezone.now()) - task.started_at) / timedelta(seconds=1), 1)
         if task.started_at
         else None,
     }
+
+
+def latest_reports(user: Any, partnership_slug: str) -> dict[str, dict[str, Any]]:
+    """The user's latest report of one partnership in each format ("pdf", "html"): its task, whether it is still
+    being made, and whether its file is there to download. A format never asked for is missing."""
+    found: dict[str, dict[str, Any]] = {}
+    for task in visible_tasks(user).filter(kind="report").order_by("-created_at", "-pk")[:50]:
+        params = task.params or {}
+        if params.get("scope") != {"partnership": partnership_slug}:
+            continue
+        fmt = "html" if params.get("format") == "html" else "pdf"
+        if fmt in found:
+            continue
+        ready = task.status == Task.Status.DONE and output_path(task) is not None
+        pending = task.status in (Task.Status.QUEUED, Task.Status.RUNNING)
+        found[fmt] = {"task": task, "ready": ready, "pending": pending}
+    return found
 
 
 def output_path(task: Task) -> Path | None:

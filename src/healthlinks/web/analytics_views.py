@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from healthlinks import labels
-from healthlinks.analytics import mobility
+from healthlinks.analytics import mobility, words
 from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import (
     collective_impact,
     mobility_analysis,
     network_evolution,
+    partnership_health,
     typology_analysis,
     value_for_money,
 )
@@ -31,17 +32,9 @@ from healthlinks.registry.selectors import TYPOLOGY_FILTERS
 from healthlinks.tasks.services import submit
 from healthlinks.web import charts, pickers
 
-DIMENSION_LABELS = {
-    "continuum": gettext_lazy("Continuum class of the longest stay"),
-    "repeat": gettext_lazy("Repeat visits (highest repeat index)"),
-    "mode": gettext_lazy("Physical, virtual or blended"),
-    "volunteer_days": gettext_lazy("Volunteer's cumulative days in the partnership"),
-    "volunteer_cadre": gettext_lazy("Cadre of the volunteer (ISCO-08)"),
-    "trainee_cadre": gettext_lazy("Cadre of the trainee (ISCO-08)"),
-}
-
-
-GROUP_KINDS = {"continuum": "continuum_class", "mode": "mode", "volunteer_cadre": "cadre", "trainee_cadre": "cadre"}
+DIMENSION_LABELS = words.DIMENSION_LABELS
+GROUP_KINDS = words.GROUP_KINDS
+group_labeller = words.group_labeller
 
 
 def typology_label(key: str) -> str:
@@ -218,7 +211,10 @@ def report_request(request: HttpRequest) -> HttpResponse:
 
 
 def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per outcome: the breakdown tables with their interval charts, and the model's forest plot."""
+    """Per outcome: the breakdown tables with their interval charts, and the model's forest plot, every estimate
+    with its words (analytics.words; `data` may be the analysis as cached or already in words)."""
+    if "small_numbers" not in data:
+        data = words.mobility(data)
     sections = []
     for key, outcome in data["outcomes"].items():
         binary = outcome["kind"] == "binary"
@@ -226,15 +222,24 @@ def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
         tables = []
         for dim in mobility.DIMENSIONS:
             rows = outcome["breakdowns"][dim]
-            if dim in GROUP_KINDS:  # codes (continuum classes, ISCO cadres) shown as words
-                label = labels.labeller(GROUP_KINDS[dim], {r["group"] for r in rows})
-                rows = [{**r, "group": label(r["group"])} for r in rows]
+            # codes (continuum classes, ISCO cadres) and bands shown as words
+            label = group_labeller(dim, {r["group"] for r in rows})
+            rows = [{**r, "group": label(r["group"])} for r in rows]
             spec = charts.intervals(rows, str(DIMENSION_LABELS[dim]), axis, percent=binary)
             tables.append(
                 {"dimension": dim, "label": DIMENSION_LABELS[dim], "rows": rows, "spec": spec, "id": f"iv-{key}-{dim}"}
             )
         model = outcome["model"]
-        forest = charts.forest(model["effects"], outcome["title"], model.get("scale", "")) if model["effects"] else None
+        forest = (
+            charts.forest(
+                model["effects"],
+                outcome["title"],
+                _("times as likely") if binary else _("difference in gain"),
+                ratio=binary,
+            )
+            if model["shown"]
+            else None
+        )
         sections.append(
             {
                 "key": key,
@@ -252,25 +257,21 @@ def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
 def mobility_page(request: HttpRequest) -> HttpResponse:
     """Which kinds of stays were followed by learning, changed practice and cascades, with intervals."""
     form, scope = _scope(request)
-    data = mobility_analysis(request.user, scope)
+    data = words.mobility(mobility_analysis(request.user, scope))
     if request.GET.get("format") == "csv":
-        rows = [
-            {"outcome": key, "dimension": dim, **row}
-            for key, outcome in data["outcomes"].items()
-            for dim, table in outcome["breakdowns"].items()
-            for row in table
-        ]
-        rows += [
-            {"outcome": key, "dimension": "model", "group": e["term"], "n": e["n_with"], **e}
-            for key, outcome in data["outcomes"].items()
-            for e in outcome["model"]["effects"]
-        ]
-        return _csv(rows, "mobility-knowledge-transfer.csv")
+        return _csv(words.mobility_rows(data), "mobility-knowledge-transfer.csv")
     sections = mobility_sections(data)
     return render(
         request,
         "web/analytics_mobility.html",
-        {"form": form, "data": data, "sections": sections, "querystring": request.GET.urlencode()},
+        {
+            "form": form,
+            "data": data,
+            "sections": sections,
+            "glossary": words.GLOSSARY,
+            "small_numbers": data["small_numbers"],
+            "querystring": request.GET.urlencode(),
+        },
     )
 
 
@@ -373,6 +374,9 @@ def impact_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(data["partnerships"], "collective-impact.csv")
     tables, specs = impact_views(data)
+    health = words.health(partnership_health(request.user, scope))
+    if health["points"]:
+        specs["health"] = charts.health_scatter(health["points"])
     # the largest first; the full list is in the CSV (a page of 2,000 rows helps no one and takes a second)
     shown = sorted(data["partnerships"], key=lambda r: (-r["trained"], r["name"]))[:IMPACT_ROWS]
     return render(
@@ -385,6 +389,8 @@ def impact_page(request: HttpRequest) -> HttpResponse:
             "specs": specs,
             "shown": shown,
             "hidden": len(data["partnerships"]) - len(shown),
+            "health": health,
+            "glossary": [words.GLOSSARY["association"], words.GLOSSARY["interval"], words.GLOSSARY["too_few"]],
             "querystring": request.GET.urlencode(),
         },
     )

@@ -2,16 +2,59 @@
 
 from __future__ import annotations
 
-from typing import Any
+import textwrap
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec
 
 from django.templatetags.static import static
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from healthlinks import labels
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
+LABEL_LIMIT = 180  # px: a longer axis or legend label ends in "…" (its full text is in the tooltip and the table)
+TITLE_LINE = 30  # characters
+READABLE_CONFIG: dict[str, dict[str, Any]] = {
+    "axis": {"labelLimit": LABEL_LIMIT, "titleLimit": 200, "labelOverlap": True},
+    "legend": {"orient": "bottom", "labelLimit": LABEL_LIMIT, "columns": 2, "titleLimit": 400},
+    "title": {"limit": 600, "anchor": "start"},
+}
 
 
+def readable(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec whose labels are never clipped and whose legends never sit on the marks: the whole chart (axis
+    labels, titles and legends included) is fitted inside its width ("fit", padding contained), legends go below
+    the plot, and long labels end in an ellipsis rather than run off the edge. Every chart of the pages and the
+    reports goes through here."""
+    own: dict[str, Any] = spec.get("config", {})
+    title = spec.get("title")
+    if isinstance(title, str | Promise) and len(str(title)) > TITLE_LINE:
+        # on a phone a long title would run past the picture: it is drawn on lines of at most TITLE_LINE characters
+        spec = {**spec, "title": {"text": textwrap.wrap(str(title), TITLE_LINE)}}
+    config = {key: {**value, **own.get(key, {})} for key, value in READABLE_CONFIG.items()}
+    return {
+        **spec,
+        "autosize": {"type": "fit-x" if spec.get("projection") is None else "fit", "contains": "padding"},
+        "config": {**own, **config},
+    }
+
+
+P = ParamSpec("P")
+
+
+def readable_chart(build: Callable[P, dict[str, Any]]) -> Callable[P, dict[str, Any]]:
+    """The spec `build` makes, made readable (see `readable`)."""
+
+    @wraps(build)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+        return readable(build(*args, **kwargs))
+
+    return wrapper
+
+
+@readable_chart
 def world_map(links: list[dict[str, Any]], points: list[dict[str, Any]]) -> dict[str, Any]:
     """Partnership links as great lines on the shipped Natural Earth 110m countries."""
     return {
@@ -62,6 +105,7 @@ def world_map(links: list[dict[str, Any]], points: list[dict[str, Any]]) -> dict
     }
 
 
+@readable_chart
 def bar(rows: list[dict[str, Any]], label: str, value: str, title: str) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
@@ -92,6 +136,7 @@ def _class_colours(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], di
     return labelled, {"domain": [classes(c) for c in CLASS_COLORS["domain"]], "range": CLASS_COLORS["range"]}
 
 
+@readable_chart
 def stays_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     rows, colours = _class_colours(rows)
     return {
@@ -110,6 +155,7 @@ def stays_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@readable_chart
 def days_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
@@ -126,6 +172,7 @@ def days_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@readable_chart
 def timeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One bar per stay from start to end, a row per host; virtual engagements in green."""
     rows, colours = _class_colours(rows)
@@ -159,6 +206,7 @@ def timeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@readable_chart
 def network_picture(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
     """People and institutions at precomputed positions; ties coloured by kind."""
     axis_off = {"axis": None, "scale": {"zero": False}}
@@ -201,6 +249,7 @@ def network_picture(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) ->
     }
 
 
+@readable_chart
 def funnel(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
@@ -216,6 +265,7 @@ def funnel(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     }
 
 
+@readable_chart
 def pre_post(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Distributions of pre- and post-test scores (% of the maximum), in the reader's words (before, after)."""
     said = {"pre": _("Before"), "post": _("After")}
@@ -251,6 +301,7 @@ def counts(rows: list[dict[str, Any]], label: str, title: str) -> dict[str, Any]
     }
 
 
+@readable_chart
 def stacked_by_year(rows: list[dict[str, Any]], colour: str | None, title: str, unit: str) -> dict[str, Any]:
     encoding: dict[str, Any] = {
         "x": {"field": "year", "type": "ordinal", "title": None},
@@ -270,63 +321,71 @@ def stacked_by_year(rows: list[dict[str, Any]], colour: str | None, title: str, 
     }
 
 
-def forest(effects: list[dict[str, Any]], title: str, scale: str) -> dict[str, Any]:
-    """Model effects as points with their 95% intervals, against a zero line (the intercept left out)."""
+def forest(effects: list[dict[str, Any]], title: str, axis: str, *, ratio: bool = False) -> dict[str, Any]:
+    """Model effects as points with their 95% intervals (the baseline left out): risk ratios on a log scale
+    against a line at 1 (no difference) when `ratio`, else differences against a line at 0."""
     rows = [e for e in effects if e["term"] != "Intercept"]
-    y = {"field": "label", "type": "nominal", "title": None, "sort": None}
-    return {
-        "$schema": SCHEMA,
-        "title": title,
-        "width": "container",
-        "height": {"step": 34},
-        "data": {"values": rows},
-        "layer": [
-            {"mark": {"type": "rule", "color": "#9aa5b1"}, "encoding": {"x": {"datum": 0}}},
-            {
-                "mark": {"type": "rule", "strokeWidth": 2, "color": "#0b7a75"},
-                "encoding": {
-                    "y": y,
-                    "x": {"field": "low", "type": "quantitative", "title": scale},
-                    "x2": {"field": "high"},
+    y = {"field": "label", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 140}}
+    est, low, high = ("rr", "rr_low", "rr_high") if ratio else ("estimate", "low", "high")
+    scale = {"type": "log"} if ratio else {}
+    return readable(
+        {
+            "$schema": SCHEMA,
+            "title": title,
+            "width": "container",
+            "height": {"step": 34},
+            "data": {"values": rows},
+            "layer": [
+                {"mark": {"type": "rule", "color": "#9aa5b1"}, "encoding": {"x": {"datum": 1 if ratio else 0}}},
+                {
+                    "mark": {"type": "rule", "strokeWidth": 2, "color": "#0b7a75"},
+                    "encoding": {
+                        "y": y,
+                        "x": {"field": low, "type": "quantitative", "title": axis, "scale": scale},
+                        "x2": {"field": high},
+                    },
                 },
-            },
-            {
-                "mark": {"type": "point", "filled": True, "size": 80, "color": "#0b7a75"},
-                "encoding": {
-                    "y": y,
-                    "x": {"field": "estimate", "type": "quantitative"},
-                    "tooltip": [
-                        {"field": "label", "title": _("Term")},
-                        {"field": "estimate", "format": ".2f", "title": _("Estimate")},
-                        # xgettext:no-python-format
-                        {"field": "low", "format": ".2f", "title": _("95% low")},
-                        # xgettext:no-python-format
-                        {"field": "high", "format": ".2f", "title": _("95% high")},
-                        {"field": "n_with", "title": "n"},
-                    ],
+                {
+                    "mark": {"type": "point", "filled": True, "size": 80, "color": "#0b7a75"},
+                    "encoding": {
+                        "y": y,
+                        "x": {"field": est, "type": "quantitative", "scale": scale},
+                        "tooltip": [
+                            {"field": "label", "title": _("Term")},
+                            {"field": est, "format": ".2f", "title": _("Estimate")},
+                            # xgettext:no-python-format
+                            {"field": low, "format": ".2f", "title": _("95% low")},
+                            # xgettext:no-python-format
+                            {"field": high, "format": ".2f", "title": _("95% high")},
+                            {"field": "n_with", "title": "n"},
+                        ],
+                    },
                 },
-            },
-        ],
-    }
+            ],
+        }
+    )
 
 
+@readable_chart
 def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool = True) -> dict[str, Any]:
-    """Estimates by group with 95% interval bars; groups too thin to estimate are left out (see the table)."""
+    """Estimates by group with 95% interval bars, one row a group (its name level, never slanted off the picture);
+    groups too thin to estimate are left out (see the table)."""
     shown = [r for r in rows if r.get("estimate") is not None]
     fmt = ".0%" if percent else ".2f"
-    x = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelAngle": -30}}
+    group: dict[str, Any] = {"field": "group", "type": "nominal", "title": None, "sort": None}
+    group["axis"] = {"labelLimit": 140}
     return {
         "$schema": SCHEMA,
         "title": title,
         "width": "container",
-        "height": 200,
+        "height": {"step": 26},
         "data": {"values": shown},
         "layer": [
             {
                 "mark": {"type": "bar", "color": "#9fd3cf"},
                 "encoding": {
-                    "x": x,
-                    "y": {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}},
+                    "y": group,
+                    "x": {"field": "estimate", "type": "quantitative", "title": axis, "axis": {"format": fmt}},
                     "tooltip": [
                         {"field": "group", "title": _("Group")},
                         {"field": "estimate", "format": fmt, "title": _("Estimate")},
@@ -340,12 +399,13 @@ def intervals(rows: list[dict[str, Any]], title: str, axis: str, percent: bool =
             },
             {
                 "mark": {"type": "rule", "color": "#1f2933"},
-                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+                "encoding": {"y": group, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
             },
         ],
     }
 
 
+@readable_chart
 def measures_over_time(years: list[dict[str, Any]], fields: dict[str, str], title: str) -> dict[str, Any]:
     """Several measures per year as lines, one colour each (long format built here)."""
     rows = [
@@ -370,6 +430,7 @@ def measures_over_time(years: list[dict[str, Any]], fields: dict[str, str], titl
     }
 
 
+@readable_chart
 def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, Any]:
     """Countries shaded by a figure (rows carry the ISO numeric code as `id`), on the shipped world atlas."""
     return {
@@ -409,6 +470,43 @@ def choropleth(rows: list[dict[str, Any]], field: str, title: str) -> dict[str, 
     }
 
 
+@readable_chart
+def health_scatter(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each partnership's health-check score (x) against its share of trainees whose practice changed (y), the
+    point's size its number of trainees followed up, with a least-squares line (an association)."""
+    x = {"field": "score", "type": "quantitative", "title": _("Health-check score (1-5)"), "scale": {"zero": False}}
+    y = {"field": "share", "type": "quantitative", "title": _("Practice changed"), "axis": {"format": ".0%"}}
+    return {
+        "$schema": SCHEMA,
+        "title": _("Partnership health and practice change"),
+        "width": "container",
+        "height": 260,
+        "data": {"values": points},
+        "layer": [
+            {
+                "mark": {"type": "circle", "color": "#0b7a75", "opacity": 0.7},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "size": {"field": "n", "type": "quantitative", "title": _("Trainees followed up")},
+                    "tooltip": [
+                        {"field": "name", "title": _("Partnership")},
+                        {"field": "score", "format": ".1f", "title": _("Health-check score (1-5)")},
+                        {"field": "share", "format": ".0%", "title": _("Practice changed")},
+                        {"field": "n", "title": "n"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "line", "color": "#c2410c"},
+                "transform": [{"regression": "share", "on": "score"}],
+                "encoding": {"x": x, "y": y},
+            },
+        ],
+    }
+
+
+@readable_chart
 def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paired: bool) -> dict[str, Any]:
     """Value for money: each partnership a dot on its comparison group's line (like with like), the group's
     median a tick, the partnerships in scope drawn large and dark among their peers; `paired` draws the financial
@@ -486,6 +584,7 @@ def vfm_strip(rows: list[dict[str, Any]], title: str, axis: str, fmt: str, paire
     }
 
 
+@readable_chart
 def estimates_with_intervals(rows: list[dict[str, Any]], title: str, axis: str, fmt: str) -> dict[str, Any]:
     """Estimates (partnerships pooled, comparator programmes) as dots with their 95% intervals, one line each (the
     financial and the economic cost of a programme on two lines, coloured). Rows: label, cost, estimate, low,

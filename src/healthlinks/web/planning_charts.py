@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from healthlinks.web.charts import SCHEMA
+from healthlinks.web.charts import SCHEMA, readable_chart
 
 
 def _lines(text: str, width: int = 34) -> list[str]:
@@ -16,6 +16,7 @@ def _lines(text: str, width: int = 34) -> list[str]:
     return textwrap.wrap(text, width) or [text]
 
 
+@readable_chart
 def _chart(rows: list[dict[str, Any]], title: str, axis: str) -> dict[str, Any]:
     y = {"field": "plan", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 110}}
     return {

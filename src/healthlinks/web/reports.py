@@ -20,14 +20,17 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from healthlinks.analytics import words
 from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import (
     collective_impact,
     mobility_analysis,
     network_evolution,
+    partnership_health,
     typology_analysis,
     value_for_money,
 )
+from healthlinks.web import charts as chart_specs
 from healthlinks.web.analytics_views import (
     comparison_in_words,
     distribution_in_words,
@@ -65,7 +68,7 @@ def chart_svg(spec: dict[str, Any]) -> str:
     """A Vega-Lite spec drawn as SVG, at a fixed width for print."""
     import vl_convert
 
-    spec = _inline_data(copy.deepcopy(spec))
+    spec = chart_specs.readable(_inline_data(copy.deepcopy(spec)))
     if spec.get("width") == "container":
         spec["width"] = CHART_WIDTH
     return str(vl_convert.vegalite_to_svg(spec))
@@ -82,7 +85,7 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     step(STAGES[0], 0, total)
     impact = collective_impact(user, scope)
     step(STAGES[1], 1, total)
-    mobility = mobility_analysis(user, scope)
+    mobility = words.mobility(mobility_analysis(user, scope))
     step(STAGES[2], 2, total)
     network = network_evolution(user, scope)
     step(STAGES[3], 3, total)
@@ -103,6 +106,9 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     for name in ("size", "structure", "reciprocity"):
         if name in net_specs:
             charts[f"network_{name}"] = _img(chart_svg(net_specs[name]))
+    health = words.health(partnership_health(user, scope))
+    if len(health["points"]) > 1:
+        charts["health"] = _img(chart_svg(chart_specs.health_scatter(health["points"])))
     vfm_rows = [comparison_in_words(row) for row in vfm["partnerships"]]
     title = _("Programme report")
     if scope.partnership and len(impact["partnerships"]) == 1:
@@ -123,6 +129,9 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
             "grouping": {**typology["grouping"], "groups": groups_in_words(typology["grouping"]["groups"])},
         },
         "charts": charts,
+        "glossary": words.GLOSSARY,
+        "health": health,
+        "small_numbers": mobility["small_numbers"],
     }
 
 

@@ -26,6 +26,7 @@ from healthlinks.reference.models import Country, ReferenceDataset
 from healthlinks.registry import selectors, services
 from healthlinks.registry.models import GeographyClass, Institution, Partnership, PartnershipMember
 from healthlinks.results.selectors import partnership_summary
+from healthlinks.tasks.services import latest_reports
 from healthlinks.web import charts
 from healthlinks.web.concurrency import Stale, merge_stale, record_version
 from healthlinks.web.forms import (
@@ -158,6 +159,10 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["sides"] = selectors.principles_by_side(partnership)
     if access >= selectors.Access.MEMBER:
         context["history"] = history_entries(partnership)
+    if request.user.is_authenticated:
+        # the report is one click away: its download when its file is there, else "Prepare" (then its progress)
+        made = latest_reports(request.user, partnership.slug)
+        context["reports"] = [(fmt, name, made.get(fmt, {})) for fmt, name in (("pdf", "PDF"), ("html", _("web page")))]
     return render(request, "web/partnership_detail.html", context)
 
 

@@ -81,10 +81,12 @@ def figures(spec: Any) -> SafeString:
     if not rows or not columns:
         return mark_safe("")  # noqa: S308 (nothing to show)
     title = spec.get("title") if isinstance(spec, dict) else None
+    title = title.get("text") if isinstance(title, dict) else title
+    title = " ".join(map(str, title)) if isinstance(title, list) else title  # a title drawn on several lines
     return render_to_string(
         "web/_figures.html",
         {
-            "title": (title.get("text") if isinstance(title, dict) else title) or "",
+            "title": title or "",
             "headers": list(columns.values()),
             "rows": [[_cell(row.get(field)) for field in columns] for row in rows[:SHOWN]],
             "more": max(len(rows) - SHOWN, 0),
