@@ -25,6 +25,7 @@ from healthlinks.network.models import (
     PersonRole,
     PersonRoleKind,
     Purpose,
+    STAY_CONDITIONS,
     Stay,
     StaySession,
     Tie,
@@ -151,6 +152,7 @@ STAY_FIELDS = {
     "virtual_hours",
     "funding",
     "notes",
+    *STAY_CONDITIONS,
 }
 
 
