@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "healthlinks.evidence",
     "healthlinks.evaluation",
     "healthlinks.projects",
+    "healthlinks.readiness",
     "healthlinks.demo",
     "healthlinks.ops",
     "healthlinks.tasks",

@@ -222,9 +222,23 @@ def build_world() -> dict[str, Any]:
     invitation = evaluation_services.invitations_create(by=None, instrument=instrument, partnership=a, open_link=True)[
         0
     ]
+    from django.core.files.base import ContentFile
+
+    from healthlinks.readiness.services import check_save, item_save
+
+    readiness_item = item_save(by=None, name="Matrix indemnity", evidence_needed=True)
+    readiness_check = check_save(
+        by=None,
+        stay=stay,
+        item=readiness_item,
+        done_on=date(2016, 1, 1),
+        evidence=ContentFile(b"Sentinel-Name policy", name="policy.txt"),  # type: ignore[arg-type]
+    )
     return {
         "users": users,
         "ids": {
+            "readiness_item": readiness_item.pk,
+            "readiness_check": readiness_check.pk,
             "token": invitation.token,
             "a": a.slug,
             "b": b.slug,

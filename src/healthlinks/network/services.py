@@ -19,13 +19,13 @@ from healthlinks.accounts.models import User
 from healthlinks.bulk import create_many, full_clean_many, references_resolved, update_many
 from healthlinks.network.models import (
     DIRECTED_TIES,
+    STAY_CONDITIONS,
     Mode,
     Person,
     PersonalData,
     PersonRole,
     PersonRoleKind,
     Purpose,
-    STAY_CONDITIONS,
     Stay,
     StaySession,
     Tie,

@@ -245,7 +245,7 @@ class StayEditForm(forms.ModelForm):
 def add_condition_fields(form: forms.BaseForm) -> None:
     """The enabling conditions of a stay (network.models.STAY_CONDITIONS): yes, no or not known, each."""
     for name in STAY_CONDITIONS:
-        model_field = Stay._meta.get_field(name)
+        model_field = cast(Field[Any, Any], Stay._meta.get_field(name))
         form.fields[name] = forms.NullBooleanField(
             required=False,
             label=capfirst(str(model_field.verbose_name)),

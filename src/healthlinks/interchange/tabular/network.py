@@ -28,10 +28,10 @@ from healthlinks.network import selectors as network_selectors
 from healthlinks.network import services as network_services
 from healthlinks.network.models import (
     DIRECTED_TIES,
+    STAY_CONDITIONS,
     Funding,
     Mode,
     Person,
-    STAY_CONDITIONS,
     PersonRoleKind,
     Purpose,
     Sex,

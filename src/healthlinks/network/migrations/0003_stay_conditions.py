@@ -4,60 +4,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0002_historicalperson_deleted_at_person_deleted_at'),
+        ("network", "0002_historicalperson_deleted_at_person_deleted_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalstay',
-            name='leave_backfill',
-            field=models.BooleanField(blank=True, help_text='The volunteer had agreed leave, and their work at home was covered while they were away.', null=True, verbose_name='leave and backfill at home'),
+            model_name="historicalstay",
+            name="leave_backfill",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The volunteer had agreed leave, and their work at home was covered while they were away.",
+                null=True,
+                verbose_name="leave and backfill at home",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstay',
-            name='named_counterpart',
-            field=models.BooleanField(blank=True, help_text='Someone at the host was named to work alongside the volunteer.', null=True, verbose_name='named counterpart at the host'),
+            model_name="historicalstay",
+            name="named_counterpart",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Someone at the host was named to work alongside the volunteer.",
+                null=True,
+                verbose_name="named counterpart at the host",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstay',
-            name='prior_contact',
-            field=models.BooleanField(blank=True, help_text='The volunteer had worked or been in touch with the host before this stay.', null=True, verbose_name='prior contact with the host'),
+            model_name="historicalstay",
+            name="prior_contact",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The volunteer had worked or been in touch with the host before this stay.",
+                null=True,
+                verbose_name="prior contact with the host",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstay',
-            name='protected_time',
-            field=models.BooleanField(blank=True, help_text='Host staff had time set aside to work and learn with the volunteer, and someone supervised.', null=True, verbose_name='protected time and supervision at the host'),
+            model_name="historicalstay",
+            name="protected_time",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Host staff had time set aside to work and learn with the volunteer, and someone supervised.",
+                null=True,
+                verbose_name="protected time and supervision at the host",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstay',
-            name='shared_language',
-            field=models.BooleanField(blank=True, help_text='The volunteer and the host team shared a language they could work in.', null=True, verbose_name='shared working language'),
+            model_name="historicalstay",
+            name="shared_language",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The volunteer and the host team shared a language they could work in.",
+                null=True,
+                verbose_name="shared working language",
+            ),
         ),
         migrations.AddField(
-            model_name='stay',
-            name='leave_backfill',
-            field=models.BooleanField(blank=True, help_text='The volunteer had agreed leave, and their work at home was covered while they were away.', null=True, verbose_name='leave and backfill at home'),
+            model_name="stay",
+            name="leave_backfill",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The volunteer had agreed leave, and their work at home was covered while they were away.",
+                null=True,
+                verbose_name="leave and backfill at home",
+            ),
         ),
         migrations.AddField(
-            model_name='stay',
-            name='named_counterpart',
-            field=models.BooleanField(blank=True, help_text='Someone at the host was named to work alongside the volunteer.', null=True, verbose_name='named counterpart at the host'),
+            model_name="stay",
+            name="named_counterpart",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Someone at the host was named to work alongside the volunteer.",
+                null=True,
+                verbose_name="named counterpart at the host",
+            ),
         ),
         migrations.AddField(
-            model_name='stay',
-            name='prior_contact',
-            field=models.BooleanField(blank=True, help_text='The volunteer had worked or been in touch with the host before this stay.', null=True, verbose_name='prior contact with the host'),
+            model_name="stay",
+            name="prior_contact",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The volunteer had worked or been in touch with the host before this stay.",
+                null=True,
+                verbose_name="prior contact with the host",
+            ),
         ),
         migrations.AddField(
-            model_name='stay',
-            name='protected_time',
-            field=models.BooleanField(blank=True, help_text='Host staff had time set aside to work and learn with the volunteer, and someone supervised.', null=True, verbose_name='protected time and supervision at the host'),
+            model_name="stay",
+            name="protected_time",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Host staff had time set aside to work and learn with the volunteer, and someone supervised.",
+                null=True,
+                verbose_name="protected time and supervision at the host",
+            ),
         ),
         migrations.AddField(
-            model_name='stay',
-            name='shared_language',
-            field=models.BooleanField(blank=True, help_text='The volunteer and the host team shared a language they could work in.', null=True, verbose_name='shared working language'),
+            model_name="stay",
+            name="shared_language",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The volunteer and the host team shared a language they could work in.",
+                null=True,
+                verbose_name="shared working language",
+            ),
         ),
     ]
