@@ -35,7 +35,7 @@ from healthlinks.registry.services import geography_class_of, make_slug
 
 from . import places
 from .activities import stage_activities
-from .network import stage_network
+from .network import stage_network, stage_stay_conditions
 
 SCALES = {"S": 60, "M": 2000, "L": 10000}
 # A fixed "today" keeps the world identical for a seed whatever day it is built.
@@ -303,6 +303,7 @@ STAGES: list[Callable[[World], None]] = [
     stage_registry,
     stage_network,
     stage_activities,
+    stage_stay_conditions,
     stage_users,
     stage_evaluation,
 ]

@@ -555,6 +555,19 @@ BULK_PERSON_FIELDS = {"cadre", "home_institution", "sex"}
 
 
 @transaction.atomic
+@transaction.atomic
+def stays_conditions_save_many(*, by: User | None, stays: Sequence[Stay]) -> int:
+    """Write the enabling conditions (STAY_CONDITIONS: yes, no or None for unknown) of many recorded stays, each
+    with its history row; nothing else of the stays changes. Returns the number written."""
+    for stay in stays:
+        for name in STAY_CONDITIONS:
+            if getattr(stay, name) not in (True, False, None):
+                raise ValidationError({name: _("a condition is yes, no or unknown")})
+    update_many(list(stays), list(STAY_CONDITIONS), by=by)
+    changes.changed([Stay])
+    return len(stays)
+
+
 def people_set(*, by: User | None, people: Sequence[Person], **fields: Any) -> int:
     """Set the same fields on many people at once (a bulk action): each person validated, one history row per
     person, all in one transaction. Returns the number of people changed."""
