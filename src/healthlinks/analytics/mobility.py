@@ -478,7 +478,7 @@ def conditions_fit(grouped: pd.DataFrame) -> dict[str, Any]:
     complete[MODIFIER] = complete["named_counterpart"] * complete["long_term"]
     n = int(complete["n"].sum())
     keep, dropped = _usable(complete, n, [*PREDICTORS, *CONDITIONS, MODIFIER]) if n else ([], [])
-    model = fit(complete, "binary", keep) if n else {"n": 0, "effects": [], "note": ""}
+    model: dict[str, Any] = fit(complete, "binary", keep) if n else {"n": 0, "effects": [], "note": ""}
     for effect in model.get("effects", []):
         if effect["term"] in CONDITION_LABELS:
             effect["label"] = CONDITION_LABELS[effect["term"]]
