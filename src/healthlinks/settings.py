@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "healthlinks.evaluation",
     "healthlinks.projects",
     "healthlinks.programmes",
+    "healthlinks.readiness",
     "healthlinks.demo",
     "healthlinks.ops",
     "healthlinks.tasks",

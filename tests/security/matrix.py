@@ -72,6 +72,17 @@ MATRIX: dict[str, Entry] = {
     "stays-bulk": e("/partnerships/{a}/stays/bulk/", "302 405 405 405 405 405  405 405 405", "POST only"),
     "activity-edit": e("/activities/{activity}/edit/", EDIT_A),
     "stay-edit": e("/stays/{stay}/edit/", "302 403 403 404 200 200  403 200 200", "hidden where not visible"),
+    "stay-readiness": e(
+        "/stays/{stay}/readiness/", "302 403 200 404 200 200  200 200 200", "members read; coordinators edit"
+    ),
+    "readiness-evidence": e(
+        "/readiness/evidence/{readiness_check}/", "302 403 200 404 200 200  200 200 200", "as the stay's checklist"
+    ),
+    "readiness-overview": e("/readiness/", "302 403 200 200 200 200  200 200 200", "one's own partnerships"),
+    "readiness-items": e("/readiness/items/", "302 403 403 403 403 200  403 403 200", "hub admins configure"),
+    "readiness-item-edit": e(
+        "/readiness/items/{readiness_item}/", "302 403 403 403 403 200  403 403 200", "hub admins configure"
+    ),
     "people-list": e("/people/", SIGNED_IN, "researchers: consenting people, pseudonymous"),
     "activities-bulk": e(
         "/activities/bulk/", "302 405 405 405 405 405  405 405 405", "POST only; acts on activities one may change"
@@ -724,6 +735,15 @@ WRITES: dict[str, Write] = {
     ),
     "web in-kind create": w("POST", "/partnerships/{a}/in-kind/new/", {}, "302 403 403 403 200 200  403 200 200"),
     "web in-kind edit": w("POST", "/in-kind/{in_kind}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
+    "web stay readiness": w(
+        "POST", "/stays/{stay}/readiness/", {}, "302 403 403 404 302 302  403 302 302", "coordinators of A record it"
+    ),
+    "web readiness item edit": w(
+        "POST", "/readiness/items/{readiness_item}/", {}, "302 403 403 403 403 200  403 403 200", "hub admins"
+    ),
+    "web readiness items": w(
+        "POST", "/readiness/items/", {"defaults": "1"}, "302 403 403 403 403 302  403 403 302", "hub admins"
+    ),
     "web indicator edit": w(
         "POST", "/indicators/{indicator}/edit/", {"title": "Matrix renamed"}, "302 403 403 403 302 302  403 302 302"
     ),

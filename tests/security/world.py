@@ -240,10 +240,24 @@ def build_world() -> dict[str, Any]:
     )
     partnership_add(by=None, programme=programme, partnership=a)
     partnership_add(by=None, programme=programme, partnership=draft)
+    from django.core.files.base import ContentFile
+
+    from healthlinks.readiness.services import check_save, item_save
+
+    readiness_item = item_save(by=None, name="Matrix indemnity", evidence_needed=True)
+    readiness_check = check_save(
+        by=None,
+        stay=stay,
+        item=readiness_item,
+        done_on=date(2016, 1, 1),
+        evidence=ContentFile(b"Sentinel-Name policy", name="policy.txt"),  # type: ignore[arg-type]
+    )
     return {
         "users": users,
         "ids": {
             "plan": plan.pk,
+            "readiness_item": readiness_item.pk,
+            "readiness_check": readiness_check.pk,
             "token": invitation.token,
             "a": a.slug,
             "b": b.slug,

@@ -81,6 +81,12 @@ EXTRACT: dict[str, tuple[Callable[[], QuerySet[Any]], tuple[Column, ...]]] = {
             ("duration_days", None),
             ("repeat_index", None),
             ("virtual_hours", _float("virtual_hours")),
+            # the enabling conditions (issue 26): 1, 0, or NULL when not known
+            ("named_counterpart", _int("named_counterpart")),
+            ("protected_time", _int("protected_time")),
+            ("leave_backfill", _int("leave_backfill")),
+            ("prior_contact", _int("prior_contact")),
+            ("shared_language", _int("shared_language")),
         ),
     ),
     "people": (

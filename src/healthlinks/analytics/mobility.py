@@ -413,3 +413,91 @@ def analyse(snap: Snapshot, ids: list[int], year_from: int | None = None, year_t
             "model": fit(grouped, meta["kind"], predictors),
         }
     return out
+
+
+# --- enabling conditions (issue 26) ---------------------------------------------------------------------------------
+# Whether the conditions the literature names for a stay (network.models.STAY_CONDITIONS: a named counterpart,
+# protected time and supervision at the host, leave and backfill at home, prior contact, a shared working language)
+# go with practice change (L3), adjusted for the mobility predictors above, with one effect modifier: whether a
+# named counterpart matters more in a long-term placement. An activity has a condition when any of its stays had it
+# (no when every stay with it recorded had not; unknown when none recorded it); only observations whose activity
+# has every condition known are modelled (complete cases), and how many were left out is said.
+
+CONDITIONS = ["named_counterpart", "protected_time", "leave_backfill", "prior_contact", "shared_language"]
+MODIFIER = "counterpart_x_long_term"
+CONDITION_LABELS = {
+    "named_counterpart": _("Named counterpart at the host"),
+    "protected_time": _("Protected time and supervision at the host"),
+    "leave_backfill": _("Leave and backfill at home"),
+    "prior_contact": _("Prior contact with the host"),
+    "shared_language": _("Shared working language"),
+    MODIFIER: _("Named counterpart, in a long-term placement (added effect)"),
+}
+CONDITIONS_TABLES: tuple[str | tuple[str, tuple[str, ...]], ...] = tuple(
+    ("stays", (*columns, *CONDITIONS)) if isinstance(entry, tuple) and entry[0] == "stays" else entry
+    for entry in TABLES
+    for columns in [entry[1] if isinstance(entry, tuple) else ()]
+)
+CONDITIONS_GROUPED = ["partnership_id", "repeat_visit", "long_term", "virtual_only", *CONDITIONS]
+
+
+def conditions_tables(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int | None) -> pd.DataFrame:
+    """The L3 observations summed by partnership, mobility predictors and conditions (unknown conditions as NULL),
+    computed in DuckDB whatever their number."""
+    mob, params = _activity_mobility_sql(ids, year_from, year_to)
+    known = ", ".join(f"max(s.{c}) AS {c}" for c in CONDITIONS)
+    cursor = snap.cursor()
+    try:
+        cursor.execute(f"CREATE TEMPORARY TABLE mob AS {mob}", params)  # noqa: S608 - our SQL, bound values
+        grouped = cursor.sql(
+            f"""WITH cond AS (SELECT l.activity_id, {known}
+                    FROM activity_stays l JOIN stays s ON s.id = l.stay_id
+                    WHERE l.activity_id IN (SELECT activity_id FROM mob) GROUP BY l.activity_id),
+                obs AS (SELECT o.activity_id, CAST(o.practice_changed AS INTEGER) AS y FROM outcomes o
+                    SEMI JOIN mob m ON m.activity_id = o.activity_id
+                    WHERE o.level = 3 AND o.practice_changed IS NOT NULL)
+            SELECT m.partnership_id, m.repeat_visit, m.long_term, m.virtual_only,
+                {", ".join(f"c.{c}" for c in CONDITIONS)},
+                CAST(count(*) AS BIGINT) AS n, CAST(sum(o.y) AS DOUBLE) AS s, CAST(sum(o.y * o.y) AS DOUBLE) AS ss
+            FROM obs o JOIN mob m ON m.activity_id = o.activity_id LEFT JOIN cond c ON c.activity_id = o.activity_id
+            GROUP BY ALL"""  # noqa: S608 - our SQL
+        ).df()
+    finally:
+        cursor.close()
+    return grouped.sort_values(CONDITIONS_GROUPED, ignore_index=True, na_position="last")
+
+
+def conditions_fit(grouped: pd.DataFrame) -> dict[str, Any]:
+    """The logistic model of practice change on the mobility predictors, the conditions and the effect modifier,
+    over the complete cases of `grouped` (conditions_tables); the terms with too few observations either way are
+    left out and said."""
+    total = int(grouped["n"].sum())
+    complete = grouped.dropna(subset=CONDITIONS).copy()
+    for name in CONDITIONS:
+        complete[name] = complete[name].astype(int)
+    complete[MODIFIER] = complete["named_counterpart"] * complete["long_term"]
+    n = int(complete["n"].sum())
+    keep, dropped = _usable(complete, n, [*PREDICTORS, *CONDITIONS, MODIFIER]) if n else ([], [])
+    model: dict[str, Any] = fit(complete, "binary", keep) if n else {"n": 0, "effects": [], "note": ""}
+    for effect in model.get("effects", []):
+        if effect["term"] in CONDITION_LABELS:
+            effect["label"] = CONDITION_LABELS[effect["term"]]
+    notes = [model.get("note", "")]
+    notes += [
+        str(format_lazy(_("{name}: too few observations with and without it to estimate."), name=label))
+        for label in (CONDITION_LABELS.get(d, LABELS.get(d, d)) for d in dropped)
+    ]
+    return {
+        **model,
+        "n_all": total,
+        "n_unknown": total - n,
+        "note": " ".join(str(note) for note in notes if note),
+    }
+
+
+def conditions_analyse(
+    snap: Snapshot, ids: list[int], year_from: int | None = None, year_to: int | None = None
+) -> dict[str, Any]:
+    """Practice change (L3) by the enabling conditions of the stays behind it: see the comment above CONDITIONS."""
+    grouped = conditions_tables(snap, ids, year_from, year_to)
+    return {"partnerships": len(ids), "outcome": OUTCOMES["l3"]["title"], "model": conditions_fit(grouped)}

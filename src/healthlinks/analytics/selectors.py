@@ -32,6 +32,21 @@ def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
     return {"scope": scope.describe(), **result}
 
 
+def mobility_conditions_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    """Practice change by the enabling conditions of the stays behind it (mobility.conditions_analyse)."""
+    ids = partnership_ids(user, scope)
+    result = store.answer(
+        _key("mobility-conditions", ids, scope),
+        mobility.conditions_analyse,
+        ids,
+        scope.year_from,
+        scope.year_to,
+        tables=mobility.CONDITIONS_TABLES,
+        progress=progress,
+    )
+    return {"scope": scope.describe(), **result}
+
+
 def network_evolution(
     user: AnyUser, scope: Scope, year: int | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:

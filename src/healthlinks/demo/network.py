@@ -6,6 +6,10 @@ virtual mentors; counterparts at the host sometimes make a reverse visit. Stays 
 overlap. The stage writes through the network services, a partnership chunk at a time
 (`people_save_many`, `stays_save_many`, `ties_save_many`): validated as a form's edit is, each record with its
 first history row.
+
+A later stage (`stage_stay_conditions`, after the activities) records the enabling conditions of the physical
+stays (issue 26), from a random stream of its own so that every other seeded number stays as it was, with one
+planted effect: a named counterpart at the host goes with practice change (see CONDITION_PLANT).
 """
 
 from __future__ import annotations
@@ -15,8 +19,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from healthlinks.network.models import PSEUDO_ALPHABET, Person, PersonalData, PersonRole, Stay, Tie
-from healthlinks.network.services import PersonIn, RoleSpec, people_save_many, stays_save_many, ties_save_many
+from healthlinks.network.models import PSEUDO_ALPHABET, STAY_CONDITIONS, Person, PersonalData, PersonRole, Stay, Tie
+from healthlinks.network.services import (
+    PersonIn,
+    RoleSpec,
+    people_save_many,
+    stays_conditions_save_many,
+    stays_save_many,
+    ties_save_many,
+)
 
 if TYPE_CHECKING:
     from healthlinks.demo.world import World
@@ -357,3 +368,62 @@ def stage_network(world: World) -> None:
         if index % CHUNK == 0 or index == total:
             builder.flush()
             world.progress("people, stays", index, total)
+
+
+# The enabling conditions of the physical stays (issue 26). They are drawn after the activities and their outcomes,
+# from a random stream of their own (the world's stream is left where it was, so every other seeded number is the
+# same with or without them). The planted effect: a stay's chance of a named counterpart rises with the share of
+# its trainees whose practice changed at follow-up (slope CONDITION_PLANT["named_counterpart"]), which is the same
+# association as a counterpart raising the chance of practice change; 0 plants none. The other conditions are
+# drawn without regard to the outcomes (prior contact is likelier on a repeat visit).
+CONDITION_PLANT = {"named_counterpart": 1.5}
+CONDITIONS_RECORDED = 0.85  # share of stays whose conditions the coordinator recorded at all
+CONDITION_UNKNOWN = 0.05  # of those, each condition left unknown
+CONDITION_RATES = {"protected_time": 0.6, "leave_backfill": 0.5, "shared_language": 0.7}
+
+
+def _condition_stream(seed: int) -> random.Random:
+    return random.Random(f"stay-conditions-{seed}")
+
+
+def stage_stay_conditions(world: World) -> None:
+    from django.db.models import Count, Q
+
+    from healthlinks.activities.models import Outcome
+
+    rng = _condition_stream(world.seed)
+    slope = CONDITION_PLANT["named_counterpart"]
+    ids = [p.pk for p in world.partnerships]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        stays = list(Stay.objects.filter(partnership_id__in=chunk, mode="physical").order_by("pk"))
+        rates = {
+            row["activity__stays"]: row["changed"] / row["n"]
+            for row in Outcome.objects.filter(
+                level=3, practice_changed__isnull=False, activity__stays__partnership_id__in=chunk
+            )
+            .values("activity__stays")
+            .annotate(n=Count("pk"), changed=Count("pk", filter=Q(practice_changed=True)))
+        }
+        for stay in stays:
+            recorded = rng.random() < CONDITIONS_RECORDED
+            draws = [rng.random() for _ in range(10)]  # a fixed number per stay: one stay's draw never shifts another's
+            if not recorded:
+                continue
+            rate = rates.get(stay.pk)
+            p_counterpart = 0.55 if rate is None else min(max(0.55 + slope * (rate - 0.5), 0.05), 0.95)
+            p_prior = 0.9 if stay.repeat_index >= 2 else 0.25
+            chances = {
+                "named_counterpart": p_counterpart,
+                "protected_time": CONDITION_RATES["protected_time"],
+                "leave_backfill": CONDITION_RATES["leave_backfill"],
+                "prior_contact": p_prior,
+                "shared_language": CONDITION_RATES["shared_language"],
+            }
+            for index, (name, chance) in enumerate(chances.items()):
+                unknown = draws[2 * index] < CONDITION_UNKNOWN
+                setattr(stay, name, None if unknown else draws[2 * index + 1] < chance)
+        stays_conditions_save_many(
+            by=None, stays=[s for s in stays if any(getattr(s, n) is not None for n in STAY_CONDITIONS)]
+        )
+        world.progress("stay conditions", min(start + CHUNK, len(ids)), len(ids))

@@ -42,7 +42,7 @@ from healthlinks.registry.services import (
 
 from . import places
 from .activities import stage_activities
-from .network import stage_network
+from .network import stage_network, stage_stay_conditions
 
 SCALES = {"S": 60, "M": 2000, "L": 10000}
 # A fixed "today" keeps the world identical for a seed whatever day it is built.
@@ -312,6 +312,7 @@ STAGES: list[Callable[[World], None]] = [
     stage_registry,
     stage_network,
     stage_activities,
+    stage_stay_conditions,
     stage_users,
     stage_evaluation,
 ]

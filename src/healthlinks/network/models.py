@@ -162,6 +162,10 @@ SAFEGUARD_NOTE = _(
 )
 
 
+# The enabling conditions of a stay (Stay fields, each yes / no / unknown), in the order the forms show them.
+STAY_CONDITIONS = ("named_counterpart", "protected_time", "leave_backfill", "prior_contact", "shared_language")
+
+
 class Stay(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="stays")
@@ -184,6 +188,37 @@ class Stay(models.Model):
     virtual_hours = models.DecimalField(_("virtual hours"), max_digits=7, decimal_places=1, null=True, blank=True)
     funding = models.CharField(_("funding"), max_length=12, choices=Funding.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The conditions that enable a stay (issue 26), on the host side and the sending side: None is unknown.
+    named_counterpart = models.BooleanField(
+        _("named counterpart at the host"),
+        null=True,
+        blank=True,
+        help_text=_("Someone at the host was named to work alongside the volunteer."),
+    )
+    protected_time = models.BooleanField(
+        _("protected time and supervision at the host"),
+        null=True,
+        blank=True,
+        help_text=_("Host staff had time set aside to work and learn with the volunteer, and someone supervised."),
+    )
+    leave_backfill = models.BooleanField(
+        _("leave and backfill at home"),
+        null=True,
+        blank=True,
+        help_text=_("The volunteer had agreed leave, and their work at home was covered while they were away."),
+    )
+    prior_contact = models.BooleanField(
+        _("prior contact with the host"),
+        null=True,
+        blank=True,
+        help_text=_("The volunteer had worked or been in touch with the host before this stay."),
+    )
+    shared_language = models.BooleanField(
+        _("shared working language"),
+        null=True,
+        blank=True,
+        help_text=_("The volunteer and the host team shared a language they could work in."),
+    )
     # Derived by network.services.person_refresh_stays, never typed.
     duration_days = models.PositiveIntegerField(_("duration in days"), default=0, editable=False)
     repeat_index = models.PositiveIntegerField(_("repeat index at this host"), default=1, editable=False)

@@ -18,6 +18,7 @@ from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.network.models import (
     DIRECTED_TIES,
+    STAY_CONDITIONS,
     Mode,
     Person,
     PersonalData,
@@ -151,6 +152,7 @@ STAY_FIELDS = {
     "virtual_hours",
     "funding",
     "notes",
+    *STAY_CONDITIONS,
 }
 
 
@@ -576,6 +578,18 @@ BULK_PERSON_FIELDS = {"cadre", "home_institution", "sex"}
 
 
 @transaction.atomic
+def stays_conditions_save_many(*, by: User | None, stays: Sequence[Stay]) -> int:
+    """Write the enabling conditions (STAY_CONDITIONS: yes, no or None for unknown) of many recorded stays, each
+    with its history row; nothing else of the stays changes. Returns the number written."""
+    for stay in stays:
+        for name in STAY_CONDITIONS:
+            if getattr(stay, name) not in (True, False, None):
+                raise ValidationError({name: _("a condition is yes, no or unknown")})
+    bulk.update(list(stays), list(STAY_CONDITIONS), by=by)
+    changes.changed([Stay])
+    return len(stays)
+
+
 def people_set(*, by: User | None, people: Sequence[Person], **fields: Any) -> int:
     """Set the same fields on many people at once (a bulk action): each person validated, one history row per
     person, all in one transaction. Returns the number of people changed."""

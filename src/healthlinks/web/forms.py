@@ -5,10 +5,11 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import Field
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from healthlinks.activities.models import Activity
-from healthlinks.network.models import Stay
+from healthlinks.network.models import STAY_CONDITIONS, Stay
 from healthlinks.reference.models import Country, Occupation, PurposeCode, Specialty
 from healthlinks.registry.models import GeographyClass, Institution, Lifecycle, MemberRole, Partnership
 from healthlinks.registry.selectors import TYPOLOGY_FILTERS
@@ -219,7 +220,7 @@ class StayEditForm(forms.ModelForm):
         model = Stay
         fields = [
             "mode", "host_institution", "sending_institution", "start_date", "end_date", "purposes",
-            "virtual_hours", "funding", "external_id", "notes",
+            "virtual_hours", "funding", "external_id", "notes", *STAY_CONDITIONS,
         ]  # fmt: skip
         widgets = {
             "start_date": DateInput(),
@@ -235,9 +236,22 @@ class StayEditForm(forms.ModelForm):
         if institutions is not None:
             cast(forms.ModelChoiceField, self.fields["host_institution"]).queryset = institutions
             cast(forms.ModelChoiceField, self.fields["sending_institution"]).queryset = institutions
+        add_condition_fields(self)
 
     def clean_external_id(self) -> str | None:
         return (self.cleaned_data.get("external_id") or "").strip() or None
+
+
+def add_condition_fields(form: forms.BaseForm) -> None:
+    """The enabling conditions of a stay (network.models.STAY_CONDITIONS): yes, no or not known, each."""
+    for name in STAY_CONDITIONS:
+        model_field = cast(Field[Any, Any], Stay._meta.get_field(name))
+        form.fields[name] = forms.NullBooleanField(
+            required=False,
+            label=capfirst(str(model_field.verbose_name)),
+            help_text=model_field.help_text,
+            widget=forms.NullBooleanSelect(),
+        )
 
 
 class StayForm(forms.Form):
@@ -277,6 +291,7 @@ class StayForm(forms.Form):
         cast(forms.ChoiceField, fields["mode"]).choices = Mode.choices
         cast(forms.ChoiceField, fields["purposes"]).choices = Purpose.choices
         cast(forms.ChoiceField, fields["funding"]).choices = _choices("—", Funding.choices)
+        add_condition_fields(self)
 
     def clean_external_id(self) -> str | None:
         return (self.cleaned_data.get("external_id") or "").strip() or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -105,11 +106,21 @@ def workspace(request: HttpRequest) -> HttpResponse:
 
     access = selectors.my_partnerships(request.user)
     needs = attention([a.partnership_id for a in access])
+    from healthlinks.readiness.selectors import SOON_DAYS, starting_soon_with_missing
+
     rows = [
         {"access": a, "p": a.partnership, "needs": needs[a.partnership_id], "coordinator": a.role == "coordinator"}
         for a in access
     ]
-    return render(request, "web/workspace.html", {"rows": rows, "is_hub_admin": selectors.is_hub_admin(request.user)})
+    coordinated = [a.partnership_id for a in access if a.role == "coordinator"]
+    not_ready = starting_soon_with_missing(coordinated, today=date.today()) if coordinated else []
+    context = {
+        "rows": rows,
+        "is_hub_admin": selectors.is_hub_admin(request.user),
+        "not_ready": [{"stay": stay, "missing": missing} for stay, missing in not_ready],
+        "soon_days": SOON_DAYS,
+    }
+    return render(request, "web/workspace.html", context)
 
 
 @require_safe

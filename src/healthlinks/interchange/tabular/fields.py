@@ -33,6 +33,21 @@ def parse_bool_or_date(value: str) -> tuple[bool, date | None]:
         raise ValueError(f"{value!r} is neither yes/no nor a date (YYYY-MM-DD)") from None
 
 
+UNKNOWN = {"", "unknown", "not known", "?"}
+
+
+def parse_yes_no_unknown(value: str) -> bool | None:
+    """A condition that may not be known: yes, no, or blank / unknown (None)."""
+    lowered = value.strip().lower()
+    if lowered in UNKNOWN:
+        return None
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise ValueError(f"{value!r} is not yes, no or unknown (leave the cell blank when not known)")
+
+
 def parse_choice(value: str, choices: dict[str, str], *, required: bool = True) -> str:
     lowered = value.strip().lower()
     if not lowered:

@@ -28,6 +28,7 @@ from healthlinks.network import selectors as network_selectors
 from healthlinks.network import services as network_services
 from healthlinks.network.models import (
     DIRECTED_TIES,
+    STAY_CONDITIONS,
     Funding,
     Mode,
     Person,
@@ -66,6 +67,7 @@ STAY_COLUMNS = [
     "purposes",
     "virtual_hours",
     "funding",
+    *STAY_CONDITIONS,
 ]
 TIE_COLUMNS = ["person_a", "person_b", "kind", "start_date", "end_date"]
 COLUMNS = {"people": PEOPLE_COLUMNS, "stays": STAY_COLUMNS, "ties": TIE_COLUMNS}
@@ -102,6 +104,11 @@ EXAMPLES = {
             "teaching;mentoring",
             "",
             "partnership",
+            "yes",
+            "yes",
+            "no",
+            "",
+            "yes",
         ]
     ],
     "ties": [["V-001", "V-002", "mentor_mentee", "2025-02-03", ""]],
@@ -278,6 +285,10 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
                 rows.error(number, "purposes", str(exc))
         hours = rows.cell(number, v, "virtual_hours", f.parse_decimal)
         funding = rows.cell(number, v, "funding", f.parse_choice, choices=FUNDING, required=False)
+        # a condition column the file does not have keeps what is recorded; a blank cell means not known
+        conditions = {
+            name: rows.cell(number, v, name, f.parse_yes_no_unknown) for name in STAY_CONDITIONS if name in table.header
+        }
         if ext in existing and editable is not None and existing[ext].partnership_id not in editable:
             rows.error(number, "external_id", f"stay {ext!r} belongs to a partnership you do not coordinate")
         if person is None or partnership is None or None in (host, mode, start, end) or seen.get(ext) != number:
@@ -286,6 +297,8 @@ def import_stays(source: str | Path | IO[bytes], *, user: User | None = None, na
         stay.person, stay.partnership, stay.host_institution = person, partnership, host
         stay.sending_institution, stay.mode, stay.start_date, stay.end_date = sending, mode, start, end
         stay.purposes, stay.virtual_hours, stay.funding = purposes, hours, funding or ""
+        for name, value in conditions.items():
+            setattr(stay, name, value)
         parsed.append((number, stay))
     # Physical stays of one person may not overlap: within the file and against stays already recorded.
     if parsed:
@@ -334,6 +347,10 @@ def _saved_many(rows: Rows, parsed: list[tuple[int, Any]], save: Any, name: str)
         rows.raise_if_any()
         raise
     return created, updated
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
 
 
 def v_person(stay: Stay) -> str:
@@ -455,6 +472,7 @@ def export_rows(
                     ";".join(s.purposes),
                     s.virtual_hours if s.virtual_hours is not None else "",
                     s.funding,
+                    *(_yes_no(getattr(s, name)) for name in STAY_CONDITIONS),
                     s.duration_days,
                     s.continuum_class,
                     s.repeat_index,

@@ -63,6 +63,7 @@ class ImportRejected(Exception):
 class Table:
     name: str
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, values)
+    header: list[str] = field(default_factory=list)  # the columns the file has, lower case
 
 
 def _refuse(name: str, reason: str, row: int = 0, column: str = "") -> ImportRejected:
@@ -238,7 +239,7 @@ def read_table(
             errors.append(RowError(name, 1, col, "required column is missing"))
     if errors:
         raise ImportRejected(errors)
-    table = Table(name=name)
+    table = Table(name=name, header=header)
     for number, cells in enumerate(records, start=2):
         if number - 1 > MAX_ROWS:
             raise _refuse(name, f"more than {MAX_ROWS} rows; split the file")

@@ -1,0 +1,183 @@
+"""Reads of the readiness checklist: who may see or change it, each stay's checklist with what is missing, the
+stays starting soon with items missing, and the hub's overview across partnerships.
+
+An item is done for a stay when it has a done date and, where the item needs evidence, a file or a note. Only
+physical stays are deployments: virtual engagements have no checklist."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from healthlinks.network.models import Mode, Stay
+from healthlinks.network.selectors import personal_partnership_ids
+from healthlinks.readiness.models import ItemKind, ReadinessCheck, ReadinessItem
+from healthlinks.registry.models import Partnership
+from healthlinks.registry.selectors import AnyUser, can_edit_partnership, is_hub_admin
+
+SOON_DAYS = 30
+
+
+class Status:
+    DONE = "done"
+    NO_EVIDENCE = "no_evidence"  # a done date, but the evidence the item needs is missing
+    MISSING = "missing"
+
+
+@dataclass
+class Row:
+    item: ReadinessItem
+    check: ReadinessCheck | None
+    status: str
+
+    @property
+    def missing(self) -> bool:
+        return self.status != Status.DONE
+
+
+def can_configure(user: AnyUser) -> bool:
+    """The hub's checklist is configured by hub administrators."""
+    return is_hub_admin(user)
+
+
+def can_read(user: AnyUser, stay: Stay) -> bool:
+    """A stay's checklist is read by the members and coordinators of its partnership and by hub administrators."""
+    return is_hub_admin(user) or stay.partnership_id in personal_partnership_ids(user)
+
+
+def can_edit(user: AnyUser, stay: Stay) -> bool:
+    """… and changed by the coordinators of its partnership and hub administrators."""
+    return can_edit_partnership(user, stay.partnership_id)
+
+
+def readable_partnership_ids(user: AnyUser) -> set[int] | None:
+    """The partnerships whose readiness the user may read; None: all of them (hub administrators)."""
+    return None if is_hub_admin(user) else personal_partnership_ids(user)
+
+
+def active_items() -> QuerySet[ReadinessItem]:
+    return ReadinessItem.objects.filter(active=True).order_by("position", "name")
+
+
+def all_items() -> QuerySet[ReadinessItem]:
+    return ReadinessItem.objects.order_by("-active", "position", "name")
+
+
+def status_of(item: ReadinessItem, check: ReadinessCheck | None) -> str:
+    if check is None or check.done_on is None:
+        return Status.MISSING
+    if item.evidence_needed and not check.has_evidence:
+        return Status.NO_EVIDENCE
+    return Status.DONE
+
+
+def checklist(stay: Stay) -> list[Row]:
+    """Every active item for this stay, in the checklist's order, with its check and status."""
+    checks = {c.item_id: c for c in ReadinessCheck.objects.filter(stay=stay).select_related("checked_by")}
+    return [Row(item, checks.get(item.pk), status_of(item, checks.get(item.pk))) for item in active_items()]
+
+
+def missing_by_stay(stay_ids: Iterable[int]) -> dict[int, list[ReadinessItem]]:
+    """For each stay, the active items not done (two queries, whatever the number of stays)."""
+    ids = list(stay_ids)
+    items = list(active_items())
+    checks: dict[tuple[int, int], ReadinessCheck] = {
+        (c.stay_id, c.item_id): c for c in ReadinessCheck.objects.filter(stay_id__in=ids, item__active=True)
+    }
+    return {
+        stay_id: [item for item in items if status_of(item, checks.get((stay_id, item.pk))) != Status.DONE]
+        for stay_id in ids
+    }
+
+
+def deployments() -> QuerySet[Stay]:
+    """The stays a checklist applies to: physical stays of live people and partnerships."""
+    return Stay.objects.filter(
+        mode=Mode.PHYSICAL, person__deleted_at__isnull=True, partnership__deleted_at__isnull=True
+    )
+
+
+def starting_soon_with_missing(
+    partnership_ids: Iterable[int], *, today: date, days: int = SOON_DAYS
+) -> list[tuple[Stay, list[ReadinessItem]]]:
+    """The physical stays of these partnerships that start from today to `days` days ahead (both included) and
+    still have items missing, soonest first, each with its missing items."""
+    stays = list(
+        deployments()
+        .filter(
+            partnership_id__in=list(partnership_ids), start_date__gte=today, start_date__lte=today + timedelta(days)
+        )
+        .select_related("person", "partnership", "host_institution")
+        .order_by("start_date", "pk")
+    )
+    missing = missing_by_stay(s.pk for s in stays)
+    return [(stay, missing[stay.pk]) for stay in stays if missing[stay.pk]]
+
+
+def overview(partnership_ids: set[int] | None, *, today: date) -> dict[str, Any]:
+    """Readiness across partnerships: for each, its current and coming physical stays (not yet ended), how many
+    are ready (every item done), and for each item how many stays miss it; and the totals per item."""
+    items = list(active_items())
+    stays = deployments().filter(end_date__gte=today)
+    partnerships = Partnership.objects.filter(deleted_at__isnull=True)
+    if partnership_ids is not None:
+        stays = stays.filter(partnership_id__in=partnership_ids)
+        partnerships = partnerships.filter(pk__in=partnership_ids)
+    by_partnership: dict[int, list[int]] = defaultdict(list)
+    for pk, partnership_id in stays.values_list("pk", "partnership_id"):
+        by_partnership[partnership_id].append(pk)
+    done = {
+        (c.stay_id, c.item_id): c
+        for c in ReadinessCheck.objects.filter(stay__in=stays, item__active=True, done_on__isnull=False)
+    }
+    rows, totals = [], dict.fromkeys((i.pk for i in items), 0)
+    names = dict(partnerships.filter(pk__in=list(by_partnership)).values_list("pk", "name"))
+    slugs = dict(partnerships.filter(pk__in=list(by_partnership)).values_list("pk", "slug"))
+    for partnership_id, stay_ids in sorted(by_partnership.items(), key=lambda kv: names.get(kv[0], "").lower()):
+        if partnership_id not in names:
+            continue
+        missing = dict.fromkeys((i.pk for i in items), 0)
+        ready = 0
+        for stay_id in stay_ids:
+            gaps = [i for i in items if status_of(i, done.get((stay_id, i.pk))) != Status.DONE]
+            ready += not gaps
+            for item in gaps:
+                missing[item.pk] += 1
+                totals[item.pk] += 1
+        rows.append(
+            {
+                "name": names[partnership_id],
+                "slug": slugs[partnership_id],
+                "stays": len(stay_ids),
+                "ready": ready,
+                "missing": [missing[i.pk] for i in items],
+            }
+        )
+    return {
+        "items": items,
+        "rows": rows,
+        "totals": [totals[i.pk] for i in items],
+        "stays": sum(r["stays"] for r in rows),
+        "ready": sum(r["ready"] for r in rows),
+    }
+
+
+def debrief_survey() -> Any:
+    """The volunteer debrief survey among the evaluation instruments, if there is one (its title or slug says
+    "debrief"); None otherwise."""
+    from healthlinks.evaluation.models import Instrument
+
+    return (
+        Instrument.objects.filter(Q(title__icontains="debrief") | Q(slug__icontains="debrief"))
+        .order_by("-updated_at", "pk")
+        .first()
+    )
+
+
+def is_debrief(item: ReadinessItem) -> bool:
+    return item.kind == ItemKind.DEBRIEF
