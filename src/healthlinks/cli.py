@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     iati = p.add_mutually_exclusive_group()
     iati.add_argument("--all", action="store_true", help="iati: publish every published partnership")
     iati.add_argument("--organisation", action="store_true", help="iati: the hub's IATI organisation file")
+    iati.add_argument("--programme", metavar="SLUG", help="iati: publish the published partnerships of a programme")
     iati.add_argument(
         "--projects", action="store_true", help="iati: re-publish imported projects (of --partnership, or all)"
     )

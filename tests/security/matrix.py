@@ -248,6 +248,7 @@ MATRIX: dict[str, Entry] = {
         "/iati/partnerships/{draft}.xml", "404 404 404 404 404 404  404 404 404", "drafts are never published"
     ),
     "iati-all": e("/iati/all.xml", ALL, "every published partnership"),
+    "iati-programme": e("/iati/programmes/{programme}.xml", ALL, "a programme's published partnerships, public"),
     "iati-organisation": e("/iati/organisation.xml", ALL, "the hub's IATI organisation file"),
     "api:project-list": e("/api/v1/projects/", ALL),
     "api:programme-list": e("/api/v1/programmes/", ALL),

@@ -122,3 +122,23 @@ def organisation_file(request: HttpRequest) -> HttpResponse:
         return out.getvalue()
 
     return _served(request, "organisation.xml", build)
+
+
+@require_safe
+def programme_file(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published partnerships of a programme and their projects as IATI activities (its drafts left out)."""
+    from healthlinks.programmes.models import Programme
+
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        return _refusal(_("No IATI file: there is no programme at this address."))
+
+    def build(publisher: Publisher) -> bytes:
+        out = io.BytesIO()
+        chosen = live_partnerships().filter(programmes=programme, publication=Publication.PUBLISHED).order_by("slug")
+        if not chosen.exists():
+            raise NothingToPublish(_("Nothing to publish to IATI yet: no partnership of this programme is published."))
+        publish_partnerships(chosen, publisher=publisher, out=out)
+        return out.getvalue()
+
+    return _served(request, f"programme-{slug}.xml", build)

@@ -73,6 +73,7 @@ urlpatterns = [
     path("import/iati/", projects_views.iati_import_page, name="iati-import"),
     path("iati/partnerships/<slug:slug>.xml", iati_views.partnership_file, name="iati-partnership"),
     path("iati/all.xml", iati_views.all_partnerships_file, name="iati-all"),
+    path("iati/programmes/<slug:slug>.xml", iati_views.programme_file, name="iati-programme"),
     path("iati/organisation.xml", iati_views.organisation_file, name="iati-organisation"),
     path("partnerships/<slug:slug>/stays/new/", network_views.stay_create_page, name="stay-create"),
     path("partnerships/<slug:slug>/stays/bulk/", network_views.stays_bulk, name="stays-bulk"),

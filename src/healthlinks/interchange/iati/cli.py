@@ -1,5 +1,5 @@
-"""`healthlinks import iati FILE_OR_URL...` and `healthlinks export iati (--partnership SLUG | --all | --organisation
-| --projects [--partnership SLUG]) -o FILE`."""
+"""`healthlinks import iati FILE_OR_URL...` and `healthlinks export iati (--partnership SLUG | --programme SLUG | --all
+| --organisation | --projects [--partnership SLUG]) -o FILE`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 MAX_DOWNLOAD = 2 * 1024 * 1024 * 1024  # 2 GB
 DOWNLOAD_TIMEOUT = 60
@@ -107,8 +108,9 @@ def run_export(args: argparse.Namespace) -> int:
     the hub's organisation file; `--projects [--partnership SLUG]`: re-publish imported projects as they were."""
     if getattr(args, "projects", False):
         return _export_projects(args)
-    if not (args.partnership or getattr(args, "all", False) or getattr(args, "organisation", False)):
-        raise ValueError("export iati: give --partnership SLUG, --all, --organisation or --projects")
+    wanted = (args.partnership, getattr(args, "programme", None), getattr(args, "all", False))
+    if not (any(wanted) or getattr(args, "organisation", False)):
+        raise ValueError("export iati: give --partnership SLUG, --programme SLUG, --all, --organisation or --projects")
     return _publish(args)
 
 
@@ -140,6 +142,8 @@ def _publish(args: argparse.Namespace) -> int:
         else:
             if args.partnership:
                 chosen = [partnership_named(args.partnership)]
+            elif getattr(args, "programme", None):
+                chosen = programme_partnerships(args.programme)
             else:
                 chosen = list(live_partnerships().filter(publication=Publication.PUBLISHED).order_by("slug"))
             with open(partial, "wb") as out:
@@ -159,6 +163,17 @@ def _publish(args: argparse.Namespace) -> int:
         for note in left_out:
             print(f"  {note}", file=sys.stderr)
     return 0
+
+
+def programme_partnerships(slug: str) -> list[Any]:
+    """The partnerships of the programme `slug` (drafts included: publishing lists them as left out)."""
+    from healthlinks.programmes.models import Programme
+    from healthlinks.registry.selectors import live_partnerships
+
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        raise ValueError(f"--programme: no programme with slug {slug!r}")
+    return list(live_partnerships().filter(programmes=programme).order_by("slug"))
 
 
 def _export_projects(args: argparse.Namespace) -> int:
