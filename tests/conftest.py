@@ -190,3 +190,13 @@ def _own_analytics_store(settings: Any, tmp_path_factory: Any) -> Any:
     }
     yield
     arrow.close_idle()
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked() -> Any:
+    """Each test starts in English: a page answered in another language leaves that language active in the
+    thread (LocaleMiddleware activates it), and the next test would read its words in it."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -27,6 +27,7 @@ PROPER = {
     "SSL", "REFI", "QDA", "QDPX", "QDC", "RIS", "BibTeX", "MEDLINE", "ROR", "DOI", "ORCID", "ISCO", "DAC", "WHO", "NHS",
     "OpenAPI", "Swagger", "Vega", "Lite", "GEE", "REML", "htmx", "nbib", "bib", "xml", "csv", "xlsx", "json", "pdf",
     "qdpx", "qdc", "ris", "xls", "md", "SVG", "PNG", "HTML", "URL", "Arrow", "Parquet", "DuckDB", "Polars", "pandas",
+    "ADX", "DHIS",
 }  # fmt: skip
 # A member sees a subset of what the coordinator of the same partnership sees; the mixed-membership roles, what
 # their partnership role shows: the sweep takes one account per kind of page.
@@ -60,7 +61,8 @@ def _data_strings() -> list[str]:
     found: set[str] = set()
     for model in apps.get_models():
         if not model._meta.app_label.startswith(("accounts", "registry", "network", "activities", "results")) and (
-            model.__module__.split(".")[1] not in {"evaluation", "evidence", "interviews", "projects"}
+            model.__module__.split(".")[1]
+            not in {"evaluation", "evidence", "interviews", "projects", "planning", "programmes", "readiness"}
         ):
             continue
         fields = [f.name for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField)]

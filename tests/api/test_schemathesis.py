@@ -132,7 +132,7 @@ RECORD = {
     "currency-rates": "currency_rate", "day-rates": "day_rate", "results": "result", "indicators": "indicator",
     "instruments": "instrument",
     "responses": "response", "projects": "project", "codes": "code", "sources": "source", "segments": "segment",
-    "memos": "memo", "references": "reference", "themes": "theme",
+    "memos": "memo", "references": "reference", "themes": "theme", "programmes": "programme",
 }  # fmt: skip
 READERS = ("public", "researcher", "member", "hub_admin")
 

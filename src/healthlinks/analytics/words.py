@@ -32,6 +32,7 @@ MIN_MODEL_PARTNERSHIPS = 5
 # the glossary: each technical term where it appears, in words (translatable)
 GLOSSARY = {
     "interval": gettext_lazy(
+        # xgettext:no-python-format
         "95% interval: the range of values the data are compatible with; a range this wide would hold the true "
         "value 95 times in 100."
     ),
@@ -125,6 +126,7 @@ def share(row: dict[str, Any], outcome: str = "") -> str:
     what = SHARE_WORDS.get(outcome)
     events, n = int(row.get("events") or 0), int(row["n"])
     if what:
+        # xgettext:no-python-format
         return _("{share} {what} (95% interval {low} to {high}; {events} of {n})").format(
             share=percent(row["estimate"]),
             what=what,
@@ -133,6 +135,7 @@ def share(row: dict[str, Any], outcome: str = "") -> str:
             events=count(events),
             n=count(n),
         )
+    # xgettext:no-python-format
     return _("{share} (95% interval {low} to {high}; {events} of {n})").format(
         share=percent(row["estimate"]),
         low=percent(row["low"]),
@@ -146,6 +149,7 @@ def mean(row: dict[str, Any]) -> str:
     """One group's mean normalised gain in words, or why it is not estimated."""
     if row.get("estimate") is None:
         return str(row.get("note") or stats.too_few(int(row.get("n") or 0)))
+    # xgettext:no-python-format
     return _("mean normalised gain {mean} (95% interval {low} to {high}; n = {n})").format(
         mean=number(row["estimate"], 2), low=number(row["low"], 2), high=number(row["high"], 2), n=count(int(row["n"]))
     )
@@ -183,6 +187,7 @@ def effect(e: dict[str, Any], model: dict[str, Any], outcome: str, kind: str) ->
         p0 = expit(baseline_row["estimate"]) if baseline_row else 0.5
         if term == "Intercept":
             return _(
+                # xgettext:no-python-format
                 "After a single first physical stay, {share} of {who} {what} (95% interval {low} to {high}; "
                 "{n} {who} in {k} partnerships)."
             ).format(
@@ -196,6 +201,7 @@ def effect(e: dict[str, Any], model: dict[str, Any], outcome: str, kind: str) ->
             )
         rr, low, high = (risk_ratio(math.exp(e[x]), p0) for x in ("estimate", "low", "high"))
         sentence = _(
+            # xgettext:no-python-format
             "{subject}, {who} were {rr} times as likely {what} as after a single first physical stay "
             "(95% interval {low} to {high} times; {n} {who} in {k} partnerships, {with_} of them with it)."
         ).format(
@@ -212,6 +218,7 @@ def effect(e: dict[str, Any], model: dict[str, Any], outcome: str, kind: str) ->
     else:
         if term == "Intercept":
             return _(
+                # xgettext:no-python-format
                 "After a single first physical stay, {who} gained {share} of what they had left to learn (mean "
                 "normalised gain {value}, 95% interval {low} to {high}; {n} {who} in {k} partnerships)."
             ).format(
@@ -224,6 +231,7 @@ def effect(e: dict[str, Any], model: dict[str, Any], outcome: str, kind: str) ->
                 k=count(partnerships),
             )
         sentence = _(
+            # xgettext:no-python-format
             "{subject}, {who}' normalised gain was {diff} {direction} than after a single first physical stay "
             "(95% interval {low} to {high}; {n} {who} in {k} partnerships, {with_} of them with it)."
         ).format(
@@ -403,6 +411,7 @@ def health(data: dict[str, Any]) -> dict[str, Any]:
         size = _("weak") if strength < 0.3 else _("moderate") if strength < 0.5 else _("strong")
         direction = _("higher") if found["r"] >= 0 else _("lower")
         sentence = _(
+            # xgettext:no-python-format
             "Partnerships with a higher health-check score had {direction} shares of trainees who changed practice: "
             "a {size} association (correlation {r}, 95% interval {low} to {high}; {n} partnerships), about {slope} "
             "percentage points for each point of score. This is an association across partnerships, not an effect "

@@ -27,7 +27,9 @@ class ProgrammeTargetSerializer(serializers.ModelSerializer):
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
-    funding_scheme: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    funding_scheme: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     partnerships = serializers.SerializerMethodField()
     targets = ProgrammeTargetSerializer(many=True, read_only=True)
 

@@ -42,7 +42,9 @@ def _chart(rows: list[dict[str, Any]], title: str, axis: str) -> dict[str, Any]:
                     "tooltip": [
                         {"field": "plan", "title": _("Plan")},
                         {"field": "median", "format": ",.0f", "title": _("Expected")},
+                        # xgettext:no-python-format
                         {"field": "low", "format": ",.0f", "title": _("90% low")},
+                        # xgettext:no-python-format
                         {"field": "high", "format": ",.0f", "title": _("90% high")},
                     ],
                 },
