@@ -40,7 +40,7 @@ from healthlinks.cli import main
 assert main(["migrate"]) == 0
 assert main(["createuser", "{ADMIN}", "--role", "hub_admin", "--password", "{PASSWORD}"]) == 0
 if len(sys.argv) > 1:
-    assert main(["import", "iati", sys.argv[1]]) == 0
+    assert main(["import", "iati", sys.argv[1]]) in (0, 3)  # 3: imported, some with warnings (real files)
 """
 
 

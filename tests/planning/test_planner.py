@@ -21,6 +21,8 @@ from healthlinks.planning.simulate import Line, PlanInput, simulate
 from healthlinks.records import RowInvalid
 from healthlinks.registry.models import Partnership
 
+pytestmark = pytest.mark.django_db
+
 # a plan of each kind, for the same partnership and years
 VISITS = PlanInput("visits", 2, (Line("physical", 4, 14, 4, False, 900.0, 300.0),))
 RETURNING = PlanInput("returning", 2, (Line("physical", 4, 14, 1, False, 900.0, 300.0),))

@@ -13,6 +13,8 @@ from healthlinks.analytics import planner
 from healthlinks.planning.simulate import simulate
 from tests.planning.test_planner import PLANS, _world
 
+pytestmark = pytest.mark.django_db
+
 NO_MOBILITY_EFFECT = {"l3_repeat_visit": 0.0, "l3_long_term": 0.0, "l3_virtual_only": 0.0}
 
 
