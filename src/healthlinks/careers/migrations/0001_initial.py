@@ -7,61 +7,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0003_stay_conditions'),
-        ('reference', '0001_initial'),
-        ('registry', '0003_principles_assessment_side'),
+        ("network", "0003_stay_conditions"),
+        ("reference", "0001_initial"),
+        ("registry", "0003_principles_assessment_side"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalCareerRecord',
+            name="HistoricalCareerRecord",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('status', models.CharField(choices=[('in_post', 'In post'), ('changed_post', 'Changed post'), ('promoted', 'Promoted'), ('moved_within_country', 'Moved within the country'), ('moved_abroad', 'Moved abroad'), ('left_health_work', 'Left health work')], max_length=24, verbose_name='status')),
-                ('grade', models.CharField(blank=True, max_length=60, verbose_name='grade or pay band')),
-                ('post', models.CharField(blank=True, max_length=120, verbose_name='post')),
-                ('source', models.CharField(choices=[('follow_up_survey', 'Follow-up survey'), ('import', 'Import'), ('form', 'Form')], default='form', max_length=20, verbose_name='source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.country', verbose_name='country')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='institution')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='network.person')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_post", "In post"),
+                            ("changed_post", "Changed post"),
+                            ("promoted", "Promoted"),
+                            ("moved_within_country", "Moved within the country"),
+                            ("moved_abroad", "Moved abroad"),
+                            ("left_health_work", "Left health work"),
+                        ],
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                ("grade", models.CharField(blank=True, max_length=60, verbose_name="grade or pay band")),
+                ("post", models.CharField(blank=True, max_length=120, verbose_name="post")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("follow_up_survey", "Follow-up survey"), ("import", "Import"), ("form", "Form")],
+                        default="form",
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reference.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="network.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical career record',
-                'verbose_name_plural': 'historical career records',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical career record",
+                "verbose_name_plural": "historical career records",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='CareerRecord',
+            name="CareerRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('status', models.CharField(choices=[('in_post', 'In post'), ('changed_post', 'Changed post'), ('promoted', 'Promoted'), ('moved_within_country', 'Moved within the country'), ('moved_abroad', 'Moved abroad'), ('left_health_work', 'Left health work')], max_length=24, verbose_name='status')),
-                ('grade', models.CharField(blank=True, max_length=60, verbose_name='grade or pay band')),
-                ('post', models.CharField(blank=True, max_length=120, verbose_name='post')),
-                ('source', models.CharField(choices=[('follow_up_survey', 'Follow-up survey'), ('import', 'Import'), ('form', 'Form')], default='form', max_length=20, verbose_name='source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.country', verbose_name='country')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='career_records', to='registry.institution', verbose_name='institution')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='career_records', to='network.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_post", "In post"),
+                            ("changed_post", "Changed post"),
+                            ("promoted", "Promoted"),
+                            ("moved_within_country", "Moved within the country"),
+                            ("moved_abroad", "Moved abroad"),
+                            ("left_health_work", "Left health work"),
+                        ],
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                ("grade", models.CharField(blank=True, max_length=60, verbose_name="grade or pay band")),
+                ("post", models.CharField(blank=True, max_length=120, verbose_name="post")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("follow_up_survey", "Follow-up survey"), ("import", "Import"), ("form", "Form")],
+                        default="form",
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="career_records",
+                        to="registry.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="career_records", to="network.person"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['person', 'recorded_on', 'pk'],
-                'indexes': [models.Index(fields=['person', 'recorded_on'], name='careers_car_person__0ce9f9_idx')],
+                "ordering": ["person", "recorded_on", "pk"],
+                "indexes": [models.Index(fields=["person", "recorded_on"], name="careers_car_person__0ce9f9_idx")],
             },
         ),
     ]
