@@ -27,7 +27,7 @@ COLUMNS = {
 REQUIRED = {"careers": ["recorded_on", "status"]}
 EXAMPLES = {
     "careers": [
-        ["", "MOH-UG-0042", "2025-06-30", "promoted", "Senior Nursing Officer", "Ward in charge", "", "UGA", ""],
+        ["", "V-001", "2025-06-30", "promoted", "Senior Nursing Officer", "Ward in charge", "", "UGA", ""],
     ]
 }
 STATUSES = {s.value: s.value for s in CareerStatus} | {str(s.label).lower(): s.value for s in CareerStatus}
