@@ -1,14 +1,16 @@
 from healthlinks.careers.models import CareerRecord
 
 
-def test_careers_page_shows_retained_of_followed_up_for_signed_in_users(careers_world, client_for):
+def test_careers_page_shows_retained_of_followed_up_for_signed_in_users(careers_world, client_for, admin_user):
     assert client_for(None).get("/careers/").status_code == 302
     page = client_for(careers_world["member"]).get("/careers/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Leeds Gulu" in text and "Other pair" not in text
+    assert "Leeds Gulu</th>" in text and "Other pair</th>" not in text  # its people are not visible
     assert "3 of 4 (75%)" in text  # partnership at 1 year (test_selectors' hand count; today is later)
     assert "Medium stay" in text and "medium_stay" not in text
+    chosen = client_for(admin_user).get(f"/careers/?partnership={careers_world['q'].slug}").content.decode()
+    assert "Other pair</th>" in chosen and "Leeds Gulu</th>" not in chosen
 
 
 def test_only_coordinators_of_the_person_add_a_record(careers_world, client_for):

@@ -20,6 +20,7 @@ from healthlinks.careers.models import CareerSource, CareerStatus
 from healthlinks.careers.services import career_record_save
 from healthlinks.network import selectors as network_selectors
 from healthlinks.reference.models import Country
+from healthlinks.registry import selectors as registry_selectors
 from healthlinks.registry.models import Institution
 from healthlinks.web.forms import DateInput
 from healthlinks.web.views import actor, add_service_errors
@@ -50,14 +51,21 @@ class CareerRecordForm(forms.Form):
 @require_safe
 def careers(request: HttpRequest) -> HttpResponse:
     """Retention of the people the user may see, by partnership and by kind of stay, at 1, 2 and 5 years."""
-    data = selectors.retention(request.user)
+    partnerships = registry_selectors.partnerships_visible_to(request.user).order_by("name")
+    chosen = partnerships.filter(slug=request.GET.get("partnership", "")).first()
+    data = selectors.retention(request.user, partnership=chosen)
     kinds = labels.labeller("continuum_class")
     by_kind = [(_("Trainees") if r.key == selectors.TRAINEE else kinds(r.key), r) for r in data["by_kind"]]
     by_partnership = [(r.key.name, r) for r in data["by_partnership"]]
     return render(
         request,
         "web/careers.html",
-        {"horizons": data["horizons"], "tables": [(_("By partnership"), by_partnership), (_("By kind"), by_kind)]},
+        {
+            "horizons": data["horizons"],
+            "tables": [(_("By partnership"), by_partnership), (_("By kind"), by_kind)],
+            "partnerships": partnerships.only("slug", "name"),
+            "chosen": chosen,
+        },
     )
 
 
