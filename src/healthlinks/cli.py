@@ -98,7 +98,7 @@ OTHER_EXPORTS["research"] = "healthlinks.interchange.research.cli:run_export"
 OTHER_EXPORTS["programme"] = "healthlinks.interchange.programmes.cli:run_export"
 TABULAR_IMPORTS = ["people", "stays", "ties", "activities", "trainees", "assessments", "outcomes", "costs"]
 TABULAR_IMPORTS += ["cascades", "knowledge"]
-TABULAR_IMPORTS += ["institutions", "partnerships", "memberships", "comparators"]
+TABULAR_IMPORTS += ["institutions", "partnerships", "memberships", "comparators", "careers"]
 TABULAR_EXPORTS = [*TABULAR_IMPORTS]
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "healthlinks.registry",
     "healthlinks.network",
     "healthlinks.activities",
+    "healthlinks.careers",
     "healthlinks.results",
     "healthlinks.analytics",
     "healthlinks.interviews",

@@ -67,6 +67,10 @@ MATRIX: dict[str, Entry] = {
     "stay-create": e("/partnerships/{a}/stays/new/", EDIT_A),
     "person-create": e("/partnerships/{a}/people/new/", EDIT_A),
     "person-edit": e("/people/{person}/edit/", "302 404 404 404 200 200  404 200 200", "people one may edit"),
+    "career-create": e(
+        "/people/{person}/careers/new/", "302 403 403 404 200 200  403 200 200", "coordinators of the person"
+    ),
+    "careers": e("/careers/", SIGNED_IN, "retention of the people one may see"),
     "outcome-edit": e("/outcomes/{outcome}/edit/", EDIT_A),
     "tie-delete": e("/ties/{tie}/delete/", "302 405 405 405 405 405  405 405 405", "POST only"),
     "stays-bulk": e("/partnerships/{a}/stays/bulk/", "302 405 405 405 405 405  405 405 405", "POST only"),
@@ -755,6 +759,13 @@ WRITES: dict[str, Write] = {
         "302 403 403 403 302 302  403 302 302",
     ),
     "web period edit": w("POST", "/periods/{period}/edit/", {"delete": "1"}, "302 403 403 403 302 302  403 302 302"),
+    "web career create": w(
+        "POST",
+        "/people/{person}/careers/new/",
+        {"recorded_on": "2024-01-01", "status": "in_post"},
+        "302 403 403 404 302 302  403 302 302",
+        "coordinators of the person",
+    ),
     "web person edit": w(
         "POST",
         "/people/{person}/edit/",

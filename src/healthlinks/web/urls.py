@@ -5,6 +5,7 @@ from healthlinks.api import tokens as api_tokens
 from healthlinks.web import (
     activities_views,
     analytics_views,
+    careers_views,
     evaluation_views,
     evidence_views,
     iati_views,
@@ -54,6 +55,8 @@ urlpatterns = [
     path("in-kind/<int:pk>/edit/", record_views.in_kind_edit, name="in-kind-edit"),
     path("people/<str:pseudo_id>/ties/new/", record_views.tie_create, name="tie-create"),
     path("people/<str:pseudo_id>/edit/", network_views.person_edit_page, name="person-edit"),
+    path("people/<str:pseudo_id>/careers/new/", careers_views.career_record_create, name="career-create"),
+    path("careers/", careers_views.careers, name="careers"),
     path("outcomes/<int:pk>/edit/", record_views.outcome_edit, name="outcome-edit"),
     path("ties/<int:pk>/delete/", record_views.tie_delete, name="tie-delete"),
     path("indicators/<int:pk>/edit/", record_views.indicator_edit, name="indicator-edit"),

@@ -8,23 +8,37 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from healthlinks import labels
-from healthlinks.interchange.tabular import activities, activity_exports, comparators, network, registry
+from healthlinks.interchange.tabular import activities, activity_exports, careers, comparators, network, registry
 
 # The registry tables come first: they are imported before the tables that refer to them.
-COLUMNS: dict[str, list[str]] = {**registry.COLUMNS, **network.COLUMNS, **activities.COLUMNS, **comparators.COLUMNS}
+COLUMNS: dict[str, list[str]] = {
+    **registry.COLUMNS,
+    **network.COLUMNS,
+    **activities.COLUMNS,
+    **comparators.COLUMNS,
+    **careers.COLUMNS,
+}
 REQUIRED: dict[str, list[str]] = {
     **registry.REQUIRED,
     **network.REQUIRED,
     **activities.REQUIRED,
     **comparators.REQUIRED,
+    **careers.REQUIRED,
 }
 EXAMPLES: dict[str, list[list[str]]] = {
     **registry.EXAMPLES,
     **network.EXAMPLES,
     **activities.EXAMPLES,
     **comparators.EXAMPLES,
+    **careers.EXAMPLES,
 }
-IMPORTERS = {**registry.IMPORTERS, **network.IMPORTERS, **activities.IMPORTERS, **comparators.IMPORTERS}
+IMPORTERS = {
+    **registry.IMPORTERS,
+    **network.IMPORTERS,
+    **activities.IMPORTERS,
+    **comparators.IMPORTERS,
+    **careers.IMPORTERS,
+}
 # What each table holds, in words (the import page and the templates' names stay the codes above).
 TITLES = {
     "institutions": _("Institutions"),
@@ -41,6 +55,7 @@ TITLES = {
     "cascades": _("Cascade reports"),
     "knowledge": _("Knowledge items"),
     "comparators": _("Comparator programmes (value for money)"),
+    "careers": _("Career records"),
 }
 
 
@@ -54,6 +69,7 @@ EXPORTERS: dict[str, Callable[..., tuple[list[str], list[list[Any]]]]] = {
     **{kind: _network(kind) for kind in network.COLUMNS},
     **activity_exports.EXPORTERS,
     **comparators.EXPORTERS,
+    **careers.EXPORTERS,
 }
 
 
@@ -82,6 +98,7 @@ LABELLED: dict[str, dict[str, str]] = {
     "costs": {"category": "cost_category"},
     "comparators": {"kind": "comparator_kind", "country": "country"},
     "knowledge": {"kind": "knowledge_kind", "direction": "direction", "stage": "stage"},
+    "careers": {"country": "country"},
 }
 
 

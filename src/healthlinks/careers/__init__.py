@@ -1,0 +1,1 @@
+"""Careers and retention: what became of trained health workers and returning volunteers (docs/careers.md)."""
