@@ -5,7 +5,6 @@ direction). Who may read the plans page may download it."""
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -35,30 +34,8 @@ from healthlinks.registry.models import Partnership
 from healthlinks.registry.selectors import Access, AnyUser
 from healthlinks.web import planning_charts
 from healthlinks.web.planning_views import COMPARED, SEED, words
-from healthlinks.web.reports import CHART_WIDTH
+from healthlinks.web.reports import chart_img, chart_title
 from healthlinks.web.views import visible_partnership
-
-REPORT_FONT = "DejaVu Sans"  # report.css's first font
-
-
-def chart_png(spec: dict[str, Any]) -> bytes:
-    """A chart drawn by vl-convert as the other reports draw theirs, but as a picture at twice the print width: an
-    SVG's text is drawn by WeasyPrint glyph by glyph, which leaves Arabic unjoined and in the wrong order, and
-    measured in another font than it is drawn in (its labels then run off the edge). vl-convert shapes the text.
-    """
-    import vl_convert
-
-    spec = {**spec, "config": {**spec.get("config", {}), "font": REPORT_FONT}}
-    if isinstance(spec.get("title"), dict):  # cut into lines for phones; on paper one line, and a title of lines
-        spec["title"] = {**spec["title"], "text": chart_title(spec)}  # of right-to-left text is drawn overlapping
-    if spec.get("width") == "container":
-        spec["width"] = CHART_WIDTH
-    return bytes(vl_convert.vegalite_to_png(spec, scale=2))
-
-
-def chart_title(spec: dict[str, Any]) -> str:
-    title = spec.get("title", "")
-    return " ".join(title.get("text", [])) if isinstance(title, dict) else str(title)
 
 
 def chosen_plans(user: AnyUser, partnership: Partnership, wanted: list[str]) -> list[Plan]:
@@ -157,8 +134,7 @@ def comparison(user: AnyUser, partnership: Partnership, wanted: list[str]) -> di
             }
         )
     charts = [
-        {"src": "data:image/png;base64," + base64.b64encode(chart_png(spec)).decode(), "alt": chart_title(spec)}
-        for _id, spec in planning_charts.specs(result["plans"])
+        {"src": chart_img(spec), "alt": chart_title(spec)} for _id, spec in planning_charts.specs(result["plans"])
     ]
     return {
         "p": partnership,

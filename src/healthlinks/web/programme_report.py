@@ -11,12 +11,10 @@ from django.utils.safestring import mark_safe
 
 from healthlinks.interchange.programmes.exports import dimension_labels, table
 from healthlinks.programmes.rollup import RollUp
-from healthlinks.web.reports import chart_svg
+from healthlinks.web.reports import chart_img
 
 
 def programme_html(rollup: RollUp, *, with_chart: bool = True) -> str:
-    import base64
-
     from healthlinks.web.programme_views import rollup_chart
 
     found = finders.find("healthlinks/report.css")
@@ -24,8 +22,7 @@ def programme_html(rollup: RollUp, *, with_chart: bool = True) -> str:
     css = Path(path).read_text() if path else ""
     chart = ""
     if with_chart:
-        svg = chart_svg(rollup_chart(rollup))
-        chart = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        chart = chart_img(rollup_chart(rollup))
     columns, rows = table(rollup)
     total = dimension_labels()[""]
     return render_to_string(
