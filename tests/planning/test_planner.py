@@ -239,3 +239,8 @@ def test_members_read_plans_coordinators_write_them_through_the_form(
     assert 'name="line-0-named_counterpart"' in edit and '<option value="yes" selected>' in edit
     page = client_for(member).get(url)
     assert page.status_code == 200 and "Two visits" in page.content.decode()
+    # what the plan assumes is said, and how the planner takes it (with the module's demo world, from its model;
+    # without past stays, that assuming a condition changes nothing)
+    html = page.content.decode()
+    assert "Conditions the plans assume" in html and "named counterpart at the host (yes)" in html
+    assert ("Too few past stays have their conditions recorded" in html) != ("A condition left" in html)
