@@ -90,7 +90,14 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, An
             name="Long placement",
             years=2,
             lines=[
-                {"mode": "physical", "per_year": 1, "days": 200, "volunteers": 1, "cost_per_stay": 4000},
+                {
+                    "mode": "physical",
+                    "per_year": 1,
+                    "days": 200,
+                    "volunteers": 1,
+                    "cost_per_stay": 4000,
+                    "named_counterpart": True,
+                },
                 {
                     "mode": "virtual",
                     "per_year": 12,
@@ -174,9 +181,9 @@ def test_the_figures_are_the_pages_for_the_same_plans_and_seed(world: dict[str, 
         assert f"{median} ({low}–{high})" in text
     for days in re.findall(r'<td class="num">(\d+)</td><td class="num">[\d,]+', content):
         assert days in text
-    from healthlinks.web.planning_pdf import comparison
+    from healthlinks.web.planning_pdf import report_context
 
-    ours = comparison(world["users"]["member"], world["a"], [str(p.pk) for p in world["plans"]])
+    ours = report_context(world["users"]["member"], world["a"], [str(p.pk) for p in world["plans"]])
     assert ours is not None and ours["result"]["plans"] == page.context["result"]["plans"]
 
 
@@ -216,10 +223,23 @@ def test_the_pdf_is_in_the_readers_language(world: dict[str, Any]) -> None:
     assert "Planificateur stratégique" in text and "Côte à côte" in text and "Side by side" not in text
     from django.utils import translation
 
-    from healthlinks.web.planning_pdf import comparison, plans_html
+    from healthlinks.web.planning_pdf import plans_html, report_context
 
     with translation.override("ar"):
-        context = comparison(world["users"]["member"], world["a"], [])
+        context = report_context(world["users"]["member"], world["a"], [])
         assert context is not None
         page = plans_html(context)
     assert '<html lang="ar" dir="rtl">' in page and "مخطِّط الاستراتيجية" in page
+
+
+def test_the_pdf_says_the_conditions_a_plan_assumes_and_what_the_planner_rests_on(world: dict[str, Any]) -> None:
+    from healthlinks.web.planning_pdf import report_context
+
+    context = report_context(world["users"]["member"], world["a"], [])
+    assert context is not None
+    text = pdf_text(client(world["users"]["member"]).get(url(world["a"]) + query(world)).content)
+    assert "Conditions the plans assume" in text and "Long placement" in text
+    assert "named counterpart at the host" in text.lower()
+    # the number of partnerships the reach comes from is said (it once fell out of the sentence)
+    reach = context["result"]["reach_partnerships"]
+    assert reach > 0 and f"from the stays of {reach} partnerships" in text

@@ -7,41 +7,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from healthlinks.analytics.scope import Scope
-from healthlinks.analytics.selectors import planner_evidence
 from healthlinks.labels import label
 from healthlinks.planning import selectors
 from healthlinks.planning.models import Plan
-from healthlinks.planning.simulate import simulate
 from healthlinks.registry.models import Partnership
 from healthlinks.registry.selectors import Access, AnyUser
-from healthlinks.web import planning_charts
-from healthlinks.web.planning_views import COMPARED, SEED, words
-from healthlinks.web.reports import chart_img, chart_title
+from healthlinks.web.planning_views import chosen_plans, comparison
+from healthlinks.web.reports import chart_img, chart_title, html_to_pdf, stylesheet
 from healthlinks.web.views import visible_partnership
-
-
-def chosen_plans(user: AnyUser, partnership: Partnership, wanted: list[str]) -> list[Plan]:
-    """The plans the page compares: those ticked (`?plan=ID`, any number), else the first COMPARED."""
-    plans = list(selectors.plans_visible_to(user, partnership=partnership))
-    return [p for p in plans if str(p.pk) in wanted] if wanted else plans[:COMPARED]
 
 
 def count(value: float) -> str:
@@ -84,11 +70,11 @@ def difference(figure: dict[str, float] | None, show: Callable[[float], str]) ->
     }
 
 
-def lines_in_words(plan: Plan) -> list[dict[str, Any]]:
+def lines_in_words(plan: Plan, rates: selectors.DayRates) -> list[dict[str, Any]]:
     """A plan's kinds of stay as the reader reads them: codes as labels, the day rate and where it came from."""
     out = []
     for line in plan.lines.all():
-        rate, from_table = selectors.day_rate_of(line)
+        rate, from_table = selectors.day_rate_of(line, rates)
         out.append(
             {
                 "mode": line.get_mode_display(),
@@ -105,20 +91,20 @@ def lines_in_words(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
-def comparison(user: AnyUser, partnership: Partnership, wanted: list[str]) -> dict[str, Any] | None:
-    """Everything the PDF shows, computed as the plans page computes it (same evidence, seed and draws); None when
-    the partnership has no plan to compare."""
-    chosen = chosen_plans(user, partnership, wanted)
+def report_context(user: AnyUser, partnership: Partnership, wanted: list[str]) -> dict[str, Any] | None:
+    """Everything the PDF shows: the plans page's comparison (planning_views.comparison, same evidence, seed and
+    draws) written for paper; None when the partnership has no plan to compare."""
+    chosen = chosen_plans(list(selectors.plans_visible_to(user, partnership=partnership)), wanted)
     if not chosen:
         return None
-    evidence = planner_evidence(user, Scope())
-    result = simulate(evidence, [selectors.plan_input(p) for p in chosen], seed=SEED)
+    context = comparison(user, chosen)
+    rates = selectors.DayRates()
     plans = []
-    for plan, figures in zip(chosen, result["plans"], strict=True):
+    for plan, figures in context["rows"]:
         plans.append(
             {
                 "plan": plan,
-                "lines": lines_in_words(plan),
+                "lines": lines_in_words(plan, rates),
                 "f": figures,
                 "reached": spread(figures["reached"]),
                 "practice_change": spread(figures["practice_change"]),
@@ -133,37 +119,16 @@ def comparison(user: AnyUser, partnership: Partnership, wanted: list[str]) -> di
                 "change_difference": difference(figures.get("change_difference"), signed),
             }
         )
-    charts = [
-        {"src": chart_img(spec), "alt": chart_title(spec)} for _id, spec in planning_charts.specs(result["plans"])
-    ]
-    return {
-        "p": partnership,
-        "result": result,
-        "plans": plans,
-        "words": words(result["plans"]),
-        "charts": charts,
-        "currency": settings.HEALTHLINKS_REPORTING_CURRENCY,
-        "generated": timezone.now(),
-    }
-
-
-def _stylesheet() -> str:
-    """The report stylesheet inside the file: it is read offline, never under the site's Content-Security-Policy."""
-    found = finders.find("healthlinks/report.css")
-    path = found if isinstance(found, str) else found[0] if found else None
-    css = Path(path).read_text() if path else ""
-    return mark_safe(f"<style>{css}</style>")  # noqa: S308 (our own static file)
+    charts = [{"src": chart_img(spec), "alt": chart_title(spec)} for _id, spec in context["specs"]]
+    return context | {"p": partnership, "plans": plans, "charts": charts, "generated": timezone.now()}
 
 
 def plans_html(context: dict[str, Any]) -> str:
-    return render_to_string("web/plans_report.html", context | {"stylesheet": _stylesheet()})
+    return render_to_string("web/plans_report.html", context | {"stylesheet": stylesheet()})
 
 
 def plans_pdf(context: dict[str, Any]) -> bytes:
-    import weasyprint
-
-    html = plans_html(context)
-    return bytes(weasyprint.HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf() or b"")
+    return html_to_pdf(plans_html(context))
 
 
 @login_required
@@ -173,7 +138,7 @@ def plans_pdf_page(request: HttpRequest, slug: str) -> HttpResponse:
     partnership, access = visible_partnership(request, slug)
     if access < Access.MEMBER:  # as the plans page: the partnership's own thinking
         raise PermissionDenied
-    context = comparison(request.user, partnership, request.GET.getlist("plan"))
+    context = report_context(request.user, partnership, request.GET.getlist("plan"))
     if context is None:
         messages.info(
             request, _("No plan to compare, so no PDF: add a plan or tick the plans to compare, then download again.")

@@ -25,7 +25,7 @@ from healthlinks.planning.models import MAX_LINES, MAX_YEARS, LineMode, Plan, Pl
 from healthlinks.planning.simulate import simulate
 from healthlinks.records import RowInvalid
 from healthlinks.reference.models import Occupation
-from healthlinks.registry.selectors import Access
+from healthlinks.registry.selectors import Access, AnyUser
 from healthlinks.web import planning_charts
 from healthlinks.web.views import actor, visible_partnership
 
@@ -231,8 +231,7 @@ def plans_page(request: HttpRequest, slug: str) -> HttpResponse:
     if access < Access.MEMBER:  # plans are the partnership's own thinking: its members, coordinators, hub admins
         raise PermissionDenied
     plans = list(selectors.plans_visible_to(request.user, partnership=partnership))
-    wanted = request.GET.getlist("plan")
-    chosen = [p for p in plans if str(p.pk) in wanted] if wanted else plans[:COMPARED]
+    chosen = chosen_plans(plans, request.GET.getlist("plan"))
     context: dict[str, Any] = {
         "p": partnership,
         "plans": plans,
@@ -241,18 +240,32 @@ def plans_page(request: HttpRequest, slug: str) -> HttpResponse:
         "compared": COMPARED,
     }
     if chosen:
-        evidence = planner_evidence(request.user, Scope())
-        result = simulate(evidence, selectors.plan_inputs(chosen), seed=SEED)
-        context.update(result=result, rows=list(zip(chosen, result["plans"], strict=True)))
-        context["specs"] = planning_charts.specs(result["plans"])
-        context["words"] = words(result["plans"])
-        context["assumed"] = [(plan.name, said) for plan in chosen if (said := assumed(plan))]
-        context["condition_words"] = condition_words(result["plans"])
-        conditions = result["conditions"]
-        context["conditions_estimated"] = ", ".join(condition_label(n) for n in conditions["estimated"])
-        context["conditions_unestimated"] = ", ".join(condition_label(n) for n in conditions["unestimated"])
-        context["currency"] = settings.HEALTHLINKS_REPORTING_CURRENCY
+        context.update(comparison(request.user, chosen))
     return render(request, "web/plans.html", context)
+
+
+def chosen_plans(plans: list[Plan], wanted: list[str]) -> list[Plan]:
+    """The plans compared: those ticked (`?plan=ID`, any number), else the first COMPARED."""
+    return [p for p in plans if str(p.pk) in wanted] if wanted else plans[:COMPARED]
+
+
+def comparison(user: AnyUser, chosen: list[Plan]) -> dict[str, Any]:
+    """The comparison of `chosen` plans as the plans page and its PDF show it: the simulated figures (same
+    evidence, seed and draws), the charts' specs and the sentences."""
+    evidence = planner_evidence(user, Scope())
+    result = simulate(evidence, selectors.plan_inputs(chosen), seed=SEED)
+    conditions = result["conditions"]
+    return {
+        "result": result,
+        "rows": list(zip(chosen, result["plans"], strict=True)),
+        "specs": planning_charts.specs(result["plans"]),
+        "words": words(result["plans"]),
+        "assumed": [(plan.name, said) for plan in chosen if (said := assumed(plan))],
+        "condition_words": condition_words(result["plans"]),
+        "conditions_estimated": ", ".join(condition_label(n) for n in conditions["estimated"]),
+        "conditions_unestimated": ", ".join(condition_label(n) for n in conditions["unestimated"]),
+        "currency": settings.HEALTHLINKS_REPORTING_CURRENCY,
+    }
 
 
 @login_required

@@ -149,7 +149,7 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     }
 
 
-def _stylesheet() -> str:
+def stylesheet() -> str:
     """The report is a file sent on to funders and read offline: its CSS travels inside it (it is downloaded as
     an attachment, never shown under the site's Content-Security-Policy)."""
     found = finders.find("healthlinks/report.css")
@@ -164,16 +164,20 @@ def build_report(
     """(content, file name) of the report for a scope given as page or CLI parameters."""
     scope = Scope.from_params(params)
     context = report_context(user, scope, progress)
-    html = render_to_string("web/report.html", context | {"stylesheet": _stylesheet()})
+    html = render_to_string("web/report.html", context | {"stylesheet": stylesheet()})
     name = slugify(scope.partnership or context["title"]) or "report"
     if fmt == "html":
         return html.encode(), f"healthlinks-{name}.html"
     if progress:
         progress(STAGES[-1], len(STAGES) - 1, len(STAGES))
+    return html_to_pdf(html), f"healthlinks-{name}.pdf"
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A report's HTML (its stylesheet and pictures inside it) laid out as PDF by WeasyPrint."""
     import weasyprint
 
-    pdf = weasyprint.HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf()
-    return bytes(pdf or b""), f"healthlinks-{name}.pdf"
+    return bytes(weasyprint.HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf() or b"")
 
 
 def cmd_report(args: Any) -> int:
