@@ -75,10 +75,9 @@ def stage_careers(world: World) -> None:
     from healthlinks.demo.world import WORLD_TODAY
 
     rng = _stream(world.seed)
-    ids = [p.pk for p in world.partnerships]
     starts: dict[int, tuple[date, str]] = {}  # person -> earliest start, its kind
     for person_id, end in (
-        Trainee.objects.filter(activity__partnership_id__in=ids)
+        Trainee.objects.all()  # the registry holds only this world
         .order_by("person_id", "activity__end_date")
         .values_list("person_id", "activity__end_date")
     ):
@@ -86,7 +85,7 @@ def stage_careers(world: World) -> None:
             starts[person_id] = (end, TRAINEE)
     volunteers: set[int] = set()
     for person_id, end, days in (
-        Stay.objects.filter(partnership_id__in=ids, mode=Mode.PHYSICAL, end_date__lt=WORLD_TODAY)
+        Stay.objects.filter(mode=Mode.PHYSICAL, end_date__lt=WORLD_TODAY)
         .order_by("person_id", "end_date")
         .values_list("person_id", "end_date", "duration_days")
     ):

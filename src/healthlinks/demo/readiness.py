@@ -18,8 +18,6 @@ import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Max
-
 from healthlinks.network.models import Mode, PersonRole, Stay
 from healthlinks.network.services import stays_save_many
 from healthlinks.readiness.models import ItemKind, ReadinessCheck, ReadinessItem
@@ -54,9 +52,8 @@ def stage_readiness(world: World) -> None:
     items = list(ReadinessItem.objects.filter(active=True).order_by("position", "name"))
     planned = _planned_stays(world, rng)
     adopted = WORLD_TODAY - timedelta(days=ADOPTED_DAYS)
-    ids = [p.pk for p in world.partnerships]
     stays = list(
-        Stay.objects.filter(partnership_id__in=ids, mode=Mode.PHYSICAL, start_date__gte=adopted)
+        Stay.objects.filter(mode=Mode.PHYSICAL, start_date__gte=adopted)  # the registry holds only this world
         .exclude(pk__in=[s.pk for s in planned])
         .only("pk", "start_date", "end_date")
         .order_by("pk")
@@ -143,33 +140,40 @@ def _planned_stays(world: World, rng: random.Random) -> list[Stay]:
     if not chosen:
         return []
     volunteers: dict[int, list[int]] = {}
-    for person_id, partnership_id in (
-        PersonRole.objects.filter(partnership_id__in=[p.pk for p in chosen], role="volunteer")
-        .order_by("partnership_id", "person_id")
-        .values_list("person_id", "partnership_id")
-    ):
-        volunteers.setdefault(partnership_id, []).append(person_id)
-    last_end = dict(
-        Stay.objects.filter(person_id__in=[pk for ids in volunteers.values() for pk in ids], mode=Mode.PHYSICAL)
-        .values("person_id")
-        .annotate(last=Max("end_date"))
-        .values_list("person_id", "last")
-    )
+    chosen_ids = [p.pk for p in chosen]
+    for some in range(0, len(chosen_ids), 500):
+        for person_id, partnership_id in (
+            PersonRole.objects.filter(partnership_id__in=chosen_ids[some : some + 500], role="volunteer")
+            .order_by("partnership_id", "person_id")
+            .values_list("person_id", "partnership_id")
+        ):
+            volunteers.setdefault(partnership_id, []).append(person_id)
+    # each volunteer's last physical stay anywhere, and their latest in each partnership (where they would go again)
+    last_end: dict[int, date] = {}
+    previous: dict[tuple[int, int], Stay] = {}
+    people = sorted({pk for ids in volunteers.values() for pk in ids})
+    for some in range(0, len(people), 500):
+        for stay in (
+            Stay.objects.filter(person_id__in=people[some : some + 500], mode=Mode.PHYSICAL)
+            .only(
+                "person_id", "partnership_id", "sending_institution_id", "host_institution_id", "end_date", "purposes"
+            )
+            .order_by("start_date", "pk")
+        ):
+            last_end[stay.person_id] = max(stay.end_date, last_end.get(stay.person_id, stay.end_date))
+            previous[(stay.person_id, stay.partnership_id)] = stay
     stays: list[Stay] = []
     taken: set[int] = set()
     for p in chosen:
         free = [
-            pk for pk in volunteers.get(p.pk, []) if pk not in taken and last_end.get(pk, today) < today - timedelta(30)
+            pk
+            for pk in volunteers.get(p.pk, [])
+            if pk not in taken and (pk, p.pk) in previous and last_end[pk] < today - timedelta(30)
         ]
-        previous = {
-            s.person_id: s
-            for s in Stay.objects.filter(person_id__in=free, partnership=p, mode=Mode.PHYSICAL).order_by("start_date")
-        }
-        free = [pk for pk in free if pk in previous]
         n = min(len(free), rng.randint(2, 3) if p.pk in showcased else rng.randint(1, 3))
         for rank, person_id in enumerate(rng.sample(free, n)):
             taken.add(person_id)
-            before = previous[person_id]
+            before = previous[(person_id, p.pk)]
             start = today + timedelta(days=rng.randint(1, 25) if rank == 0 else rng.randint(0, PLANNED_WITHIN))
             days = rng.choice([rng.randint(7, 30), rng.randint(7, 30), rng.randint(90, 179)])
             stays.append(
