@@ -75,18 +75,16 @@ def stage_careers(world: World) -> None:
     from healthlinks.demo.world import WORLD_TODAY
 
     rng = _stream(world.seed)
-    starts: dict[int, tuple[date, str]] = {}  # person -> earliest start, its kind
-    for person_id, end in (
-        Trainee.objects.all()  # the registry holds only this world
-        .order_by("person_id", "activity__end_date")
-        .values_list("person_id", "activity__end_date")
+    starts: dict[int, tuple[date, str]] = {}  # person -> earliest start, its kind (whatever order the rows come in)
+    for person_id, end in Trainee.objects.order_by().values_list(  # the registry holds only this world
+        "person_id", "activity__end_date"
     ):
         if person_id not in starts or end < starts[person_id][0]:
             starts[person_id] = (end, TRAINEE)
     volunteers: set[int] = set()
     for person_id, end, days in (
         Stay.objects.filter(mode=Mode.PHYSICAL, end_date__lt=WORLD_TODAY)
-        .order_by("person_id", "end_date")
+        .order_by()
         .values_list("person_id", "end_date", "duration_days")
     ):
         if person_id in starts and starts[person_id][1] == TRAINEE:
