@@ -77,13 +77,23 @@ def test_the_page_shows_every_missing_item_and_evidence_counts(world, client_for
     services.check_save(by=w["coordinator"], stay=w["stay"], item=indemnity, done_on=TODAY)  # no evidence yet
     services.check_save(by=w["coordinator"], stay=w["stay"], item=briefing, done_on=TODAY)
     body = client_for(w["coordinator"]).get(reverse("stay-readiness", args=[w["stay"].pk])).content.decode()
-    missing = [i for i in w["items"] if i != briefing]
+    # the stay starts in 10 days: the induction (on arrival) and the debrief (on return) are not due yet
+    missing = [i for i in w["items"] if i != briefing and i.kind == ItemKind.GENERAL]
+    later = [i for i in w["items"] if i.kind != ItemKind.GENERAL]
+    assert {i.kind for i in later} == {ItemKind.ARRIVAL, ItemKind.DEBRIEF}
     assert f"{len(missing)} items are missing" in body
+    assert body.count("not yet due") == len(later)
     listed = body.split('<ul class="missing">')[1].split("</ul>")[0]
     for item in missing:
         assert item.name in listed  # the item done without the evidence it needs is still missing
-    assert briefing.name not in listed
+    assert briefing.name not in listed and not any(i.name in listed for i in later)
     assert [r.status for r in selectors.checklist(w["stay"]) if r.item == indemnity] == ["no_evidence"]
+    assert [r.status for r in selectors.checklist(w["stay"], today=TODAY) if r.item in later] == ["not_due"] * 2
+    # from its first day the induction is due, after its last the debrief
+    started = selectors.checklist(w["stay"], today=w["stay"].start_date)
+    assert [r.status for r in started if r.item in later] == ["missing", "not_due"]
+    ended = selectors.checklist(w["stay"], today=w["stay"].end_date + timedelta(days=1))
+    assert [r.status for r in ended if r.item in later] == ["missing", "missing"]
 
 
 def test_a_coordinator_records_the_checklist_with_evidence_and_history(world, client_for, settings, tmp_path):
@@ -130,11 +140,15 @@ def test_the_home_lists_stays_starting_within_30_days_with_items_missing(world, 
     _done(w, ready, w["items"])
     soon = selectors.starting_soon_with_missing([w["p"].pk], today=TODAY)
     assert [s.pk for s, _missing in soon] == [w["stay"].pk, inside_last.pk]
-    assert all(len(missing) == len(w["items"]) for _s, missing in soon)
+    before_departure = [i for i in w["items"] if i.kind == ItemKind.GENERAL]
+    assert all(missing == before_departure for _s, missing in soon)  # the induction and debrief are not due yet
+    _done(w, inside_last, before_departure)  # ready to go: everything due before departure done
+    soon = selectors.starting_soon_with_missing([w["p"].pk], today=TODAY)
+    assert [s.pk for s, _missing in soon] == [w["stay"].pk]
     body = client_for(w["coordinator"]).get(reverse("workspace")).content.decode()
     assert "readiness items missing" in body
     assert reverse("stay-readiness", args=[w["stay"].pk]) in body
-    assert reverse("stay-readiness", args=[inside_last.pk]) in body
+    assert reverse("stay-readiness", args=[inside_last.pk]) not in body
     assert reverse("stay-readiness", args=[ready.pk]) not in body
     assert reverse("stay-readiness", args=[virtual.pk]) not in body
     # a member's home does not carry the coordinator's list
@@ -189,8 +203,13 @@ def test_the_hub_overview_counts_per_partnership_and_item(world, make_partnershi
     data = selectors.overview(None, today=TODAY)
     (row,) = data["rows"]
     assert row["stays"] == 2 and row["ready"] == 0
-    assert row["missing"] == [1, 1] + [2] * (len(w["items"]) - 2)
+    # items 3-4 are missing for both; the induction only for the stay under way; the debrief for neither (not ended)
+    kinds = [i.kind for i in w["items"]]
+    assert kinds == [ItemKind.GENERAL] * 4 + [ItemKind.ARRIVAL, ItemKind.DEBRIEF]
+    assert row["missing"] == [1, 1, 2, 2, 1, 0]
     assert data["totals"] == row["missing"]
     body = client_for(admin_user).get(reverse("readiness-overview")).content.decode()
     assert w["p"].name in body and "0 of 2 stays ready" in body
+    _done(w, w["stay"], w["items"][2:4])  # the stay to come has everything due before departure: ready
+    assert selectors.overview(None, today=TODAY)["rows"][0]["ready"] == 1
     assert client_for(w["member"]).get(reverse("readiness-overview")).status_code == 200

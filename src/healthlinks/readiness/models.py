@@ -18,7 +18,11 @@ EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 
 class ItemKind(models.TextChoices):
-    GENERAL = "general", _("Before or during the stay")
+    """When an item falls due: before departure, on arrival at the host (from the stay's first day), or on return
+    (after its last day). An item not yet due is not missing."""
+
+    GENERAL = "general", _("Before departure")
+    ARRIVAL = "arrival", _("On arrival at the host")
     DEBRIEF = "debrief", _("Debrief on return")
 
 

@@ -1,8 +1,10 @@
 """Reads of the readiness checklist: who may see or change it, each stay's checklist with what is missing, the
 stays starting soon with items missing, and the hub's overview across partnerships.
 
-An item is done for a stay when it has a done date and, where the item needs evidence, a file or a note. Only
-physical stays are deployments: virtual engagements have no checklist."""
+An item is done for a stay when it has a done date and, where the item needs evidence, a file or a note. An item
+falls due by its kind: before departure (always), on arrival (from the stay's first day), on return (after its last
+day); an item not yet due and not done is *not yet due*, never missing, so a stay to come is ready when everything
+due before departure is done. Only physical stays are deployments: virtual engagements have no checklist."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class Status:
     DONE = "done"
     NO_EVIDENCE = "no_evidence"  # a done date, but the evidence the item needs is missing
     MISSING = "missing"
+    NOT_DUE = "not_due"  # not done, and not due yet (on arrival or on return, for a stay not begun or not ended)
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Row:
 
     @property
     def missing(self) -> bool:
-        return self.status != Status.DONE
+        return self.status in (Status.MISSING, Status.NO_EVIDENCE)
 
 
 def can_configure(user: AnyUser) -> bool:
@@ -68,29 +71,49 @@ def all_items() -> QuerySet[ReadinessItem]:
     return ReadinessItem.objects.order_by("-active", "position", "name")
 
 
-def status_of(item: ReadinessItem, check: ReadinessCheck | None) -> str:
+def is_due(item: ReadinessItem, stay: Stay, today: date | None) -> bool:
+    """Whether the item is due for the stay on `today` (None: every item is due)."""
+    if today is None or item.kind == ItemKind.GENERAL:
+        return True
+    if item.kind == ItemKind.ARRIVAL:
+        return stay.start_date <= today
+    return stay.end_date is not None and stay.end_date < today
+
+
+def status_of(item: ReadinessItem, check: ReadinessCheck | None, *, due: bool = True) -> str:
     if check is None or check.done_on is None:
-        return Status.MISSING
+        return Status.MISSING if due else Status.NOT_DUE
     if item.evidence_needed and not check.has_evidence:
         return Status.NO_EVIDENCE
     return Status.DONE
 
 
-def checklist(stay: Stay) -> list[Row]:
-    """Every active item for this stay, in the checklist's order, with its check and status."""
+def checklist(stay: Stay, *, today: date | None = None) -> list[Row]:
+    """Every active item for this stay, in the checklist's order, with its check and status (on `today`: items
+    not yet due are NOT_DUE; None: every item is due)."""
     checks = {c.item_id: c for c in ReadinessCheck.objects.filter(stay=stay).select_related("checked_by")}
-    return [Row(item, checks.get(item.pk), status_of(item, checks.get(item.pk))) for item in active_items()]
+    return [
+        Row(item, checks.get(item.pk), status_of(item, checks.get(item.pk), due=is_due(item, stay, today)))
+        for item in active_items()
+    ]
 
 
-def missing_by_stay(stay_ids: Iterable[int]) -> dict[int, list[ReadinessItem]]:
-    """For each stay, the active items not done (two queries, whatever the number of stays)."""
+def missing_by_stay(stay_ids: Iterable[int], *, today: date | None = None) -> dict[int, list[ReadinessItem]]:
+    """For each stay, the active items due on `today` (None: all) and not done (three queries, whatever the
+    number of stays)."""
     ids = list(stay_ids)
     items = list(active_items())
+    stays = Stay.objects.in_bulk(ids) if today is not None else {}
     checks: dict[tuple[int, int], ReadinessCheck] = {
         (c.stay_id, c.item_id): c for c in ReadinessCheck.objects.filter(stay_id__in=ids, item__active=True)
     }
     return {
-        stay_id: [item for item in items if status_of(item, checks.get((stay_id, item.pk))) != Status.DONE]
+        stay_id: [
+            item
+            for item in items
+            if (today is None or is_due(item, stays[stay_id], today))
+            and status_of(item, checks.get((stay_id, item.pk))) != Status.DONE
+        ]
         for stay_id in ids
     }
 
@@ -115,13 +138,13 @@ def starting_soon_with_missing(
         .select_related("person", "partnership", "host_institution")
         .order_by("start_date", "pk")
     )
-    missing = missing_by_stay(s.pk for s in stays)
+    missing = missing_by_stay((s.pk for s in stays), today=today)
     return [(stay, missing[stay.pk]) for stay in stays if missing[stay.pk]]
 
 
 def overview(partnership_ids: set[int] | None, *, today: date) -> dict[str, Any]:
     """Readiness across partnerships: for each, its current and coming physical stays (not yet ended), how many
-    are ready (every item done), and for each item how many stays miss it; and the totals per item."""
+    are ready (every item due on `today` done), and for each item how many stays miss it; and the totals."""
     items = list(active_items())
     stays = deployments().filter(end_date__gte=today)
     partnerships = Partnership.objects.filter(deleted_at__isnull=True)
@@ -129,8 +152,10 @@ def overview(partnership_ids: set[int] | None, *, today: date) -> dict[str, Any]
         stays = stays.filter(partnership_id__in=partnership_ids)
         partnerships = partnerships.filter(pk__in=partnership_ids)
     by_partnership: dict[int, list[int]] = defaultdict(list)
-    for pk, partnership_id in stays.values_list("pk", "partnership_id"):
-        by_partnership[partnership_id].append(pk)
+    dates: dict[int, Stay] = {}
+    for stay in stays.only("pk", "partnership_id", "start_date", "end_date"):
+        by_partnership[stay.partnership_id].append(stay.pk)
+        dates[stay.pk] = stay
     done = {
         (c.stay_id, c.item_id): c
         for c in ReadinessCheck.objects.filter(stay__in=stays, item__active=True, done_on__isnull=False)
@@ -144,7 +169,11 @@ def overview(partnership_ids: set[int] | None, *, today: date) -> dict[str, Any]
         missing = dict.fromkeys((i.pk for i in items), 0)
         ready = 0
         for stay_id in stay_ids:
-            gaps = [i for i in items if status_of(i, done.get((stay_id, i.pk))) != Status.DONE]
+            gaps = [
+                i
+                for i in items
+                if is_due(i, dates[stay_id], today) and status_of(i, done.get((stay_id, i.pk))) != Status.DONE
+            ]
             ready += not gaps
             for item in gaps:
                 missing[item.pk] += 1

@@ -46,6 +46,7 @@ DEFAULT_ITEMS: list[dict[str, Any]] = [
         "name": "Induction at the host",
         "description": "An induction at the host institution in the first days: people, wards, protocols.",
         "evidence_needed": False,
+        "kind": ItemKind.ARRIVAL,
     },
     {
         "name": "Debrief on return",

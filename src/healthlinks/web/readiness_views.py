@@ -68,7 +68,7 @@ def stay_readiness(request: HttpRequest, pk: int) -> HttpResponse:
     editable = selectors.can_edit(request.user, stay)
     if request.method == "POST" and not editable:
         raise PermissionDenied
-    rows = selectors.checklist(stay)
+    rows = selectors.checklist(stay, today=date.today())
     bound = request.method == "POST"
     entries: list[dict[str, Any]] = []
     for row in rows:
