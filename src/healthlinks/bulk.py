@@ -454,7 +454,7 @@ def _text_check(field: Any) -> tuple[int, tuple[Callable[[Any], None], ...]] | N
     without choices): the longest text it takes (unlimited: `sys.maxsize`) and its validators other than those of
     that length and of NUL characters, which a non-empty text that passes them all passes as `clean` would pass
     it; else None (cleaned value by value)."""
-    if type(field) not in (models.CharField, models.SlugField, models.TextField) or field.choices:
+    if type(field) not in (models.CharField, models.SlugField, models.TextField) or field.choices is not None:
         return None
     limit = field.max_length if field.max_length is not None else sys.maxsize
     others = []
