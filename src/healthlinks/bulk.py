@@ -5,7 +5,8 @@ A service that writes many records builds them (`new`: `model(**values)`, a thir
 what it wrote, in its transaction. Nothing else writes rows in bulk.
 
 - `validate` checks each record as `full_clean` would (each field's `clean`, the model's `clean()`), each field's
-  check once per distinct value; each reference is looked up with one query per field for all the records, and
+  check once per distinct value (a plain text field's text by its length and validators, which is what its `clean`
+  checks); each reference is looked up with one query per field for all the records, and
   each field declared unique with one query per field (a value also refused when an earlier record has it). The
   first refused record raises `RowInvalid` with its index (or the caller's row number) before anything is written.
   Other constraints (`Meta.constraints`) the service checks itself.
