@@ -208,3 +208,39 @@ def test_a_record_keyed_by_another_record_and_rows_by_value_are_written_as_recor
     for a, b in ((row, Person.objects.get(pk=record.pk)), (row.history.get(), record.history.get())):
         names = [f.attname for f in a._meta.concrete_fields if f.attname not in skip]
         assert [getattr(a, n) for n in names] == [getattr(b, n) for n in names]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},  # every text as its field keeps it
+        {"name": "x" * 201},  # too long
+        {"name": ""},  # required
+        {"name": "a\x00b"},  # a NUL character
+        {"city": "y" * 101},
+        {"iati_org_id": "not an identifier"},  # its own validator
+        {"iati_org_id": "GB-COH-" + "1" * 94},  # valid form, too long
+        {"ror_id": "02jx3x896"},  # a wrong checksum
+        {"name": "", "iati_org_id": "nope", "kind": "castle"},  # several fields at once
+    ],
+)
+def test_texts_are_refused_exactly_where_full_clean_refuses_them(network_world, fields):
+    """Texts are checked without their field's `clean` when they pass its validators (`bulk._text_check`): a text
+    that does not is refused with full_clean's messages, and one that does is accepted as full_clean accepts it."""
+    from healthlinks.registry.models import Institution
+
+    values = {
+        "name": "Makerere University", "country_id": "UGA", "kind": "university", "city": "Kampala",
+        "iati_org_id": "UG-ROR-03dmz0111", "ror_id": "02jx3x895", **fields,
+    }  # fmt: skip
+    record, alone = bulk.new(Institution, values), Institution(**values)
+    assert {k: v for k, v in vars(record).items() if k != "_state"} == {
+        k: v for k, v in vars(alone).items() if k != "_state"
+    }  # `new` makes the record the model makes
+    expected = _errors(alone)
+    if expected is None:
+        bulk.validate([record])
+    else:
+        with pytest.raises(RowInvalid) as refused:
+            bulk.validate([bulk.new(Institution, {"name": "Fine", "country_id": "UGA", "kind": "other"}), record])
+        assert refused.value.index == 1 and refused.value.message_dict == expected

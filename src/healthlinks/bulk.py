@@ -5,7 +5,8 @@ A service that writes many records builds them (`new`: `model(**values)`, a thir
 what it wrote, in its transaction. Nothing else writes rows in bulk.
 
 - `validate` checks each record as `full_clean` would (each field's `clean`, the model's `clean()`), each field's
-  check once per distinct value; each reference is looked up with one query per field for all the records, and
+  check once per distinct value (a plain text field's text by its length and validators, which is what its `clean`
+  checks); each reference is looked up with one query per field for all the records, and
   each field declared unique with one query per field (a value also refused when an earlier record has it). The
   first refused record raises `RowInvalid` with its index (or the caller's row number) before anything is written.
   Other constraints (`Meta.constraints`) the service checks itself.
@@ -28,6 +29,7 @@ Other databases than SQLite and PostgreSQL save record by record (`supported()` 
 from __future__ import annotations
 
 import json
+import sys
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
@@ -37,13 +39,18 @@ from operator import attrgetter, itemgetter
 from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Field, Q
+from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from healthlinks.records import RowInvalid, record_save
@@ -294,14 +301,50 @@ def new(model: type[M], values: Mapping[str, Any]) -> M:
     names, defaults = _defaults(model)
     if not values.keys() <= names:  # a related object (`country`): as Django takes it
         return model(**values)
-    return model(*[values[name] if name in values else default() for name, default in defaults])
+    plain = _PLAIN.get(model)
+    if plain is None:
+        plain = _PLAIN[model] = _plain(model)
+    if not plain[0] or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(*[values[name] if name in values else default() for name, default in defaults])
+    # what `model(*values)` does when no signal listens and every field is a plain attribute: each value in the
+    # record's __dict__ and a new state, without the descriptors' checks made for a record that already has values
+    record = model.__new__(model)
+    own = record.__dict__
+    own.update(plain[1])  # the constant defaults, then those worked out for each record, then the values
+    for name, default in plain[2]:
+        if name not in values:
+            own[name] = default()
+    own.update(values)
+    record._state = ModelState()
+    return record
 
 
 _DEFAULTS: dict[type[models.Model], tuple[frozenset[str], list[tuple[str, Callable[[], Any]]]]] = {}
+_PLAIN: dict[type[models.Model], tuple[bool, dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+
+
+def _plain(model: type[models.Model]) -> tuple[bool, dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
+    """Whether every field of `model` is stored in the record's __dict__ as given (Django's own attribute of a
+    value or of a reference's id), so that `new` may set the values there itself (not for a file or any field with
+    a descriptor of its own, nor for a model with its own `__init__` or `__setattr__`); its constant defaults, and
+    the defaults worked out for each record (callables, and lists, dicts and sets: a new one each)."""
+    _names, defaults = _defaults(model)
+    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    ok = (
+        model.__init__ is models.Model.__init__
+        and model.__setattr__ is object.__setattr__
+        and all(type(model.__dict__.get(f.attname)) in plain for f in model._meta.concrete_fields)
+    )
+    constants = {name: default() for name, default in defaults if getattr(default, "constant", False)}
+    return ok, constants, [(name, default) for name, default in defaults if name not in constants]
 
 
 def _constant(value: Any) -> Callable[[], Any]:
-    return lambda: value
+    def default() -> Any:
+        return value
+
+    default.constant = True  # type: ignore[attr-defined]
+    return default
 
 
 def _defaults(model: type[models.Model]) -> tuple[frozenset[str], list[tuple[str, Callable[[], Any]]]]:
@@ -323,6 +366,8 @@ _BY_VALUE = (str, int, bool, date, type(None))
 # ... and by their text, where equal values differ in what is validated (Decimal("1.0") and Decimal("1.00") have
 # different decimal places; two equal datetimes may carry different time zones).
 _BY_TEXT = (Decimal, float, datetime, time)
+_BY_VALUE_TYPES = frozenset(_BY_VALUE)  # exactly these types (a subclass, such as a model's choices, goes the long way)
+_SKIPPED: tuple[bool, Any] = (True, None)  # a blank field's empty value: not cleaned, as full_clean skips it
 
 
 def validate(
@@ -339,36 +384,58 @@ def validate(
         return
     excluded = set(exclude)
     references_resolved(records, exclude=excluded)
-    plans: dict[type, list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None]]] = {}
+    plans: dict[type, list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None, Any]]] = {}
     clashes: dict[int, dict[str, list[ValidationError]]] = {}
     for model in {type(r) for r in records}:
         fields = [f for f in model._meta.fields if f.name not in excluded and not f.generated]
         of_model = [i for i, r in enumerate(records) if type(r) is model]
-        plan: list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None]] = []
+        plan: list[tuple[Any, str, bool, Any, dict[Any, tuple[bool, Any]], set[Any] | None, Any]] = []
         for field in fields:
             known: set[Any] | None = None
             if field.many_to_one or field.one_to_one:
                 values = {getattr(records[i], field.attname) for i in of_model}
                 values.discard(None)
                 known = _references_found(field, values) if values else set()
-            plan.append((field, field.attname, field.blank, field.empty_values, {}, known))
+            plan.append((field, field.attname, field.blank, field.empty_values, {}, known, _text_check(field)))
             if field.unique and not field.primary_key and not field.is_relation:
                 _unique_clashes(model, field, records, of_model, clashes)
         plans[model] = plan
+    by_value = _BY_VALUE_TYPES
     for index, record in enumerate(records):
         errors: dict[str, Any] = {}
-        for field, attname, blank, empty, cache, known in plans[type(record)]:
-            raw = getattr(record, attname)
-            if blank and raw in empty:
+        own = record.__dict__
+        for field, attname, blank, empty, cache, known, text in plans[type(record)]:
+            raw = own[attname] if attname in own else getattr(record, attname)
+            kind = type(raw)
+            # a text its field's `clean` keeps as it is (`_text_check`): most names and codes, checked here
+            if (
+                kind is str
+                and text is not None
+                and raw
+                and len(raw) <= text[0]
+                and "\x00" not in raw
+                and _passes(text[1], raw)
+            ):
                 continue
-            if isinstance(raw, DatabaseDefault):
-                continue
-            key = _memo_key(raw)
-            outcome = cache.get(key) if key is not None else None
-            if outcome is None:
-                outcome = _cleaned(field, raw, record, known)
-                if key is not None:
+            if kind in by_value:  # most values: one look-up answers for every record with the same value
+                key: Any = (kind, raw)
+                outcome = cache.get(key)
+                if outcome is None:
+                    outcome = _SKIPPED if blank and raw in empty else _cleaned(field, raw, record, known)
                     cache[key] = outcome
+                if outcome is _SKIPPED:
+                    continue
+            else:
+                if blank and raw in empty:
+                    continue
+                if isinstance(raw, DatabaseDefault):
+                    continue
+                key = _memo_key(raw)
+                outcome = cache.get(key) if key is not None else None
+                if outcome is None:
+                    outcome = _cleaned(field, raw, record, known)
+                    if key is not None:
+                        cache[key] = outcome
             if not outcome[0]:
                 errors[field.name] = list(outcome[1])  # a copy: clean()'s errors are added to it
             elif outcome[1] is not raw:
@@ -381,6 +448,34 @@ def validate(
             errors.setdefault(name, []).extend(messages)
         if errors:
             raise RowInvalid(rows[index] if rows is not None else index, ValidationError(errors))
+
+
+def _text_check(field: Any) -> tuple[int, tuple[Callable[[Any], None], ...]] | None:
+    """For a text field whose `clean` keeps a text as it is (a `CharField`, `SlugField` or `TextField` itself,
+    without choices): the longest text it takes (unlimited: `sys.maxsize`) and its validators other than those of
+    that length and of NUL characters, which a non-empty text that passes them all passes as `clean` would pass
+    it; else None (cleaned value by value)."""
+    if type(field) not in (models.CharField, models.SlugField, models.TextField) or field.choices is not None:
+        return None
+    limit = field.max_length if field.max_length is not None else sys.maxsize
+    others = []
+    for validator in field.validators:
+        if type(validator) is validators.ProhibitNullCharactersValidator:
+            continue
+        if type(validator) is validators.MaxLengthValidator and validator.limit_value == field.max_length:
+            continue
+        others.append(validator)
+    return limit, tuple(others)
+
+
+def _passes(checks: tuple[Callable[[Any], None], ...], value: Any) -> bool:
+    """Whether `value` passes all these validators (the messages of one that refuses it are `clean`'s to give)."""
+    try:
+        for check in checks:
+            check(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _references_found(field: Any, values: set[Any]) -> set[Any]:
@@ -511,7 +606,9 @@ def references_resolved(records: Iterable[models.Model], *, exclude: Iterable[st
                 for f in _relations(model)
                 if (f.many_to_one or f.one_to_one) and f.name not in excluded
             ]
-        cached = record._state.fields_cache
+        cached = record._state.__dict__.get("fields_cache")  # (made on first use: none, nothing cached)
+        if not cached:
+            continue
         for cache_name, attname, target in plan:
             related = cached.get(cache_name)
             if related is None:

@@ -16,6 +16,7 @@ from healthlinks.network.services import (
     people_save_many,
     stay_create,
     stays_save_many,
+    stays_set,
     ties_save_many,
 )
 from healthlinks.records import RowInvalid
@@ -117,6 +118,44 @@ def test_a_stay_refused_by_its_fields_is_named_and_nothing_is_written(network_wo
         stays_save_many(by=None, stays=[_stay(w, w["alice"], date(2022, 6, 1), date(2022, 6, 2)), bad])
     assert refused.value.index == 1 and "mode" in refused.value.message_dict
     assert not Stay.objects.exists() and not PersonRole.objects.filter(role="volunteer").exists()
+
+
+def test_a_stay_updated_through_the_bulk_path_leaves_a_history_row_and_a_bad_row_is_named(network_world, admin_user):
+    w = network_world
+    (stay, other), _updated = stays_save_many(
+        by=None,
+        stays=[_stay(w, w["alice"], date(2022, 6, 1), date(2022, 6, 2)), _stay(w, w["bob"], *[date(2022, 2, 1)] * 2)],
+    )
+    stay.end_date = date(2022, 6, 20)
+    created, updated = stays_save_many(by=admin_user, stays=[stay])
+    assert created == [] and updated == [stay]
+    row = Stay.history.filter(id=stay.pk).order_by("-history_id").first()
+    assert (row.history_type, row.history_user, row.end_date, row.duration_days) == (
+        "~", admin_user, date(2022, 6, 20), 20
+    )  # fmt: skip
+    assert Stay.objects.get(pk=stay.pk).end_date == date(2022, 6, 20)
+    before = (Stay.history.count(), list(Stay.objects.order_by("pk").values_list("end_date", "mode")))
+    stay.end_date, other.mode = date(2022, 6, 25), "teleport"
+    with pytest.raises(RowInvalid) as refused:
+        stays_save_many(by=admin_user, stays=[stay, other])
+    assert refused.value.index == 1 and "mode" in refused.value.message_dict
+    assert (Stay.history.count(), list(Stay.objects.order_by("pk").values_list("end_date", "mode"))) == before
+
+
+def test_setting_a_field_on_many_stays_goes_through_the_bulk_writer(network_world, admin_user):
+    w = network_world
+    stays, _updated = stays_save_many(
+        by=None,
+        stays=[_stay(w, w["alice"], date(2022, 6, 1), date(2022, 6, 2)), _stay(w, w["bob"], *[date(2022, 2, 1)] * 2)],
+    )
+    assert stays_set(by=admin_user, stays=stays, funding="self") == 2
+    rows = [Stay.history.filter(id=s.pk).order_by("-history_id").first() for s in stays]
+    assert [(r.history_type, r.history_user, r.funding) for r in rows] == [("~", admin_user, "self")] * 2
+    before = Stay.history.count()
+    with pytest.raises(RowInvalid) as refused:
+        stays_set(by=admin_user, stays=list(Stay.objects.order_by("pk")), funding="lottery")
+    assert refused.value.index == 0 and "funding" in refused.value.message_dict
+    assert Stay.history.count() == before and set(Stay.objects.values_list("funding", flat=True)) == {"self"}
 
 
 def test_a_tie_given_twice_is_refused_and_ties_have_history(network_world, admin_user):

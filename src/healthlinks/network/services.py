@@ -522,21 +522,18 @@ BULK_STAY_FIELDS = {"funding"}
 
 @transaction.atomic
 def stays_set(*, by: User | None, stays: Sequence[Stay], **fields: Any) -> int:
-    """Set the same fields on many stays at once (a bulk action): each stay validated as `stay_update` does, one
-    history row per stay, all in one transaction. Returns the number of stays changed."""
-    from simple_history.utils import bulk_update_with_history
-
+    """Set the same fields on many stays at once (a bulk action): each stay validated as `stay_update` does
+    (`bulk.validate`: a refused stay raises `RowInvalid` with its index and field, nothing written), written with
+    one '~' history row per stay by `by` (`bulk.update`), all in one transaction. Returns the number of stays
+    changed."""
     unknown = set(fields) - BULK_STAY_FIELDS
     if unknown:
         raise ValidationError({name: _("this field cannot be set on many stays at once") for name in sorted(unknown)})
-    for index, stay in enumerate(stays):
+    for stay in stays:
         for name, value in fields.items():
             setattr(stay, name, value)
-        try:
-            stay.full_clean(exclude=[*DERIVED_FIELDS, *STAY_REFERENCES], validate_unique=False)
-        except ValidationError as exc:
-            raise RowInvalid(index, exc) from None
-    bulk_update_with_history(list(stays), Stay, sorted(fields), batch_size=1000, default_user=by)
+    bulk.validate(stays, exclude=[*DERIVED_FIELDS, *STAY_REFERENCES])
+    bulk.update(list(stays), sorted(fields), by=by)
     changes.changed([Stay])
     return len(stays)
 

@@ -340,13 +340,14 @@ def partnerships_create_many(
         PartnershipMember,
         [
             {
-                "partnership_id": partnership.pk,
+                "partnership_id": partnership_id,
                 "institution_id": spec.institution.pk,
                 "role": spec.role,
-                "joined": spec.joined or partnership.start_date,
+                "joined": spec.joined or start,
                 "left": spec.left,
             }
             for partnership, new in zip(records, partnerships, strict=True)
+            for partnership_id, start in ((partnership.pk, partnership.start_date),)
             for spec in new.members
         ],
         by=by,
