@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 M = TypeVar("M", bound=models.Model)
 
@@ -41,3 +42,11 @@ class RowInvalid(ValidationError):
     def __init__(self, index: int, error: ValidationError) -> None:
         super().__init__(error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages})
         self.index = index
+
+
+def lean_history(*unindexed: str, **options: Any) -> HistoricalRecords:
+    """The history of a table written in bulk by imports. History is read record by record (by `id`, indexed) or
+    by `history_id`, never by the other keys: their copies in the history table (`unindexed`: foreign keys, unique
+    identifiers, slugs) are not indexed. Every imported row writes a history row, and those indexes cost an IATI
+    import several per cent of its throughput into PostgreSQL (docs/benchmarks.md)."""
+    return HistoricalRecords(no_db_index=list(unindexed), **options)

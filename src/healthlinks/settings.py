@@ -324,4 +324,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HEALTHLINKS_LOG_LEVEL", "WARNING")},
 }
-

@@ -5,4 +5,3 @@ class ApiConfig(AppConfig):
     name = "healthlinks.api"
     label = "api"
     verbose_name = "API"
-

@@ -39,9 +39,7 @@ def normalise_doi(value: str | None) -> str:
         return ""
     doi = found.group(0)
     opening = {")": "(", "]": "["}
-    while doi and (
-        doi[-1] in ".;,>\"'" or (doi[-1] in opening and doi.count(doi[-1]) > doi.count(opening[doi[-1]]))
-    ):
+    while doi and (doi[-1] in ".;,>\"'" or (doi[-1] in opening and doi.count(doi[-1]) > doi.count(opening[doi[-1]]))):
         doi = doi[:-1]  # a closing bracket is kept when the DOI opened it: 10.1002/(SICI)...(199806)...
     return doi.lower()
 

@@ -45,6 +45,7 @@ AUTO_CREATED_APPS = {"contenttypes", "reference"}
 def _auto_created(label: str) -> bool:
     return label in AUTO_CREATED_MODELS or label.split(".")[0] in AUTO_CREATED_APPS
 
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -315,6 +316,5 @@ def restore(path: str | Path, *, migrate: bool = True, progress: Progress | None
 def database_rows() -> dict[str, list[dict[str, Any]]]:
     """Every row of every backed-up model, as the backup would write it (for comparing two databases)."""
     return {
-        _label(m): [json.loads(json.dumps(r, cls=Encoder, sort_keys=True)) for r in _rows(m)]
-        for m in backup_models()
+        _label(m): [json.loads(json.dumps(r, cls=Encoder, sort_keys=True)) for r in _rows(m)] for m in backup_models()
     }

@@ -36,9 +36,7 @@ def person_erase(*, by: User | None, pseudo_id: str) -> Erasure:
         if n:
             detail[model._meta.label_lower] = detail.get(model._meta.label_lower, 0) + n
 
-    personal_fields = [
-        f.name for f in PersonalData._meta.concrete_fields if not f.is_relation and not f.primary_key
-    ]
+    personal_fields = [f.name for f in PersonalData._meta.concrete_fields if not f.is_relation and not f.primary_key]
     blank = {name: "" for name in personal_fields}
     history_personal = PersonalData.history.model
     history_person = Person.history.model

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthlinks.records import lean_history
 from healthlinks.reference.models import Country, DeliveryMethod, OrganisationType, Specialty
 
 # ROR ids: 0 + 6 characters of Crockford base32 (no i, l, o, u) + 2 check digits.
@@ -96,7 +97,7 @@ class Institution(models.Model):
     needs_review = models.BooleanField(_("needs review"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = lean_history("country", "org_type", "ror_id", "iati_org_id")
 
     class Meta:
         ordering = ["name"]
@@ -215,7 +216,7 @@ class Partnership(models.Model):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[specialties, delivery_methods, funding_schemes])
+    history = lean_history("slug", m2m_fields=[specialties, delivery_methods, funding_schemes])
 
     class Meta:
         ordering = ["name"]
@@ -267,7 +268,7 @@ class PartnershipMember(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=MemberRole.choices, default=MemberRole.PARTNER)
     joined = models.DateField(_("joined"), null=True, blank=True)
     left = models.DateField(_("left"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = lean_history("partnership", "institution")
 
     class Meta:
         ordering = ["role", "institution__name"]

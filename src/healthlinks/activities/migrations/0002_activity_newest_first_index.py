@@ -4,17 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0001_initial'),
-        ('network', '0002_historicalperson_deleted_at_person_deleted_at'),
-        ('reference', '0001_initial'),
-        ('registry', '0002_historicalpartnership_deleted_at_and_more'),
+        ("activities", "0001_initial"),
+        ("network", "0002_historicalperson_deleted_at_person_deleted_at"),
+        ("reference", "0001_initial"),
+        ("registry", "0002_historicalpartnership_deleted_at_and_more"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['-start_date', 'id'], name='activities__start_d_ff211d_idx'),
+            model_name="activity",
+            index=models.Index(fields=["-start_date", "id"], name="activities__start_d_ff211d_idx"),
         ),
     ]

@@ -558,9 +558,7 @@ class _Importer:
         rep = data["reporting_org"]
         reporting: Org | None = None
         if rep is not None:
-            reporting, note = self.matcher.match(
-                ref=rep["ref"], names=rep["names"], org_type=rep["type"]
-            )
+            reporting, note = self.matcher.match(ref=rep["ref"], names=rep["names"], org_type=rep["type"])
             if note:
                 notes.append(note)
             if reporting is None:

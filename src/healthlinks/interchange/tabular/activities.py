@@ -424,8 +424,13 @@ def import_assessments(
         parsed,
         known,
         lambda a: partial(
-            services.assessment_save, by=user, activity=a.activity, person=a.person, pre_score=a.pre_score,
-            post_score=a.post_score, max_score=a.max_score,
+            services.assessment_save,
+            by=user,
+            activity=a.activity,
+            person=a.person,
+            pre_score=a.pre_score,
+            post_score=a.post_score,
+            max_score=a.max_score,
         ),  # fmt: skip
     )
     return result
@@ -606,8 +611,12 @@ def import_cascades(
         parsed,
         known,
         lambda c: partial(
-            services.cascade_save, by=user, activity=c.source_activity, person=c.person,
-            people_trained=c.people_trained, reported_on=c.reported_on,
+            services.cascade_save,
+            by=user,
+            activity=c.source_activity,
+            person=c.person,
+            people_trained=c.people_trained,
+            reported_on=c.reported_on,
         ),  # fmt: skip
     )
     return result
@@ -679,8 +688,12 @@ def import_knowledge(
         parsed,
         set(known),
         lambda item: partial(
-            services.knowledge_item_save, by=user, item=known.get((item.activity_id, item.title)),
-            activity=item.activity, title=item.title, **{name: getattr(item, name) for name in fields},
+            services.knowledge_item_save,
+            by=user,
+            item=known.get((item.activity_id, item.title)),
+            activity=item.activity,
+            title=item.title,
+            **{name: getattr(item, name) for name in fields},
         ),  # fmt: skip
     )
     return result

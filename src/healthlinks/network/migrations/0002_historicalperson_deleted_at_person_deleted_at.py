@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0001_initial'),
+        ("network", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalperson',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deleted at'),
+            model_name="historicalperson",
+            name="deleted_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="deleted at"),
         ),
         migrations.AddField(
-            model_name='person',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deleted at'),
+            model_name="person",
+            name="deleted_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="deleted at"),
         ),
     ]

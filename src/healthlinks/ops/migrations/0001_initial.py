@@ -4,25 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Erasure',
+            name="Erasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pseudo_id', models.CharField(db_index=True, max_length=16, verbose_name='pseudonymous id')),
-                ('erased_at', models.DateTimeField(auto_now_add=True, verbose_name='erased at')),
-                ('erased_by', models.CharField(blank=True, max_length=150, verbose_name='erased by')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='rows scrubbed')),
-                ('detail', models.JSONField(default=dict, verbose_name='rows scrubbed per table')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("pseudo_id", models.CharField(db_index=True, max_length=16, verbose_name="pseudonymous id")),
+                ("erased_at", models.DateTimeField(auto_now_add=True, verbose_name="erased at")),
+                ("erased_by", models.CharField(blank=True, max_length=150, verbose_name="erased by")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="rows scrubbed")),
+                ("detail", models.JSONField(default=dict, verbose_name="rows scrubbed per table")),
             ],
             options={
-                'ordering': ['-erased_at'],
+                "ordering": ["-erased_at"],
             },
         ),
     ]

@@ -6,37 +6,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0002_history_lookup_keys_unindexed'),
-        ('registry', '0003_principles_assessment_side'),
+        ("projects", "0002_history_lookup_keys_unindexed"),
+        ("registry", "0003_principles_assessment_side"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalproject',
-            name='imported_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='imported by'),
+            model_name="historicalproject",
+            name="imported_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="imported by",
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='imported_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='imported by'),
+            model_name="project",
+            name="imported_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="imported by",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalproject',
-            name='reporting_org',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, help_text='empty when the publisher could not be filed as an institution (its country is not known)', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='reporting organisation'),
+            model_name="historicalproject",
+            name="reporting_org",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                help_text="empty when the publisher could not be filed as an institution (its country is not known)",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.institution",
+                verbose_name="reporting organisation",
+            ),
         ),
         migrations.AlterField(
-            model_name='project',
-            name='partnership',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='registry.partnership'),
+            model_name="project",
+            name="partnership",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="projects",
+                to="registry.partnership",
+            ),
         ),
         migrations.AlterField(
-            model_name='project',
-            name='reporting_org',
-            field=models.ForeignKey(blank=True, help_text='empty when the publisher could not be filed as an institution (its country is not known)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='projects_reported', to='registry.institution', verbose_name='reporting organisation'),
+            model_name="project",
+            name="reporting_org",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="empty when the publisher could not be filed as an institution (its country is not known)",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="projects_reported",
+                to="registry.institution",
+                verbose_name="reporting organisation",
+            ),
         ),
     ]

@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_historicalpartnership_deleted_at_and_more'),
+        ("registry", "0002_historicalpartnership_deleted_at_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalprinciplesassessment',
-            name='side',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The member institution whose people answered; empty when both sides answered together.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='assessed by'),
+            model_name="historicalprinciplesassessment",
+            name="side",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The member institution whose people answered; empty when both sides answered together.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.institution",
+                verbose_name="assessed by",
+            ),
         ),
         migrations.AddField(
-            model_name='principlesassessment',
-            name='side',
-            field=models.ForeignKey(blank=True, help_text='The member institution whose people answered; empty when both sides answered together.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='principles_assessments', to='registry.institution', verbose_name='assessed by'),
+            model_name="principlesassessment",
+            name="side",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The member institution whose people answered; empty when both sides answered together.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="principles_assessments",
+                to="registry.institution",
+                verbose_name="assessed by",
+            ),
         ),
     ]
