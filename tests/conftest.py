@@ -52,7 +52,41 @@ ONCE_PER_RUN = {
 }
 
 
+# The longest modules, longest first (seconds on a loaded 2-core machine, docs/benchmarks.md "Test suite"): they
+# are collected first so that pytest-xdist (`--dist loadfile --no-loadscope-reorder`, each file on one worker, in
+# the order collected) starts them first and the short modules fill in behind them; left to the end, one of them
+# is a minute or more with one worker idle. A module not listed keeps its place after these.
+SLOW_FIRST = (
+    "tests/ops/test_backup_restore.py",  # 369
+    "tests/ops/test_faults.py",  # 350
+    "tests/security/test_production.py",  # 317
+    "tests/demo/test_world.py",  # 316: four S demo worlds
+    "tests/test_languages.py",  # 179
+    "tests/browser/test_accessibility_sweep.py",  # 163
+    "tests/security/test_permission_matrix.py",  # 153
+    "tests/analytics/test_stay_conditions.py",  # 147: two S demo worlds
+    "tests/fuzz/test_refi_qda_fuzz.py",  # 122
+    "tests/browser/test_accessibility_sweep_ar.py",  # 120
+    "tests/fuzz/test_bibliography_fuzz.py",  # 92
+    "tests/security/test_write_matrix.py",  # 79
+    "tests/tasks/test_tasks.py",  # 74
+    "tests/planning/test_planner.py",  # 73: an S demo world
+    "tests/analytics/test_planted_effects.py",  # 71: an S demo world
+    "tests/interchange/iati/test_publish.py",  # 68: an S demo world
+    "tests/web/test_query_counts.py",  # 59
+    "tests/interviews/test_interview_permissions.py",  # 58
+    "tests/fuzz/test_tabular_limits.py",  # 53
+    "tests/interviews/test_refi_qda_fixtures.py",  # 51
+    "tests/planning/test_planner_null.py",  # 46: an S demo world
+    "tests/browser/test_accessibility.py",  # 46
+    "tests/fuzz/test_xlsform_limits.py",  # 46
+)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FIRST)))  # stable: modules stay whole
     skipped = ONCE_PER_RUN.get(os.environ.get("HEALTHLINKS_TEST_PASS", ""), ())
     if not skipped:
         return
