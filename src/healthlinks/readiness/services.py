@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from healthlinks.accounts.models import User
 from healthlinks.network.models import Stay
 from healthlinks.readiness.models import EVIDENCE_MAX_BYTES, ItemKind, ReadinessCheck, ReadinessItem
-from healthlinks.records import record_save
+from healthlinks.records import record_delete, record_save
 
 ITEM_FIELDS = {"name", "description", "evidence_needed", "kind", "position", "active"}
 
@@ -123,3 +123,19 @@ def check_save(
 def checks_save(*, by: User | None, stay: Stay, entries: list[dict[str, Any]]) -> list[ReadinessCheck]:
     """Several items of one stay's checklist at once (the checklist form): all saved, or none."""
     return [check_save(by=by, stay=stay, **entry) for entry in entries]
+
+
+@transaction.atomic
+def item_delete(*, by: User | None, item: ReadinessItem) -> None:
+    """Remove an item from the checklist. An item already recorded for a stay is kept (what was recorded stays
+    with its item): it is refused, and the item is taken out of use (`active` false) instead."""
+    used = item.checks.count()
+    if used:
+        raise ValidationError(
+            {
+                "active": _(
+                    "recorded for {count} stays: it cannot be deleted; take it out of use instead (in use: no)"
+                ).format(count=used)
+            }
+        )
+    record_delete(item, by=by)
