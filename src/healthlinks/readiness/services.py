@@ -128,14 +128,9 @@ def checks_save(*, by: User | None, stay: Stay, entries: list[dict[str, Any]]) -
 @transaction.atomic
 def item_delete(*, by: User | None, item: ReadinessItem) -> None:
     """Remove an item from the checklist. An item already recorded for a stay is kept (what was recorded stays
-    with its item): it is refused, and the item is taken out of use (`active` false) instead."""
-    used = item.checks.count()
-    if used:
+    with its item): refused; take it out of use (`active` false) instead."""
+    if item.checks.exists():
         raise ValidationError(
-            {
-                "active": _(
-                    "recorded for {count} stays: it cannot be deleted; take it out of use instead (in use: no)"
-                ).format(count=used)
-            }
+            {"active": _("already recorded for a stay: it cannot be deleted; take it out of use instead (in use: no)")}
         )
     record_delete(item, by=by)
