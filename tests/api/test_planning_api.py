@@ -119,3 +119,17 @@ def test_plans_are_compared_against_the_first(role_clients, api_world):
     assert unknown.status_code == 404 and unknown.json() == {"detail": "no such plan: 999999"}
     hidden = role_clients["researcher"].get(f"{PLANS}compare/", {"plans": str(ids["plan"])})
     assert hidden.status_code == 404 and hidden.json() == {"detail": f"no such plan: {ids['plan']}"}
+
+
+def test_a_line_states_the_conditions_it_assumes(role_clients, api_world):
+    line = {**LINE, "named_counterpart": True, "shared_language": False}
+    made = send(role_clients["coordinator"], "POST", PLANS, _body(api_world, name="With a counterpart", lines=[line]))
+    assert made.status_code == 201, made.content
+    saved = made.json()["lines"][0]
+    assert (saved["named_counterpart"], saved["shared_language"], saved["protected_time"]) == (True, False, None)
+    figures = role_clients["member"].get(f"{PLANS}{made.json()['id']}/simulate/").json()["plans"][0]
+    assert "condition_gain" in figures and isinstance(figures["condition_gain_clear"], bool)
+    plain = role_clients["member"].get(f"{PLANS}{api_world['ids']['plan']}/simulate/").json()["plans"][0]
+    assert "condition_gain" not in plain  # a plan that states nothing is not set against itself
+    bad = send(role_clients["coordinator"], "POST", PLANS, _body(api_world, lines=[{**LINE, "prior_contact": "often"}]))
+    assert bad.status_code == 400 and "prior_contact" in bad.json()["lines"]["0"]

@@ -1,4 +1,5 @@
 import contextlib
+from datetime import date
 
 import pytest
 
@@ -108,10 +109,12 @@ def _build_and_read(seed: int) -> dict:
     from django.db import transaction
 
     from healthlinks.activities.models import Activity
+    from healthlinks.careers.models import CareerRecord
+    from healthlinks.readiness.models import ReadinessCheck
 
     try:
         with transaction.atomic():
-            world_build(scale="S", seed=seed)
+            world_build(scale="S", seed=seed, build_day=date(2026, 12, 1))
             raise _Undo(
                 {
                     "partnerships": list(
@@ -124,6 +127,16 @@ def _build_and_read(seed: int) -> dict:
                         )
                     ),
                     "activities": Activity.objects.count(),
+                    "readiness": list(
+                        ReadinessCheck.objects.order_by("stay__external_id", "item__position").values_list(
+                            "stay__external_id", "item__name", "done_on", "note"
+                        )
+                    ),
+                    "careers": list(
+                        CareerRecord.objects.order_by("person__pseudo_id", "recorded_on").values_list(
+                            "person__pseudo_id", "recorded_on", "status", "grade", "institution__name", "country_id"
+                        )
+                    ),
                 }
             )
     except _Undo as undo:
@@ -133,7 +146,8 @@ def _build_and_read(seed: int) -> dict:
 
 def test_same_seed_builds_the_same_world():
     first = _build_and_read(3)
-    assert first["stays"] and not Partnership.objects.exists()  # rolled back
+    assert first["stays"] and first["readiness"] and first["careers"]
+    assert not Partnership.objects.exists()  # rolled back
     assert _build_and_read(3) == first
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from healthlinks.analytics import engine, planner
 from healthlinks.demo import activities as demo_activities
+from healthlinks.demo import network as demo_network
 from healthlinks.demo.world import world_build
 from healthlinks.planning import services
 from healthlinks.planning.models import Plan, PlanLine
@@ -31,15 +32,32 @@ VIRTUAL = PlanInput("virtual", 2, (Line("virtual", 12, 1, 1, False, 0.0, 300.0),
 PLANS = [VISITS, RETURNING, PLACEMENT, VIRTUAL]
 
 
-def _world(seed: int, effects: dict[str, float] | None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+# one kind of stay, the same but for what it assumes of a named counterpart at the host
+COUNTERPART = Line("physical", 4, 14, 2, False, 900.0, 300.0, conditions=(("named_counterpart", True),))
+NO_COUNTERPART = Line("physical", 4, 14, 2, False, 900.0, 300.0, conditions=(("named_counterpart", False),))
+AS_BEFORE = Line("physical", 4, 14, 2, False, 900.0, 300.0)
+CONDITION_PLANS = [
+    PlanInput("no counterpart", 2, (NO_COUNTERPART,)),
+    PlanInput("counterpart", 2, (COUNTERPART,)),
+    PlanInput("as before", 2, (AS_BEFORE,)),
+]
+
+
+def _world(
+    seed: int, effects: dict[str, float] | None, django_db_blocker: Any, plant: dict[str, float] | None = None
+) -> Iterator[dict[str, Any]]:
     saved = dict(demo_activities.EFFECTS)
+    saved_plant = dict(demo_network.CONDITION_PLANT)
     with django_db_blocker.unblock(), transaction.atomic():
         demo_activities.EFFECTS.update(effects or {})
+        demo_network.CONDITION_PLANT.update(plant or {})
         try:
             world_build(scale="S", seed=seed)
         finally:
             demo_activities.EFFECTS.clear()
             demo_activities.EFFECTS.update(saved)
+            demo_network.CONDITION_PLANT.clear()
+            demo_network.CONDITION_PLANT.update(saved_plant)
         engine.clear()
         snap = engine.snapshot(tables=planner.TABLES)
         ids = list(Partnership.objects.order_by("pk").values_list("pk", flat=True))
@@ -87,9 +105,55 @@ def test_the_planner_shows_the_planted_mobility_effect_with_its_uncertainty(demo
     assert by_name["visits"]["volunteer_days"] == 8 * 14
 
 
+def test_a_named_counterpart_the_demo_planted_raises_the_expected_practice_change(demo: dict[str, Any]) -> None:
+    evidence = planner.evidence(demo["snap"], demo["ids"])
+    conditions = evidence["l3_conditions"]
+    # fitted on the complete cases, those left out counted; the planted condition is estimated
+    assert "named_counterpart" in conditions["terms"] and 0 < conditions["n_unknown"] < conditions["n_all"]
+    result = simulate(evidence, CONDITION_PLANS, seed=7)
+    without, with_, as_before = result["plans"]
+    # the same line with a named counterpart against without one: higher, its 95% interval excluding no gain
+    assert with_["clear_difference"] and with_["rate_difference"]["low"] > 0, with_["rate_difference"]
+    assert with_["expected_rate"]["median"] > as_before["expected_rate"]["median"] > without["expected_rate"]["median"]
+    # and against itself with the conditions as in past stays
+    assert with_["condition_gain_clear"] and with_["condition_gain"]["low"] > 0, with_["condition_gain"]
+    assert without["condition_gain"]["high"] < 0
+    # a line that states nothing has the figures it had before the conditions, and no gain of its own
+    assert "condition_gain" not in as_before
+    assert (
+        simulate({**evidence, "l3_conditions": None}, CONDITION_PLANS[2:], seed=7)["plans"]
+        == simulate(evidence, CONDITION_PLANS[2:], seed=7)["plans"]
+    )
+    assert result["conditions"]["estimated"] and "named_counterpart" in result["conditions"]["estimated"]
+
+
+def test_with_conditions_mostly_unknown_the_planner_still_works_and_they_change_nothing(
+    demo: dict[str, Any],
+) -> None:
+    evidence = planner.evidence(demo["snap"], demo["ids"])
+    thin = {**evidence, "l3_conditions": {**evidence["l3_conditions"], "terms": [], "beta": [], "cov": []}}
+    result = simulate(thin, CONDITION_PLANS, seed=7)
+    rates = [plan["expected_rate"] for plan in result["plans"]]
+    assert rates[0] == rates[1] == rates[2]
+    assert result["conditions"]["unestimated"] == planner.CONDITIONS and not result["conditions"]["estimated"]
+    # with too few complete cases no conditions model is fitted, and a plan's conditions change nothing
+    import pandas as pd
+
+    rows = [
+        {"partnership_id": p, "repeat_visit": 0, "long_term": 0, "virtual_only": 0, "n": 40, "s": 20.0, "ss": 20.0}
+        | dict.fromkeys(planner.CONDITIONS, None if p > 1 else 1)
+        for p in range(1, 6)
+    ]
+    model = planner.conditions_model(pd.DataFrame(rows))
+    assert model["terms"] == [] and model["n_all"] == 200 and model["n_unknown"] == 160
+    result = simulate({**evidence, "l3_conditions": model}, CONDITION_PLANS, seed=7)
+    assert len({str(plan["expected_rate"]) for plan in result["plans"]}) == 1
+
+
 def test_the_same_seed_gives_the_same_figures_and_another_seed_others(demo: dict[str, Any]) -> None:
     evidence = planner.evidence(demo["snap"], demo["ids"])
     assert simulate(evidence, PLANS, seed=3) == simulate(evidence, PLANS, seed=3)
+    assert simulate(evidence, CONDITION_PLANS, seed=3) == simulate(evidence, CONDITION_PLANS, seed=3)
     assert (
         simulate(evidence, PLANS, seed=3)["plans"][0]["reached"]
         != simulate(evidence, PLANS, seed=4)["plans"][0]["reached"]
@@ -155,9 +219,28 @@ def test_members_read_plans_coordinators_write_them_through_the_form(
     refused = client_for(coordinator).post(url + "new/", form)
     assert refused.status_code == 200 and "more volunteers than stays" in refused.content.decode()
     assert not Plan.objects.exists()
-    saved = client_for(coordinator).post(url + "new/", {**form, "line-0-volunteers": "1"})
+    bad_condition = client_for(coordinator).post(url + "new/", {**form, "line-0-named_counterpart": "maybe"})
+    assert bad_condition.status_code == 200 and not Plan.objects.exists()
+    conditions = {"line-0-named_counterpart": "yes", "line-0-leave_backfill": "no", "line-0-prior_contact": ""}
+    saved = client_for(coordinator).post(url + "new/", {**form, "line-0-volunteers": "1", **conditions})
     assert saved.status_code == 302
     plan = Plan.objects.get()
     assert plan.history.get().history_user == coordinator
+    # the conditions the line assumes: stated ones stored, the rest as in past stays (None)
+    line = plan.lines.get()
+    assert (line.named_counterpart, line.leave_backfill, line.prior_contact, line.protected_time) == (
+        True,
+        False,
+        None,
+        None,
+    )
+    assert line.conditions() == (("named_counterpart", True), ("leave_backfill", False))
+    edit = client_for(coordinator).get(f"{url}{plan.pk}/edit/").content.decode()
+    assert 'name="line-0-named_counterpart"' in edit and '<option value="yes" selected>' in edit
     page = client_for(member).get(url)
     assert page.status_code == 200 and "Two visits" in page.content.decode()
+    # what the plan assumes is said, and how the planner takes it (with the module's demo world, from its model;
+    # without past stays, that assuming a condition changes nothing)
+    html = page.content.decode()
+    assert "Conditions the plans assume" in html and "named counterpart at the host (yes)" in html
+    assert ("Too few past stays have their conditions recorded" in html) != ("A condition left" in html)

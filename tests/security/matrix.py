@@ -347,6 +347,9 @@ MATRIX: dict[str, Entry] = {
     "who-works-where": e("/who-works-where/", ALL, "published partnerships for the public"),
     "planner-backtest": e("/analytics/planner/backtest/", SIGNED_IN, "coverage figures of visible partnerships"),
     "plans": e("/partnerships/{a}/plans/", "302 403 200 403 200 200  200 200 200", "members of the partnership"),
+    "plans-pdf": e(
+        "/partnerships/{a}/plans/report.pdf", "302 403 200 403 200 200  200 200 200", "the plans page's readers"
+    ),
     "plan-create": e("/partnerships/{a}/plans/new/", EDIT_A),
     "plan-edit": e("/partnerships/{a}/plans/{plan}/edit/", EDIT_A),
     "plan-delete": e("/partnerships/{a}/plans/{plan}/delete/", "302 405 405 405 405 405  405 405 405", "POST only"),

@@ -165,3 +165,15 @@ def test_dashboard_is_shared_by_those_who_see_the_same_and_fresh_after_a_write(
     assert partnerships(None) == 1  # answered from the store, still the public's own figures
     make_partnership(name="Another published link", countries=("GBR", "KEN"))
     assert partnerships(None) == 2 and partnerships(admin_user) == 3
+
+
+def test_the_first_explicit_submit_button_on_the_login_page_logs_in(client):
+    """Scripts and password managers that press the page's first `button[type=submit]` log in rather than
+    switch the language: the language buttons submit by default, without the explicit type."""
+    import lxml.html
+
+    page = lxml.html.fromstring(client.get("/accounts/login/").content)
+    first = page.xpath("//button[@type='submit'] | //input[@type='submit']")[0]
+    form = next(a for a in first.iterancestors() if a.tag == "form")
+    assert "password" in [i.get("name") for i in form.iter("input")]
+    assert page.xpath("//button[@name='language']"), "the language switch is still there"

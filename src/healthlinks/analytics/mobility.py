@@ -76,16 +76,23 @@ ORDER = {  # groups in their natural order; others (cadres) alphabetically after
 }
 
 
-def _activity_mobility_sql(ids: list[int], year_from: int | None, year_to: int | None) -> tuple[str, list[Any]]:
-    short, medium, long_term, settlement = continuum_bounds()
-    params: list[Any] = [ids]
-    years = ""
+def year_filter(column: str, year_from: int | None, year_to: int | None) -> tuple[str, list[Any]]:
+    """SQL clauses (each starting with AND) keeping the rows whose `column` (a date, named by our code, never by a
+    user) falls in the years, and their bound values."""
+    clauses, params = "", []
     if year_from is not None:
-        years += " AND year(a.end_date) >= ?"
+        clauses += f" AND year({column}) >= ?"
         params.append(year_from)
     if year_to is not None:
-        years += " AND year(a.end_date) <= ?"
+        clauses += f" AND year({column}) <= ?"
         params.append(year_to)
+    return clauses, params
+
+
+def _activity_mobility_sql(ids: list[int], year_from: int | None, year_to: int | None) -> tuple[str, list[Any]]:
+    short, medium, long_term, settlement = continuum_bounds()
+    years, bound = year_filter("a.end_date", year_from, year_to)
+    params: list[Any] = [ids, *bound]
     # the year clauses are fixed text; their values are bound parameters
     sql = f"""
     WITH cum AS (
@@ -467,15 +474,22 @@ def conditions_tables(snap: Snapshot, ids: list[int], year_from: int | None, yea
     return grouped.sort_values(CONDITIONS_GROUPED, ignore_index=True, na_position="last")
 
 
+def conditions_complete(grouped: pd.DataFrame) -> pd.DataFrame:
+    """The complete cases of `grouped` (conditions_tables): the rows with every condition known, conditions as 0 or
+    1, and the effect modifier's column (a named counterpart in a long-term placement)."""
+    complete = grouped.dropna(subset=CONDITIONS).copy()
+    for name in CONDITIONS:
+        complete[name] = complete[name].astype(int)
+    complete[MODIFIER] = complete["named_counterpart"] * complete["long_term"]
+    return complete
+
+
 def conditions_fit(grouped: pd.DataFrame) -> dict[str, Any]:
     """The logistic model of practice change on the mobility predictors, the conditions and the effect modifier,
     over the complete cases of `grouped` (conditions_tables); the terms with too few observations either way are
     left out and said."""
     total = int(grouped["n"].sum())
-    complete = grouped.dropna(subset=CONDITIONS).copy()
-    for name in CONDITIONS:
-        complete[name] = complete[name].astype(int)
-    complete[MODIFIER] = complete["named_counterpart"] * complete["long_term"]
+    complete = conditions_complete(grouped)
     n = int(complete["n"].sum())
     keep, dropped = _usable(complete, n, [*PREDICTORS, *CONDITIONS, MODIFIER]) if n else ([], [])
     model: dict[str, Any] = fit(complete, "binary", keep) if n else {"n": 0, "effects": [], "note": ""}

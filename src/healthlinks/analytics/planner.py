@@ -4,6 +4,12 @@
 figures, keeping each estimate's sampling distribution:
   practice change   the mobility analysis' logistic model of L3 practice change (repeat visit, long-term
                     placement, virtual only), its coefficients and their cluster-robust covariance;
+  conditions        the same model with the stays' enabling conditions (a named counterpart, protected time,
+                    leave and backfill, prior contact, a shared language) and the effect modifier (a named
+                    counterpart in a long-term placement), fitted on the complete cases as the mobility analysis
+                    fits it (mobility.conditions_tables, conditions_complete), and how often past stays of each
+                    kind had each combination of conditions; a condition observed too rarely either way is left
+                    out (its effect taken as 0), and with too few complete cases there is no model (every effect 0);
   cascade           the logistic model of a trainee going on to train others (training of trainers added);
   reach             trainees per stay, by kind of stay (short physical, long-term, virtual), per partnership,
                     each activity's trainees shared equally among the stays it was delivered during; the
@@ -26,8 +32,10 @@ from healthlinks.analytics import mobility
 from healthlinks.analytics.engine import Snapshot
 from healthlinks.network.models import continuum_bounds
 
-TABLES = mobility.TABLES
+TABLES = mobility.CONDITIONS_TABLES  # the mobility analysis' tables, the stays with their conditions
 L3_TERMS = ["repeat_visit", "long_term", "virtual_only"]
+CONDITIONS = list(mobility.CONDITIONS)  # network.models.STAY_CONDITIONS, in the same order
+CONDITION_TERMS = [*L3_TERMS, *CONDITIONS, mobility.MODIFIER]
 CASCADE_TERMS = [*L3_TERMS, "training_of_trainers"]
 REACH_KINDS = ("short", "long_term", "virtual")
 INTERVAL = (5.0, 95.0)  # the planner's intervals are 90%
@@ -78,14 +86,8 @@ def _reach(snap: Snapshot, ids: list[int], year_from: int | None, year_to: int |
     activity delivered during several stays counted as a share of each); and, per kind, the trainees each of those
     activities took (an activity counted under the kind of its longest stay)."""
     long_term = continuum_bounds()[2]
-    params: list[Any] = [ids]
-    years = ""
-    if year_from is not None:
-        years += " AND year(s.start_date) >= ?"
-        params.append(year_from)
-    if year_to is not None:
-        years += " AND year(s.start_date) <= ?"
-        params.append(year_to)
+    years, bound = mobility.year_filter("s.start_date", year_from, year_to)
+    params: list[Any] = [ids, *bound]
     cursor = snap.cursor()
     try:
         cursor.execute(
@@ -140,12 +142,46 @@ def _trainees_by_partnership(snap: Snapshot, ids: list[int], cutoff: int) -> dic
     return {int(p): int(n) for p, n in zip(frame["partnership_id"], frame["trainees"], strict=True)}
 
 
+def _condition_mix(complete: pd.DataFrame) -> dict[str, Any]:
+    """How many past observations (complete cases) had each combination of conditions, by mobility profile: rows
+    of the predictors of L3_TERMS, then CONDITIONS (0 or 1), then n."""
+    columns = [*L3_TERMS, *CONDITIONS]
+    rows: list[list[int]] = []
+    if len(complete):
+        table = complete.groupby(columns, as_index=False, sort=True)["n"].sum()
+        rows = [[int(v) for v in row] for row in table[[*columns, "n"]].itertuples(index=False)]
+    return {"columns": [*columns, "n"], "rows": rows}
+
+
+def conditions_evidence(
+    snap: Snapshot, ids: list[int], year_from: int | None = None, year_to: int | None = None
+) -> dict[str, Any]:
+    """The practice-change model with the enabling conditions (complete cases), how many observations were left
+    out for an unknown condition, and the past mix of conditions (see the module's docstring)."""
+    return conditions_model(mobility.conditions_tables(snap, ids, year_from, year_to))
+
+
+def conditions_model(grouped: pd.DataFrame) -> dict[str, Any]:
+    """conditions_evidence from the observations summed by partnership, predictors and conditions (unknown as
+    missing: mobility.conditions_tables)."""
+    complete = mobility.conditions_complete(grouped)
+    model = _logistic(complete, CONDITION_TERMS)
+    total = int(grouped["n"].sum())
+    return {
+        **model,
+        "n_all": total,
+        "n_unknown": total - int(complete["n"].sum()),
+        "mix": _condition_mix(complete),
+    }
+
+
 def evidence(
     snap: Snapshot, ids: list[int], year_from: int | None = None, year_to: int | None = None
 ) -> dict[str, Any]:
     data = mobility.tables(snap, ids, year_from, year_to)
     return {
         "l3": _logistic(data["l3"][1], L3_TERMS),
+        "l3_conditions": conditions_evidence(snap, ids, year_from, year_to),
         "cascade": _logistic(data["cascade"][1], CASCADE_TERMS),
         "reach": _reach(snap, ids, year_from, year_to),
         "long_term_days": int(continuum_bounds()[2]),
@@ -166,10 +202,56 @@ def coefficient_draws(model: dict[str, Any], terms: list[str], draws: int, rng: 
     return out
 
 
+def log_odds(coefficients: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Intercept + x · effects for each draw (rows) and each profile (x rows, without the intercept)."""
+    return np.asarray(coefficients[:, :1] + coefficients[:, 1:] @ np.atleast_2d(x).T)
+
+
 def probabilities(coefficients: np.ndarray, x: np.ndarray) -> np.ndarray:
     """expit(Intercept + x · effects) for each draw (rows) and each profile (x rows, without the intercept)."""
-    logit = coefficients[:, :1] + coefficients[:, 1:] @ np.atleast_2d(x).T
-    return 1.0 / (1.0 + np.exp(-logit))
+    return np.asarray(1.0 / (1.0 + np.exp(-log_odds(coefficients, x))))
+
+
+def _past_conditions(mix: dict[str, Any], profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The combinations of conditions (rows, CONDITIONS order) that past observations of this mobility profile had,
+    and how many had each; a profile never observed with every condition known takes those of all profiles."""
+    width = len(L3_TERMS) + len(CONDITIONS) + 1
+    rows = np.asarray(mix["rows"], dtype=float).reshape(-1, width)
+    same = rows[np.all(rows[:, : len(L3_TERMS)] == np.asarray(profile, dtype=float), axis=1)]
+    chosen = same if len(same) else rows
+    return chosen[:, len(L3_TERMS) : -1], chosen[:, -1]
+
+
+def _mean_log_odds(
+    coefficients: np.ndarray, profile: np.ndarray, combos: np.ndarray, weights: np.ndarray, stated: dict[str, bool]
+) -> np.ndarray:
+    """For each draw, the log-odds of the mean chance of practice change after a stay of `profile` whose conditions
+    are those of past stays (`combos`, in their proportions), the `stated` ones set as stated."""
+    x = combos.copy()
+    for j, name in enumerate(CONDITIONS):
+        if stated.get(name) is not None:
+            x[:, j] = 1.0 if stated[name] else 0.0
+    modifier = x[:, CONDITIONS.index("named_counterpart")] * float(profile[L3_TERMS.index("long_term")])
+    design = np.column_stack([np.tile(np.asarray(profile, dtype=float), (len(x), 1)), x, modifier])
+    mean = probabilities(coefficients, design) @ (weights / weights.sum())
+    mean = np.clip(mean, 1e-12, 1 - 1e-12)
+    return np.asarray(np.log(mean / (1.0 - mean)))
+
+
+def condition_shift(
+    model: dict[str, Any] | None, coefficients: np.ndarray, profile: np.ndarray, stated: dict[str, bool]
+) -> np.ndarray:
+    """How much the conditions a plan states move the log-odds of practice change after a stay of `profile`, per
+    draw of the conditions model's coefficients (`coefficients`, CONDITION_TERMS): the model's chance with the
+    stated conditions against its chance with the conditions past stays of that profile had (a condition not stated
+    is as in past stays). 0 when nothing is stated, without a conditions model, or for a condition it could not
+    estimate."""
+    if not stated or not model or not model["terms"] or not model["mix"]["rows"]:
+        return np.zeros(len(coefficients))
+    combos, weights = _past_conditions(model["mix"], profile)
+    return _mean_log_odds(coefficients, profile, combos, weights, stated) - _mean_log_odds(
+        coefficients, profile, combos, weights, {}
+    )
 
 
 def activity_rates(reach: dict[str, Any], draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:

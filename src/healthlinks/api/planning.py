@@ -25,6 +25,7 @@ from healthlinks.analytics.selectors import planner_evidence
 from healthlinks.api import base
 from healthlinks.api.filters import Ordering, int_param
 from healthlinks.api.serializers import call_service
+from healthlinks.network.models import STAY_CONDITIONS
 from healthlinks.planning import selectors, services
 from healthlinks.planning.models import MAX_LINES, Plan, PlanLine
 from healthlinks.planning.simulate import simulate
@@ -36,7 +37,17 @@ from healthlinks.registry.models import Partnership
 SEED = 2026  # the plans page's seed: by default the API gives the page's figures
 MAX_SEED = 2**32 - 1
 COMPARED = 6  # plans in one comparison at most
-LINE_FIELDS = ["mode", "per_year", "days", "volunteers", "cadre", "training_of_trainers", "cost_per_stay", "day_rate"]
+LINE_FIELDS = [
+    "mode",
+    "per_year",
+    "days",
+    "volunteers",
+    "cadre",
+    "training_of_trainers",
+    "cost_per_stay",
+    "day_rate",
+    *STAY_CONDITIONS,  # the enabling conditions the line assumes: true, false, or null as in past stays
+]
 SEED_PARAMETER = OpenApiParameter(
     "seed",
     {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
@@ -129,6 +140,12 @@ class FiguresSerializer(serializers.Serializer):
     cost_per_practice_change = IntervalSerializer(allow_null=True, help_text="null when nothing is spent")
     budget = serializers.FloatField(allow_null=True)
     over_budget = serializers.BooleanField()
+    expected_rate = IntervalSerializer(help_text="expected share of those reached who change practice")
+    condition_gain = IntervalSerializer(
+        required=False,
+        help_text="a plan stating conditions: its expected share against itself with conditions as in past stays",
+    )
+    condition_gain_clear = serializers.BooleanField(required=False, help_text="the 95% interval excludes none")
     rate_difference = IntervalSerializer(required=False, help_text="against the first plan (not on the first)")
     change_difference = IntervalSerializer(required=False, help_text="against the first plan (not on the first)")
     clear_difference = serializers.BooleanField(
@@ -143,6 +160,10 @@ class SimulationSerializer(serializers.Serializer):
     model = serializers.DictField(help_text="observations (n) and partnerships behind each fitted model")
     reach_partnerships = serializers.IntegerField()
     modelled = serializers.BooleanField(help_text="false: too few records to fit the models")
+    conditions = serializers.DictField(
+        help_text="the conditions model: observations, those with an unknown condition, partnerships, and the "
+        "conditions it could estimate (`estimated`) or not (`unestimated`: they change nothing)"
+    )
 
 
 class NoSuchPlanSerializer(serializers.Serializer):
@@ -168,7 +189,7 @@ def _simulated(request: Request, plans: list[Plan]) -> Response:
     if seed > MAX_SEED:
         raise DRFValidationError({"seed": f"{seed} is more than {MAX_SEED}"})
     evidence = planner_evidence(request.user, Scope())
-    result = simulate(evidence, [selectors.plan_input(p) for p in plans], seed=seed)
+    result = simulate(evidence, selectors.plan_inputs(plans), seed=seed)
     for plan, figures in zip(plans, result["plans"], strict=True):
         figures["plan"] = plan.pk
     return Response(SimulationSerializer(_finite(result)).data)

@@ -42,7 +42,9 @@ from healthlinks.registry.services import (
 
 from . import places
 from .activities import stage_activities
+from .careers import stage_careers
 from .network import stage_network, stage_stay_conditions
+from .readiness import stage_readiness
 
 SCALES = {"S": 60, "M": 2000, "L": 10000}
 # A fixed "today" keeps the world identical for a seed whatever day it is built.
@@ -69,6 +71,9 @@ class World:
     partnerships: list[Partnership] = field(default_factory=list)
     members: dict[int, list[MemberSpec]] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    # the day the world is built: only the planned deployments of the readiness stage are placed from it (the pages
+    # read "starting within 30 days" from the real today); everything else is fixed to WORLD_TODAY
+    build_day: date = field(default_factory=date.today)
 
     @property
     def n_partnerships(self) -> int:
@@ -315,6 +320,8 @@ STAGES: list[Callable[[World], None]] = [
     stage_stay_conditions,
     stage_users,
     stage_evaluation,
+    stage_readiness,
+    stage_careers,
 ]
 
 
@@ -323,13 +330,18 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 
 @transaction.atomic
-def world_build(*, scale: str = "S", seed: int = 1, progress: Progress | None = None) -> dict[str, int]:
-    """Build the demo world into an empty registry. Refuses to mix with existing partnerships."""
+def world_build(
+    *, scale: str = "S", seed: int = 1, progress: Progress | None = None, build_day: date | None = None
+) -> dict[str, int]:
+    """Build the demo world into an empty registry. Refuses to mix with existing partnerships. `build_day` (default:
+    today) places the planned deployments of the readiness stage; the rest of the world is the same whatever it is."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose S, M or L")
     if Partnership.objects.exists():
         raise ValueError("the database already holds partnerships; the demo world is built only into an empty registry")
     world = World(scale=scale, seed=seed, rng=random.Random(seed), progress=progress or _quiet)
+    if build_day is not None:
+        world.build_day = build_day
     for stage in STAGES:
         stage(world)
     from healthlinks.changes import changed

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthlinks.network.models import STAY_CONDITIONS
 from healthlinks.reference.models import Occupation
 from healthlinks.registry.models import Partnership
 
@@ -87,6 +88,38 @@ class PlanLine(models.Model):
         validators=[MinValueValidator(Decimal(0))],
         help_text=_("Left empty: the day-rate table's rate for the cadre."),
     )
+    # The enabling conditions the line assumes (issue 26; network.models.STAY_CONDITIONS): True the plan ensures
+    # it, False it will not be there, None as in past stays (the planner then takes how often past stays had it).
+    named_counterpart = models.BooleanField(
+        _("named counterpart at the host"),
+        null=True,
+        blank=True,
+        help_text=_("Someone at the host is named to work alongside the volunteer."),
+    )
+    protected_time = models.BooleanField(
+        _("protected time and supervision at the host"),
+        null=True,
+        blank=True,
+        help_text=_("Host staff have time set aside to work and learn with the volunteer, and someone supervises."),
+    )
+    leave_backfill = models.BooleanField(
+        _("leave and backfill at home"),
+        null=True,
+        blank=True,
+        help_text=_("The volunteer has agreed leave, and their work at home is covered while they are away."),
+    )
+    prior_contact = models.BooleanField(
+        _("prior contact with the host"),
+        null=True,
+        blank=True,
+        help_text=_("The volunteer has worked or been in touch with the host before."),
+    )
+    shared_language = models.BooleanField(
+        _("shared working language"),
+        null=True,
+        blank=True,
+        help_text=_("The volunteer and the host team share a language they can work in."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -94,6 +127,10 @@ class PlanLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.per_year} × {self.days} d"
+
+    def conditions(self) -> tuple[tuple[str, bool], ...]:
+        """The conditions the line states, in STAY_CONDITIONS order (those as in past stays left out)."""
+        return tuple((name, bool(value)) for name in STAY_CONDITIONS if (value := getattr(self, name)) is not None)
 
     def clean(self) -> None:
         if self.plan_id is not None and self.volunteers > self.per_year * self.plan.years:

@@ -10,7 +10,16 @@ Assumptions (said on the page): a volunteer's first stay in the plan is a first 
 visits; a stay of at least the long-term bound is a long-term placement; trainees reached by a stay change
 practice at the rate of those followed up after stays of its kind; the past years of the analysed partnerships
 stand for the plan's years. All plans of one comparison use the same draws of the models, so that their
-differences reflect the plans, not the simulation."""
+differences reflect the plans, not the simulation.
+
+Enabling conditions: a line may state conditions it ensures or rules out (a named counterpart, protected time at
+the host, leave and backfill at home, prior contact, a shared language: network.models.STAY_CONDITIONS); a
+condition it does not state is as in past stays. Its stays' log-odds of practice change are moved by what the
+conditions model says the stated conditions change against the conditions past stays of that kind had
+(analytics.planner.condition_shift), with that model's uncertainty: a line that states nothing has exactly the
+figures it had without conditions. The conditions model's coefficients are drawn from a stream of their own, so
+they leave every other draw as it was. Each plan that states conditions is also set against itself with every
+condition as in past stays (`condition_gain`)."""
 
 from __future__ import annotations
 
@@ -21,10 +30,14 @@ import numpy as np
 
 from healthlinks.analytics.planner import (
     CASCADE_TERMS,
+    CONDITION_TERMS,
+    CONDITIONS,
     L3_TERMS,
     activity_rates,
     coefficient_draws,
+    condition_shift,
     interval,
+    log_odds,
     mean_class_sizes,
     probabilities,
     trainees_reached,
@@ -42,6 +55,12 @@ class Line:
     training_of_trainers: bool
     cost_per_stay: float
     day_rate: float
+    # the enabling conditions the line ensures (True) or rules out (False), by name (CONDITIONS); a condition not
+    # named is as in past stays
+    conditions: tuple[tuple[str, bool], ...] = ()
+
+    def stated(self) -> dict[str, bool]:
+        return {name: bool(value) for name, value in self.conditions if name in CONDITIONS}
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,12 @@ def _profiles(line: Line, years: int, long_term_days: int) -> list[tuple[int, st
 def simulate(evidence: dict[str, Any], plans: list[PlanInput], *, seed: int = 0, draws: int = DRAWS) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     l3 = coefficient_draws(evidence["l3"], L3_TERMS, draws, rng)
+    conditions_model = evidence.get("l3_conditions")  # absent from evidence cached before the conditions
+    conditioned = (
+        coefficient_draws(conditions_model, CONDITION_TERMS, draws, np.random.default_rng([seed, 26]))
+        if conditions_model
+        else np.zeros((draws, 1 + len(CONDITION_TERMS)))
+    )
     cascade = coefficient_draws(evidence["cascade"], CASCADE_TERMS, draws, rng)
     rates = activity_rates(evidence["reach"], draws, rng)
     sizes = mean_class_sizes(evidence["reach"])
@@ -84,6 +109,8 @@ def simulate(evidence: dict[str, Any], plans: list[PlanInput], *, seed: int = 0,
         # who is reached): what tells plans apart
         expected_reach = np.zeros(draws)
         expected_changed = np.zeros(draws)
+        expected_changed_past = np.zeros(draws)  # the same plan with every condition as in past stays
+        states = any(line.stated() for line in plan.lines)
         volunteer_days = 0
         financial = 0.0
         economic = 0.0
@@ -93,12 +120,15 @@ def simulate(evidence: dict[str, Any], plans: list[PlanInput], *, seed: int = 0,
                 if count <= 0:
                     continue
                 people = trainees_reached(evidence["reach"], kind, count, rates[kind], rng).astype(int)
-                p_change = probabilities(l3, x3)[:, 0]
+                past = log_odds(l3, x3)[:, 0]
+                shift = condition_shift(conditions_model, conditioned, x3, line.stated())
+                p_change = 1.0 / (1.0 + np.exp(-(past + shift)))
                 reached += people
                 changed += rng.binomial(people, p_change)
                 mean_reach = count * rates[kind] * sizes[kind]
                 expected_reach += mean_reach
                 expected_changed += mean_reach * p_change
+                expected_changed_past += mean_reach / (1.0 + np.exp(-past))
                 trainers += rng.binomial(people, probabilities(cascade, xc)[:, 0])
             total = line.per_year * plan.years
             stays += total
@@ -108,6 +138,7 @@ def simulate(evidence: dict[str, Any], plans: list[PlanInput], *, seed: int = 0,
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(reached > 0, changed / reached, np.nan)
             expected_rate = np.where(expected_reach > 0, expected_changed / expected_reach, np.nan)
+            expected_rate_past = np.where(expected_reach > 0, expected_changed_past / expected_reach, np.nan)
             per_change = np.where(changed > 0, economic / changed, np.nan)
         figures: dict[str, Any] = {
             "name": plan.name,
@@ -123,7 +154,13 @@ def simulate(evidence: dict[str, Any], plans: list[PlanInput], *, seed: int = 0,
             "cost_per_practice_change": interval(per_change) if economic > 0 else None,
             "budget": plan.budget,
             "over_budget": plan.budget is not None and financial > plan.budget,
+            "expected_rate": interval(expected_rate),
         }
+        if states:
+            gain = expected_rate - expected_rate_past
+            figures["condition_gain"] = interval(gain)
+            low, high = np.nanpercentile(gain, [2.5, 97.5])
+            figures["condition_gain_clear"] = bool(not (low <= 0.0 <= high))
         if reference_rate is None or reference_changed is None:
             reference_rate, reference_changed = expected_rate, changed
         else:
@@ -142,4 +179,20 @@ def simulate(evidence: dict[str, Any], plans: list[PlanInput], *, seed: int = 0,
         },
         "reach_partnerships": len(evidence["reach"]["partnerships"]),
         "modelled": bool(evidence["l3"]["terms"]),
+        "conditions": _conditions_model(conditions_model),
+    }
+
+
+def _conditions_model(model: dict[str, Any] | None) -> dict[str, Any]:
+    """What the page says of the conditions model: its observations, those left out for an unknown condition, and
+    the conditions it could estimate (the others change nothing)."""
+    if not model:
+        return {"n": 0, "n_unknown": 0, "partnerships": 0, "estimated": [], "unestimated": list(CONDITIONS)}
+    estimated = [name for name in CONDITIONS if name in model["terms"]]
+    return {
+        "n": model["n"],
+        "n_unknown": model["n_unknown"],
+        "partnerships": model["partnerships"],
+        "estimated": estimated,
+        "unestimated": [name for name in CONDITIONS if name not in estimated],
     }

@@ -3,6 +3,7 @@ the author in the history. Who may write is the pages' and the selectors' rule (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -11,10 +12,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.network.models import Stay
 from healthlinks.readiness.models import EVIDENCE_MAX_BYTES, ItemKind, ReadinessCheck, ReadinessItem
-from healthlinks.records import record_delete, record_save
+from healthlinks.records import RowInvalid, record_delete, record_save
 
 ITEM_FIELDS = {"name", "description", "evidence_needed", "kind", "position", "active"}
 
@@ -123,6 +125,47 @@ def check_save(
 def checks_save(*, by: User | None, stay: Stay, entries: list[dict[str, Any]]) -> list[ReadinessCheck]:
     """Several items of one stay's checklist at once (the checklist form): all saved, or none."""
     return [check_save(by=by, stay=stay, **entry) for entry in entries]
+
+
+@transaction.atomic
+def checks_create_many(*, by: User | None, checks: Sequence[ReadinessCheck]) -> list[ReadinessCheck]:
+    """Record many new checks at once (an import, the demo world), all or nothing: each validated as `check_save`
+    validates one (`full_clean`), one check per stay and item (within the batch and against those recorded), each
+    with its history row and `by` as its author. A refused one raises `RowInvalid` with its index before anything is
+    written. Evidence files are not taken here (a note is): a check given one is refused. Returns the checks, saved."""
+    bulk.validate(checks)
+    seen: dict[tuple[int, int], int] = {}
+    for index, check in enumerate(checks):
+        if check.evidence:
+            raise RowInvalid(index, ValidationError({"evidence": _("a file is recorded one check at a time")}))
+        key = (check.stay_id, check.item_id)
+        if key in seen:
+            raise RowInvalid(index, ValidationError({"item": _("this item is already checked for this stay")}))
+        seen[key] = index
+    stays = sorted({stay_id for stay_id, _item in seen})
+    for start in range(0, len(stays), 500):
+        recorded = ReadinessCheck.objects.filter(stay_id__in=stays[start : start + 500])
+        for key in recorded.values_list("stay_id", "item_id"):
+            if key in seen:
+                message = _("this item is already checked for this stay")
+                raise RowInvalid(seen[key], ValidationError({"item": message}))
+    # written by column: the bulk writer does not adapt a FileField's value, and these checks have no file
+    rows = [
+        {
+            "stay_id": c.stay_id,
+            "item_id": c.item_id,
+            "done_on": c.done_on,
+            "note": c.note,
+            "evidence": "",
+            "checked_by_id": c.checked_by_id,
+        }
+        for c in checks
+    ]
+    for check, pk in zip(checks, bulk.create_rows(ReadinessCheck, rows, by=by), strict=True):
+        check.pk = check.id = pk
+        check._state.adding = False
+    changes.changed([ReadinessCheck])
+    return list(checks)
 
 
 @transaction.atomic

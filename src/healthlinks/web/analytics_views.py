@@ -20,6 +20,7 @@ from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import (
     collective_impact,
     mobility_analysis,
+    mobility_conditions_analysis,
     network_evolution,
     partnership_health,
     typology_analysis,
@@ -253,6 +254,75 @@ def mobility_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
     return sections
 
 
+def _ratio(value: float) -> str:
+    return words.number(value, 2)
+
+
+def condition_words(effect: dict[str, Any], model: dict[str, Any]) -> str:
+    """One condition's (or the effect modifier's) odds ratio in words, with its 95% interval and n."""
+    values = {
+        "label": str(mobility.CONDITION_LABELS[effect["term"]]),
+        "ratio": _ratio(effect["odds_ratio"]),
+        "low": _ratio(effect["or_low"]),
+        "high": _ratio(effect["or_high"]),
+        "with_": words.count(int(effect["n_with"])),
+        "n": words.count(int(model["n"])),
+        "k": words.count(int(model["partnerships"])),
+    }
+    if effect["term"] == mobility.MODIFIER:
+        sentence = _(
+            # xgettext:no-python-format
+            "In a long-term placement, a named counterpart's odds ratio was {ratio} times what it was in a shorter "
+            "stay (95% interval {low} to {high}; {with_} of {n} trainees in long-term placements with a named "
+            "counterpart, in {k} partnerships)."
+        ).format(**values)
+    else:
+        sentence = _(
+            # xgettext:no-python-format
+            "{label}: trainees' odds of having changed practice at follow-up were {ratio} times those without it, "
+            "the kind of stay and the other conditions alike (95% interval {low} to {high}; {with_} of {n} trainees "
+            "with it, in {k} partnerships)."
+        ).format(**values)
+    if effect["or_low"] <= 1.0 <= effect["or_high"]:
+        sentence += " " + _("The interval includes no difference: the data cannot say which way it goes.")
+    return sentence
+
+
+def conditions_section(data: dict[str, Any]) -> dict[str, Any]:
+    """The enabling conditions' model for the mobility page: each condition's odds ratio with its interval and
+    words, the forest chart, the observations modelled (complete cases) and those left out, and why no model is
+    shown when it is withheld (analytics.words' small-numbers rules)."""
+    model = data["model"]
+    withheld = words.model_withheld(model)
+    rows = [
+        {
+            **{k: e[k] for k in ("term", "odds_ratio", "or_low", "or_high", "n_with")},
+            "label": str(mobility.CONDITION_LABELS[e["term"]]),
+            "modifier": e["term"] == mobility.MODIFIER,
+            "words": condition_words(e, model),
+        }
+        for e in model.get("effects", [])
+        if e["term"] in mobility.CONDITION_LABELS
+    ]
+    adjusted = [str(words.TERM_LABELS[e["term"]]) for e in model.get("effects", []) if e["term"] in mobility.PREDICTORS]
+    spec = None
+    if rows and not withheld:
+        # the chart's ratio scale reads its points from rr, rr_low and rr_high: here they are the odds ratios
+        points = [{**r, "rr": r["odds_ratio"], "rr_low": r["or_low"], "rr_high": r["or_high"]} for r in rows]
+        spec = charts.forest(points, _("Enabling conditions and practice change"), _("odds ratio"), ratio=True)
+    return {
+        "model": model,
+        "rows": rows,
+        "spec": spec,
+        "shown": bool(rows) and not withheld,
+        "withheld": withheld or (_("No condition could be estimated.") if not rows else ""),
+        "adjusted": ", ".join(adjusted),
+        "method_words": words.method(model),
+        **{key: words.count(int(model.get(key) or 0)) for key in ("n", "n_all", "n_unknown", "partnerships")},
+        "note": str(model.get("note") or ""),
+    }
+
+
 @require_safe
 def mobility_page(request: HttpRequest) -> HttpResponse:
     """Which kinds of stays were followed by learning, changed practice and cascades, with intervals."""
@@ -261,6 +331,7 @@ def mobility_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(words.mobility_rows(data), "mobility-knowledge-transfer.csv")
     sections = mobility_sections(data)
+    conditions = conditions_section(mobility_conditions_analysis(request.user, scope))
     return render(
         request,
         "web/analytics_mobility.html",
@@ -268,6 +339,7 @@ def mobility_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "data": data,
             "sections": sections,
+            "conditions": conditions,
             "glossary": words.GLOSSARY,
             "small_numbers": data["small_numbers"],
             "querystring": request.GET.urlencode(),

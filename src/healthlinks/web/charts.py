@@ -32,7 +32,7 @@ def readable(spec: dict[str, Any]) -> dict[str, Any]:
     title = spec.get("title")
     if isinstance(title, str | Promise) and len(str(title)) > TITLE_LINE:
         # on a phone a long title would run past the picture: it is drawn on lines of at most TITLE_LINE characters
-        spec = {**spec, "title": {"text": textwrap.wrap(str(title), TITLE_LINE)}}
+        spec = {**spec, "title": {"text": textwrap.wrap(str(title), TITLE_LINE, break_on_hyphens=False)}}
     config = {key: {**value, **own.get(key, {})} for key, value in READABLE_CONFIG.items()}
     return {
         **spec,

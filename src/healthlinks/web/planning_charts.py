@@ -9,19 +9,12 @@ from django.utils.translation import gettext as _
 from healthlinks.web.charts import SCHEMA, readable_chart
 
 
-def _lines(text: str, width: int = 34) -> list[str]:
-    """A title cut into lines at spaces, so that it is read whole on a phone."""
-    import textwrap
-
-    return textwrap.wrap(text, width) or [text]
-
-
 @readable_chart
 def _chart(rows: list[dict[str, Any]], title: str, axis: str) -> dict[str, Any]:
     y = {"field": "plan", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 110}}
     return {
         "$schema": SCHEMA,
-        "title": {"text": _lines(title), "anchor": "start"},
+        "title": title,  # cut into lines by charts.readable, so that it is read whole on a phone
         "width": "container",
         "height": {"step": 36},
         "data": {"values": rows},

@@ -19,17 +19,37 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from healthlinks.analytics.scope import Scope
 from healthlinks.analytics.selectors import planner_backtest, planner_evidence
 from healthlinks.labels import label
+from healthlinks.network.models import STAY_CONDITIONS
 from healthlinks.planning import selectors, services
-from healthlinks.planning.models import MAX_LINES, MAX_YEARS, LineMode, Plan
+from healthlinks.planning.models import MAX_LINES, MAX_YEARS, LineMode, Plan, PlanLine
 from healthlinks.planning.simulate import simulate
 from healthlinks.records import RowInvalid
 from healthlinks.reference.models import Occupation
-from healthlinks.registry.selectors import Access
+from healthlinks.registry.selectors import Access, AnyUser
 from healthlinks.web import planning_charts
 from healthlinks.web.views import actor, visible_partnership
 
 SEED = 2026  # one seed for every page: the same plans on the same data give the same figures
 COMPARED = 4
+CONDITIONS = list(STAY_CONDITIONS)
+# a condition the line assumes: "" as in past stays (None), "yes" the plan ensures it, "no" it will not be there
+CONDITION_CHOICES = [
+    ("", gettext_lazy("As in past stays")),
+    ("yes", gettext_lazy("Yes: the plan ensures it")),
+    ("no", gettext_lazy("No")),
+]
+
+
+def _condition_field(name: str) -> Any:
+    return PlanLine._meta.get_field(name)
+
+
+def condition_label(name: str) -> str:
+    return str(_condition_field(name).verbose_name)
+
+
+def _condition_value(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
 
 
 class PlanForm(forms.Form):
@@ -64,6 +84,16 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in CONDITIONS:  # the enabling conditions the line assumes, as in past stays unless said
+            field = _condition_field(name)
+            self.fields[name] = forms.TypedChoiceField(
+                label=str(field.verbose_name).capitalize(),
+                help_text=field.help_text,
+                choices=CONDITION_CHOICES,
+                coerce=lambda value: value == "yes",
+                empty_value=None,
+                required=False,
+            )
         cadre = self.fields["cadre"]
         assert isinstance(cadre, forms.ModelChoiceField)
         cadre.queryset = Occupation.objects.order_by("code")
@@ -74,6 +104,12 @@ class LineForm(forms.Form):
         if data.get("mode") and not data.get("per_year"):
             self.add_error("per_year", _("how many a year?"))
         return data
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in CONDITIONS]
+
+    def condition_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in CONDITIONS]
 
     def line(self) -> dict[str, Any] | None:
         data = self.cleaned_data
@@ -88,6 +124,7 @@ class LineForm(forms.Form):
             "training_of_trainers": bool(data.get("training_of_trainers")),
             "cost_per_stay": data.get("cost_per_stay") or 0,
             "day_rate": data.get("day_rate"),
+            **{name: data.get(name) for name in CONDITIONS},
         }
 
 
@@ -131,6 +168,55 @@ def words(plans: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def assumed(plan: Plan) -> list[str]:
+    """The conditions each kind of stay of the plan states, in words ("" for none)."""
+    out = []
+    for index, line in enumerate(plan.lines.all(), start=1):
+        stated = line.conditions()
+        if stated:
+            said = ", ".join(f"{condition_label(name)} ({_('yes') if value else _('no')})" for name, value in stated)
+            out.append(_("Kind of stay {n}: {conditions}").format(n=index, conditions=said))
+    return out
+
+
+def condition_words(plans: list[dict[str, Any]]) -> list[str]:
+    """Each plan that states conditions against itself with every condition as in past stays, in words."""
+    out = []
+    for plan in plans:
+        gain = plan.get("condition_gain")
+        if gain is None:
+            continue
+        values = {
+            "plan": plan["name"],
+            "diff": f"{abs(100 * gain['median']):.0f}",
+            "low": f"{100 * gain['low']:+.0f}",
+            "high": f"{100 * gain['high']:+.0f}",
+        }
+        if not plan["condition_gain_clear"]:
+            out.append(
+                _(
+                    "{plan}: the conditions it assumes make no clear difference to how many of those reached change "
+                    "practice, against the same plan with conditions as in past stays (per 100 reached, {low} to "
+                    "{high})."
+                ).format(**values)
+            )
+        elif gain["median"] > 0:
+            out.append(
+                _(
+                    "{plan}: with the conditions it assumes, about {diff} more of every 100 health workers reached "
+                    "change practice than with conditions as in past stays ({low} to {high})."
+                ).format(**values)
+            )
+        else:
+            out.append(
+                _(
+                    "{plan}: with the conditions it assumes, about {diff} fewer of every 100 health workers reached "
+                    "change practice than with conditions as in past stays ({low} to {high})."
+                ).format(**values)
+            )
+    return out
+
+
 def _editable(request: HttpRequest, slug: str) -> Any:
     partnership, access = visible_partnership(request, slug)
     if access < Access.EDIT:
@@ -145,8 +231,7 @@ def plans_page(request: HttpRequest, slug: str) -> HttpResponse:
     if access < Access.MEMBER:  # plans are the partnership's own thinking: its members, coordinators, hub admins
         raise PermissionDenied
     plans = list(selectors.plans_visible_to(request.user, partnership=partnership))
-    wanted = request.GET.getlist("plan")
-    chosen = [p for p in plans if str(p.pk) in wanted] if wanted else plans[:COMPARED]
+    chosen = chosen_plans(plans, request.GET.getlist("plan"))
     context: dict[str, Any] = {
         "p": partnership,
         "plans": plans,
@@ -155,13 +240,32 @@ def plans_page(request: HttpRequest, slug: str) -> HttpResponse:
         "compared": COMPARED,
     }
     if chosen:
-        evidence = planner_evidence(request.user, Scope())
-        result = simulate(evidence, [selectors.plan_input(p) for p in chosen], seed=SEED)
-        context.update(result=result, rows=list(zip(chosen, result["plans"], strict=True)))
-        context["specs"] = planning_charts.specs(result["plans"])
-        context["words"] = words(result["plans"])
-        context["currency"] = settings.HEALTHLINKS_REPORTING_CURRENCY
+        context.update(comparison(request.user, chosen))
     return render(request, "web/plans.html", context)
+
+
+def chosen_plans(plans: list[Plan], wanted: list[str]) -> list[Plan]:
+    """The plans compared: those ticked (`?plan=ID`, any number), else the first COMPARED."""
+    return [p for p in plans if str(p.pk) in wanted] if wanted else plans[:COMPARED]
+
+
+def comparison(user: AnyUser, chosen: list[Plan]) -> dict[str, Any]:
+    """The comparison of `chosen` plans as the plans page and its PDF show it: the simulated figures (same
+    evidence, seed and draws), the charts' specs and the sentences."""
+    evidence = planner_evidence(user, Scope())
+    result = simulate(evidence, selectors.plan_inputs(chosen), seed=SEED)
+    conditions = result["conditions"]
+    return {
+        "result": result,
+        "rows": list(zip(chosen, result["plans"], strict=True)),
+        "specs": planning_charts.specs(result["plans"]),
+        "words": words(result["plans"]),
+        "assumed": [(plan.name, said) for plan in chosen if (said := assumed(plan))],
+        "condition_words": condition_words(result["plans"]),
+        "conditions_estimated": ", ".join(condition_label(n) for n in conditions["estimated"]),
+        "conditions_unestimated": ", ".join(condition_label(n) for n in conditions["unestimated"]),
+        "currency": settings.HEALTHLINKS_REPORTING_CURRENCY,
+    }
 
 
 @login_required
@@ -177,6 +281,7 @@ def plan_edit_page(request: HttpRequest, slug: str, pk: int | None = None) -> Ht
                 for f in ("mode", "per_year", "days", "volunteers", "training_of_trainers", "cost_per_stay", "day_rate")
             }
             | {"cadre": line.cadre}
+            | {name: _condition_value(getattr(line, name)) for name in CONDITIONS}
             for line in plan.lines.all()
         ]
     form = PlanForm(

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from healthlinks.interchange.programmes.exports import dimension_labels, table
 from healthlinks.programmes.rollup import RollUp
-from healthlinks.web.reports import chart_svg
+from healthlinks.web.reports import chart_img, html_to_pdf, stylesheet
 
 
 def programme_html(rollup: RollUp, *, with_chart: bool = True) -> str:
-    import base64
-
     from healthlinks.web.programme_views import rollup_chart
 
-    found = finders.find("healthlinks/report.css")
-    path = found if isinstance(found, str) else found[0] if found else None
-    css = Path(path).read_text() if path else ""
     chart = ""
     if with_chart:
-        svg = chart_svg(rollup_chart(rollup))
-        chart = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        chart = chart_img(rollup_chart(rollup))
     columns, rows = table(rollup)
     total = dimension_labels()[""]
     return render_to_string(
@@ -37,13 +27,10 @@ def programme_html(rollup: RollUp, *, with_chart: bool = True) -> str:
             "rows": [row for row in rows if row[3] == total],  # the totals; the splits are in the downloads
             "chart": chart,
             "generated": timezone.now(),
-            "stylesheet": mark_safe(f"<style>{css}</style>"),  # noqa: S308 (our own static file)
+            "stylesheet": stylesheet(),
         },
     )
 
 
 def programme_pdf(rollup: RollUp) -> bytes:
-    import weasyprint
-
-    html = programme_html(rollup)
-    return bytes(weasyprint.HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf() or b"")
+    return html_to_pdf(programme_html(rollup))

@@ -64,18 +64,32 @@ def _inline_data(spec: Any) -> Any:
     return spec
 
 
-def chart_svg(spec: dict[str, Any]) -> str:
-    """A Vega-Lite spec drawn as SVG, at a fixed width for print."""
+REPORT_FONT = "DejaVu Sans"  # report.css's first font
+
+
+def chart_title(spec: dict[str, Any]) -> str:
+    title = spec.get("title", "")
+    return " ".join(title.get("text", [])) if isinstance(title, dict) else str(title)
+
+
+def chart_png(spec: dict[str, Any]) -> bytes:
+    """A Vega-Lite spec drawn by vl-convert as a picture at twice the print width. Not SVG: WeasyPrint draws an
+    SVG's text glyph by glyph, which leaves Arabic unjoined and in the wrong order, and in another font than it was
+    measured in (its labels then run off the edge); vl-convert shapes the text in the report's font."""
     import vl_convert
 
     spec = chart_specs.readable(_inline_data(copy.deepcopy(spec)))
+    spec["config"] = {**spec.get("config", {}), "font": REPORT_FONT}
+    if isinstance(spec.get("title"), dict):  # cut into lines for phones; on paper one line, and a title of lines
+        spec["title"] = {**spec["title"], "text": chart_title(spec)}  # of right-to-left text is drawn overlapping
     if spec.get("width") == "container":
         spec["width"] = CHART_WIDTH
-    return str(vl_convert.vegalite_to_svg(spec))
+    return bytes(vl_convert.vegalite_to_png(spec, scale=2))
 
 
-def _img(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+def chart_img(spec: dict[str, Any]) -> str:
+    """The chart as a data URI for a report's <img>."""
+    return "data:image/png;base64," + base64.b64encode(chart_png(spec)).decode()
 
 
 def report_context(user: Any, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
@@ -97,18 +111,18 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     sections = mobility_sections(mobility)
     charts: dict[str, str] = {}
     if impact["totals"]["trained"]:
-        charts["map"] = _img(chart_svg(impact_specs["map"]))
-    charts["trend"] = _img(chart_svg(impact_specs["trend"]))
+        charts["map"] = chart_img(impact_specs["map"])
+    charts["trend"] = chart_img(impact_specs["trend"])
     for section in sections:
         if section["forest"]:
-            section["forest_img"] = _img(chart_svg(section["forest"]))
+            section["forest_img"] = chart_img(section["forest"])
     net_specs = network_specs(network)
     for name in ("size", "structure", "reciprocity"):
         if name in net_specs:
-            charts[f"network_{name}"] = _img(chart_svg(net_specs[name]))
+            charts[f"network_{name}"] = chart_img(net_specs[name])
     health = words.health(partnership_health(user, scope))
     if len(health["points"]) > 1:
-        charts["health"] = _img(chart_svg(chart_specs.health_scatter(health["points"])))
+        charts["health"] = chart_img(chart_specs.health_scatter(health["points"]))
     vfm_rows = [comparison_in_words(row) for row in vfm["partnerships"]]
     title = _("Programme report")
     if scope.partnership and len(impact["partnerships"]) == 1:
@@ -135,7 +149,7 @@ def report_context(user: Any, scope: Scope, progress: Progress | None = None) ->
     }
 
 
-def _stylesheet() -> str:
+def stylesheet() -> str:
     """The report is a file sent on to funders and read offline: its CSS travels inside it (it is downloaded as
     an attachment, never shown under the site's Content-Security-Policy)."""
     found = finders.find("healthlinks/report.css")
@@ -150,16 +164,20 @@ def build_report(
     """(content, file name) of the report for a scope given as page or CLI parameters."""
     scope = Scope.from_params(params)
     context = report_context(user, scope, progress)
-    html = render_to_string("web/report.html", context | {"stylesheet": _stylesheet()})
+    html = render_to_string("web/report.html", context | {"stylesheet": stylesheet()})
     name = slugify(scope.partnership or context["title"]) or "report"
     if fmt == "html":
         return html.encode(), f"healthlinks-{name}.html"
     if progress:
         progress(STAGES[-1], len(STAGES) - 1, len(STAGES))
+    return html_to_pdf(html), f"healthlinks-{name}.pdf"
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A report's HTML (its stylesheet and pictures inside it) laid out as PDF by WeasyPrint."""
     import weasyprint
 
-    pdf = weasyprint.HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf()
-    return bytes(pdf or b""), f"healthlinks-{name}.pdf"
+    return bytes(weasyprint.HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf() or b"")
 
 
 def cmd_report(args: Any) -> int:
