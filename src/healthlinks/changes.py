@@ -19,7 +19,18 @@ from django.utils import timezone
 # Apps whose tables the analyses read (each table has its own token) ...
 ANALYSED_APPS = ("registry", "network", "activities", "results", "reference")
 # ... and the other apps whose records the API serves ("accounts": a user's role decides what they see).
-SERVED_APPS = ("evaluation", "interviews", "evidence", "projects", "programmes", "ops", "accounts")
+SERVED_APPS = (
+    "evaluation",
+    "interviews",
+    "evidence",
+    "projects",
+    "programmes",
+    "ops",
+    "accounts",
+    "readiness",
+    "careers",
+    "planning",
+)
 
 
 def _table(item: type[Model] | str) -> str:

@@ -16,3 +16,22 @@ def api_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
     with django_db_blocker.unblock(), transaction.atomic():
         yield build_api_world()
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def role_clients(api_world: dict[str, Any]) -> dict[str, Any]:
+    """A signed-in test client per role of the world, and "public" (no sign-in)."""
+    from django.test import Client
+
+    out = {"public": Client()}
+    for role, user in api_world["users"].items():
+        out[role] = Client()
+        out[role].force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return out
+
+
+def send(client: Any, method: str, path: str, body: Any = None, **headers: str) -> Any:
+    """A JSON request (the API's bodies are JSON)."""
+    import json
+
+    return client.generic(method, path, json.dumps(body or {}), content_type="application/json", headers=headers)

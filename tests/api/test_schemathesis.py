@@ -133,7 +133,12 @@ RECORD = {
     "instruments": "instrument",
     "responses": "response", "projects": "project", "codes": "code", "sources": "source", "segments": "segment",
     "memos": "memo", "references": "reference", "themes": "theme", "programmes": "programme",
+    "readiness-items": "readiness_item", "career-records": "career_record", "plans": "plan",
 }  # fmt: skip
+# Path parameters of nested resources: the world record each names, whatever the resource.
+PARAMETER = {"stay_pk": "stay", "item": "readiness_item"}
+# Query parameters an operation requires, filled from the world.
+QUERY = {"/api/v1/plans/compare/": {"plans": "plan"}}
 READERS = ("public", "researcher", "member", "hub_admin")
 
 
@@ -151,10 +156,11 @@ def test_every_read_of_a_real_record_conforms_for_every_reader(world: dict[str, 
     for operation in _reads():
         names = re.findall(r"{(\w+)}", operation.path)
         resource = operation.path.split("/")[3]
-        params = {name: world["ids"][RECORD[resource]] for name in names}
+        params = {name: world["ids"][PARAMETER.get(name) or RECORD[resource]] for name in names}
+        query = {name: str(world["ids"][key]) for name, key in QUERY.get(operation.path, {}).items()}
         for role in READERS:
             headers = {**({"Authorization": f"Token {tokens[role]}"} if role in tokens else {}), **PLAIN}
-            case = operation.Case(path_parameters=params)
+            case = operation.Case(path_parameters=params, query=query or None)
             response = case.call_and_validate(headers=headers, checks=CHECKS)
             statuses[(operation.path, role)] = response.status_code
     # The reads did read something: the hub admin gets every record, the public what is public.

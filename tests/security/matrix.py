@@ -358,6 +358,40 @@ MATRIX: dict[str, Entry] = {
     "api:analytics-impact-list": e("/api/v1/analytics/impact/", ALL),
     "api:analytics-vfm-list": e("/api/v1/analytics/value-for-money/", ALL),
     "api:analytics-typology-list": e("/api/v1/analytics/typology/", ALL),
+    "api:analytics-retention-list": e(
+        "/api/v1/analytics/retention/ /api/v1/analytics/retention/?format=csv",
+        ALL,
+        "retention over the people and partnerships the role may see (empty for the public)",
+    ),
+    "api:stay-readiness-list": e(
+        "/api/v1/stays/{stay}/readiness/", "404 404 200 404 200 200  200 200 200", "the stay's checklist: its readers"
+    ),
+    "api:stay-readiness-detail": e(
+        "/api/v1/stays/{stay}/readiness/{readiness_item}/",
+        "404 404 200 404 200 200  200 200 200",
+        "one item of the stay's checklist: its readers",
+    ),
+    "api:readiness-item-list": e("/api/v1/readiness-items/", ALL, "the hub's checklist: signed-in users"),
+    "api:readiness-item-detail": e(
+        "/api/v1/readiness-items/{readiness_item}/", "404 200 200 200 200 200  200 200 200", "signed-in users"
+    ),
+    "api:readiness-list": e("/api/v1/readiness/", ALL, "overview of one's own partnerships (hub admins: all)"),
+    "api:career-record-list": e("/api/v1/career-records/", ALL, "records of the people one may see"),
+    "api:career-record-detail": e(
+        "/api/v1/career-records/{career_record}/",
+        "404 200 200 404 200 200  200 200 200",
+        "researchers: consenting people, without the note",
+    ),
+    "api:plan-list": e("/api/v1/plans/", ALL, "plans of one's own partnerships (empty otherwise)"),
+    "api:plan-detail": e("/api/v1/plans/{plan}/", "404 404 200 404 200 200  200 200 200", "A's members"),
+    "api:plan-simulate": e(
+        "/api/v1/plans/{plan}/simulate/", "404 404 200 404 200 200  200 200 200", "A's members; seeded"
+    ),
+    "api:plan-compare": e(
+        "/api/v1/plans/compare/?plans={plan}",
+        "404 404 200 404 200 200  200 200 200",
+        "plans one may read; another's: 404 no such plan",
+    ),
     "analytics-report": e("/analytics/report/", "302 302 302 302 302 302  302 302 302", "queues a report task", "POST"),
     "task-list": e("/tasks/", SIGNED_IN, "your own tasks; hub admins all"),
     "task-detail": e(
@@ -686,6 +720,90 @@ WRITES: dict[str, Write] = {
         "401 403 403 404 400 400  403 400 400",
         "400: sessions are for virtual stays (checked after the permission)",
     ),
+    "api stay readiness put": w(
+        "PUT",
+        "/api/v1/stays/{stay}/readiness/{readiness_item}/",
+        {"done_on": "2016-01-02", "note": "Matrix policy 123"},
+        "401 404 403 404 200 200  403 200 200",
+        "A's coordinators record the stay's checks; A's members read them",
+    ),
+    "api stay readiness patch": w(
+        "PATCH",
+        "/api/v1/stays/{stay}/readiness/{readiness_item}/",
+        {"note": "Matrix policy 456"},
+        "401 404 403 404 200 200  403 200 200",
+    ),
+    "api readiness item create": w(
+        "POST",
+        "/api/v1/readiness-items/",
+        {"name": "Matrix visa"},
+        "401 403 403 403 403 201  403 403 201",
+        "hub admins",
+    ),
+    "api readiness item patch": w(
+        "PATCH",
+        "/api/v1/readiness-items/{readiness_item}/",
+        {"position": 5},
+        "401 403 403 403 403 200  403 403 200",
+        "hub admins",
+    ),
+    "api readiness item put": w(
+        "PUT",
+        "/api/v1/readiness-items/{readiness_item}/",
+        {"name": "Matrix indemnity", "evidence_needed": True},
+        "401 403 403 403 403 200  403 403 200",
+    ),
+    "api readiness item delete": w(
+        "DELETE",
+        "/api/v1/readiness-items/{readiness_item}/",
+        {},
+        "401 403 403 403 403 400  403 403 400",
+        "hub admins; 400: recorded for a stay (take it out of use instead)",
+    ),
+    "api career record create": w(
+        "POST",
+        "/api/v1/career-records/",
+        {"person": "{person}", "recorded_on": "2018-01-01", "status": "promoted"},
+        "401 403 403 400 201 201  400 201 201",
+        "those who may edit the person",
+    ),
+    "api career record patch": w(
+        "PATCH",
+        "/api/v1/career-records/{career_record}/",
+        {"post": "Matrix head nurse"},
+        "401 403 403 404 200 200  403 200 200",
+    ),
+    "api career record put": w(
+        "PUT",
+        "/api/v1/career-records/{career_record}/",
+        {"person": "{person}", "recorded_on": "2017-03-01", "status": "changed_post"},
+        "401 403 403 404 200 200  403 200 200",
+    ),
+    "api career record delete": w(
+        "DELETE", "/api/v1/career-records/{career_record}/", {}, "401 403 403 404 204 204  403 204 204"
+    ),
+    "api plan create": w(
+        "POST",
+        "/api/v1/plans/",
+        {
+            "partnership": "{a}",
+            "name": "Matrix API plan",
+            "years": 2,
+            "lines": [{"mode": "physical", "per_year": 2, "days": 14, "volunteers": 2}],
+        },
+        "401 403 403 400 201 201  400 201 201",
+        "in a partnership the user coordinates",
+    ),
+    "api plan patch": w(
+        "PATCH", "/api/v1/plans/{plan}/", {"budget": "5000"}, "401 404 403 404 200 200  403 200 200", "A's members read"
+    ),
+    "api plan put": w(
+        "PUT",
+        "/api/v1/plans/{plan}/",
+        {"partnership": "{a}", "name": "Matrix plan", "years": 1, "lines": [{"mode": "virtual", "per_year": 6}]},
+        "401 404 403 404 200 200  403 200 200",
+    ),
+    "api plan delete": w("DELETE", "/api/v1/plans/{plan}/", {}, "401 404 403 404 204 204  403 204 204"),
     "api token create": w("POST", "/api/v1/token/", {}, "401 201 201 201 201 201  201 201 201", "one's own token"),
     "api token delete": w("DELETE", "/api/v1/token/", {}, "401 204 204 204 204 204  204 204 204", "one's own token"),
     "web partnership create": w(

@@ -252,10 +252,17 @@ def build_world() -> dict[str, Any]:
         done_on=date(2016, 1, 1),
         evidence=ContentFile(b"Sentinel-Name policy", name="policy.txt"),  # type: ignore[arg-type]
     )
+    from healthlinks.careers.services import career_record_save
+
+    # A career record of the sentinel: researchers see it (consenting person), its free-text note only A's readers.
+    career_record = career_record_save(
+        by=None, person=sentinel, recorded_on=date(2017, 3, 1), status="in_post", note="Sentinel private stay note"
+    )
     return {
         "users": users,
         "ids": {
             "plan": plan.pk,
+            "career_record": career_record.pk,
             "readiness_item": readiness_item.pk,
             "readiness_check": readiness_check.pk,
             "token": invitation.token,

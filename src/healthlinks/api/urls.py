@@ -1,7 +1,20 @@
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from healthlinks.api import activities, analytics, evaluation, network, programmes, projects, results, tokens, views
+from healthlinks.api import (
+    activities,
+    analytics,
+    careers,
+    evaluation,
+    network,
+    planning,
+    programmes,
+    projects,
+    readiness,
+    results,
+    tokens,
+    views,
+)
 from healthlinks.api import interviews as interviews_api
 
 app_name = "api"
@@ -20,6 +33,11 @@ router.register("people", network.PersonViewSet, basename="person")
 router.register("person-roles", network.PersonRoleViewSet, basename="person-role")
 router.register("stays", network.StayViewSet, basename="stay")
 router.register("ties", network.TieViewSet, basename="tie")
+router.register(r"stays/(?P<stay_pk>[0-9]+)/readiness", readiness.StayReadinessViewSet, basename="stay-readiness")
+router.register("readiness-items", readiness.ReadinessItemViewSet, basename="readiness-item")
+router.register("readiness", readiness.ReadinessOverviewViewSet, basename="readiness")
+router.register("career-records", careers.CareerRecordViewSet, basename="career-record")
+router.register("plans", planning.PlanViewSet, basename="plan")
 router.register("activities", activities.ActivityViewSet, basename="activity")
 router.register("trainees", activities.TraineeViewSet, basename="trainee")
 router.register("aggregate-trainees", activities.AggregateTraineeViewSet, basename="aggregate-trainee")
@@ -38,6 +56,7 @@ router.register("analytics/network", analytics.NetworkViewSet, basename="analyti
 router.register("analytics/impact", analytics.ImpactViewSet, basename="analytics-impact")
 router.register("analytics/value-for-money", analytics.ValueForMoneyViewSet, basename="analytics-vfm")
 router.register("analytics/typology", analytics.TypologyViewSet, basename="analytics-typology")
+router.register("analytics/retention", careers.RetentionViewSet, basename="analytics-retention")
 router.register("instruments", evaluation.InstrumentViewSet, basename="instrument")
 router.register("responses", evaluation.ResponseViewSet, basename="response")
 router.register("projects", projects.ProjectViewSet, basename="project")

@@ -29,6 +29,12 @@ def records_of(user: AnyUser, person: Person) -> QuerySet[CareerRecord]:
     return qs.order_by("recorded_on", "pk") if visible else qs.none()
 
 
+def records_visible_to(user: AnyUser) -> QuerySet[CareerRecord]:
+    """The career records of every person the user may see (`network.selectors.people_visible_to`)."""
+    people = network_selectors.people_visible_to(user).values("pk")
+    return CareerRecord.objects.filter(person__in=people).select_related("person", "institution", "country")
+
+
 def anniversary(start: date, years: int) -> date:
     """`start` plus whole years (29 February becomes 28 February)."""
     try:

@@ -11,7 +11,7 @@ from django.db import transaction
 from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.careers.models import CareerRecord
-from healthlinks.records import record_save
+from healthlinks.records import record_delete, record_save
 
 
 @transaction.atomic
@@ -34,3 +34,9 @@ def career_records_save_many(
     created = bulk.create(records, by=by)
     changes.changed([CareerRecord])
     return created
+
+
+@transaction.atomic
+def career_record_delete(*, by: User | None, record: CareerRecord) -> None:
+    """Delete one career record (a wrong observation), its author in the history."""
+    record_delete(record, by=by)

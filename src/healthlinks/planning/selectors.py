@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from healthlinks.planning.models import Plan, PlanLine
 from healthlinks.planning.simulate import Line, PlanInput
-from healthlinks.registry.models import Partnership
-from healthlinks.registry.selectors import Access, AnyUser, partnership_access
+from healthlinks.registry.models import Partnership, PartnershipAccess
+from healthlinks.registry.selectors import Access, AnyUser, is_hub_admin, partnership_access
 
 
 def plans_visible_to(user: AnyUser, *, partnership: Partnership) -> QuerySet[Plan]:
@@ -18,6 +18,19 @@ def plans_visible_to(user: AnyUser, *, partnership: Partnership) -> QuerySet[Pla
     if partnership_access(user, partnership) < Access.MEMBER:
         return Plan.objects.none()
     return Plan.objects.filter(partnership=partnership).prefetch_related("lines__cadre")
+
+
+def plans_readable_by(user: AnyUser) -> QuerySet[Plan]:
+    """Every plan the user may read: those of the partnerships they are a member or coordinator of (hub admins:
+    all), as `plans_visible_to` for one partnership."""
+    partnerships = Partnership.objects.filter(deleted_at__isnull=True)
+    if not is_hub_admin(user):
+        if not user.is_authenticated:
+            return Plan.objects.none()
+        partnerships = partnerships.filter(
+            pk__in=PartnershipAccess.objects.filter(user_id=user.pk).values("partnership_id")
+        )
+    return Plan.objects.filter(partnership__in=partnerships).prefetch_related("lines__cadre")
 
 
 class DayRates:

@@ -16,7 +16,7 @@ from healthlinks import bulk, changes
 from healthlinks.accounts.models import User
 from healthlinks.network.models import Stay
 from healthlinks.readiness.models import EVIDENCE_MAX_BYTES, ItemKind, ReadinessCheck, ReadinessItem
-from healthlinks.records import RowInvalid, record_save
+from healthlinks.records import RowInvalid, record_delete, record_save
 
 ITEM_FIELDS = {"name", "description", "evidence_needed", "kind", "position", "active"}
 
@@ -167,3 +167,14 @@ def checks_create_many(*, by: User | None, checks: Sequence[ReadinessCheck]) -> 
         check._state.adding = False
     changes.changed([ReadinessCheck])
     return list(checks)
+
+
+@transaction.atomic
+def item_delete(*, by: User | None, item: ReadinessItem) -> None:
+    """Remove an item from the checklist. An item already recorded for a stay is kept (what was recorded stays
+    with its item): refused; take it out of use (`active` false) instead."""
+    if item.checks.exists():
+        raise ValidationError(
+            {"active": _("already recorded for a stay: it cannot be deleted; take it out of use instead (in use: no)")}
+        )
+    record_delete(item, by=by)
