@@ -157,3 +157,23 @@ def test_a_recorded_check_changes_the_checklists_validator(role_clients, api_wor
     assert send(role_clients["coordinator"], "PATCH", item, {"note": "Renewed"}).status_code == 200
     after = member.get(path, headers={"If-None-Match": before["ETag"]})
     assert after.status_code == 200 and after["ETag"] != before["ETag"]
+
+
+def test_an_item_due_on_return_is_not_yet_due_for_a_stay_not_ended(role_clients, api_world):
+    from healthlinks.readiness.models import ItemKind
+    from healthlinks.readiness.services import item_save
+
+    ids = api_world["ids"]
+    debrief = item_save(by=None, name="Matrix debrief", kind=ItemKind.DEBRIEF)
+    start = date.today() + timedelta(days=10)
+    coming = stay_create(
+        by=None, person=Person.objects.get(pseudo_id=ids["person"]), partnership=Partnership.objects.get(slug=ids["a"]),
+        host_institution=Institution.objects.get(pk=ids["institution"]), mode="physical", start_date=start,
+        end_date=start + timedelta(days=20),
+    )  # fmt: skip
+    rows = role_clients["member"].get(f"/api/v1/stays/{coming.pk}/readiness/").json()["results"]
+    status = {r["item"]: r["status"] for r in rows}
+    assert status[debrief.pk] == "not_due" and status[ids["readiness_item"]] == "missing"
+    data = role_clients["member"].get("/api/v1/readiness/").json()
+    missing = next(r["missing"] for r in data["starting_soon"] if r["stay"] == coming.pk)
+    assert debrief.pk not in missing and ids["readiness_item"] in missing

@@ -26,7 +26,7 @@ from healthlinks.readiness import selectors, services
 from healthlinks.readiness.models import ReadinessCheck, ReadinessItem
 from healthlinks.registry.models import Partnership
 
-STATUSES = [selectors.Status.DONE, selectors.Status.NO_EVIDENCE, selectors.Status.MISSING]
+STATUSES = [selectors.Status.DONE, selectors.Status.NO_EVIDENCE, selectors.Status.MISSING, selectors.Status.NOT_DUE]
 
 
 class ReadinessItemSerializer(serializers.ModelSerializer):
@@ -73,7 +73,12 @@ class CheckSerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True)
     evidence_needed = serializers.BooleanField(read_only=True)
     status = serializers.ChoiceField(
-        choices=STATUSES, read_only=True, help_text="done; no_evidence: a done date but no evidence; missing"
+        choices=STATUSES,
+        read_only=True,
+        help_text=(
+            "done; no_evidence: a done date but no evidence; missing; not_due: not done and not due yet "
+            "(on arrival, or on return, for a stay not begun or not ended)"
+        ),
     )
     done_on = serializers.DateField(allow_null=True, help_text="when the item was done; null: not done")
     note = serializers.CharField(
@@ -94,7 +99,11 @@ class CheckSerializer(serializers.Serializer):
             "name": instance.name,
             "kind": instance.kind,
             "evidence_needed": instance.evidence_needed,
-            "status": selectors.status_of(instance, check),
+            "status": selectors.status_of(
+                instance, check, due=selectors.is_due(instance, self.context["stay"], date.today())
+            )
+            if "stay" in self.context
+            else selectors.status_of(instance, check),
             "done_on": check.done_on.isoformat() if check and check.done_on else None,
             "note": check.note if check else "",
             "evidence_file": reverse("readiness-evidence", args=[check.pk]) if check and check.evidence else None,
