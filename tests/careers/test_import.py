@@ -45,3 +45,25 @@ def test_a_bad_file_is_refused_naming_row_and_column_and_nothing_is_written(care
     found = {(e.row, e.column) for e in exc.value.errors}
     assert found == {(3, "recorded_on"), (4, "status"), (4, "country"), (5, "external_id"), (6, "pseudo_id")}
     assert CareerRecord.objects.count() == before
+
+
+def test_the_export_gives_a_researcher_neither_external_ids_nor_notes(careers_world, make_user):
+    from healthlinks.accounts.models import Role
+    from healthlinks.careers.services import career_record_save
+    from healthlinks.network.models import Person
+
+    v1 = careers_world["people"]["V1"]
+    Person.objects.filter(pk=v1.pk).update(research_consent=True)
+    careers_world["p"].__class__.objects.filter(pk=careers_world["p"].pk).update(publication="published")
+    career_record_save(
+        by=None, person=v1, recorded_on="2025-03-01", status="promoted", note="moved after a family illness"
+    )
+    columns, rows = export_rows("careers", careers_world["coordinator"])
+    ext, note = columns.index("external_id"), columns.index("note")
+    mine = [r for r in rows if r[0] == v1.pseudo_id]
+    assert all(r[ext] == "V1" for r in mine) and any("family illness" in r[note] for r in mine)  # the coordinator
+    researcher = make_user("careers-researcher", Role.RESEARCHER)
+    columns, rows = export_rows("careers", researcher)
+    theirs = [r for r in rows if r[0] == v1.pseudo_id]
+    assert theirs, "the consenting volunteer's record is in the research table"
+    assert all(r[ext] == "" and r[note] == "" for r in rows)

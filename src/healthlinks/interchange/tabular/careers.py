@@ -109,8 +109,13 @@ def import_careers(
 
 
 def export_careers(user: User | None, partnership: Any = None) -> tuple[list[str], list[list[Any]]]:
-    """The career records of the people `user` may see (None: everyone), optionally of one partnership's people."""
+    """The career records of the people `user` may see (None: everyone), optionally of one partnership's people.
+    The external id and the note are personal data: given only for the people whose personal data the user may
+    see (a researcher gets the pseudonymous id alone, as in every research table)."""
     people = network_selectors.live_people() if user is None else network_selectors.people_visible_to(user)
+    personal = (
+        None if user is None else set(network_selectors.people_with_personal_access(user).values_list("pk", flat=True))
+    )
     if partnership is not None:
         ids = {pid for pid, found in _partnership_people(people).items() if partnership.pk in found}
         people = people.filter(pk__in=ids)
@@ -119,20 +124,22 @@ def export_careers(user: User | None, partnership: Any = None) -> tuple[list[str
         .select_related("person", "institution")
         .order_by("person__pseudo_id", "recorded_on", "pk")
     )
-    out = [
-        [
-            r.person.pseudo_id,
-            r.person.external_id or "",
-            r.recorded_on.isoformat(),
-            r.status,
-            r.grade,
-            r.post,
-            r.institution.name if r.institution else "",
-            r.country_id or "",
-            r.note,
-        ]
-        for r in qs
-    ]
+    out = []
+    for r in qs:
+        own = personal is None or r.person_id in personal
+        out.append(
+            [
+                r.person.pseudo_id,
+                (r.person.external_id or "") if own else "",
+                r.recorded_on.isoformat(),
+                r.status,
+                r.grade,
+                r.post,
+                r.institution.name if r.institution else "",
+                r.country_id or "",
+                r.note if own else "",
+            ]
+        )
     return COLUMNS["careers"], out
 
 
