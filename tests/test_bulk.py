@@ -244,3 +244,98 @@ def test_texts_are_refused_exactly_where_full_clean_refuses_them(network_world, 
         with pytest.raises(RowInvalid) as refused:
             bulk.validate([bulk.new(Institution, {"name": "Fine", "country_id": "UGA", "kind": "other"}), record])
         assert refused.value.index == 1 and refused.value.message_dict == expected
+
+
+# Texts and JSON values that a COPY's text format must escape (tab, newline, carriage return, backslash, its null
+# marker `\N`, a lone `\.`), quotes, non-ASCII and characters outside the BMP; each value is stored as given.
+AWKWARD_TEXTS = ["tab\there", "line\nbreak\r\n", "back\\slash \\N \\. \\t", "'quoted' \"twice\"", "é ü ✓ 🙂", " ", ""]
+
+
+def test_awkward_values_are_stored_and_read_back_as_given_with_their_history_rows(admin_user):
+    """Rows written by `create` (PostgreSQL: COPY) and `create_rows` read back as a save stores them: texts with
+    COPY's special characters, JSON (nested, with the same characters), decimals (negative, with four places),
+    dates, datetimes with a time zone, booleans and nulls; their history rows hold the same values."""
+    from datetime import datetime, timedelta, timezone
+
+    from healthlinks.projects.models import Project, ProjectBudget, ProjectTransaction
+
+    when = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=timezone(timedelta(hours=-5, minutes=-30)))
+    nested = {"a\tb": ["x\ny", "\\N", {"deep": [1, 2.5, None, True, False]}], "é": "🙂", "": ""}
+    projects = [
+        Project(
+            iati_identifier=f"XM-AWK-{n}", title=text, default_lang="", titles=[{"lang": "en", "text": text}],
+            descriptions=[nested] if n % 2 else [], humanitarian=[True, False, None][n % 3],
+            hierarchy=[None, 0, 1][n % 3],
+            last_updated=when if n % 2 else None, planned_start=date(1900, 1, 1) if n else None,
+            planned_end=date(2099, 12, 31), import_warnings=["a", "b\\c"] if n == 3 else [],
+            reporting_org_names={"not": "a list", "n": n}, needs_review=bool(n % 2),
+        )
+        for n, text in enumerate(AWKWARD_TEXTS)
+    ]  # fmt: skip
+    bulk.create(projects, by=admin_user)
+    values = [
+        Decimal("-12345678901.2345"), Decimal("99999999999.9999"), Decimal("0.0001"), Decimal("0"), None,
+    ]  # fmt: skip
+    transactions = [
+        ProjectTransaction(
+            project=projects[n % len(projects)], position=n, ref=AWKWARD_TEXTS[n], value=value,
+            humanitarian=[None, True, False][n % 3], date=date(2000, 2, 29), descriptions=[nested, AWKWARD_TEXTS],
+        )
+        for n, value in enumerate(values)
+    ]  # fmt: skip
+    bulk.create(transactions, by=admin_user)
+    [budget_id] = bulk.create_rows(
+        ProjectBudget,
+        [{"project_id": projects[1].pk, "value": Decimal("12.5"), "period_start": date(2020, 1, 1), "currency": "\\"}],
+        by=admin_user,
+    )
+    for model, written in ((Project, projects), (ProjectTransaction, transactions)):
+        names = [f.attname for f in model._meta.concrete_fields]
+        stored = {r.pk: r for r in model.objects.filter(pk__in=[w.pk for w in written])}
+        for record in written:
+            got = stored[record.pk]
+            assert [getattr(got, n) for n in names] == [getattr(record, n) for n in names], record.pk
+            history = record.history.get()
+            assert [getattr(history, n) for n in names] == [getattr(record, n) for n in names]
+            assert (history.history_type, history.history_user_id) == ("+", admin_user.pk)
+    assert Project.objects.get(pk=projects[1].pk).last_updated == when
+    assert Project.objects.filter(title="back\\slash \\N \\. \\t").count() == 1
+    budget = ProjectBudget.objects.get(pk=budget_id)
+    assert (budget.value, budget.period_start, budget.currency, budget.value_date) == (
+        Decimal("12.5"), date(2020, 1, 1), "\\", None,
+    )  # fmt: skip
+    assert budget.history.get().currency == "\\"
+
+
+def test_a_nul_character_is_refused_where_a_save_refuses_it(admin_user):
+    """A NUL character in a text or in a JSON value (which no model validator checks: `validate` accepts it as
+    `full_clean` does) is refused by the bulk writer where a save refuses it (PostgreSQL: the caller's transaction
+    then writes nothing) and stored where a save stores it (SQLite)."""
+    from django.db import connection, transaction
+
+    from healthlinks.projects.models import Project
+
+    def outcome(write):
+        try:
+            with transaction.atomic():
+                write()
+        except Exception as exc:  # noqa: BLE001 - the kind of refusal is compared below
+            return "refused", "NUL" in str(exc) or "\\u0000" in str(exc)
+        return "stored", True
+
+    expected = ("refused", True) if connection.vendor == "postgresql" else ("stored", True)
+    for n, values in enumerate([{"title": "a\x00b"}, {"titles": [{"lang": "en", "text": "a\x00b"}]}]):
+        alone, many = (
+            Project(iati_identifier=f"XM-NUL-{n}", **values),
+            Project(iati_identifier=f"XM-NUL-B{n}", **values),
+        )
+        assert _errors(alone) is None
+        bulk.validate([many])
+        assert outcome(alone.save) == expected
+        assert outcome(lambda: bulk.create([many], by=admin_user)) == expected, values  # noqa: B023
+    stored = Project.objects.filter(iati_identifier__startswith="XM-NUL").values_list("iati_identifier", flat=True)
+    history = Project.history.filter(iati_identifier__startswith="XM-NUL")
+    if connection.vendor == "postgresql":
+        assert list(stored) == [] and not history.exists()
+    else:
+        assert sorted(stored) == ["XM-NUL-0", "XM-NUL-1", "XM-NUL-B0", "XM-NUL-B1"] and history.count() == 4
