@@ -231,6 +231,14 @@ def _server_cpu() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in clock ticks
 
 
+def _per_activity_ms(got: dict[str, Any]) -> str:
+    """The CPU times of an import an activity: importer + reader (+ server), in milliseconds."""
+    parts = [got["cpu_seconds"], got["reader_cpu_seconds"]]
+    if got.get("server_cpu_seconds"):
+        parts.append(got["server_cpu_seconds"])
+    return " + ".join(f"{1000 * part / max(1, got['activities']):.2f}" for part in parts) + " ms an activity"
+
+
 def _env(url: str | None) -> dict[str, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthlinks.settings", "PYTHONWARNINGS": "ignore"}
     if url:
@@ -470,6 +478,7 @@ def main() -> int:
                     f"{record['reader_peak_mb']:.0f} MB, CPU {record['cpu_seconds']:.1f} s + reader "
                     f"{record['reader_cpu_seconds']:.1f} s"
                     + (f" + server {record['server_cpu_seconds']:.1f} s" if record["server_cpu_seconds"] else "")
+                    + f" ({_per_activity_ms(got)})"
                     + f", load {record['load_average']}, median of {record['runs_activities_per_s']} activities/s, "
                     f"{record['share_of_floor']:.1%} of the floor (target {TARGET_PER_S / TARGET_FLOOR_PER_S:.1%}) "
                     f"({got['summary'].split(': ', 1)[1]}; {got['institutions']} institutions, "
