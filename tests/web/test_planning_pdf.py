@@ -243,3 +243,14 @@ def test_the_pdf_says_the_conditions_a_plan_assumes_and_what_the_planner_rests_o
     # the number of partnerships the reach comes from is said (it once fell out of the sentence)
     reach = context["result"]["reach_partnerships"]
     assert reach > 0 and f"from the stays of {reach} partnerships" in text
+
+
+def test_a_chart_with_nothing_to_draw_still_goes_into_a_report() -> None:
+    """vl-convert has no PNG for a picture of no size (an empty chart fitted to its data): the report keeps the
+    SVG it draws for it rather than failing."""
+    from healthlinks.web.reports import chart_img
+
+    empty = {"data": {"values": []}, "mark": "point", "width": 0, "height": 0}
+    assert chart_img(empty).startswith("data:image/svg+xml;base64,")
+    drawn = {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    assert chart_img(drawn).startswith("data:image/png;base64,")

@@ -419,6 +419,8 @@ def analyse(snap: Snapshot, ids: list[int], year_from: int | None = None, year_t
             "breakdowns": {d: breakdown(groups, meta["kind"], d) for d in DIMENSIONS},
             "model": fit(grouped, meta["kind"], predictors),
         }
+    # the enabling conditions' model, on the same extract (the page shows both: one analysis, one refresh)
+    out["conditions"] = conditions_analyse(snap, ids, year_from, year_to)
     return out
 
 

@@ -19,6 +19,7 @@ def _key(name: str, ids: list[int], scope: Scope) -> tuple[Any, ...]:
 
 
 def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
+    """The mobility × knowledge-transfer analysis, with the enabling conditions' model under "conditions"."""
     ids = partnership_ids(user, scope)
     result = store.answer(
         _key("mobility", ids, scope),
@@ -26,25 +27,17 @@ def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
         ids,
         scope.year_from,
         scope.year_to,
-        tables=mobility.TABLES,
+        tables=mobility.CONDITIONS_TABLES,
         progress=progress,
     )
     return {"scope": scope.describe(), **result}
 
 
 def mobility_conditions_analysis(user: AnyUser, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
-    """Practice change by the enabling conditions of the stays behind it (mobility.conditions_analyse)."""
-    ids = partnership_ids(user, scope)
-    result = store.answer(
-        _key("mobility-conditions", ids, scope),
-        mobility.conditions_analyse,
-        ids,
-        scope.year_from,
-        scope.year_to,
-        tables=mobility.CONDITIONS_TABLES,
-        progress=progress,
-    )
-    return {"scope": scope.describe(), **result}
+    """Practice change by the enabling conditions of the stays behind it (mobility.conditions_analyse), computed
+    with the mobility analysis (one extract, one refresh)."""
+    result = mobility_analysis(user, scope, progress)
+    return {"scope": result["scope"], **result["conditions"]}
 
 
 def network_evolution(

@@ -88,8 +88,18 @@ def chart_png(spec: dict[str, Any]) -> bytes:
 
 
 def chart_img(spec: dict[str, Any]) -> str:
-    """The chart as a data URI for a report's <img>."""
-    return "data:image/png;base64," + base64.b64encode(chart_png(spec)).decode()
+    """The chart as a data URI for a report's <img>: a PNG; a chart with nothing to draw (a picture of no size,
+    which has no PNG) as the SVG vl-convert draws for it."""
+    import vl_convert
+
+    try:
+        return "data:image/png;base64," + base64.b64encode(chart_png(spec)).decode()
+    except ValueError:
+        spec = chart_specs.readable(_inline_data(copy.deepcopy(spec)))
+        svg = str(
+            vl_convert.vegalite_to_svg({**spec, "width": CHART_WIDTH} if spec.get("width") == "container" else spec)
+        )
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def report_context(user: Any, scope: Scope, progress: Progress | None = None) -> dict[str, Any]:
