@@ -49,6 +49,32 @@ def end(kind: str) -> dict[str, str]:
     return {"type": f"end {kind}"}
 
 
+# Where the respondent works now: each answer about a known person becomes a career record (careers.feeds); the
+# codes are the CareerStatus codes.
+CAREER_QUESTIONS = [
+    q("select_one career", "career_status", "Where do you work now?", hint="Feeds the careers and retention records."),
+    q(
+        "text",
+        "career_grade",
+        "Your grade or pay band now (optional)",
+        relevant="${career_status} != '' and ${career_status} != 'left_health_work'",
+    ),
+    q(
+        "text",
+        "career_post",
+        "Your post now (optional)",
+        relevant="${career_status} != '' and ${career_status} != 'left_health_work'",
+    ),
+]
+CAREER = [
+    ("in_post", "In the same post"),
+    ("changed_post", "In another post"),
+    ("promoted", "Promoted"),
+    ("moved_within_country", "Working elsewhere in the country"),
+    ("moved_abroad", "Working abroad"),
+    ("left_health_work", "No longer in health work"),
+]
+
 FORMS: dict[str, dict[str, object]] = {
     "partnership_census": {
         "title": "Census of international educational partnerships",
@@ -188,7 +214,7 @@ FORMS: dict[str, dict[str, object]] = {
     },
     "volunteer_impact": {
         "title": "Volunteer personal and professional impact after a stay",
-        "version": "2026.1",
+        "version": "2026.2",
         "survey": [
             q("text", "partnership", "Partnership (Healthlinks slug)", required="yes"),
             q(
@@ -223,6 +249,7 @@ FORMS: dict[str, dict[str, object]] = {
                 "Describe the most significant change for you.",
                 relevant="${would_return} != ''",
             ),
+            *CAREER_QUESTIONS,
         ],
         "choices": {
             "cadre": CADRES,
@@ -236,6 +263,7 @@ FORMS: dict[str, dict[str, object]] = {
                 ("team_working", "Ways of team working"),
                 ("nothing_yet", "Nothing yet"),
             ],
+            "career": CAREER,
         },
     },
     "twinning_survey": {
@@ -314,7 +342,7 @@ FORMS: dict[str, dict[str, object]] = {
     },
     "trainee_followup": {
         "title": "Trainee follow-up: practice change at 3, 6 and 12 months",
-        "version": "2026.1",
+        "version": "2026.2",
         "survey": [
             q("note", "intro", "Kirkpatrick level 3: is the training used at work? Ask at 3, 6 and 12 months."),
             q("text", "partnership", "Partnership (Healthlinks slug)", required="yes"),
@@ -352,6 +380,7 @@ FORMS: dict[str, dict[str, object]] = {
                 "Give one example of something you now do differently.",
                 relevant="${practice_changed} = 'yes'",
             ),
+            *CAREER_QUESTIONS,
         ],
         "choices": {
             "followup": [("m3", "3 months"), ("m6", "6 months"), ("m12", "12 months")],
@@ -381,6 +410,7 @@ FORMS: dict[str, dict[str, object]] = {
                 ("none", "No barriers"),
             ],
             "agree5": AGREE5,
+            "career": CAREER,
         },
     },
 }

@@ -4,15 +4,22 @@ A trainee follow-up (any instrument with the questions `followup_point` (m3, m6,
 (yes, no), such as the shipped trainee-followup) about a known trainee becomes a Kirkpatrick L3 outcome of
 that trainee's training: the activity of the response's partnership that the person attended and that ended
 on `training_date` when the answer gives it, else the latest one that ended on or before the response. One
-outcome per trainee, activity and follow-up interval: a re-imported or corrected response updates it."""
+outcome per trainee, activity and follow-up interval: a re-imported or corrected response updates it.
+
+Apps above evaluation take what concerns them from `response_saved`, sent once a response and its answers are
+saved by whatever path (web form, invitation, OpenRosa, Kobo/CSV import, API): careers turns a `career_status`
+answer into a career record, readiness a returning volunteer's debrief into the debrief check of their stay."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.dispatch import Signal
+
 from healthlinks.activities.models import Level, Method, Outcome, Trainee
 from healthlinks.records import record_save
 
+response_saved = Signal()  # sent with `response` (its answers saved) and `by`, inside the saving transaction
 FOLLOW_UP = {"m3": 3, "m6": 6, "m12": 12}
 CHANGED = {"yes": True, "no": False}
 

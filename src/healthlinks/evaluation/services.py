@@ -288,9 +288,10 @@ def response_upsert(
             for a in answers
             for row in a.rows
         )
-        from healthlinks.evaluation.feeds import l3_outcome
+        from healthlinks.evaluation.feeds import l3_outcome, response_saved
 
         l3_outcome(response, by)  # a trainee follow-up feeds the Kirkpatrick L3 outcomes
+        response_saved.send(sender=Response, response=response, by=by)  # careers, readiness
     return response, created
 
 

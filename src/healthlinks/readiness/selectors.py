@@ -197,15 +197,17 @@ def overview(partnership_ids: set[int] | None, *, today: date) -> dict[str, Any]
 
 
 def debrief_survey() -> Any:
-    """The volunteer debrief survey among the evaluation instruments, if there is one (its title or slug says
-    "debrief"); None otherwise."""
+    """The volunteer debrief survey among the evaluation instruments: one whose title or slug says "debrief", else
+    the volunteer impact survey (its questions are the benefits to the sending side); None when there is neither."""
     from healthlinks.evaluation.models import Instrument
+    from healthlinks.evaluation.selectors import VOLUNTEER_IMPACT
 
-    return (
+    named = (
         Instrument.objects.filter(Q(title__icontains="debrief") | Q(slug__icontains="debrief"))
         .order_by("-updated_at", "pk")
         .first()
     )
+    return named or Instrument.objects.filter(form_id=VOLUNTEER_IMPACT).order_by("-updated_at", "pk").first()
 
 
 def is_debrief(item: ReadinessItem) -> bool:
