@@ -39,3 +39,17 @@ def test_the_check_would_see_a_write_around_the_services():
     assert WRITES.search("Person.objects.bulk_create(rows)")
     assert WRITES.search("Stay.objects.filter(pk=1).update(mode='x')")
     assert not WRITES.search("book.save(buffer)")
+
+
+def test_services_write_many_rows_only_through_the_shared_bulk_writer():
+    """simple-history's bulk helpers validate nothing and stamp nothing: every bulk write of a service goes through
+    healthlinks.bulk (validated, auto_now stamped, a history row with its author and reason)."""
+    helpers = re.compile(r"bulk_(create|update)_with_history")
+    found = [
+        f"{path.relative_to(SRC).as_posix()}:{number}"
+        for path in sorted(SRC.rglob("*.py"))
+        if "/migrations/" not in path.as_posix()
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if helpers.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []

@@ -142,10 +142,11 @@ class Table:
                 row[i] = adapt(value)
         return row
 
-    def history(self, by: Any, kind: str, when: Any = None) -> list[Any]:
-        """The history columns of rows written now by `by`: '+' created, '~' changed, '-' deleted."""
+    def history(self, by: Any, kind: str, when: Any = None, reason: str | None = None) -> list[Any]:
+        """The history columns of rows written now by `by`: '+' created, '~' changed, '-' deleted; `reason` as
+        the change reason ("deleted", "restored" for a soft delete)."""
         when = timezone.now() if when is None else when
-        return [self.conn.ops.adapt_datetimefield_value(when), None, kind, by.pk if by is not None else None]
+        return [self.conn.ops.adapt_datetimefield_value(when), reason, kind, by.pk if by is not None else None]
 
     def reserve_ids(self, count: int) -> list[int]:
         """`count` new primary keys, never used before (the caller holds the write transaction)."""
@@ -734,16 +735,19 @@ def update(
     by: Any,
     later: Later | None = None,
     links: Callable[[], None] | None = None,
+    reason: str | None = None,
 ) -> None:
     """Write these fields of stored, validated records of one model (an `auto_now` field is stamped, as `save`
-    stamps it) and, when the model keeps a history, a '~' history row for each with `by` as its author; `links` and
-    `later` as for `create`."""
+    stamps it) and, when the model keeps a history, a '~' history row for each with `by` as its author (and
+    `reason` as its change reason); `links` and `later` as for `create`."""
     if not records:
         return
     model = type(records[0])
     references_resolved(records)
     if not supported():
         for record in records:
+            if reason is not None:
+                record._change_reason = reason  # type: ignore[attr-defined]
             record_save(record, by=by, validate=False)
         if links is not None:
             links()
@@ -759,7 +763,7 @@ def update(
         for name in writer.auto_now:
             setattr(record, name, now)
         rows.append(writer.record_row(record))
-    history = writer.history(by, "~", now) if writer.history_table is not None else None
+    history = writer.history(by, "~", now, reason) if writer.history_table is not None else None
     if links is None:
         writer.update(rows, sorted(names), history, later)
     else:

@@ -587,11 +587,10 @@ def stays_conditions_save_many(*, by: User | None, stays: Sequence[Stay]) -> int
     return len(stays)
 
 
+@transaction.atomic
 def people_set(*, by: User | None, people: Sequence[Person], **fields: Any) -> int:
     """Set the same fields on many people at once (a bulk action): each person validated, one history row per
     person, all in one transaction. Returns the number of people changed."""
-    from simple_history.utils import bulk_update_with_history
-
     unknown = set(fields) - BULK_PERSON_FIELDS
     if unknown:
         raise ValidationError({name: _("this field cannot be set on many people at once") for name in sorted(unknown)})
@@ -604,7 +603,7 @@ def people_set(*, by: User | None, people: Sequence[Person], **fields: Any) -> i
             person.full_clean(exclude=["pseudo_id", "external_id"], validate_unique=False)
         except ValidationError as exc:
             raise RowInvalid(index, exc) from None
-    bulk_update_with_history(list(people), Person, [*sorted(fields), "updated_at"], batch_size=1000, default_user=by)
+    bulk.update(list(people), sorted(fields), by=by)  # updated_at is stamped as save stamps it
     changes.changed([Person])
     return len(people)
 
@@ -614,8 +613,6 @@ def people_soft_delete(*, by: User | None, people: Sequence[Person], deleted: bo
     """Delete (or, `deleted=False`, restore) many people the soft way: every row they have stays, every page and
     analysis stops counting them, and `people_soft_delete(..., deleted=False)` brings them back as they were.
     One history row per person ("deleted"/"restored"). Returns their pseudonymous ids (what undo takes)."""
-    from simple_history.utils import bulk_update_with_history
-
     now = timezone.now()
     for person in people:
         if (person.deleted_at is not None) == deleted:
@@ -623,14 +620,7 @@ def people_soft_delete(*, by: User | None, people: Sequence[Person], deleted: bo
             raise ValidationError(_("%(person)s is %(state)s") % {"person": person.pseudo_id, "state": state})
         person.deleted_at = now if deleted else None
         person.updated_at = now
-    bulk_update_with_history(
-        list(people),
-        Person,
-        ["deleted_at", "updated_at"],
-        batch_size=1000,
-        default_user=by,
-        default_change_reason="deleted" if deleted else "restored",
-    )
+    bulk.update(list(people), ["deleted_at"], by=by, reason="deleted" if deleted else "restored")
     changes.changed([Person, Stay])
     return [p.pseudo_id for p in people]
 

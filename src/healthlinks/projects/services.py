@@ -11,7 +11,6 @@ from typing import Any, TypedDict
 
 from django.db import models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from healthlinks import bulk
 from healthlinks.accounts.models import User
@@ -157,34 +156,21 @@ def _replace_parts(project: Project, parts: ProjectParts, by: User | None, *, ne
         old: Any
         for old in related.all():
             record_delete(old, by=by)
-    bulk_create_with_history(
-        [ProjectParticipant(project=project, position=i, **p) for i, p in enumerate(parts.participants)],
-        ProjectParticipant,
-        default_user=by,
-    )
-    bulk_create_with_history(
-        [ProjectBudget(project=project, position=i, **b) for i, b in enumerate(parts.budgets)],
-        ProjectBudget,
-        default_user=by,
-    )
-    bulk_create_with_history(
-        [ProjectTransaction(project=project, position=i, **t) for i, t in enumerate(parts.transactions)],
-        ProjectTransaction,
-        default_user=by,
-    )
+    bulk.create([ProjectParticipant(project=project, position=i, **p) for i, p in enumerate(parts.participants)], by=by)
+    bulk.create([ProjectBudget(project=project, position=i, **b) for i, b in enumerate(parts.budgets)], by=by)
+    bulk.create([ProjectTransaction(project=project, position=i, **t) for i, t in enumerate(parts.transactions)], by=by)
     for r_pos, result_fields in enumerate(parts.results):
         result = ProjectResult(project=project, position=r_pos, **_without(result_fields, "indicators"))
         record_save(result, by=by, validate=False)
         for i_pos, indicator_fields in enumerate(result_fields.get("indicators", [])):
             indicator = ProjectIndicator(result=result, position=i_pos, **_without(indicator_fields, "periods"))
             record_save(indicator, by=by, validate=False)
-            bulk_create_with_history(
+            bulk.create(
                 [
                     ProjectPeriod(indicator=indicator, position=n, **p)
                     for n, p in enumerate(indicator_fields.get("periods", []))
                 ],
-                ProjectPeriod,
-                default_user=by,
+                by=by,
             )
 
 
