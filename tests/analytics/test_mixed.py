@@ -27,7 +27,7 @@ def _statsmodels(y: np.ndarray, x: np.ndarray, group: np.ndarray):
         return MixedLM(y, x, group).fit(reml=True, method=["powell"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)  # the same 25 worlds on every run: CI is not a lottery
 @given(
     seed=st.integers(0, 10_000),
     groups=st.integers(8, 60),

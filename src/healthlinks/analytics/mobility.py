@@ -447,6 +447,8 @@ CONDITIONS_TABLES: tuple[str | tuple[str, tuple[str, ...]], ...] = tuple(
     for entry in TABLES
     for columns in [entry[1] if isinstance(entry, tuple) else ()]
 )
+# the analysis fits the conditions' model too (analyse): its extract is the stays with their conditions
+TABLES = CONDITIONS_TABLES
 CONDITIONS_GROUPED = ["partnership_id", "repeat_visit", "long_term", "virtual_only", *CONDITIONS]
 
 

@@ -27,7 +27,7 @@ def mobility_analysis(user: AnyUser, scope: Scope, progress: Progress | None = N
         ids,
         scope.year_from,
         scope.year_to,
-        tables=mobility.CONDITIONS_TABLES,
+        tables=mobility.TABLES,
         progress=progress,
     )
     return {"scope": scope.describe(), **result}
