@@ -6,6 +6,7 @@ Arabic, charts drawn)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SWEPT = ("public", "coordinator", "hub_admin")
 
 
-def _signed_in(browser: Any, base: str, user: Any, language: str) -> Any:
+def _signed_in(browser: Any, base: str, user: Any, language: str, width: int = 1280) -> Any:
     """A browser context holding the session of `user` (signed in by the test client, not by the login form)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
     if user is not None:
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -33,13 +34,24 @@ def _signed_in(browser: Any, base: str, user: Any, language: str) -> Any:
     return context
 
 
-def sweep(live_server: Any, browser: Any, language: str) -> None:
+def _wider_than_the_screen(page: Any) -> list[str]:
+    """The page is wider than the phone it is shown on (something would have to be scrolled sideways)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return [f"{width} px wide on a {PHONE} px screen"] if width > PHONE else []
+
+
+PHONE = 360
+
+
+def sweep(
+    live_server: Any, browser: Any, language: str, check: Callable[[Any], list[str]] = _violations, width: int = 1280
+) -> None:
     world = build_world()
     base = live_server.url
     problems: list[str] = []
     checked = 0
     for role in SWEPT:
-        context = _signed_in(browser, base, world["users"].get(role) if role != "public" else None, language)
+        context = _signed_in(browser, base, world["users"].get(role) if role != "public" else None, language, width)
         page = context.new_page()
         try:
             for name, entry in MATRIX.items():
@@ -59,7 +71,7 @@ def sweep(live_server: Any, browser: Any, language: str) -> None:
                         continue
                     assert page.locator("html").get_attribute("lang") == language, template
                     checked += 1
-                    problems += [f"{template} as {role}: {v}" for v in _violations(page)]
+                    problems += [f"{template} as {role}: {v}" for v in check(page)]
         finally:
             context.close()
     assert checked > 100, checked  # the sweep did visit the pages
@@ -68,3 +80,8 @@ def sweep(live_server: Any, browser: Any, language: str) -> None:
 
 def test_every_page_as_every_role_has_no_axe_violations_in_english(live_server, browser) -> None:
     sweep(live_server, browser, "en")
+
+
+def test_every_page_as_every_role_fits_a_small_phone(live_server, browser) -> None:
+    """At 360 px no page is wider than the screen: wide tables scroll inside their own box."""
+    sweep(live_server, browser, "en", check=_wider_than_the_screen, width=PHONE)
